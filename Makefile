@@ -1,0 +1,77 @@
+# inetmail: per-connection SMTP and POP3 handlers over MariaDB.
+# make | make check | make install [PREFIX=/usr/local DESTDIR=] | make clean | make bench
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+SQLDIR ?= $(DATADIR)/inetmail/sql
+BUILD ?= build
+
+CC ?= cc
+CFLAGS ?= -O2
+PKGS = libmariadb libsystemd libcrypt
+# Recursive (=) so pkg-config runs only when compiling, after the deps step.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+ALL_CFLAGS = -std=c11 -Wall -Wextra $(CFLAGS) $(PKG_CFLAGS) -Ilibstore \
+	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DSQLDIR='"$(SQLDIR)"'
+
+LIBSTORE_SRC = $(wildcard libstore/*.c)
+MAILCTL_SRC = $(wildcard mailctl/*.c)
+TEST_SRC = $(wildcard t/*.c)
+
+LIBSTORE = $(BUILD)/libstore.a
+PROGRAMS = $(BUILD)/mailctl
+TEST_PROGRAMS = $(TEST_SRC:t/%.c=$(BUILD)/t/%)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+all: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBSTORE): $(call obj,$(LIBSTORE_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBSTORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+deps:
+	@.ci/deps
+
+# The README's test command: dependencies, a build, then every TAP test in t/
+# against a private MariaDB that t/run starts and always stops.
+check: deps
+	$(MAKE) all tests
+	t/run
+
+tests: $(TEST_PROGRAMS)
+
+bench: deps
+	$(MAKE) all tests
+	t/run-bench
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SQLDIR)/migrations
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
+	install -m 644 sql/schema.sql sql/grants.sql $(DESTDIR)$(SQLDIR)/
+	for f in sql/migrations/*.sql; do [ -e "$$f" ] || continue; \
+		install -m 644 "$$f" $(DESTDIR)$(SQLDIR)/migrations/; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGRAMS)))
+	rm -rf $(DESTDIR)$(DATADIR)/inetmail
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps check tests bench install uninstall clean
+.SECONDARY:

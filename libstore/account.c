@@ -1,0 +1,135 @@
+/* Addresses, passwords, authentication and recipient lookup. */
+#define _GNU_SOURCE
+#include <crypt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define PASSWORD_MAX 1024 /* sha512crypt costs grow with length: cap what we hash */
+
+/* Verified for unknown and inactive accounts so they cost what a wrong password
+ * costs; yescrypt with libxcrypt's default cost, like the accounts mailctl makes. */
+static const char dummy_hash[] = "$y$j9T$JxALDamuipk25M1OU0p05/$kRHMHDV2dV2uGoop.4./fWObojOBkhn.EaSvKpFFLF2";
+
+int store_address_canonical(const char *in, char out[STORE_ADDRESS_MAX + 1])
+{
+	size_t n = strlen(in);
+	const char *at = strrchr(in, '@');
+	if (!at || at == in || n > STORE_ADDRESS_MAX || (size_t)(at - in) > STORE_LOCAL_MAX ||
+	    n - (size_t)(at - in) - 1 > STORE_DOMAIN_MAX || at[1] == '\0')
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c <= ' ' || c == 0x7f || c == '<' || c == '>')
+			return -1;
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int store_verify_password(const char *password, const char *hash)
+{
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	if (!cd)
+		return 0;
+	const char *out = crypt_rn(password, hash, cd, sizeof *cd);
+	/* crypt_rn fails with NULL or a "*" string; a valid hash never starts with '*'. */
+	int ok = out && out[0] != '*' && strlen(out) == strlen(hash);
+	if (ok) {
+		unsigned char diff = 0;
+		for (size_t i = 0; hash[i]; i++)
+			diff |= (unsigned char)(out[i] ^ hash[i]);
+		ok = diff == 0;
+	}
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	return ok;
+}
+
+int store_password_hash(const char *scheme, const char *password, char out[STORE_HASH_MAX + 1])
+{
+	static const struct { const char *name, *prefix; } schemes[] = {
+		{"yescrypt", "$y$"}, {"bcrypt", "$2b$"}, {"sha512crypt", "$6$"},
+	};
+	const char *prefix = NULL;
+	for (size_t i = 0; i < sizeof schemes / sizeof *schemes; i++)
+		if (!strcmp(scheme, schemes[i].name))
+			prefix = schemes[i].prefix;
+	if (!prefix || strlen(password) > PASSWORD_MAX)
+		return -1;
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	if (!crypt_gensalt_rn(prefix, 0, NULL, 0, setting, sizeof setting))
+		return -1;
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	if (!cd)
+		return -1;
+	const char *h = crypt_rn(password, setting, cd, sizeof *cd);
+	int rc = -1;
+	if (h && h[0] != '*' && strlen(h) <= STORE_HASH_MAX) {
+		strcpy(out, h);
+		rc = 0;
+	}
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	return rc;
+}
+
+enum store_result store_find_account(struct store *s, const char *address, uint64_t *id,
+                                     char hash[STORE_HASH_MAX + 1])
+{
+	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_BY_ADDRESS, "s", address);
+	int rc = st ? q_fetch(s, st, "us", id, hash, (size_t)STORE_HASH_MAX + 1) : -1;
+	if (rc < 0)
+		return STORE_TEMPFAIL;
+	if (rc == 0)
+		return STORE_NOT_FOUND;
+	q_end(st);
+	return STORE_OK;
+}
+
+struct find_account {
+	const char *address;
+	uint64_t id;
+	char hash[STORE_HASH_MAX + 1];
+};
+
+static enum store_result find_account(struct store *s, void *ctx)
+{
+	struct find_account *f = ctx;
+	return store_find_account(s, f->address, &f->id, f->hash);
+}
+
+static enum store_result lookup(struct store *s, const char *address, struct find_account *f,
+                                struct store_account *out)
+{
+	if (store_address_canonical(address, out->address) < 0)
+		return STORE_NOT_FOUND;
+	f->address = out->address;
+	enum store_result r = store_txn(s, find_account, f);
+	out->id = r == STORE_OK ? f->id : 0;
+	return r;
+}
+
+enum store_result store_lookup(struct store *s, const char *address, struct store_account *out)
+{
+	struct find_account f;
+	return lookup(s, address, &f, out);
+}
+
+enum store_result store_auth(struct store *s, const char *address, const char *password,
+                             struct store_account *out)
+{
+	struct find_account f;
+	enum store_result r = lookup(s, address, &f, out);
+	if (r == STORE_TEMPFAIL)
+		return r;
+	int ok = store_verify_password(strlen(password) > PASSWORD_MAX ? "" : password,
+	                               r == STORE_OK ? f.hash : dummy_hash);
+	explicit_bzero(f.hash, sizeof f.hash);
+	if (r == STORE_OK && ok)
+		return STORE_OK;
+	out->id = 0;
+	return STORE_DENIED;
+}

@@ -1,0 +1,34 @@
+/* Bounces: a pure scan of the message as it streams by, and the RFC 3464
+ * report built from it. No I/O, no SQL: unit-tested and fuzzed on its own. */
+#ifndef INETMAIL_BOUNCE_H
+#define INETMAIL_BOUNCE_H
+
+#include <stddef.h>
+
+#define BOUNCE_HEADER_MAX (64 * 1024) /* original header quoted back: enough for any sane one */
+#define BOUNCE_EXCERPT_MAX 4096       /* body excerpt in the text part: "a few KiB" */
+#define BOUNCE_SUBJECT_MAX 998        /* RFC 5322 line limit bounds what we echo */
+#define BOUNCE_LINE_MAX 998           /* longer original header lines are left out */
+
+struct bounce_scan {
+	char header[BOUNCE_HEADER_MAX];
+	size_t header_len;
+	char excerpt[BOUNCE_EXCERPT_MAX];
+	size_t excerpt_len;
+	int in_body;          /* the empty line that ends the header was seen */
+	int excerpt_truncated;
+	size_t line_len;      /* octets in the current header line, CR not counted */
+};
+
+void bounce_scan_init(struct bounce_scan *);
+void bounce_scan_feed(struct bounce_scan *, const void *data, size_t len);
+
+/* The decoded, sanitised (valid UTF-8, no control characters) Subject. */
+void bounce_subject(const struct bounce_scan *, char out[BOUNCE_SUBJECT_MAX + 1]);
+
+/* Builds the whole bounce message (CRLF lines) into a malloc'd buffer.
+ * Returns NULL when out of memory. */
+char *bounce_build(const struct bounce_scan *, const char *hostname, const char *sender,
+                   const char *const *unknown, size_t n_unknown, size_t *len);
+
+#endif

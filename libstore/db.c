@@ -1,0 +1,326 @@
+/* Connection, prepared statements, transactions with retry. */
+#define _GNU_SOURCE
+#include <errmsg.h>
+#include <mysqld_error.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DEFAULT_MYCNF SYSCONFDIR "/inetmail/my.cnf"
+#define CONNECT_TIMEOUT_S 5   /* a database that does not answer in 5 s is down: say 4xx */
+#define IO_TIMEOUT_S 30       /* longer than any statement we issue; bounds every read */
+#define RETRY_BASE_US 5000    /* first back-off after a deadlock; doubles each try */
+#define MAX_PARAMS 8          /* the most parameters or columns any query has */
+#define ER_WSREP_NOT_READY 1047 /* Galera node not synced: "unknown command" */
+
+static const char *const query_sql[Q_COUNT] = {
+#define QUERY_SQL(name, scan, sql) sql,
+	STORE_QUERIES(QUERY_SQL)
+#undef QUERY_SQL
+};
+
+const char *store_query_sql(enum query_id q) { return query_sql[q]; }
+
+struct store *store_open(void)
+{
+	struct store *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	char token[17];
+	store_random_hex(token, 8);
+	char host[32] = "";
+	gethostname(host, sizeof host - 1);
+	snprintf(s->owner, sizeof s->owner, "%.31s:%ld:%s", host, (long)getpid(), token);
+	return s;
+}
+
+static void disconnect(struct store *s)
+{
+	for (int i = 0; i < Q_COUNT; i++)
+		if (s->stmt[i]) {
+			mysql_stmt_close(s->stmt[i]);
+			s->stmt[i] = NULL;
+		}
+	if (s->db)
+		mysql_close(s->db);
+	s->db = NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	disconnect(s);
+	free(s->chunk);
+	free(s);
+}
+
+const char *store_error(const struct store *s) { return s->err; }
+
+const char *store_result_name(enum store_result r)
+{
+	static const char *const names[] = {"ok", "tempfail", "permfail", "not found",
+	                                    "denied", "in use", "over quota"};
+	return r < sizeof names / sizeof *names ? names[r] : "?";
+}
+
+void store_fail(struct store *s, unsigned err_no, const char *msg)
+{
+	s->err_no = err_no;
+	snprintf(s->err, sizeof s->err, "%u: %s", err_no, msg);
+}
+
+static bool connection_lost(unsigned e)
+{
+	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONN_HOST_ERROR ||
+	       e == CR_CONNECTION_ERROR || e == CR_SERVER_LOST_EXTENDED || e == CR_COMMANDS_OUT_OF_SYNC;
+}
+
+static bool retryable(unsigned e)
+{
+	return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_WSREP_NOT_READY;
+}
+
+int store_connect(struct store *s)
+{
+	if (s->db)
+		return 0;
+	MYSQL *db = mysql_init(NULL);
+	if (!db) {
+		store_fail(s, CR_OUT_OF_MEMORY, "mysql_init failed");
+		return -1;
+	}
+	const char *cnf = getenv("INETMAIL_MYCNF");
+	unsigned connect_timeout = CONNECT_TIMEOUT_S, io_timeout = IO_TIMEOUT_S;
+	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+	mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* READ COMMITTED: no gap locks between deliveries and deletions. */
+	mysql_options(db, MYSQL_INIT_COMMAND,
+	              "SET SESSION autocommit = 0, transaction_isolation = 'READ-COMMITTED'");
+	mysql_options(db, MYSQL_READ_DEFAULT_FILE, cnf && *cnf ? cnf : DEFAULT_MYCNF);
+	mysql_options(db, MYSQL_READ_DEFAULT_GROUP, "inetmail");
+	if (!mysql_real_connect(db, NULL, NULL, NULL, NULL, 0, NULL, 0)) {
+		store_fail(s, mysql_errno(db), mysql_error(db));
+		mysql_close(db);
+		return -1;
+	}
+	s->db = db;
+	return 0;
+}
+
+static void stmt_failed(struct store *s, MYSQL_STMT *st)
+{
+	store_fail(s, mysql_stmt_errno(st), mysql_stmt_error(st));
+	if (connection_lost(s->err_no))
+		disconnect(s);
+}
+
+static MYSQL_STMT *prepared(struct store *s, enum query_id q)
+{
+	if (store_connect(s) < 0)
+		return NULL;
+	if (s->stmt[q])
+		return s->stmt[q];
+	MYSQL_STMT *st = mysql_stmt_init(s->db);
+	if (!st) {
+		store_fail(s, CR_OUT_OF_MEMORY, "mysql_stmt_init failed");
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, query_sql[q], strlen(query_sql[q]))) {
+		stmt_failed(s, st);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	return s->stmt[q] = st;
+}
+
+MYSQL_STMT *q_exec(struct store *s, enum query_id q, const char *types, ...)
+{
+	MYSQL_STMT *st = prepared(s, q);
+	if (!st)
+		return NULL;
+	MYSQL_BIND bind[MAX_PARAMS];
+	uint64_t num[MAX_PARAMS];
+	unsigned long len[MAX_PARAMS];
+	my_bool is_null[MAX_PARAMS];
+	memset(bind, 0, sizeof bind);
+	va_list ap;
+	va_start(ap, types);
+	for (size_t i = 0; types[i]; i++) {
+		MYSQL_BIND *b = &bind[i];
+		is_null[i] = 0;
+		b->is_null = &is_null[i];
+		switch (types[i]) {
+		case 'u':
+		case 'n':
+			num[i] = va_arg(ap, uint64_t);
+			is_null[i] = types[i] == 'n' && num[i] == UINT64_MAX;
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->is_unsigned = 1;
+			b->buffer = &num[i];
+			break;
+		case 's':
+			b->buffer = (void *)va_arg(ap, const char *);
+			len[i] = strlen(b->buffer);
+			b->buffer_type = MYSQL_TYPE_STRING;
+			b->buffer_length = len[i];
+			b->length = &len[i];
+			break;
+		case 'b':
+			b->buffer = (void *)va_arg(ap, const void *);
+			len[i] = va_arg(ap, size_t);
+			b->buffer_type = MYSQL_TYPE_BLOB;
+			b->buffer_length = len[i];
+			b->length = &len[i];
+			break;
+		}
+	}
+	va_end(ap);
+	if ((types[0] && mysql_stmt_bind_param(st, bind)) || mysql_stmt_execute(st)) {
+		stmt_failed(s, st);
+		return NULL;
+	}
+	return st;
+}
+
+int q_fetch(struct store *s, MYSQL_STMT *st, const char *types, ...)
+{
+	MYSQL_BIND bind[MAX_PARAMS];
+	unsigned long len[MAX_PARAMS];
+	my_bool is_null[MAX_PARAMS], error[MAX_PARAMS];
+	uint64_t *num[MAX_PARAMS];
+	size_t *blob_len[MAX_PARAMS];
+	memset(bind, 0, sizeof bind);
+	va_list ap;
+	va_start(ap, types);
+	for (size_t i = 0; types[i]; i++) {
+		MYSQL_BIND *b = &bind[i];
+		b->is_null = &is_null[i];
+		b->error = &error[i];
+		b->length = &len[i];
+		switch (types[i]) {
+		case 'u':
+			num[i] = va_arg(ap, uint64_t *);
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->is_unsigned = 1;
+			b->buffer = num[i];
+			break;
+		case 's':
+			b->buffer = va_arg(ap, char *);
+			b->buffer_length = va_arg(ap, size_t) - 1; /* room for the NUL */
+			b->buffer_type = MYSQL_TYPE_STRING;
+			break;
+		case 'b':
+			b->buffer = va_arg(ap, void *);
+			b->buffer_length = va_arg(ap, size_t);
+			blob_len[i] = va_arg(ap, size_t *);
+			b->buffer_type = MYSQL_TYPE_BLOB;
+			break;
+		}
+	}
+	va_end(ap);
+	if (mysql_stmt_bind_result(st, bind)) {
+		stmt_failed(s, st);
+		q_end(st);
+		return -1;
+	}
+	int rc = mysql_stmt_fetch(st);
+	if (rc == MYSQL_NO_DATA) {
+		q_end(st);
+		return 0;
+	}
+	if (rc == 1) {
+		stmt_failed(s, st);
+		q_end(st);
+		return -1;
+	}
+	if (rc == MYSQL_DATA_TRUNCATED) {
+		store_fail(s, CR_UNKNOWN_ERROR, "column longer than its buffer");
+		q_end(st);
+		return -1;
+	}
+	for (size_t i = 0; types[i]; i++) {
+		if (types[i] == 'u' && is_null[i])
+			*num[i] = UINT64_MAX;
+		else if (types[i] == 's')
+			((char *)bind[i].buffer)[is_null[i] ? 0 : len[i]] = '\0';
+		else if (types[i] == 'b')
+			*blob_len[i] = is_null[i] ? 0 : len[i];
+	}
+	return 1;
+}
+
+void q_end(MYSQL_STMT *st) { mysql_stmt_free_result(st); }
+uint64_t q_affected(MYSQL_STMT *st) { return mysql_stmt_affected_rows(st); }
+uint64_t q_insert_id(MYSQL_STMT *st) { return mysql_stmt_insert_id(st); }
+
+static void back_off(int attempt)
+{
+	unsigned r;
+	if (getrandom(&r, sizeof r, 0) != sizeof r)
+		r = (unsigned)getpid();
+	long us = (long)RETRY_BASE_US << attempt;
+	us += r % us; /* jitter, so two losers of one deadlock do not collide again */
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+	nanosleep(&ts, NULL);
+}
+
+enum store_result store_txn(struct store *s, store_txn_body body, void *ctx)
+{
+	for (int attempt = 0;; attempt++) {
+		s->err_no = 0;
+		if (store_connect(s) < 0)
+			return STORE_TEMPFAIL;
+		enum store_result r = body(s, ctx);
+		if (!s->db)
+			return STORE_TEMPFAIL; /* connection lost: the outcome is the server's */
+		if (r == STORE_OK && mysql_commit(s->db) == 0)
+			return STORE_OK;
+		if (r == STORE_OK) {
+			store_fail(s, mysql_errno(s->db), mysql_error(s->db));
+			r = STORE_TEMPFAIL;
+		}
+		unsigned err_no = s->err_no;
+		if (mysql_rollback(s->db)) {
+			disconnect(s);
+			return STORE_TEMPFAIL;
+		}
+		if (r != STORE_TEMPFAIL || !retryable(err_no) || attempt + 1 >= STORE_TXN_ATTEMPTS)
+			return r;
+		back_off(attempt);
+	}
+}
+
+void store_random_hex(char *out, size_t bytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[32];
+	if (bytes > sizeof raw)
+		bytes = sizeof raw;
+	if (getrandom(raw, bytes, 0) != (ssize_t)bytes)
+		abort(); /* no entropy means no unique UIDLs: refuse rather than collide */
+	for (size_t i = 0; i < bytes; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * bytes] = '\0';
+}
+
+const char *store_hostname(void)
+{
+	static char name[256];
+	const char *env = getenv("INETMAIL_HOSTNAME");
+	if (env && *env)
+		return env;
+	if (!name[0] && gethostname(name, sizeof name - 1) < 0)
+		strcpy(name, "localhost");
+	return name;
+}

@@ -1,0 +1,320 @@
+/* Delivery: content once, an entry per existing recipient, a bounce for the rest.
+ * A message that fits in one chunk is stored entirely in one retryable
+ * transaction. A larger one is written ahead chunk by chunk as content no
+ * mailbox refers to (refs = 0, invisible); the final transaction then makes it
+ * visible everywhere at once, and can be retried because the content is safe. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "internal.h"
+
+struct store_delivery {
+	struct store *s;
+	char sender[STORE_ADDRESS_MAX + 1]; /* canonical; "" for the null sender */
+	char (*rcpt)[STORE_ADDRESS_MAX + 1];
+	size_t n_rcpt, cap_rcpt;
+	unsigned char *buf; /* content not yet written: at most STORE_CHUNK_SIZE */
+	size_t buf_len;
+	uint64_t message_id; /* content row written ahead, or 0 */
+	uint32_t seq;        /* next chunk number */
+	uint64_t size;
+	enum store_result failed; /* sticky once a write failed */
+	int committed;
+	struct bounce_scan scan;
+};
+
+struct store_delivery *store_delivery_begin(struct store *s, const char *sender)
+{
+	struct store_delivery *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->s = s;
+	d->buf = malloc(STORE_CHUNK_SIZE);
+	if (!d->buf || (*sender && store_address_canonical(sender, d->sender) < 0)) {
+		free(d->buf);
+		free(d);
+		return NULL;
+	}
+	bounce_scan_init(&d->scan);
+	return d;
+}
+
+int store_delivery_add_recipient(struct store_delivery *d, const char *address)
+{
+	char canon[STORE_ADDRESS_MAX + 1];
+	if (store_address_canonical(address, canon) < 0)
+		return -1;
+	for (size_t i = 0; i < d->n_rcpt; i++)
+		if (!strcmp(d->rcpt[i], canon))
+			return 0; /* one entry per mailbox, however often it was named */
+	if (d->n_rcpt == d->cap_rcpt) {
+		size_t cap = d->cap_rcpt ? 2 * d->cap_rcpt : 8;
+		void *p = realloc(d->rcpt, cap * sizeof *d->rcpt);
+		if (!p)
+			return -1;
+		d->rcpt = p;
+		d->cap_rcpt = cap;
+	}
+	strcpy(d->rcpt[d->n_rcpt++], canon);
+	return 0;
+}
+
+enum store_result store_put_chunks(struct store *s, uint64_t message_id, uint32_t *seq,
+                                   const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		size_t n = len < STORE_CHUNK_SIZE ? len : STORE_CHUNK_SIZE;
+		if (!q_exec(s, Q_CHUNK_INSERT, "uub", message_id, (uint64_t)*seq, p, n))
+			return STORE_TEMPFAIL;
+		++*seq;
+		p += n;
+		len -= n;
+	}
+	return STORE_OK;
+}
+
+enum store_result store_drop_if_unreferenced(struct store *s, uint64_t message_id)
+{
+	uint64_t refs;
+	MYSQL_STMT *st = q_exec(s, Q_MESSAGE_REFS, "u", message_id);
+	int rc = st ? q_fetch(s, st, "u", &refs) : -1;
+	if (rc < 0)
+		return STORE_TEMPFAIL;
+	q_end(st);
+	if (rc == 0 || refs > 0)
+		return STORE_OK;
+	if (!q_exec(s, Q_CHUNK_DELETE, "u", message_id) || !q_exec(s, Q_MESSAGE_DELETE, "u", message_id))
+		return STORE_TEMPFAIL;
+	return STORE_OK;
+}
+
+static enum store_result insert_message(struct store *s, uint64_t size, uint64_t refs, uint64_t *id)
+{
+	MYSQL_STMT *st = q_exec(s, Q_MESSAGE_INSERT, "uu", size, refs);
+	if (!st)
+		return STORE_TEMPFAIL;
+	*id = q_insert_id(st);
+	return STORE_OK;
+}
+
+struct write_ahead {
+	struct store_delivery *d;
+	uint64_t id;
+	uint32_t seq;
+};
+
+static enum store_result write_ahead_body(struct store *s, void *ctx)
+{
+	struct write_ahead *w = ctx;
+	w->id = w->d->message_id;
+	w->seq = w->d->seq;
+	if (!w->id && insert_message(s, 0, 0, &w->id) != STORE_OK)
+		return STORE_TEMPFAIL;
+	return store_put_chunks(s, w->id, &w->seq, w->d->buf, w->d->buf_len);
+}
+
+static enum store_result write_ahead(struct store_delivery *d)
+{
+	struct write_ahead w = {.d = d};
+	enum store_result r = store_txn(d->s, write_ahead_body, &w);
+	if (r == STORE_OK) {
+		d->message_id = w.id;
+		d->seq = w.seq;
+		d->buf_len = 0;
+	}
+	return r;
+}
+
+enum store_result store_delivery_write(struct store_delivery *d, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	if (d->failed != STORE_OK)
+		return d->failed;
+	bounce_scan_feed(&d->scan, p, len);
+	d->size += len;
+	while (len > 0) {
+		size_t n = STORE_CHUNK_SIZE - d->buf_len;
+		if (n > len)
+			n = len;
+		memcpy(d->buf + d->buf_len, p, n);
+		d->buf_len += n;
+		p += n;
+		len -= n;
+		if (d->buf_len == STORE_CHUNK_SIZE && (d->failed = write_ahead(d)) != STORE_OK)
+			return d->failed;
+	}
+	return STORE_OK;
+}
+
+/* One account to charge: recipients pay the message, the sender a bounce. */
+struct charge {
+	uint64_t account_id;
+	uint64_t bytes;
+	uint64_t ignore_quota; /* bounces are small and must not be lost to a full mailbox */
+};
+
+static int charge_cmp(const void *a, const void *b)
+{
+	const struct charge *x = a, *y = b;
+	return x->account_id < y->account_id ? -1 : x->account_id > y->account_id;
+}
+
+struct finish {
+	struct store_delivery *d;
+	uint64_t *account;   /* per recipient, 0 when it has no mailbox */
+	const char **unknown;
+	struct charge *charges;
+	char *bounce;
+	size_t bounce_len;
+	uint64_t id;
+	unsigned delivered, bounced;
+};
+
+/* The account id of an address, 0 when it has no mailbox. */
+static enum store_result resolve(struct store *s, const char *address, uint64_t *id)
+{
+	char hash[STORE_HASH_MAX + 1];
+	enum store_result r = store_find_account(s, address, id, hash);
+	if (r == STORE_NOT_FOUND)
+		*id = 0;
+	return r == STORE_TEMPFAIL ? r : STORE_OK;
+}
+
+static enum store_result add_entry(struct store *s, uint64_t account, uint64_t message, uint64_t size)
+{
+	char uidl[33];
+	store_random_hex(uidl, 16);
+	return q_exec(s, Q_ENTRY_INSERT, "uusu", account, message, uidl, size) ? STORE_OK : STORE_TEMPFAIL;
+}
+
+static enum store_result finish_body(struct store *s, void *ctx)
+{
+	struct finish *f = ctx;
+	struct store_delivery *d = f->d;
+	size_t n_unknown = 0, n_charges = 0;
+	uint64_t sender_id = 0;
+	free(f->bounce);
+	f->bounce = NULL;
+	f->delivered = f->bounced = 0;
+
+	uint32_t seq = d->seq;
+	f->id = d->message_id;
+	if (!f->id && (insert_message(s, 0, 0, &f->id) != STORE_OK ||
+	               store_put_chunks(s, f->id, &seq, d->buf, d->buf_len) != STORE_OK))
+		return STORE_TEMPFAIL;
+
+	for (size_t i = 0; i < d->n_rcpt; i++) {
+		if (resolve(s, d->rcpt[i], &f->account[i]) != STORE_OK)
+			return STORE_TEMPFAIL;
+		if (f->account[i])
+			f->charges[n_charges++] = (struct charge){f->account[i], d->size, 0};
+		else
+			f->unknown[n_unknown++] = d->rcpt[i];
+	}
+	if (n_unknown && d->sender[0] && resolve(s, d->sender, &sender_id) != STORE_OK)
+		return STORE_TEMPFAIL;
+	if (sender_id) {
+		f->bounce = bounce_build(&d->scan, store_hostname(), d->sender, f->unknown, n_unknown,
+		                         &f->bounce_len);
+		if (!f->bounce) {
+			store_fail(s, 0, "out of memory building a bounce");
+			return STORE_PERMFAIL;
+		}
+		f->charges[n_charges++] = (struct charge){sender_id, f->bounce_len, 1};
+	}
+
+	/* Accounts in ascending id order, so concurrent deliveries cannot deadlock. */
+	qsort(f->charges, n_charges, sizeof *f->charges, charge_cmp);
+	for (size_t i = 0; i < n_charges; i++) {
+		struct charge *c = &f->charges[i];
+		MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_CHARGE, "uuuu", c->bytes, c->account_id,
+		                        c->ignore_quota, c->bytes);
+		if (!st)
+			return STORE_TEMPFAIL;
+		if (c->bytes && q_affected(st) == 0)
+			return STORE_OVER_QUOTA;
+	}
+
+	for (size_t i = 0; i < d->n_rcpt; i++) {
+		if (!f->account[i])
+			continue;
+		if (add_entry(s, f->account[i], f->id, d->size) != STORE_OK)
+			return STORE_TEMPFAIL;
+		f->delivered++;
+	}
+	if (f->delivered) {
+		MYSQL_STMT *st = q_exec(s, Q_MESSAGE_PUBLISH, "uuu", d->size, (uint64_t)f->delivered, f->id);
+		if (!st)
+			return STORE_TEMPFAIL;
+		if (q_affected(st) != 1) { /* content collected by `mailctl gc` under our feet */
+			store_fail(s, 0, "written-ahead content vanished");
+			return STORE_TEMPFAIL;
+		}
+	} else if (store_drop_if_unreferenced(s, f->id) != STORE_OK) {
+		return STORE_TEMPFAIL;
+	}
+
+	if (f->bounce) {
+		uint64_t bounce_id;
+		uint32_t bseq = 0;
+		if (insert_message(s, f->bounce_len, 1, &bounce_id) != STORE_OK ||
+		    store_put_chunks(s, bounce_id, &bseq, f->bounce, f->bounce_len) != STORE_OK ||
+		    add_entry(s, sender_id, bounce_id, f->bounce_len) != STORE_OK)
+			return STORE_TEMPFAIL;
+		f->bounced = (unsigned)n_unknown;
+	}
+	return STORE_OK;
+}
+
+static enum store_result drop_body(struct store *s, void *ctx)
+{
+	return store_drop_if_unreferenced(s, *(uint64_t *)ctx);
+}
+
+enum store_result store_drop_content(struct store *s, uint64_t message_id)
+{
+	return store_txn(s, drop_body, &message_id);
+}
+
+enum store_result store_delivery_commit(struct store_delivery *d, struct store_delivery_result *res)
+{
+	if (d->failed != STORE_OK)
+		return d->failed;
+	if (d->message_id && d->buf_len && (d->failed = write_ahead(d)) != STORE_OK)
+		return d->failed;
+	struct finish f = {.d = d};
+	f.account = calloc(d->n_rcpt + 1, sizeof *f.account);
+	f.unknown = calloc(d->n_rcpt + 1, sizeof *f.unknown);
+	f.charges = calloc(d->n_rcpt + 1, sizeof *f.charges);
+	enum store_result r = STORE_PERMFAIL;
+	if (f.account && f.unknown && f.charges)
+		r = store_txn(d->s, finish_body, &f);
+	if (r == STORE_OK) {
+		d->committed = 1;
+		res->queue_id = f.id;
+		res->delivered = f.delivered;
+		res->bounced = f.bounced;
+	}
+	d->failed = r == STORE_OK ? STORE_PERMFAIL : r; /* a delivery commits once */
+	free(f.account);
+	free(f.unknown);
+	free(f.charges);
+	free(f.bounce);
+	return r;
+}
+
+void store_delivery_free(struct store_delivery *d)
+{
+	if (!d)
+		return;
+	/* Content written ahead and never made visible: take it back now (what a
+	 * crash leaves behind, `mailctl gc` removes). */
+	if (d->message_id && !d->committed)
+		store_drop_content(d->s, d->message_id);
+	free(d->rcpt);
+	free(d->buf);
+	free(d);
+}

@@ -1,0 +1,66 @@
+/* libstore internals shared by its files; nothing outside libstore includes this. */
+#ifndef INETMAIL_STORE_INTERNAL_H
+#define INETMAIL_STORE_INTERNAL_H
+
+#include <mysql.h>
+#include <stdbool.h>
+
+#include "queries.h"
+#include "store.h"
+
+#define STORE_CHUNK_SIZE (256 * 1024) /* one message_chunk row: bounds every packet and buffer */
+#define STORE_TXN_ATTEMPTS 4          /* a deadlock that survives four tries is load, not luck */
+#define STORE_OWNER_MAX 64            /* width of maildrop_lock.owner */
+
+struct store {
+	MYSQL *db;                /* NULL until first use, and again after a lost connection */
+	MYSQL_STMT *stmt[Q_COUNT];
+	unsigned err_no;          /* last server or client error number, 0 if none */
+	char err[256];
+	char owner[STORE_OWNER_MAX + 1]; /* this session's maildrop lock owner */
+	unsigned char *chunk;     /* STORE_CHUNK_SIZE bytes, for streaming out; lazily allocated */
+};
+
+/* Statement helpers. A type string names each parameter or column in order:
+ *   'u' uint64_t (a NULL column reads as UINT64_MAX)
+ *   'n' uint64_t parameter where UINT64_MAX binds NULL
+ *   's' parameter: const char *; column: char *buf, size_t cap (NUL-terminated)
+ *   'b' parameter: const void *, size_t; column: void *buf, size_t cap, size_t *len
+ * q_exec returns the executed statement or NULL (error recorded in the store).
+ * q_fetch returns 1 for a row, 0 at the end (result freed), -1 on error. */
+MYSQL_STMT *q_exec(struct store *, enum query_id, const char *types, ...);
+int q_fetch(struct store *, MYSQL_STMT *, const char *types, ...);
+void q_end(MYSQL_STMT *);             /* discards the rest of a result */
+uint64_t q_affected(MYSQL_STMT *);
+uint64_t q_insert_id(MYSQL_STMT *);
+
+int store_connect(struct store *);    /* 0, or -1 with the error recorded */
+void store_fail(struct store *, unsigned err_no, const char *msg);
+const char *store_query_sql(enum query_id);
+
+/* Runs body in a transaction, committing when it returns STORE_OK and retrying
+ * the whole body on deadlock or lock-wait timeout. */
+typedef enum store_result (*store_txn_body)(struct store *, void *ctx);
+enum store_result store_txn(struct store *, store_txn_body, void *ctx);
+
+/* Writes len bytes as message_chunk rows of message_id; inside a transaction. */
+enum store_result store_put_chunks(struct store *, uint64_t message_id, uint32_t *seq,
+                                   const void *data, size_t len);
+/* Removes a message's content once no mailbox entry refers to it. */
+enum store_result store_drop_if_unreferenced(struct store *, uint64_t message_id);
+/* The same in a transaction of its own. */
+enum store_result store_drop_content(struct store *, uint64_t message_id);
+/* Calls fn for each entry of an account, in arrival order; inside a transaction. */
+enum store_result store_each_entry(struct store *, uint64_t account_id, store_entry_fn, void *ctx);
+/* Deletes entries of one account: content goes with its last entry; the caller
+ * holds the transaction. */
+enum store_result store_delete_entries(struct store *, uint64_t account_id,
+                                       const uint64_t *entry_ids, size_t n);
+
+/* The active account with this canonical address: STORE_OK, _NOT_FOUND or _TEMPFAIL. */
+enum store_result store_find_account(struct store *, const char *address, uint64_t *id,
+                                     char hash[STORE_HASH_MAX + 1]);
+int store_verify_password(const char *password, const char *hash);
+void store_random_hex(char *out, size_t bytes); /* writes 2*bytes hex digits and a NUL */
+
+#endif

@@ -1,0 +1,218 @@
+/* The POP3 maildrop: lock, list, stream out, delete. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct lock_args {
+	uint64_t account_id;
+	unsigned ttl;
+};
+
+static enum store_result lock_body(struct store *s, void *ctx)
+{
+	struct lock_args *a = ctx;
+	MYSQL_STMT *st = q_exec(s, Q_LOCK_RENEW, "suus", s->owner, (uint64_t)a->ttl, a->account_id, s->owner);
+	if (!st)
+		return STORE_TEMPFAIL;
+	if (q_affected(st) == 1)
+		return STORE_OK;
+	st = q_exec(s, Q_LOCK_TAKE, "usu", a->account_id, s->owner, (uint64_t)a->ttl);
+	if (!st)
+		return STORE_TEMPFAIL;
+	return q_affected(st) == 1 ? STORE_OK : STORE_IN_USE;
+}
+
+enum store_result store_maildrop_lock(struct store *s, uint64_t account_id, unsigned ttl_seconds)
+{
+	struct lock_args a = {account_id, ttl_seconds};
+	return store_txn(s, lock_body, &a);
+}
+
+static enum store_result unlock_body(struct store *s, void *ctx)
+{
+	return q_exec(s, Q_LOCK_RELEASE, "us", *(uint64_t *)ctx, s->owner) ? STORE_OK : STORE_TEMPFAIL;
+}
+
+enum store_result store_maildrop_unlock(struct store *s, uint64_t account_id)
+{
+	return store_txn(s, unlock_body, &account_id);
+}
+
+struct list_args {
+	uint64_t account_id;
+	store_entry_fn fn;
+	void *ctx;
+};
+
+enum store_result store_each_entry(struct store *s, uint64_t account_id, store_entry_fn fn, void *ctx)
+{
+	struct store_entry e;
+	MYSQL_STMT *st = q_exec(s, Q_ENTRY_LIST, "u", account_id);
+	if (!st)
+		return STORE_TEMPFAIL;
+	int rc;
+	while ((rc = q_fetch(s, st, "uus", &e.id, &e.size, e.uidl, sizeof e.uidl)) > 0)
+		if (fn(ctx, &e)) {
+			q_end(st);
+			return STORE_PERMFAIL;
+		}
+	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+}
+
+static enum store_result list_body(struct store *s, void *ctx)
+{
+	struct list_args *a = ctx;
+	return store_each_entry(s, a->account_id, a->fn, a->ctx);
+}
+
+enum store_result store_maildrop_list(struct store *s, uint64_t account_id, store_entry_fn fn, void *ctx)
+{
+	struct list_args a = {account_id, fn, ctx};
+	return store_txn(s, list_body, &a);
+}
+
+/* TOP: how much of a chunk belongs to the header and the first N body lines. */
+struct top_cut {
+	long lines_left; /* body lines still to send; < 0: everything */
+	int in_body;
+	size_t line_len; /* octets in the current header line, CR not counted */
+};
+
+/* Returns the octets of p[0..n) to send; sets *done when the cut is reached. */
+static size_t top_cut(struct top_cut *t, const unsigned char *p, size_t n, int *done)
+{
+	if (t->lines_left < 0)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		if (!t->in_body) {
+			if (p[i] == '\n') {
+				t->in_body = t->line_len == 0;
+				t->line_len = 0;
+			} else if (p[i] != '\r') {
+				t->line_len++;
+			}
+			if (t->in_body && t->lines_left == 0) {
+				*done = 1;
+				return i + 1;
+			}
+		} else if (p[i] == '\n' && --t->lines_left == 0) {
+			*done = 1;
+			return i + 1;
+		}
+	}
+	return n;
+}
+
+struct read_args {
+	uint64_t account_id, entry_id;
+	long body_lines;
+	store_data_fn fn;
+	void *ctx;
+};
+
+static enum store_result read_body(struct store *s, void *ctx)
+{
+	struct read_args *a = ctx;
+	uint64_t message_id;
+	MYSQL_STMT *st = q_exec(s, Q_ENTRY_GET, "uu", a->entry_id, a->account_id);
+	int rc = st ? q_fetch(s, st, "u", &message_id) : -1;
+	if (rc <= 0)
+		return rc < 0 ? STORE_TEMPFAIL : STORE_NOT_FOUND;
+	q_end(st);
+	if (!s->chunk && !(s->chunk = malloc(STORE_CHUNK_SIZE))) {
+		store_fail(s, 0, "out of memory");
+		return STORE_TEMPFAIL;
+	}
+	if (!(st = q_exec(s, Q_CHUNK_READ, "u", message_id)))
+		return STORE_TEMPFAIL;
+	struct top_cut cut = {.lines_left = a->body_lines};
+	size_t len;
+	int done = 0;
+	while (!done && (rc = q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0) {
+		size_t n = top_cut(&cut, s->chunk, len, &done);
+		if (a->fn(a->ctx, s->chunk, n)) {
+			q_end(st);
+			return STORE_PERMFAIL;
+		}
+	}
+	if (done)
+		q_end(st);
+	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+}
+
+enum store_result store_maildrop_read(struct store *s, uint64_t account_id, uint64_t entry_id,
+                                      long body_lines, store_data_fn fn, void *ctx)
+{
+	struct read_args a = {account_id, entry_id, body_lines, fn, ctx};
+	return store_txn(s, read_body, &a);
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Lock order everywhere: account, then its entries, then messages by id. */
+enum store_result store_delete_entries(struct store *s, uint64_t account_id,
+                                       const uint64_t *entry_ids, size_t n)
+{
+	uint64_t *ids = malloc((n + 1) * sizeof *ids), *msgs = malloc((n + 1) * sizeof *msgs);
+	enum store_result r = STORE_TEMPFAIL;
+	size_t n_msgs = 0;
+	uint64_t total = 0, locked;
+	MYSQL_STMT *st;
+	if (!ids || !msgs)
+		goto out;
+	memcpy(ids, entry_ids, n * sizeof *ids);
+	qsort(ids, n, sizeof *ids, id_cmp);
+	if (!(st = q_exec(s, Q_ACCOUNT_LOCK, "u", account_id)) || q_fetch(s, st, "u", &locked) < 0)
+		goto out;
+	q_end(st);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t size;
+		int rc;
+		if (!(st = q_exec(s, Q_ENTRY_TAKE, "uu", ids[i], account_id)) ||
+		    (rc = q_fetch(s, st, "uu", &msgs[n_msgs], &size)) < 0)
+			goto out;
+		if (rc == 0)
+			continue; /* already gone: deleting is idempotent */
+		q_end(st);
+		if (!q_exec(s, Q_ENTRY_DELETE, "u", ids[i]))
+			goto out;
+		total += size;
+		n_msgs++;
+	}
+	qsort(msgs, n_msgs, sizeof *msgs, id_cmp);
+	for (size_t i = 0; i < n_msgs; i++)
+		if (!q_exec(s, Q_MESSAGE_UNREF, "u", msgs[i]) || store_drop_if_unreferenced(s, msgs[i]) != STORE_OK)
+			goto out;
+	if (total && !q_exec(s, Q_ACCOUNT_CREDIT, "uuu", total, total, account_id))
+		goto out;
+	r = STORE_OK;
+out:
+	free(ids);
+	free(msgs);
+	return r;
+}
+
+struct delete_args {
+	uint64_t account_id;
+	const uint64_t *ids;
+	size_t n;
+};
+
+static enum store_result delete_body(struct store *s, void *ctx)
+{
+	struct delete_args *a = ctx;
+	return store_delete_entries(s, a->account_id, a->ids, a->n);
+}
+
+enum store_result store_maildrop_delete(struct store *s, uint64_t account_id,
+                                        const uint64_t *entry_ids, size_t n)
+{
+	struct delete_args a = {account_id, entry_ids, n};
+	return store_txn(s, delete_body, &a);
+}

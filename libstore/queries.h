@@ -1,0 +1,54 @@
+/* Every SQL statement libstore issues, in one place, so that t/explain.t can
+ * EXPLAIN each of them. Q(name, full_scan_by_design, sql). */
+#ifndef INETMAIL_QUERIES_H
+#define INETMAIL_QUERIES_H
+
+#define STORE_QUERIES(Q) \
+	Q(ACCOUNT_BY_ADDRESS, 0, "SELECT id, password_hash FROM account WHERE address = ? AND active = 1") \
+	Q(ACCOUNT_ID_ANY, 0, "SELECT id FROM account WHERE address = ?") \
+	Q(ACCOUNT_LOCK, 0, "SELECT id FROM account WHERE id = ? FOR UPDATE") \
+	Q(ACCOUNT_CHARGE, 0, "UPDATE account SET used_bytes = used_bytes + ? WHERE id = ?" \
+	                     " AND (? OR quota_bytes IS NULL OR used_bytes + ? <= quota_bytes)") \
+	Q(ACCOUNT_CREDIT, 0, "UPDATE account SET used_bytes = GREATEST(used_bytes, ?) - ? WHERE id = ?") \
+	Q(ACCOUNT_INSERT, 0, "INSERT INTO account (address, password_hash) VALUES (?, ?)") \
+	Q(ACCOUNT_SET_HASH, 0, "UPDATE account SET password_hash = ? WHERE address = ?") \
+	Q(ACCOUNT_SET_QUOTA, 0, "UPDATE account SET quota_bytes = ? WHERE address = ?") \
+	Q(ACCOUNT_SET_ACTIVE, 0, "UPDATE account SET active = ? WHERE address = ?") \
+	Q(ACCOUNT_DELETE, 0, "DELETE FROM account WHERE id = ?") \
+	Q(ACCOUNT_LIST, 1, "SELECT a.address, a.active, a.quota_bytes, a.used_bytes," \
+	                   " (SELECT COUNT(*) FROM mailbox_entry e WHERE e.account_id = a.id)" \
+	                   " FROM account a ORDER BY a.address") \
+	Q(MESSAGE_INSERT, 0, "INSERT INTO message (size, refs) VALUES (?, ?)") \
+	Q(MESSAGE_PUBLISH, 0, "UPDATE message SET size = ?, refs = ? WHERE id = ?") \
+	Q(MESSAGE_UNREF, 0, "UPDATE message SET refs = refs - 1 WHERE id = ? AND refs > 0") \
+	Q(MESSAGE_REFS, 0, "SELECT refs FROM message WHERE id = ? FOR UPDATE") \
+	Q(MESSAGE_DELETE, 0, "DELETE FROM message WHERE id = ? AND refs = 0") \
+	Q(MESSAGE_ORPHANS, 0, "SELECT id FROM message WHERE refs = 0" \
+	                      " AND created_at < NOW() - INTERVAL ? SECOND LIMIT 1000") \
+	Q(CHUNK_INSERT, 0, "INSERT INTO message_chunk (message_id, seq, data) VALUES (?, ?, ?)") \
+	Q(CHUNK_READ, 0, "SELECT data FROM message_chunk WHERE message_id = ? ORDER BY seq") \
+	Q(CHUNK_DELETE, 0, "DELETE FROM message_chunk WHERE message_id = ?") \
+	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (?, ?, ?, ?)") \
+	Q(ENTRY_LIST, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
+	Q(ENTRY_GET, 0, "SELECT message_id FROM mailbox_entry WHERE id = ? AND account_id = ?") \
+	Q(ENTRY_TAKE, 0, "SELECT message_id, size FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
+	Q(ENTRY_DELETE, 0, "DELETE FROM mailbox_entry WHERE id = ?") \
+	Q(LOCK_RENEW, 0, "UPDATE maildrop_lock SET owner = ?, expires_at = NOW(6) + INTERVAL ? SECOND" \
+	                 " WHERE account_id = ? AND (owner = ? OR expires_at < NOW(6))") \
+	Q(LOCK_TAKE, 0, "INSERT IGNORE INTO maildrop_lock (account_id, owner, expires_at)" \
+	                " VALUES (?, ?, NOW(6) + INTERVAL ? SECOND)") \
+	Q(LOCK_RELEASE, 0, "DELETE FROM maildrop_lock WHERE account_id = ? AND owner = ?") \
+	Q(LOCK_DROP, 0, "DELETE FROM maildrop_lock WHERE account_id = ?") \
+	Q(SCHEMA_TABLES, 0, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()" \
+	                    " AND table_name = 'schema_version'") \
+	Q(SCHEMA_VERSION, 0, "SELECT COALESCE(MAX(version), 0) FROM schema_version") \
+	Q(SCHEMA_SET, 0, "INSERT INTO schema_version (version) VALUES (?)")
+
+enum query_id {
+#define QUERY_ENUM(name, scan, sql) Q_##name,
+	STORE_QUERIES(QUERY_ENUM)
+#undef QUERY_ENUM
+	Q_COUNT
+};
+
+#endif

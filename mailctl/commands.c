@@ -1,0 +1,219 @@
+/* The mailctl commands. Passwords come from stdin or a no-echo prompt, never argv. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "mailctl.h"
+
+#define PASSWORD_LINE_MAX 1024 /* longer passwords are refused by libstore too */
+#define GC_DEFAULT_AGE 86400   /* far longer than any SMTP session may write ahead */
+
+static int report(struct mailctl *m, enum store_result r, const char *what)
+{
+	switch (r) {
+	case STORE_OK:
+		return 0;
+	case STORE_NOT_FOUND:
+		fprintf(stderr, "mailctl: %s: no such account\n", what);
+		return EXIT_NOUSER;
+	case STORE_PERMFAIL:
+		fprintf(stderr, "mailctl: %s: refused: %s\n", what, store_error(m->store));
+		return EXIT_DATAERR;
+	default:
+		fprintf(stderr, "mailctl: %s: database unavailable: %s\n", what, store_error(m->store));
+		return EXIT_TEMPFAIL;
+	}
+}
+
+static int read_line(FILE *f, char *buf, size_t cap)
+{
+	if (!fgets(buf, (int)cap, f))
+		return -1;
+	size_t n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n == cap - 1)
+		return -1; /* longer than we accept */
+	buf[n] = '\0';
+	return 0;
+}
+
+static int prompt(FILE *tty, const char *text, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	fputs(text, tty);
+	fflush(tty);
+	tcgetattr(fileno(tty), &old);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	int rc = read_line(tty, buf, cap);
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	return rc;
+}
+
+/* The new password's hash, from a prompt on a terminal or one line of stdin. */
+static int new_hash(struct mailctl *m, char hash[STORE_HASH_MAX + 1])
+{
+	char pw[PASSWORD_LINE_MAX + 2], again[PASSWORD_LINE_MAX + 2];
+	int rc = -1;
+	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+") : NULL;
+	if (tty) {
+		if (prompt(tty, "New password: ", pw, sizeof pw) == 0 &&
+		    prompt(tty, "Again: ", again, sizeof again) == 0) {
+			if (strcmp(pw, again))
+				fprintf(stderr, "mailctl: the passwords differ\n");
+			else
+				rc = 0;
+		}
+		fclose(tty);
+	} else {
+		rc = read_line(stdin, pw, sizeof pw);
+	}
+	if (rc == 0 && !pw[0]) {
+		fprintf(stderr, "mailctl: empty password\n");
+		rc = -1;
+	} else if (rc == 0 && store_password_hash(m->scheme, pw, hash) < 0) {
+		fprintf(stderr, "mailctl: cannot hash with scheme %s\n", m->scheme);
+		rc = -1;
+	} else if (rc < 0 && !tty) {
+		fprintf(stderr, "mailctl: no password on stdin (one line, at most %d octets)\n",
+		        PASSWORD_LINE_MAX);
+	}
+	explicit_bzero(pw, sizeof pw);
+	explicit_bzero(again, sizeof again);
+	return rc;
+}
+
+static int valid_address(const char *address)
+{
+	char canon[STORE_ADDRESS_MAX + 1];
+	if (store_address_canonical(address, canon) == 0)
+		return 1;
+	fprintf(stderr, "mailctl: %s: not a valid address\n", address);
+	return 0;
+}
+
+int cmd_add(struct mailctl *m, int argc, char **argv)
+{
+	char hash[STORE_HASH_MAX + 1];
+	if (argc != 1)
+		return EXIT_USAGE;
+	if (!valid_address(argv[0]) || new_hash(m, hash) < 0)
+		return EXIT_DATAERR;
+	enum store_result r = store_admin_add(m->store, argv[0], hash);
+	if (r == STORE_PERMFAIL) {
+		fprintf(stderr, "mailctl: %s: the account exists already\n", argv[0]);
+		return EXIT_DATAERR;
+	}
+	return report(m, r, argv[0]);
+}
+
+int cmd_passwd(struct mailctl *m, int argc, char **argv)
+{
+	char hash[STORE_HASH_MAX + 1];
+	if (argc != 1)
+		return EXIT_USAGE;
+	if (!valid_address(argv[0]) || new_hash(m, hash) < 0)
+		return EXIT_DATAERR;
+	return report(m, store_admin_set_password(m->store, argv[0], hash), argv[0]);
+}
+
+int cmd_del(struct mailctl *m, int argc, char **argv)
+{
+	if (argc != 1)
+		return EXIT_USAGE;
+	if (!valid_address(argv[0]))
+		return EXIT_DATAERR;
+	return report(m, store_admin_delete(m->store, argv[0]), argv[0]);
+}
+
+static int set_active(struct mailctl *m, int argc, char **argv, int active)
+{
+	if (argc != 1)
+		return EXIT_USAGE;
+	if (!valid_address(argv[0]))
+		return EXIT_DATAERR;
+	return report(m, store_admin_set_active(m->store, argv[0], active), argv[0]);
+}
+
+int cmd_enable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 1); }
+int cmd_disable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 0); }
+
+static int parse_number(const char *s, uint64_t *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v == UINT64_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cmd_quota(struct mailctl *m, int argc, char **argv)
+{
+	uint64_t bytes = UINT64_MAX;
+	if (argc != 2)
+		return EXIT_USAGE;
+	if (!valid_address(argv[0]))
+		return EXIT_DATAERR;
+	if (strcmp(argv[1], "none") && parse_number(argv[1], &bytes) < 0) {
+		fprintf(stderr, "mailctl: %s: not a number of bytes or 'none'\n", argv[1]);
+		return EXIT_DATAERR;
+	}
+	return report(m, store_admin_set_quota(m->store, argv[0], bytes), argv[0]);
+}
+
+static int print_account(void *ctx, const struct store_account_info *i)
+{
+	char quota[24] = "none";
+	(void)ctx;
+	if (i->quota_bytes != UINT64_MAX)
+		snprintf(quota, sizeof quota, "%" PRIu64, i->quota_bytes);
+	printf("%-40s %8" PRIu64 " %12" PRIu64 " %12s %s\n", i->address, i->messages, i->used_bytes,
+	       quota, i->active ? "active" : "inactive");
+	return 0;
+}
+
+int cmd_list(struct mailctl *m, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		return EXIT_USAGE;
+	printf("%-40s %8s %12s %12s %s\n", "ADDRESS", "MESSAGES", "BYTES", "QUOTA", "STATE");
+	return report(m, store_admin_list(m->store, print_account, NULL), "list");
+}
+
+int cmd_gc(struct mailctl *m, int argc, char **argv)
+{
+	uint64_t age = GC_DEFAULT_AGE, removed;
+	if (argc > 1 || (argc == 1 && (parse_number(argv[0], &age) < 0 || age > UINT32_MAX)))
+		return EXIT_USAGE;
+	int rc = report(m, store_admin_gc(m->store, (unsigned)age, &removed), "gc");
+	if (rc == 0)
+		printf("removed %" PRIu64 " unreferenced messages\n", removed);
+	return rc;
+}
+
+int cmd_migrate(struct mailctl *m, int argc, char **argv)
+{
+	unsigned from, to;
+	if (argc > 1)
+		return EXIT_USAGE;
+	enum store_result r = store_admin_migrate(m->store, argc ? argv[0] : SQLDIR, &from, &to);
+	if (r == STORE_PERMFAIL) {
+		fprintf(stderr, "mailctl: migrate: %s\n", store_error(m->store));
+		return EXIT_SOFTWARE;
+	}
+	int rc = report(m, r, "migrate");
+	if (rc == 0)
+		printf("schema version %u -> %u\n", from, to);
+	return rc;
+}

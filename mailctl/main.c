@@ -1,0 +1,53 @@
+/* mailctl: manage inetmail accounts and the schema. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mailctl.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct mailctl *, int, char **);
+	const char *args;
+} commands[] = {
+	{"add", cmd_add, "ADDRESS            (password on stdin, or prompted)"},
+	{"passwd", cmd_passwd, "ADDRESS         (password on stdin, or prompted)"},
+	{"del", cmd_del, "ADDRESS"},
+	{"disable", cmd_disable, "ADDRESS        (no login, no mail: as if it did not exist)"},
+	{"enable", cmd_enable, "ADDRESS"},
+	{"quota", cmd_quota, "ADDRESS BYTES|none"},
+	{"list", cmd_list, ""},
+	{"gc", cmd_gc, "[MIN_AGE_SECONDS]  (default 86400)"},
+	{"migrate", cmd_migrate, "[SQL_DIR]     (default " SQLDIR ")"},
+};
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: mailctl [--scheme yescrypt|bcrypt|sha512crypt] COMMAND ...\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(stderr, "  mailctl %s %s\n", commands[i].name, commands[i].args);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	struct mailctl m = {.scheme = "yescrypt"};
+	int i = 1;
+	if (i + 1 < argc && !strcmp(argv[i], "--scheme")) {
+		m.scheme = argv[i + 1];
+		i += 2;
+	}
+	if (i >= argc)
+		return usage();
+	for (size_t c = 0; c < sizeof commands / sizeof *commands; c++) {
+		if (strcmp(argv[i], commands[c].name))
+			continue;
+		if (!(m.store = store_open())) {
+			fprintf(stderr, "mailctl: out of memory\n");
+			return EXIT_SOFTWARE;
+		}
+		int rc = commands[c].fn(&m, argc - i - 1, argv + i + 1);
+		store_close(m.store);
+		return rc == EXIT_USAGE ? usage() : rc;
+	}
+	return usage();
+}
