@@ -39,9 +39,11 @@ $(LIBSTORE): $(call obj,$(LIBSTORE_SRC))
 	$(AR) rcs $@ $^
 
 $(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBSTORE)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 deps:

@@ -104,7 +104,7 @@ int store_connect(struct store *s)
 	mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	/* READ COMMITTED: no gap locks between deliveries and deletions. */
 	mysql_options(db, MYSQL_INIT_COMMAND,
-	              "SET SESSION autocommit = 0, transaction_isolation = 'READ-COMMITTED'");
+	              "SET SESSION autocommit = 0, tx_isolation = 'READ-COMMITTED'");
 	mysql_options(db, MYSQL_READ_DEFAULT_FILE, cnf && *cnf ? cnf : DEFAULT_MYCNF);
 	mysql_options(db, MYSQL_READ_DEFAULT_GROUP, "inetmail");
 	if (!mysql_real_connect(db, NULL, NULL, NULL, NULL, 0, NULL, 0)) {

@@ -24,7 +24,7 @@
 	Q(MESSAGE_REFS, 0, "SELECT refs FROM message WHERE id = ? FOR UPDATE") \
 	Q(MESSAGE_DELETE, 0, "DELETE FROM message WHERE id = ? AND refs = 0") \
 	Q(MESSAGE_ORPHANS, 0, "SELECT id FROM message WHERE refs = 0" \
-	                      " AND created_at < NOW() - INTERVAL ? SECOND LIMIT 1000") \
+	                      " AND created_at <= NOW() - INTERVAL ? SECOND LIMIT 1000") \
 	Q(CHUNK_INSERT, 0, "INSERT INTO message_chunk (message_id, seq, data) VALUES (?, ?, ?)") \
 	Q(CHUNK_READ, 0, "SELECT data FROM message_chunk WHERE message_id = ? ORDER BY seq") \
 	Q(CHUNK_DELETE, 0, "DELETE FROM message_chunk WHERE message_id = ?") \
