@@ -1,7 +1,7 @@
 # Sourced by each test: a database of its own on the harness's private MariaDB
 # (started here when the test runs alone, outside t/run).
-#   testdb NAME   creates database NAME from sql/schema.sql and exports
-#                 INETMAIL_MYCNF pointing at an option file for it
+#   testdb NAME [empty]  creates database NAME (from sql/schema.sql unless
+#                 empty) and exports INETMAIL_MYCNF naming an option file for it
 #   tsql SQL      runs SQL in that database, tab-separated, no column names
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${INETMAIL_BUILD:-$TOP/build}
@@ -17,7 +17,7 @@ export INETMAIL_TEST_DIR
 testdb() {
 	TESTDB=$1
 	mariadb_sql "$INETMAIL_TEST_DIR" -e "DROP DATABASE IF EXISTS \`$TESTDB\`; CREATE DATABASE \`$TESTDB\`"
-	mariadb_sql "$INETMAIL_TEST_DIR" "$TESTDB" <"$TOP/sql/schema.sql"
+	[ "${2:-}" = empty ] || mariadb_sql "$INETMAIL_TEST_DIR" "$TESTDB" <"$TOP/sql/schema.sql"
 	INETMAIL_MYCNF=$INETMAIL_TEST_DIR/$TESTDB.cnf
 	printf '[inetmail]\nsocket=%s\nuser=%s\ndatabase=%s\n' \
 		"$INETMAIL_TEST_DIR/sock" "$(id -un)" "$TESTDB" >"$INETMAIL_MYCNF"

@@ -1,0 +1,79 @@
+/* What each least-privilege database user of sql/grants.sql can and cannot do.
+#define _GNU_SOURCE
+ * grants-test SMTP_CNF POP3_CNF: the option files of those two users. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/tap.h"
+#include "store.h"
+
+static const char msg[] = "Subject: grants\r\n\r\nbody\r\n";
+
+static int count(void *ctx, const struct store_entry *e)
+{
+	uint64_t *ids = ctx;
+	ids[++ids[0]] = e->id;
+	return 0;
+}
+
+static int discard(void *ctx, const void *data, size_t n)
+{
+	*(size_t *)ctx += n;
+	(void)data;
+	return 0;
+}
+
+static enum store_result deliver(struct store *s, const char *rcpt2, size_t size, int commit)
+{
+	struct store_delivery *d = store_delivery_begin(s, "alice@example.com");
+	struct store_delivery_result res;
+	store_delivery_add_recipient(d, "bob@example.com");
+	store_delivery_add_recipient(d, rcpt2);
+	char *big = calloc(1, size + sizeof msg);
+	memcpy(big, msg, sizeof msg - 1);
+	enum store_result r = store_delivery_write(d, big, size ? size : sizeof msg - 1);
+	if (r == STORE_OK && commit)
+		r = store_delivery_commit(d, &res);
+	store_delivery_free(d);
+	free(big);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct store_account a;
+	if (argc != 3)
+		return 2;
+	setenv("INETMAIL_MYCNF", argv[1], 1);
+	struct store *s = store_open();
+	{
+		is_int(store_auth(s, "alice@example.com", "alice pw", &a), STORE_OK, "smtp: auth");
+		is_int(store_lookup(s, "bob@example.com", &a), STORE_OK, "smtp: lookup");
+		is_int(deliver(s, "ghost@example.com", 0, 1), STORE_OK, "smtp: deliver with a bounce");
+		is_int(deliver(s, "carol@example.com", 1 << 20, 1), STORE_OK, "smtp: deliver a written-ahead message");
+		is_int(deliver(s, "carol@example.com", 1 << 20, 0), STORE_OK, "smtp: abandon one");
+		is_int(store_maildrop_lock(s, a.id, 60), STORE_TEMPFAIL, "smtp: cannot lock maildrops");
+		uint64_t ids[64] = {0};
+		is_int(store_maildrop_list(s, a.id, count, ids), STORE_TEMPFAIL, "smtp: cannot list them");
+		is_int(store_admin_add(s, "x@example.com", "*"), STORE_TEMPFAIL, "smtp: cannot add accounts");
+		ok(strstr(store_error(s), "denied") != NULL, "smtp: access denied (%s)", store_error(s));
+	}
+	store_close(s);
+	setenv("INETMAIL_MYCNF", argv[2], 1);
+	s = store_open();
+	{
+		uint64_t ids[64] = {0};
+		size_t bytes = 0;
+		is_int(store_auth(s, "bob@example.com", "bob pw", &a), STORE_OK, "pop3: auth");
+		is_int(store_maildrop_lock(s, a.id, 60), STORE_OK, "pop3: lock");
+		is_int(store_maildrop_list(s, a.id, count, ids), STORE_OK, "pop3: list");
+		is_int(ids[0], 2, "pop3: both messages are there");
+		is_int(store_maildrop_read(s, a.id, ids[1], -1, discard, &bytes), STORE_OK, "pop3: read");
+		is_int(store_maildrop_delete(s, a.id, ids + 1, ids[0]), STORE_OK, "pop3: delete");
+		is_int(store_maildrop_unlock(s, a.id), STORE_OK, "pop3: unlock");
+		is_int(deliver(s, "carol@example.com", 0, 1), STORE_TEMPFAIL, "pop3: cannot deliver");
+		is_int(store_admin_set_quota(s, "bob@example.com", 5), STORE_TEMPFAIL, "pop3: cannot set quotas");
+	}
+	store_close(s);
+	return done_testing();
+}

@@ -1,0 +1,58 @@
+#!/bin/sh
+# mailctl: accounts, password schemes, quotas, exit codes.
+. "$(dirname "$0")/lib/testdb.sh"
+. "$TOP/t/lib/tap.sh"
+testdb t_mailctl
+M=$BUILD/mailctl
+
+echo 'alice pw' | $M add alice@Example.com; is $? 0 "add reads the password from stdin"
+is "$(tsql "SELECT address, LEFT(password_hash, 3), active FROM account")" "$(printf 'alice@example.com\t$y$\t1')" \
+	"stored canonical, yescrypt by default, active"
+echo 'bob pw' | $M --scheme bcrypt add bob@example.com; is $? 0 "--scheme bcrypt"
+is "$(tsql "SELECT LEFT(password_hash, 4) FROM account WHERE address = 'bob@example.com'")" '$2b$' "bcrypt hash"
+echo 'carol pw' | $M --scheme sha512crypt add carol@example.com; is $? 0 "--scheme sha512crypt"
+is "$(tsql "SELECT LEFT(password_hash, 3) FROM account WHERE address = 'carol@example.com'")" '$6$' "sha512crypt hash"
+echo x | $M --scheme md5 add dan@example.com 2>/dev/null; is $? 65 "an unknown scheme is refused (65)"
+echo x | $M add ALICE@example.com 2>/dev/null; is $? 65 "an existing account is refused (65)"
+echo x | $M add 'not an address' 2>/dev/null; is $? 65 "a bad address is refused (65)"
+$M add erin@example.com </dev/null 2>/dev/null; is $? 65 "no password on stdin is refused (65)"
+printf '\n' | $M add erin@example.com 2>/dev/null; is $? 65 "an empty password is refused (65)"
+$M add erin@example.com secret 2>/dev/null; is $? 64 "a password in argv is a usage error (64)"
+is "$(tsql "SELECT COUNT(*) FROM account")" 3 "none of those created an account"
+
+old=$(tsql "SELECT password_hash FROM account WHERE address = 'alice@example.com'")
+echo 'new pw' | $M passwd alice@example.com; is $? 0 "passwd"
+new=$(tsql "SELECT password_hash FROM account WHERE address = 'alice@example.com'")
+[ "$old" != "$new" ]; ok $? "changes the hash"
+echo x | $M passwd nobody@example.com 2>/dev/null; is $? 67 "passwd of an unknown account (67)"
+
+$M quota bob@example.com 1000; is $? 0 "quota in bytes"
+is "$(tsql "SELECT quota_bytes FROM account WHERE address = 'bob@example.com'")" 1000 "is stored"
+$M quota bob@example.com none; is $? 0 "quota none"
+is "$(tsql "SELECT quota_bytes FROM account WHERE address = 'bob@example.com'")" NULL "removes it"
+$M quota bob@example.com -5 2>/dev/null; is $? 65 "a negative quota is refused"
+$M quota bob@example.com 12abc 2>/dev/null; is $? 65 "so is a non-number"
+$M quota nobody@example.com 5 2>/dev/null; is $? 67 "quota of an unknown account (67)"
+
+$M disable carol@example.com; is $? 0 "disable"
+is "$(tsql "SELECT active FROM account WHERE address = 'carol@example.com'")" 0 "clears the active flag"
+$M quota carol@example.com 4096
+out=$($M list); is $? 0 "list"
+like "$out" '^ADDRESS +MESSAGES +BYTES +QUOTA +STATE$' "has a heading"
+like "$out" '^carol@example.com +0 +0 +4096 inactive$' "shows quota and state"
+like "$out" '^alice@example.com +0 +0 +none active$' "and accounts without quota"
+$M enable carol@example.com; is $? 0 "enable"
+is "$(tsql "SELECT active FROM account WHERE address = 'carol@example.com'")" 1 "sets it again"
+
+$M del bob@example.com; is $? 0 "del"
+is "$(tsql "SELECT COUNT(*) FROM account WHERE address = 'bob@example.com'")" 0 "removes the account"
+$M del bob@example.com 2>/dev/null; is $? 67 "del of an unknown account (67)"
+$M frobnicate 2>/dev/null; is $? 64 "an unknown command is a usage error (64)"
+$M 2>/dev/null; is $? 64 "so is no command"
+$M gc; is $? 0 "gc"
+
+printf '[inetmail]\nsocket=/nonexistent/sock\n' >"$INETMAIL_TEST_DIR/down.cnf"
+INETMAIL_MYCNF=$INETMAIL_TEST_DIR/down.cnf $M list >/dev/null 2>&1; is $? 75 "database unreachable (75)"
+err=$(echo 'secret-pw' | INETMAIL_MYCNF=$INETMAIL_TEST_DIR/down.cnf $M add z@example.com 2>&1)
+case $err in *secret-pw*) ok 1 "no password in error messages" ;; *) ok 0 "no password in error messages" ;; esac
+done_testing
