@@ -1,5 +1,5 @@
-/* What each least-privilege database user of sql/grants.sql can and cannot do.
 #define _GNU_SOURCE
+/* What each least-privilege database user of sql/grants.sql can and cannot do.
  * grants-test SMTP_CNF POP3_CNF: the option files of those two users. */
 #include <stdlib.h>
 #include <string.h>
