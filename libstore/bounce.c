@@ -14,24 +14,18 @@
 
 void bounce_scan_init(struct bounce_scan *sc)
 {
-	sc->header_len = sc->excerpt_len = sc->line_len = 0;
-	sc->in_body = sc->excerpt_truncated = 0;
+	memset(&sc->end, 0, sizeof sc->end);
+	sc->header_len = sc->excerpt_len = 0;
+	sc->excerpt_truncated = 0;
 }
 
 void bounce_scan_feed(struct bounce_scan *sc, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	size_t i = 0;
-	for (; i < len && !sc->in_body; i++) {
-		if (sc->header_len < BOUNCE_HEADER_MAX)
-			sc->header[sc->header_len++] = (char)p[i];
-		if (p[i] == '\n') {
-			sc->in_body = sc->line_len == 0;
-			sc->line_len = 0;
-		} else if (p[i] != '\r') {
-			sc->line_len++;
-		}
-	}
+	size_t i = sc->end.done ? 0 : header_end_scan(&sc->end, p, len);
+	size_t keep = i < BOUNCE_HEADER_MAX - sc->header_len ? i : BOUNCE_HEADER_MAX - sc->header_len;
+	memcpy(sc->header + sc->header_len, p, keep);
+	sc->header_len += keep;
 	size_t n = len - i, room = BOUNCE_EXCERPT_MAX - sc->excerpt_len;
 	if (n > room) {
 		sc->excerpt_truncated = 1;

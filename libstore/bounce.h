@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "header.h"
+
 #define BOUNCE_HEADER_MAX (64 * 1024) /* original header quoted back: enough for any sane one */
 #define BOUNCE_EXCERPT_MAX 4096       /* body excerpt in the text part: "a few KiB" */
 #define BOUNCE_SUBJECT_MAX 998        /* RFC 5322 line limit bounds what we echo */
@@ -15,9 +17,8 @@ struct bounce_scan {
 	size_t header_len;
 	char excerpt[BOUNCE_EXCERPT_MAX];
 	size_t excerpt_len;
-	int in_body;          /* the empty line that ends the header was seen */
+	struct header_end end;
 	int excerpt_truncated;
-	size_t line_len;      /* octets in the current header line, CR not counted */
 };
 
 void bounce_scan_init(struct bounce_scan *);

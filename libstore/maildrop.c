@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "header.h"
 #include "internal.h"
 
 struct lock_args {
@@ -76,8 +77,7 @@ enum store_result store_maildrop_list(struct store *s, uint64_t account_id, stor
 /* TOP: how much of a chunk belongs to the header and the first N body lines. */
 struct top_cut {
 	long lines_left; /* body lines still to send; < 0: everything */
-	int in_body;
-	size_t line_len; /* octets in the current header line, CR not counted */
+	struct header_end header;
 };
 
 /* Returns the octets of p[0..n) to send; sets *done when the cut is reached. */
@@ -85,23 +85,18 @@ static size_t top_cut(struct top_cut *t, const unsigned char *p, size_t n, int *
 {
 	if (t->lines_left < 0)
 		return n;
-	for (size_t i = 0; i < n; i++) {
-		if (!t->in_body) {
-			if (p[i] == '\n') {
-				t->in_body = t->line_len == 0;
-				t->line_len = 0;
-			} else if (p[i] != '\r') {
-				t->line_len++;
-			}
-			if (t->in_body && t->lines_left == 0) {
-				*done = 1;
-				return i + 1;
-			}
-		} else if (p[i] == '\n' && --t->lines_left == 0) {
+	size_t i = t->header.done ? 0 : header_end_scan(&t->header, p, n);
+	if (!t->header.done)
+		return n;
+	if (t->lines_left == 0) {
+		*done = 1;
+		return i;
+	}
+	for (; i < n; i++)
+		if (p[i] == '\n' && --t->lines_left == 0) {
 			*done = 1;
 			return i + 1;
 		}
-	}
 	return n;
 }
 

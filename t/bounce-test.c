@@ -53,7 +53,7 @@ int main(void)
 	scan(msg, 1);
 	size_t hlen = sc.header_len, elen = sc.excerpt_len;
 	scan(msg, 1 << 20);
-	ok(hlen == sc.header_len && elen == sc.excerpt_len && sc.in_body,
+	ok(hlen == sc.header_len && elen == sc.excerpt_len && sc.end.done,
 	   "byte-by-byte feeding finds the same header end");
 
 	/* A subject with a bare CR and a header injection attempt. */
