@@ -16,15 +16,21 @@ PKGS = libmariadb libsystemd libcrypt
 # Recursive (=) so pkg-config runs only when compiling, after the deps step.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = -std=c11 -Wall -Wextra $(CFLAGS) $(PKG_CFLAGS) -Ilibstore \
+ALL_CFLAGS = -std=c11 -Wall -Wextra $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DSQLDIR='"$(SQLDIR)"'
 
 LIBSTORE_SRC = $(wildcard libstore/*.c)
+COMMON_SRC = $(wildcard common/*.c)
+SMTP_SRC = $(filter-out smtp-handler/main.c,$(wildcard smtp-handler/*.c))
 MAILCTL_SRC = $(wildcard mailctl/*.c)
 TEST_SRC = $(wildcard t/*.c)
 
 LIBSTORE = $(BUILD)/libstore.a
-PROGRAMS = $(BUILD)/mailctl
+LIBCOMMON = $(BUILD)/libcommon.a
+LIBSMTP = $(BUILD)/libsmtp.a
+# Order matters to the linker: protocol machines, then common, then the store.
+LIBS = $(LIBSMTP) $(LIBCOMMON) $(LIBSTORE)
+PROGRAMS = $(BUILD)/mailctl $(BUILD)/smtp-handler
 TEST_PROGRAMS = $(TEST_SRC:t/%.c=$(BUILD)/t/%)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -38,11 +44,21 @@ $(BUILD)/obj/%.o: %.c $(wildcard */*.h)
 $(LIBSTORE): $(call obj,$(LIBSTORE_SRC))
 	$(AR) rcs $@ $^
 
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+	$(AR) rcs $@ $^
+
+$(LIBSMTP): $(call obj,$(SMTP_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/smtp-handler: $(call obj,smtp-handler/main.c) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBSTORE)
+$(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

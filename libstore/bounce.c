@@ -343,25 +343,11 @@ static void add_original_header(struct buf *b, const struct bounce_scan *sc)
 	}
 }
 
-static void rfc5322_date(char *out, size_t n)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	long off = tm.tm_gmtoff / 60;
-	snprintf(out, n, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday], tm.tm_mday,
-	         months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	         off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-}
-
 char *bounce_build(const struct bounce_scan *sc, const char *hostname, const char *sender,
                    const char *const *unknown, size_t n_unknown, size_t *len)
 {
 	char date[64], boundary[40], id[33], subject[BOUNCE_SUBJECT_MAX + 1];
-	rfc5322_date(date, sizeof date);
+	header_date(date, sizeof date, time(NULL));
 	store_random_hex(id, 16);
 	/* "=_" never occurs in quoted-printable output, and the rest is random. */
 	snprintf(boundary, sizeof boundary, "=_inetmail_%.16s", id + 16);

@@ -4,6 +4,7 @@
 #define INETMAIL_HEADER_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct header_end {
 	size_t line_len; /* octets in the current line, CR not counted */
@@ -26,5 +27,10 @@ static inline size_t header_end_scan(struct header_end *h, const unsigned char *
 	}
 	return h->done ? 0 : n;
 }
+
+/* An RFC 5322 date-time, e.g. "Sat, 28 Nov 2026 01:20:00 +0000". */
+void header_date(char *out, size_t n, time_t t);
+/* A Message-ID value, "<random@hostname>". */
+void header_message_id(char *out, size_t n, const char *hostname);
 
 #endif

@@ -1,0 +1,99 @@
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+static void peer_address(struct conn *c)
+{
+	/* systemd (Accept=yes), xinetd, tcpserver; then the socket itself. */
+	const char *vars[] = {"REMOTE_ADDR", "REMOTE_HOST", "TCPREMOTEIP"};
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v && strlen(v) < sizeof c->peer && strspn(v, "0123456789abcdefABCDEF.:") == strlen(v)) {
+			strcpy(c->peer, v);
+			return;
+		}
+	}
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	strcpy(c->peer, "local");
+	if (getpeername(c->in, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, c->peer, sizeof c->peer);
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->peer, sizeof c->peer);
+}
+
+void conn_open(struct conn *c)
+{
+	c->len = 0;
+	c->in = 0;
+	c->out = 1;
+	if (sd_listen_fds(1) == 1)
+		c->in = c->out = SD_LISTEN_FDS_START;
+	struct stat st;
+	c->is_socket = fstat(c->in, &st) == 0 && S_ISSOCK(st.st_mode);
+	/* Writes wait at most CONN_WRITE_TIMEOUT_MS; only a socket is ours to change. */
+	if (c->is_socket)
+		fcntl(c->out, F_SETFL, fcntl(c->out, F_GETFL) | O_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN); /* a vanished client is a write error, not a signal */
+	peer_address(c);
+}
+
+long conn_read(struct conn *c, unsigned timeout_ms)
+{
+	struct pollfd p = {.fd = c->in, .events = POLLIN};
+	int rc;
+	while ((rc = poll(&p, 1, (int)timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		return -2;
+	if (rc < 0 || c->len == sizeof c->buf)
+		return -1;
+	ssize_t n;
+	while ((n = read(c->in, c->buf + c->len, sizeof c->buf - c->len)) < 0 && errno == EINTR)
+		;
+	if (n > 0)
+		c->len += (size_t)n;
+	return n;
+}
+
+int conn_input_pending(struct conn *c)
+{
+	struct pollfd p = {.fd = c->in, .events = POLLIN};
+	return poll(&p, 1, 0) > 0;
+}
+
+int conn_write(void *conn, const char *data, size_t len)
+{
+	struct conn *c = conn;
+	while (len > 0) {
+		ssize_t n = write(c->out, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = {.fd = c->out, .events = POLLOUT};
+			if (poll(&p, 1, CONN_WRITE_TIMEOUT_MS) > 0)
+				continue;
+			return -1;
+		}
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* The client connection of a per-connection handler: stdin/stdout from inetd,
+ * xinetd or systemd's StandardInput=socket, or fd 3 passed by systemd
+ * (LISTEN_FDS=1). Every read is bounded in time. */
+#ifndef INETMAIL_CONN_H
+#define INETMAIL_CONN_H
+
+#include <stddef.h>
+
+#define CONN_READ_MAX 65536 /* one read: large enough for a DATA stream, small enough to bound memory */
+#define CONN_WRITE_TIMEOUT_MS (5 * 60 * 1000) /* a client that stops reading for 5 min is gone */
+
+struct conn {
+	int in, out;
+	int is_socket;      /* a network peer: checks for early talkers and pipelining apply */
+	char peer[64];      /* the client's address, for Received: and the logs */
+	char buf[CONN_READ_MAX];
+	size_t len;         /* octets waiting in buf */
+};
+
+void conn_open(struct conn *);
+/* Reads more input into buf: >0 octets read, 0 EOF, -1 error, -2 timeout. */
+long conn_read(struct conn *, unsigned timeout_ms);
+int conn_input_pending(struct conn *); /* input is readable right now */
+int conn_write(void *conn, const char *data, size_t len); /* an outbuf_sink */
+
+#endif

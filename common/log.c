@@ -1,0 +1,48 @@
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_FIELDS_MAX 16 /* more than any log line carries */
+
+static const char *log_ident = "inetmail";
+static int use_journal;
+
+void log_open(const char *ident)
+{
+	log_ident = ident;
+	use_journal = getenv("JOURNAL_STREAM") || access("/run/systemd/journal/socket", W_OK) == 0;
+	if (!use_journal)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void log_send(int priority, const char *const *fields, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!use_journal) {
+		syslog(priority, "%s", msg);
+		return;
+	}
+	char message[1100], prio[16], ident[64];
+	struct iovec iov[LOG_FIELDS_MAX + 4];
+	int n = 0;
+	snprintf(message, sizeof message, "MESSAGE=%s", msg);
+	snprintf(prio, sizeof prio, "PRIORITY=%d", priority);
+	snprintf(ident, sizeof ident, "SYSLOG_IDENTIFIER=%s", log_ident);
+	const char *fixed[] = {message, prio, ident, "SYSLOG_FACILITY=2"}; /* 2: LOG_MAIL */
+	for (int i = 0; i < 4; i++)
+		iov[n++] = (struct iovec){(void *)fixed[i], strlen(fixed[i])};
+	for (int i = 0; fields && fields[i] && i < LOG_FIELDS_MAX; i++)
+		iov[n++] = (struct iovec){(void *)fields[i], strlen(fields[i])};
+	sd_journal_sendv(iov, n);
+}

@@ -1,0 +1,64 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outbuf.h"
+
+void outbuf_init(struct outbuf *o, outbuf_sink sink, void *ctx)
+{
+	memset(o, 0, sizeof *o);
+	o->sink = sink;
+	o->ctx = ctx;
+}
+
+void outbuf_free(struct outbuf *o)
+{
+	free(o->p);
+	o->p = NULL;
+	o->len = o->cap = 0;
+}
+
+void outbuf_add(struct outbuf *o, const void *data, size_t len)
+{
+	if (o->failed)
+		return;
+	if (o->len + len > o->cap) {
+		size_t cap = o->cap ? o->cap : 1024;
+		while (cap < o->len + len)
+			cap *= 2;
+		char *p = realloc(o->p, cap);
+		if (!p) {
+			o->failed = 1;
+			return;
+		}
+		o->p = p;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, data, len);
+	o->len += len;
+}
+
+void outbuf_printf(struct outbuf *o, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		outbuf_add(o, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+int outbuf_flush(struct outbuf *o)
+{
+	if (!o->failed && o->len && o->sink(o->ctx, o->p, o->len) < 0)
+		o->failed = 1;
+	o->len = 0;
+	return o->failed ? -1 : 0;
+}
+
+int outbuf_flush_if_full(struct outbuf *o)
+{
+	return o->len >= OUTBUF_HIGH_WATER ? outbuf_flush(o) : (o->failed ? -1 : 0);
+}

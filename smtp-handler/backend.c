@@ -1,0 +1,106 @@
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "log.h"
+
+static enum store_result be_auth(void *ctx, const char *user, const char *password,
+                                 char address[STORE_ADDRESS_MAX + 1])
+{
+	struct smtp_store *b = ctx;
+	struct store_account a;
+	enum store_result r = store_auth(b->store, user, password, &a);
+	if (r == STORE_OK)
+		strcpy(address, a.address);
+	return r;
+}
+
+static enum store_result be_lookup(void *ctx, const char *address)
+{
+	struct smtp_store *b = ctx;
+	struct store_account a;
+	return store_lookup(b->store, address, &a);
+}
+
+static int be_begin(void *ctx, const char *bounce_to, const char *const *rcpts, size_t n)
+{
+	struct smtp_store *b = ctx;
+	b->delivery = store_delivery_begin(b->store, bounce_to);
+	for (size_t i = 0; b->delivery && i < n; i++)
+		if (store_delivery_add_recipient(b->delivery, rcpts[i]) < 0) {
+			store_delivery_free(b->delivery);
+			b->delivery = NULL;
+		}
+	return b->delivery ? 0 : -1;
+}
+
+static enum store_result be_write(void *ctx, const void *data, size_t len)
+{
+	struct smtp_store *b = ctx;
+	return store_delivery_write(b->delivery, data, len);
+}
+
+static enum store_result be_commit(void *ctx, uint64_t *queue_id)
+{
+	struct smtp_store *b = ctx;
+	struct store_delivery_result res;
+	enum store_result r = store_delivery_commit(b->delivery, &res);
+	store_delivery_free(b->delivery);
+	b->delivery = NULL;
+	if (r == STORE_OK)
+		*queue_id = res.queue_id;
+	else
+		log_send(LOG_WARNING, NULL, "session %s: store: %s: %s", b->session_id, store_result_name(r),
+		         store_error(b->store));
+	return r;
+}
+
+static void be_abort(void *ctx)
+{
+	struct smtp_store *b = ctx;
+	store_delivery_free(b->delivery);
+	b->delivery = NULL;
+}
+
+static void be_delay(void *ctx, unsigned ms)
+{
+	(void)ctx;
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+static int be_input_pending(void *ctx)
+{
+	struct smtp_store *b = ctx;
+	return conn_input_pending(b->conn);
+}
+
+static void be_logged(void *ctx, const char *event, const char *detail)
+{
+	struct smtp_store *b = ctx;
+	char session[64], peer[96], ev[64];
+	snprintf(session, sizeof session, "INETMAIL_SESSION=%s", b->session_id);
+	snprintf(peer, sizeof peer, "INETMAIL_PEER=%s", b->conn->peer);
+	snprintf(ev, sizeof ev, "INETMAIL_RESULT=%s", event);
+	const char *fields[] = {session, peer, ev, NULL};
+	log_send(strcmp(event, "auth-failed") ? LOG_INFO : LOG_NOTICE, fields, "session %s: %s %s",
+	         b->session_id, event, detail);
+}
+
+void smtp_store_backend(struct smtp_store *b, struct smtp_backend *be)
+{
+	*be = (struct smtp_backend){
+		.ctx = b,
+		.auth = be_auth,
+		.lookup = be_lookup,
+		.begin = be_begin,
+		.write = be_write,
+		.commit = be_commit,
+		.abort = be_abort,
+		.delay = be_delay,
+		.input_pending = be_input_pending,
+		.logged = be_logged,
+	};
+}

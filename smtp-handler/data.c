@@ -1,0 +1,228 @@
+/* DATA: one pass that unstuffs dots, finds the end (CRLF "." CRLF only),
+ * notices bare CR and LF (RFC 5321 2.3.8, the SMTP smuggling family), counts
+ * the size, and streams the message to the store with trace fields added. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "smtp_impl.h"
+
+enum { D_LINE_START, D_IN_LINE, D_CR, D_DOT, D_DOT_CR };
+
+void data_begin(struct smtp_session *s)
+{
+	memset(&s->data, 0, sizeof s->data);
+	s->data.state = D_LINE_START;
+	s->hold_len = s->chunk_len = 0;
+	s->store_failed = 0;
+	s->state = SMTP_DATA;
+}
+
+static void store_bytes(struct smtp_session *s, const char *p, size_t n)
+{
+	while (n > 0 && !s->store_failed) {
+		size_t k = SMTP_CHUNK - s->chunk_len < n ? SMTP_CHUNK - s->chunk_len : n;
+		memcpy(s->chunk + s->chunk_len, p, k);
+		s->chunk_len += k;
+		p += k;
+		n -= k;
+		if (s->chunk_len == SMTP_CHUNK) {
+			enum store_result r = s->be->write(s->be->ctx, s->chunk, s->chunk_len);
+			s->chunk_len = 0;
+			if (r != STORE_OK) {
+				s->store_failed = 1;
+				s->store_result = r;
+			}
+		}
+	}
+}
+
+static int has_field(const char *h, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	for (size_t i = 0; i + k <= n;) {
+		if (!strncasecmp(h + i, name, k))
+			return 1;
+		const char *nl = memchr(h + i, '\n', n - i);
+		if (!nl)
+			break;
+		i = (size_t)(nl - h) + 1;
+	}
+	return 0;
+}
+
+/* Return-Path and Received (RFC 5321 4.4), then Date and Message-ID when a
+ * submitted message lacks them (RFC 6409 8), then the held header. */
+static void write_header(struct smtp_session *s, int header_complete)
+{
+	char line[1024], date[64], helo[SMTP_HELO_MAX + 1];
+	time_t now = time(NULL);
+	header_date(date, sizeof date, now);
+	size_t i = 0;
+	for (; s->helo[i]; i++)
+		helo[i] = (unsigned char)s->helo[i] <= ' ' || s->helo[i] == 0x7f ? '?' : s->helo[i];
+	helo[i] = '\0';
+	const char *proto = s->smtputf8 ? (s->authenticated ? "UTF8SMTPA" : "UTF8SMTP")
+	                    : s->esmtp ? (s->authenticated ? "ESMTPA" : "ESMTP")
+	                               : (s->authenticated ? "ESMTPA" : "SMTP");
+	int n = snprintf(line, sizeof line, "Return-Path: <%s>\r\nReceived: from %s ([%s])\r\n\tby %s (inetmail) with %s",
+	                 s->sender, helo, s->cfg->peer, s->cfg->hostname, proto);
+	store_bytes(s, line, (size_t)n);
+	if (s->n_rcpt == 1) {
+		n = snprintf(line, sizeof line, "\r\n\tfor <%s>", s->rcpt[0]);
+		store_bytes(s, line, (size_t)n);
+	}
+	n = snprintf(line, sizeof line, "; %s\r\n", date);
+	store_bytes(s, line, (size_t)n);
+	if (s->cfg->mode == SMTP_SUBMISSION && header_complete) {
+		if (!has_field(s->hold, s->hold_len, "date:")) {
+			n = snprintf(line, sizeof line, "Date: %s\r\n", date);
+			store_bytes(s, line, (size_t)n);
+		}
+		if (!has_field(s->hold, s->hold_len, "message-id:")) {
+			char id[STORE_ADDRESS_MAX + 48];
+			header_message_id(id, sizeof id, s->cfg->hostname);
+			n = snprintf(line, sizeof line, "Message-ID: %s\r\n", id);
+			store_bytes(s, line, (size_t)n);
+		}
+	}
+	store_bytes(s, s->hold, s->hold_len);
+	s->data.header_done = 1;
+}
+
+/* Unstuffed message octets: counted, the header held, the rest stored. */
+static void emit(struct smtp_session *s, const char *p, size_t n)
+{
+	struct smtp_data *d = &s->data;
+	d->size += n;
+	if (d->size > s->cfg->max_size)
+		d->too_big = 1;
+	if (d->too_big || d->bare_eol || s->store_failed || n == 0)
+		return;
+	if (!d->header_done) {
+		size_t h = header_end_scan(&d->header, (const unsigned char *)p, n);
+		if (s->hold_len + h > SMTP_HEADER_HOLD_MAX) { /* too big to hold: no Date/Message-ID check */
+			write_header(s, 0);
+			store_bytes(s, p, n);
+			return;
+		}
+		memcpy(s->hold + s->hold_len, p, h);
+		s->hold_len += h;
+		if (!d->header.done)
+			return;
+		write_header(s, 1);
+		p += h;
+		n -= h;
+	}
+	store_bytes(s, p, n);
+}
+
+static void log_delivery(struct smtp_session *s, const char *event, const char *what)
+{
+	char detail[STORE_ADDRESS_MAX + 160];
+	snprintf(detail, sizeof detail, "%s from=<%s> rcpts=%zu size=%llu", what, s->sender, s->n_rcpt,
+	         (unsigned long long)s->data.size);
+	if (s->be->logged)
+		s->be->logged(s->be->ctx, event, detail);
+}
+
+static void data_end(struct smtp_session *s)
+{
+	struct smtp_data *d = &s->data;
+	enum reply_id e = d->too_big ? R_SIZE : d->bare_eol ? R_BARE_EOL : 0;
+	if (!e && !d->header_done)
+		write_header(s, 1); /* the message was all header */
+	if (!e && !s->store_failed && s->chunk_len) {
+		enum store_result r = s->be->write(s->be->ctx, s->chunk, s->chunk_len);
+		if (r != STORE_OK) {
+			s->store_failed = 1;
+			s->store_result = r;
+		}
+	}
+	if (!e && s->store_failed)
+		e = s->store_result == STORE_OVER_QUOTA ? R_OVER_QUOTA : R_TEMPFAIL;
+	uint64_t queue_id = 0;
+	if (!e) {
+		enum store_result r = s->be->commit(s->be->ctx, &queue_id);
+		e = r == STORE_OK ? 0 : r == STORE_OVER_QUOTA ? R_OVER_QUOTA : R_TEMPFAIL;
+	} else {
+		s->be->abort(s->be->ctx);
+	}
+	s->state = SMTP_COMMAND;
+	if (e) {
+		s->rejected++;
+		log_delivery(s, "rejected", e == R_SIZE ? "too big" : e == R_BARE_EOL ? "bare CR or LF"
+		                            : e == R_OVER_QUOTA ? "over quota" : "store failed");
+		reply(s, e, NULL, NULL);
+	} else {
+		char id[24];
+		snprintf(id, sizeof id, "%llX", (unsigned long long)queue_id);
+		s->messages++;
+		s->message_bytes += d->size;
+		log_delivery(s, "delivered", id);
+		reply(s, R_QUEUED, id, NULL);
+	}
+	reset_transaction(s);
+}
+
+size_t data_input(struct smtp_session *s, const char *p, size_t n)
+{
+	struct smtp_data *d = &s->data;
+	size_t i = 0, run = 0; /* p[run..i) is unstuffed message not yet emitted */
+	while (i < n) {
+		switch (d->state) {
+		case D_LINE_START:
+			if (p[i] == '.') { /* never part of the message: stuffing or the end */
+				emit(s, p + run, i - run);
+				run = ++i;
+				d->state = D_DOT;
+			} else {
+				d->state = D_IN_LINE;
+			}
+			break;
+		case D_IN_LINE:
+			while (i < n && p[i] != '\r' && p[i] != '\n')
+				i++;
+			if (i == n)
+				break;
+			if (p[i] == '\n')
+				d->bare_eol = 1; /* a bare LF starts no line: "\n.\n" ends nothing */
+			else
+				d->state = D_CR;
+			i++;
+			break;
+		case D_CR:
+			if (p[i] == '\n') {
+				i++;
+				d->state = D_LINE_START;
+			} else {
+				d->bare_eol = 1;
+				d->state = D_IN_LINE;
+			}
+			break;
+		case D_DOT:
+			if (p[i] == '\r') {
+				run = ++i; /* held back: ".\r\n" is the end */
+				d->state = D_DOT_CR;
+			} else {
+				d->state = D_IN_LINE;
+			}
+			break;
+		case D_DOT_CR:
+			if (p[i] == '\n') {
+				emit(s, p + run, i - run);
+				data_end(s);
+				return i + 1;
+			}
+			d->bare_eol = 1;
+			emit(s, "\r", 1);
+			run = i;
+			d->state = D_IN_LINE;
+			break;
+		}
+	}
+	emit(s, p + run, i - run);
+	return n;
+}

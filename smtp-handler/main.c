@@ -1,0 +1,109 @@
+/* smtp-handler: one SMTP session on stdin/stdout (or systemd's fd 3). */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "backend.h"
+#include "env.h"
+#include "log.h"
+
+#define DEFAULT_MAX_SIZE (64UL << 20) /* the size the store is built and tested for */
+#define DEFAULT_TIMEOUT_S 300         /* RFC 5321 4.5.3.2.7: 5 minutes for a command */
+#define SESSION_MAX_S 3600            /* no session needs an hour; a stuck one must end */
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+int main(void)
+{
+	static struct conn conn;
+	struct outbuf out;
+	struct smtp_session s;
+	struct smtp_backend be;
+	struct smtp_store b = {.conn = &conn};
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	conn_open(&conn);
+	log_open("smtp-handler");
+	const char *mode = env_str("INETMAIL_SMTP_MODE", "submission");
+	struct smtp_config cfg = {
+		.hostname = store_hostname(),
+		.mode = !strcmp(mode, "mx") ? SMTP_MX : SMTP_SUBMISSION,
+		.plaintext_auth = env_flag("INETMAIL_PLAINTEXT_AUTH"),
+		.reject_unknown = env_flag("INETMAIL_SMTP_REJECT_UNKNOWN"),
+		.network_peer = conn.is_socket,
+		.max_size = env_ulong("INETMAIL_SMTP_MAX_SIZE", DEFAULT_MAX_SIZE),
+		.peer = conn.peer,
+	};
+	cfg.domain = env_str("INETMAIL_DOMAIN", cfg.hostname);
+	if (strcmp(mode, "mx") && strcmp(mode, "submission"))
+		log_send(LOG_ERR, NULL, "INETMAIL_SMTP_MODE=%s is neither submission nor mx: using submission", mode);
+	unsigned long timeout_ms = env_ulong("INETMAIL_SMTP_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
+	unsigned long pause_ms = env_ulong("INETMAIL_SMTP_GREET_PAUSE", 0);
+
+	unsigned char raw[8];
+	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
+		memset(raw, 0, sizeof raw);
+	for (int i = 0; i < 8; i++)
+		sprintf(b.session_id + 2 * i, "%02x", raw[i]);
+	b.store = store_open();
+	outbuf_init(&out, conn_write, &conn);
+	smtp_store_backend(&b, &be);
+	if (!b.store || smtp_init(&s, &cfg, &be, &out) < 0)
+		return 1;
+
+	/* An early talker sends before the greeting (checked on sockets only). */
+	int talked_first = 0;
+	if (conn.is_socket) {
+		struct pollfd p = {.fd = conn.in, .events = POLLIN};
+		talked_first = poll(&p, 1, (int)pause_ms) > 0;
+	}
+	smtp_start(&s, talked_first);
+	outbuf_flush(&out);
+
+	const char *end = "quit";
+	while (s.state != SMTP_CLOSED) {
+		long left = SESSION_MAX_S * 1000L - elapsed_ms(&t0);
+		long n = conn_read(&conn, left < (long)timeout_ms ? (left > 0 ? (unsigned)left : 0) : timeout_ms);
+		if (n == -2) {
+			smtp_timeout(&s);
+			end = "timeout";
+		} else if (n <= 0) {
+			smtp_eof(&s);
+			end = n == 0 ? "eof" : "read error";
+		} else {
+			smtp_input(&s, conn.buf, conn.len);
+			conn.len = 0;
+			if (s.state == SMTP_CLOSED && strcmp(end, "quit"))
+				end = "closed";
+		}
+		/* One write per reply group: when the client has sent all it had. */
+		if ((s.state == SMTP_CLOSED || !conn_input_pending(&conn) || out.len >= OUTBUF_HIGH_WATER) &&
+		    outbuf_flush(&out) < 0) {
+			smtp_eof(&s);
+			end = "write error";
+		}
+	}
+	outbuf_flush(&out);
+	char session[64], peer[96], user[STORE_ADDRESS_MAX + 16], result[48];
+	snprintf(session, sizeof session, "INETMAIL_SESSION=%s", b.session_id);
+	snprintf(peer, sizeof peer, "INETMAIL_PEER=%s", conn.peer);
+	snprintf(user, sizeof user, "INETMAIL_USER=%s", s.user);
+	snprintf(result, sizeof result, "INETMAIL_RESULT=%s", end);
+	const char *fields[] = {session, peer, user, result, NULL};
+	log_send(LOG_INFO, fields, "session %s: end peer=%s user=%s messages=%u rejected=%u bytes=%llu %s after %ld ms",
+	         b.session_id, conn.peer, s.user[0] ? s.user : "-", s.messages, s.rejected,
+	         (unsigned long long)s.message_bytes, end, elapsed_ms(&t0));
+	smtp_free(&s);
+	outbuf_free(&out);
+	store_close(b.store);
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* The SMTP session: input split into command lines, start, timeout, end. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtp_impl.h"
+
+int smtp_init(struct smtp_session *s, const struct smtp_config *cfg, const struct smtp_backend *be,
+              struct outbuf *out)
+{
+	memset(s, 0, sizeof *s);
+	s->cfg = cfg;
+	s->be = be;
+	s->out = out;
+	s->state = SMTP_COMMAND;
+	s->rcpt = malloc(SMTP_RCPT_MAX * sizeof *s->rcpt);
+	s->hold = malloc(SMTP_HEADER_HOLD_MAX);
+	s->chunk = malloc(SMTP_CHUNK);
+	return s->rcpt && s->hold && s->chunk ? 0 : -1;
+}
+
+void smtp_free(struct smtp_session *s)
+{
+	if (s->state == SMTP_DATA)
+		s->be->abort(s->be->ctx);
+	explicit_bzero(s->line, sizeof s->line); /* it may have held a password */
+	free(s->rcpt);
+	free(s->hold);
+	free(s->chunk);
+}
+
+void smtp_start(struct smtp_session *s, int client_talked_first)
+{
+	if (client_talked_first)
+		close_session(s, R_SYNC);
+	else
+		reply(s, R_GREETING, s->cfg->hostname, NULL);
+}
+
+void smtp_timeout(struct smtp_session *s)
+{
+	if (s->state != SMTP_CLOSED)
+		close_session(s, R_TIMEOUT);
+}
+
+void smtp_eof(struct smtp_session *s)
+{
+	if (s->state == SMTP_DATA)
+		s->be->abort(s->be->ctx);
+	s->state = SMTP_CLOSED;
+}
+
+size_t smtp_input(struct smtp_session *s, const char *data, size_t len)
+{
+	size_t i = 0;
+	while (i < len && s->state != SMTP_CLOSED) {
+		if (s->state == SMTP_DATA) {
+			i += data_input(s, data + i, len - i);
+			continue;
+		}
+		const char *nl = memchr(data + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (data + i)) + 1 : len - i;
+		if (s->line_len + n <= SMTP_AUTH_LINE_MAX + 2) {
+			memcpy(s->line + s->line_len, data + i, n);
+			s->line_len += n;
+		} else {
+			s->line_too_long = 1; /* the rest of this line is dropped */
+		}
+		i += n;
+		if (!nl)
+			break;
+		if (s->line_too_long) {
+			s->line_len = s->line_too_long = 0;
+			bad_command(s, R_LINE_TOO_LONG, NULL);
+			continue;
+		}
+		size_t l = s->line_len - 1; /* without the LF, and a CR before it */
+		if (l > 0 && s->line[l - 1] == '\r')
+			l--;
+		s->line[l] = '\0';
+		s->line_len = 0;
+		command_line(s, s->line, l, i < len);
+		explicit_bzero(s->line, l); /* it may have held a password */
+	}
+	s->session_bytes += i;
+	if (s->session_bytes > SMTP_SESSION_BYTES_MAX && s->state != SMTP_CLOSED) {
+		if (s->state == SMTP_DATA)
+			s->be->abort(s->be->ctx);
+		close_session(s, R_TOO_MUCH);
+	}
+	return i;
+}

@@ -1,0 +1,588 @@
+/* SMTP commands: a table of {verb, handler}; each handler checks first (pure
+ * validation, check_*) and then proceeds (side effects through the backend). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base64.h"
+#include "smtp_impl.h"
+
+/* Every reply the handler sends: code, enhanced status code, text. */
+static const struct reply {
+	const char *text;
+} replies[] = {
+	[R_GREETING] = {"220 %s ESMTP inetmail"},
+	[R_HELP] = {"214 2.0.0 Commands: HELO EHLO AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT"},
+	[R_BYE] = {"221 2.0.0 Bye"},
+	[R_AUTH_OK] = {"235 2.7.0 Authentication successful"},
+	[R_HELO] = {"250 %s"},
+	[R_OK] = {"250 2.0.0 Ok"},
+	[R_MAIL_OK] = {"250 2.1.0 Ok"},
+	[R_RCPT_OK] = {"250 2.1.5 Ok"},
+	[R_QUEUED] = {"250 2.0.0 Ok: queued as %s"},
+	[R_VRFY] = {"252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery"},
+	[R_AUTH_CHALLENGE] = {"334 %s"},
+	[R_DATA] = {"354 End data with <CR><LF>.<CR><LF>"},
+	[R_TIMEOUT] = {"421 4.4.2 %s Error: timeout exceeded"},
+	[R_TOO_MANY_ERRORS] = {"421 4.7.0 %s Error: too many errors"},
+	[R_TOO_MUCH] = {"421 4.7.0 %s Error: session too long"},
+	[R_TEMPFAIL] = {"451 4.3.0 Temporary failure, please try again later"},
+	[R_OVER_QUOTA] = {"452 4.2.2 Mailbox full"},
+	[R_TOO_MANY_RCPTS] = {"452 4.5.3 Error: too many recipients"},
+	[R_AUTH_TEMPFAIL] = {"454 4.7.0 Temporary authentication failure"},
+	[R_LINE_TOO_LONG] = {"500 5.5.2 Error: line too long"},
+	[R_UNKNOWN] = {"500 5.5.2 Error: command not recognized"},
+	[R_SYNTAX] = {"501 5.5.4 Syntax: %s"},
+	[R_AUTH_CANCELLED] = {"501 5.0.0 Authentication cancelled"},
+	[R_BAD_BASE64] = {"501 5.5.2 Cannot decode response"},
+	[R_NOT_IMPLEMENTED] = {"502 5.5.1 Error: command not implemented"},
+	[R_SEQUENCE] = {"503 5.5.1 Error: %s"},
+	[R_AUTH_MECHANISM] = {"504 5.5.4 Unrecognized authentication type"},
+	[R_AUTH_REQUIRED] = {"530 5.7.0 Authentication required"},
+	[R_AUTH_FAILED] = {"535 5.7.8 Authentication credentials invalid"},
+	[R_SEED_AUTH_FAILED] = {"535"},
+	[R_ENCRYPTION_REQUIRED] = {"538 5.7.11 Encryption required for requested authentication mechanism"},
+	[R_NO_MAILBOX] = {"550 5.1.1 <%s>: Recipient address rejected: no such mailbox"},
+	[R_NOT_OWNER] = {"550 5.7.1 <%s>: Sender address rejected: not owned by user %s"},
+	[R_BARE_EOL] = {"550 5.5.2 Error: message contains a bare CR or LF (RFC 5321 2.3.8)"},
+	[R_SIZE] = {"552 5.3.4 Message size exceeds fixed limit"},
+	[R_BAD_ADDRESS] = {"553 5.1.3 %s"},
+	[R_NEED_SMTPUTF8] = {"553 5.6.7 Non-ASCII address requires SMTPUTF8"},
+	[R_SYNC] = {"554 5.5.0 Error: SMTP protocol synchronization"},
+	[R_NO_RCPTS] = {"554 5.5.1 Error: no valid recipients"},
+	[R_PARAMETER] = {"555 5.5.4 Unsupported option: %s"},
+};
+
+void reply(struct smtp_session *s, enum reply_id id, const char *arg, const char *arg2)
+{
+	char line[SMTP_LINE_MAX];
+	/* Arguments come from the client: keep them short and printable. */
+	char a[STORE_ADDRESS_MAX + 1] = "", b[STORE_ADDRESS_MAX + 1] = "";
+	for (size_t i = 0; arg && arg[i] && i < sizeof a - 1; i++)
+		a[i] = (unsigned char)arg[i] < ' ' || arg[i] == 0x7f ? '?' : arg[i];
+	for (size_t i = 0; arg2 && arg2[i] && i < sizeof b - 1; i++)
+		b[i] = (unsigned char)arg2[i] < ' ' || arg2[i] == 0x7f ? '?' : arg2[i];
+	int n = snprintf(line, sizeof line - 2, replies[id].text, a, b);
+	if (n < 0 || (size_t)n > sizeof line - 3)
+		n = (int)sizeof line - 3;
+	memcpy(line + n, "\r\n", 2);
+	outbuf_add(s->out, line, (size_t)n + 2);
+}
+
+void close_session(struct smtp_session *s, enum reply_id id)
+{
+	reply(s, id, s->cfg->hostname, NULL);
+	s->state = SMTP_CLOSED;
+}
+
+void reset_transaction(struct smtp_session *s)
+{
+	s->has_sender = s->smtputf8 = 0;
+	s->sender[0] = '\0';
+	s->n_rcpt = 0;
+}
+
+static void log_event(struct smtp_session *s, const char *event, const char *detail)
+{
+	if (s->be->logged)
+		s->be->logged(s->be->ctx, event, detail);
+}
+
+/* A bad command: after too many, the session ends. */
+void bad_command(struct smtp_session *s, enum reply_id id, const char *arg)
+{
+	reply(s, id, arg, NULL);
+	if (++s->bad_commands >= SMTP_BAD_COMMANDS_MAX)
+		close_session(s, R_TOO_MANY_ERRORS);
+}
+
+/* ---- addresses and parameters ---- */
+
+/* Parses "<path> params" after FROM:/TO:, with optional spaces after the
+ * colon (the seed's client sends one) and without brackets as Postfix allows.
+ * Returns the address (source route dropped) and the parameters, or -1. */
+static int check_path(char *arg, char **address, char **params)
+{
+	while (*arg == ' ')
+		arg++;
+	char *end;
+	if (*arg == '<') {
+		end = strchr(arg, '>');
+		if (!end || end - arg + 1 > SMTP_PATH_MAX)
+			return -1;
+		*end = '\0';
+		arg++;
+		end++;
+	} else {
+		end = arg + strcspn(arg, " ");
+		if (*end)
+			*end++ = '\0';
+	}
+	if (*arg == '@') { /* RFC 5321 C: a source route is accepted and ignored */
+		char *colon = strchr(arg, ':');
+		if (!colon)
+			return -1;
+		arg = colon + 1;
+	}
+	while (*end == ' ')
+		end++;
+	*address = arg;
+	*params = end;
+	return 0;
+}
+
+static int has_8bit(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* Qualifies a bare local part and canonicalises. 0, or the reply to give. */
+static enum reply_id check_address(struct smtp_session *s, const char *in, char out[STORE_ADDRESS_MAX + 1])
+{
+	char full[STORE_ADDRESS_MAX + 2];
+	if (!*in || strlen(in) > STORE_ADDRESS_MAX)
+		return R_BAD_ADDRESS;
+	if (has_8bit(in) && !s->smtputf8)
+		return R_NEED_SMTPUTF8;
+	if (!strchr(in, '@')) {
+		if ((size_t)snprintf(full, sizeof full, "%s@%s", in, s->cfg->domain) >= sizeof full)
+			return R_BAD_ADDRESS;
+		in = full;
+	}
+	return store_address_canonical(in, out) == 0 ? 0 : R_BAD_ADDRESS;
+}
+
+/* MAIL FROM parameters (RFC 1870 SIZE, 6152 BODY, 6531 SMTPUTF8, 4954 AUTH). */
+static enum reply_id check_mail_params(struct smtp_session *s, char *params, const char **bad)
+{
+	for (char *p = strtok(params, " "); p; p = strtok(NULL, " ")) {
+		*bad = p;
+		char *eq = strchr(p, '=');
+		size_t klen = eq ? (size_t)(eq - p) : strlen(p);
+		const char *v = eq ? eq + 1 : NULL;
+		if (!s->esmtp)
+			return R_PARAMETER;
+		if (klen == 4 && !strncasecmp(p, "SIZE", 4) && v) {
+			if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 19)
+				return R_SYNTAX;
+			if (strtoull(v, NULL, 10) > s->cfg->max_size)
+				return R_SIZE;
+		} else if (klen == 4 && !strncasecmp(p, "BODY", 4) && v) {
+			if (strcasecmp(v, "7BIT") && strcasecmp(v, "8BITMIME"))
+				return R_SYNTAX;
+		} else if (klen == 8 && !strncasecmp(p, "SMTPUTF8", 8) && !v) {
+			s->smtputf8 = 1;
+		} else if (klen == 4 && !strncasecmp(p, "AUTH", 4) && v && s->cfg->mode == SMTP_SUBMISSION) {
+			/* RFC 4954 5: accepted; the authenticated user is what counts */
+		} else {
+			return R_PARAMETER;
+		}
+	}
+	return 0;
+}
+
+/* ---- AUTH (RFC 4954) ---- */
+
+static int auth_offered(const struct smtp_session *s)
+{
+	return s->cfg->mode == SMTP_SUBMISSION && s->cfg->plaintext_auth;
+}
+
+static enum reply_id check_auth(const struct smtp_session *s)
+{
+	if (s->cfg->mode != SMTP_SUBMISSION)
+		return R_NOT_IMPLEMENTED;
+	if (!s->cfg->plaintext_auth)
+		return R_ENCRYPTION_REQUIRED;
+	if (!s->helo_seen)
+		return R_SEQUENCE;
+	if (s->authenticated || s->has_sender)
+		return R_SEQUENCE;
+	return 0;
+}
+
+static void proceed_auth(struct smtp_session *s, const char *user, const char *password)
+{
+	char address[STORE_ADDRESS_MAX + 1], qualified[STORE_ADDRESS_MAX + 2];
+	s->state = SMTP_COMMAND;
+	if (!strchr(user, '@') && snprintf(qualified, sizeof qualified, "%s@%s", user, s->cfg->domain) < (int)sizeof qualified)
+		user = qualified;
+	enum store_result r = s->be->auth(s->be->ctx, user, password, address);
+	if (r == STORE_OK) {
+		s->authenticated = 1;
+		strcpy(s->user, address);
+		reply(s, R_AUTH_OK, NULL, NULL);
+		log_event(s, "auth", address);
+		return;
+	}
+	if (r != STORE_DENIED) {
+		reply(s, R_AUTH_TEMPFAIL, NULL, NULL);
+		return;
+	}
+	s->auth_failures++;
+	log_event(s, "auth-failed", user);
+	s->be->delay(s->be->ctx, s->auth_failures * SMTP_AUTH_DELAY_MS);
+	reply(s, s->seed_auth ? R_SEED_AUTH_FAILED : R_AUTH_FAILED, NULL, NULL);
+	if (s->auth_failures >= SMTP_AUTH_FAILURES_MAX)
+		close_session(s, R_TOO_MANY_ERRORS);
+}
+
+/* Decodes a SASL line into out, NUL-terminated: "*" cancels, "=" is empty,
+ * bad base64 is refused. Returns the length, or -1 (reply given, and the
+ * session back to commands). */
+static long sasl_decode(struct smtp_session *s, const char *line, unsigned char *out)
+{
+	if (!strcmp(line, "*")) {
+		s->state = SMTP_COMMAND;
+		reply(s, R_AUTH_CANCELLED, NULL, NULL);
+		return -1;
+	}
+	long n = strcmp(line, "=") ? base64_decode(line, strlen(line), out) : 0;
+	if (n < 0) {
+		s->state = SMTP_COMMAND;
+		reply(s, R_BAD_BASE64, NULL, NULL);
+		return -1;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void auth_plain_response(struct smtp_session *s, const char *line)
+{
+	unsigned char buf[SMTP_AUTH_LINE_MAX];
+	long n = sasl_decode(s, line, buf);
+	if (n < 0)
+		return;
+	/* authzid NUL authcid NUL passwd; an authzid must name the same user */
+	const char *authzid = (char *)buf;
+	const char *authcid = memchr(buf, '\0', (size_t)n + 1);
+	const char *passwd = authcid && authcid < (char *)buf + n ? memchr(authcid + 1, '\0', (size_t)((char *)buf + n - authcid)) : NULL;
+	if (!passwd) {
+		s->state = SMTP_COMMAND;
+		reply(s, R_BAD_BASE64, NULL, NULL);
+		return;
+	}
+	authcid++;
+	passwd++;
+	if (*authzid && strcasecmp(authzid, authcid))
+		authcid = ""; /* acting for someone else is not allowed: fails as bad credentials */
+	proceed_auth(s, authcid, passwd);
+	explicit_bzero(buf, sizeof buf);
+}
+
+void auth_continue(struct smtp_session *s, const char *line)
+{
+	unsigned char buf[SMTP_AUTH_LINE_MAX];
+	if (s->state == SMTP_AUTH_PLAIN) {
+		auth_plain_response(s, line);
+		return;
+	}
+	long n = sasl_decode(s, line, buf);
+	if (n < 0)
+		return;
+	if (memchr(buf, '\0', (size_t)n)) { /* no NUL in a user name or password */
+		s->state = SMTP_COMMAND;
+		reply(s, R_BAD_BASE64, NULL, NULL);
+		return;
+	}
+	if (s->state == SMTP_AUTH_USER) {
+		/* a name too long for an address can only fail, as a wrong one does */
+		memcpy(s->login_user, buf, n > STORE_ADDRESS_MAX ? 0 : (size_t)n + 1);
+		s->login_user[n > STORE_ADDRESS_MAX ? 0 : n] = '\0';
+		s->state = SMTP_AUTH_PASS;
+		reply(s, R_AUTH_CHALLENGE, "UGFzc3dvcmQ6", NULL); /* "Password:" */
+	} else {
+		proceed_auth(s, s->login_user, (char *)buf);
+	}
+	explicit_bzero(buf, sizeof buf);
+}
+
+static void cmd_auth(struct smtp_session *s, char *arg)
+{
+	enum reply_id e = check_auth(s);
+	if (e) {
+		reply(s, e, !s->helo_seen ? "send HELO or EHLO first" : "already authenticated or in a transaction", NULL);
+		return;
+	}
+	char *mech = strtok(arg, " "), *initial = strtok(NULL, " ");
+	if (!mech || strtok(NULL, " ")) {
+		reply(s, R_SYNTAX, "AUTH mechanism [initial-response]", NULL);
+		return;
+	}
+	s->seed_auth = 0;
+	if (!strcasecmp(mech, "PLAIN")) {
+		s->state = SMTP_AUTH_PLAIN;
+		if (initial)
+			auth_continue(s, initial);
+		else
+			reply(s, R_AUTH_CHALLENGE, "", NULL);
+	} else if (!strcasecmp(mech, "LOGIN")) {
+		s->state = SMTP_AUTH_USER;
+		if (initial)
+			auth_continue(s, initial);
+		else
+			reply(s, R_AUTH_CHALLENGE, "VXNlcm5hbWU6", NULL); /* "Username:" */
+	} else {
+		reply(s, R_AUTH_MECHANISM, NULL, NULL);
+	}
+}
+
+/* The seed client's one-line "AUTHLOGIN <user> <password>": AUTH under the
+ * same rules; a failure is exactly "535", which is what that client tests. */
+static void cmd_seed_authlogin(struct smtp_session *s, char *arg)
+{
+	enum reply_id e = check_auth(s);
+	if (e) {
+		reply(s, e, !s->helo_seen ? "send HELO or EHLO first" : "already authenticated or in a transaction", NULL);
+		return;
+	}
+	char *space = strchr(arg, ' ');
+	if (!*arg || !space) {
+		reply(s, R_SYNTAX, "AUTHLOGIN user password", NULL);
+		return;
+	}
+	*space = '\0';
+	s->seed_auth = 1;
+	proceed_auth(s, arg, space + 1);
+}
+
+/* ---- the other commands ---- */
+
+static void cmd_helo(struct smtp_session *s, char *arg, int esmtp)
+{
+	if (!*arg || strlen(arg) > SMTP_HELO_MAX || strchr(arg, ' ')) {
+		reply(s, R_SYNTAX, esmtp ? "EHLO hostname" : "HELO hostname", NULL);
+		return;
+	}
+	reset_transaction(s);
+	s->helo_seen = 1;
+	s->esmtp = esmtp;
+	snprintf(s->helo, sizeof s->helo, "%s", arg);
+	if (!esmtp) {
+		reply(s, R_HELO, s->cfg->hostname, NULL);
+		return;
+	}
+	outbuf_printf(s->out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n250-8BITMIME\r\n"
+	                      "250-ENHANCEDSTATUSCODES\r\n",
+	              s->cfg->hostname, (unsigned long long)s->cfg->max_size);
+	if (auth_offered(s) && !s->authenticated)
+		outbuf_printf(s->out, "250-AUTH PLAIN LOGIN\r\n");
+	outbuf_printf(s->out, "250 SMTPUTF8\r\n");
+}
+
+static void cmd_ehlo(struct smtp_session *s, char *arg) { cmd_helo(s, arg, 1); }
+static void cmd_helo_plain(struct smtp_session *s, char *arg) { cmd_helo(s, arg, 0); }
+
+static void cmd_mail(struct smtp_session *s, char *arg)
+{
+	char *address, *params;
+	const char *bad = "";
+	char canon[STORE_ADDRESS_MAX + 1] = "";
+	if (!s->helo_seen) {
+		reply(s, R_SEQUENCE, "send HELO or EHLO first", NULL);
+		return;
+	}
+	if (s->has_sender) {
+		reply(s, R_SEQUENCE, "nested MAIL command", NULL);
+		return;
+	}
+	if (s->cfg->mode == SMTP_SUBMISSION && !s->authenticated) {
+		reply(s, R_AUTH_REQUIRED, NULL, NULL);
+		return;
+	}
+	if (strncasecmp(arg, "FROM:", 5) || check_path(arg + 5, &address, &params) < 0) {
+		bad_command(s, R_SYNTAX, "MAIL FROM:<address>");
+		return;
+	}
+	s->smtputf8 = 0;
+	enum reply_id e = check_mail_params(s, params, &bad);
+	if (!e && *address)
+		e = check_address(s, address, canon);
+	if (!e && s->cfg->mode == SMTP_SUBMISSION && strcmp(canon, s->user))
+		e = R_NOT_OWNER;
+	if (e) {
+		s->smtputf8 = 0;
+		reply(s, e, e == R_NOT_OWNER ? canon : e == R_BAD_ADDRESS ? "Sender address syntax" : bad, s->user);
+		return;
+	}
+	s->has_sender = 1;
+	strcpy(s->sender, canon);
+	reply(s, R_MAIL_OK, NULL, NULL);
+}
+
+static void cmd_rcpt(struct smtp_session *s, char *arg)
+{
+	char *address, *params;
+	char canon[STORE_ADDRESS_MAX + 1];
+	if (!s->has_sender) {
+		reply(s, R_SEQUENCE, "need MAIL command", NULL);
+		return;
+	}
+	if (strncasecmp(arg, "TO:", 3) || check_path(arg + 3, &address, &params) < 0) {
+		bad_command(s, R_SYNTAX, "RCPT TO:<address>");
+		return;
+	}
+	if (*params) {
+		reply(s, R_PARAMETER, params, NULL);
+		return;
+	}
+	enum reply_id e = check_address(s, address, canon);
+	if (e) {
+		reply(s, e, "Recipient address syntax", NULL);
+		return;
+	}
+	if (s->n_rcpt >= SMTP_RCPT_MAX) {
+		reply(s, R_TOO_MANY_RCPTS, NULL, NULL);
+		return;
+	}
+	if (s->cfg->mode == SMTP_MX || s->cfg->reject_unknown) {
+		enum store_result r = s->be->lookup(s->be->ctx, canon);
+		if (r == STORE_NOT_FOUND) {
+			s->rejected++;
+			log_event(s, "rejected", canon);
+			reply(s, R_NO_MAILBOX, canon, NULL);
+			return;
+		}
+		if (r != STORE_OK) {
+			reply(s, R_TEMPFAIL, NULL, NULL);
+			return;
+		}
+	}
+	strcpy(s->rcpt[s->n_rcpt++], canon);
+	reply(s, R_RCPT_OK, NULL, NULL);
+}
+
+static void cmd_data(struct smtp_session *s, char *arg)
+{
+	if (*arg) {
+		reply(s, R_SYNTAX, "DATA", NULL);
+		return;
+	}
+	if (!s->has_sender) {
+		reply(s, R_SEQUENCE, "need MAIL command", NULL);
+		return;
+	}
+	if (!s->n_rcpt) {
+		reply(s, R_NO_RCPTS, NULL, NULL);
+		return;
+	}
+	const char **rcpts = malloc(s->n_rcpt * sizeof *rcpts);
+	int rc = -1;
+	if (rcpts) {
+		for (size_t i = 0; i < s->n_rcpt; i++)
+			rcpts[i] = s->rcpt[i];
+		/* Bounces go to a submitting sender only; MX mode never bounces. */
+		rc = s->be->begin(s->be->ctx, s->cfg->mode == SMTP_SUBMISSION ? s->sender : "", rcpts, s->n_rcpt);
+		free(rcpts);
+	}
+	if (rc < 0) {
+		reply(s, R_TEMPFAIL, NULL, NULL);
+		return;
+	}
+	data_begin(s);
+	reply(s, R_DATA, NULL, NULL);
+}
+
+static void cmd_rset(struct smtp_session *s, char *arg)
+{
+	if (*arg) {
+		reply(s, R_SYNTAX, "RSET", NULL);
+		return;
+	}
+	reset_transaction(s);
+	reply(s, R_OK, NULL, NULL);
+}
+
+static void cmd_noop(struct smtp_session *s, char *arg)
+{
+	(void)arg;
+	reply(s, R_OK, NULL, NULL);
+}
+
+static void cmd_vrfy(struct smtp_session *s, char *arg)
+{
+	if (!*arg)
+		reply(s, R_SYNTAX, "VRFY address", NULL);
+	else
+		reply(s, R_VRFY, NULL, NULL);
+}
+
+static void cmd_help(struct smtp_session *s, char *arg)
+{
+	(void)arg;
+	reply(s, R_HELP, NULL, NULL);
+}
+
+static void cmd_quit(struct smtp_session *s, char *arg)
+{
+	(void)arg;
+	reply(s, R_BYE, NULL, NULL);
+	s->state = SMTP_CLOSED;
+}
+
+static void cmd_starttls(struct smtp_session *s, char *arg)
+{
+	(void)arg;
+	reply(s, R_NOT_IMPLEMENTED, NULL, NULL);
+}
+
+#define LAST_IN_GROUP 1 /* RFC 2920 3.1: the client must wait for this reply */
+
+static const struct command {
+	const char *verb;
+	void (*fn)(struct smtp_session *, char *arg);
+	int flags;
+} commands[] = {
+	{"EHLO", cmd_ehlo, LAST_IN_GROUP},
+	{"HELO", cmd_helo_plain, LAST_IN_GROUP},
+	{"AUTH", cmd_auth, 0},
+	{"AUTHLOGIN", cmd_seed_authlogin, 0},
+	{"MAIL", cmd_mail, 0},
+	{"RCPT", cmd_rcpt, 0},
+	{"DATA", cmd_data, LAST_IN_GROUP},
+	{"RSET", cmd_rset, 0},
+	{"NOOP", cmd_noop, 0},
+	{"VRFY", cmd_vrfy, 0},
+	{"HELP", cmd_help, 0},
+	{"QUIT", cmd_quit, LAST_IN_GROUP},
+	{"STARTTLS", cmd_starttls, 0},
+};
+
+/* One complete command line (CRLF stripped). more_input: octets follow it. */
+void command_line(struct smtp_session *s, char *line, size_t len, int more_input)
+{
+	if (s->state == SMTP_AUTH_PLAIN || s->state == SMTP_AUTH_USER || s->state == SMTP_AUTH_PASS) {
+		auth_continue(s, line);
+		return;
+	}
+	size_t vlen = strcspn(line, " ");
+	const struct command *c = NULL;
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strlen(commands[i].verb) == vlen && !strncasecmp(line, commands[i].verb, vlen))
+			c = &commands[i];
+	if (len > SMTP_LINE_MAX - 2 && !(c && c->fn == cmd_auth)) {
+		bad_command(s, R_LINE_TOO_LONG, NULL);
+		return;
+	}
+	if (!c) {
+		bad_command(s, R_UNKNOWN, NULL);
+		return;
+	}
+	/* Postfix's smtpd_forbid_unauth_pipelining: an unauthenticated network
+	 * client that does not wait for this reply is not a real client. */
+	if ((c->flags & LAST_IN_GROUP) && s->cfg->network_peer && !s->authenticated &&
+	    (more_input || s->be->input_pending(s->be->ctx))) {
+		log_event(s, "rejected", "pipelining before authentication");
+		close_session(s, R_SYNC);
+		return;
+	}
+	char *arg = line + vlen;
+	if (*arg == ' ')
+		arg++;
+	c->fn(s, arg);
+}

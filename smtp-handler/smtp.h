@@ -1,0 +1,117 @@
+/* The SMTP protocol (RFC 5321 and extensions) as a pure state machine: fed
+ * input, it emits replies into an outbuf and reaches the mail store only
+ * through the backend below. No I/O, no SQL: unit-tested and fuzzed alone. */
+#ifndef INETMAIL_SMTP_H
+#define INETMAIL_SMTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "header.h"
+#include "outbuf.h"
+#include "store.h"
+
+#define SMTP_LINE_MAX 512          /* RFC 5321 4.5.3.1.4: command line, CRLF included */
+#define SMTP_RCPT_MAX 1000         /* RFC 5321 4.5.3.1.8 asks at least 100; Postfix allows 1000 */
+#define SMTP_PATH_MAX 256          /* RFC 5321 4.5.3.1.3: a path, angle brackets included */
+#define SMTP_HELO_MAX 255          /* a domain name or address literal */
+#define SMTP_BAD_COMMANDS_MAX 20   /* then 421 and close, as Postfix's smtpd_hard_error_limit */
+#define SMTP_AUTH_FAILURES_MAX 3   /* the third failed AUTH closes the session */
+#define SMTP_AUTH_DELAY_MS 500     /* failed AUTH n waits n times this before its reply */
+#define SMTP_AUTH_LINE_MAX 12288   /* RFC 4954 4: a SASL line may exceed the command limit */
+#define SMTP_SESSION_BYTES_MAX ((uint64_t)1 << 30) /* several big messages, not an endless stream */
+#define SMTP_HEADER_HOLD_MAX (64 * 1024) /* header held to see if Date:/Message-ID: are missing */
+#define SMTP_CHUNK (64 * 1024)     /* message octets handed to the store at a time */
+
+enum smtp_mode {
+	SMTP_SUBMISSION, /* AUTH required; unknown recipients bounce to the sender */
+	SMTP_MX,         /* no AUTH; unknown recipients are refused; no bounces */
+};
+
+struct smtp_config {
+	const char *hostname;
+	const char *domain;        /* qualifies a bare local part */
+	enum smtp_mode mode;
+	int plaintext_auth;        /* AUTH allowed without TLS */
+	int reject_unknown;        /* submission: refuse unknown recipients at RCPT */
+	int network_peer;          /* stdin is a socket: pipelining checks apply */
+	uint64_t max_size;         /* SIZE limit, octets */
+	const char *peer;          /* client address for Received: */
+};
+
+/* The store as the machine sees it; main.c backs it with libstore, tests and
+ * fuzzers with stand-ins. */
+struct smtp_backend {
+	void *ctx;
+	enum store_result (*auth)(void *ctx, const char *user, const char *password,
+	                          char address[STORE_ADDRESS_MAX + 1]);
+	enum store_result (*lookup)(void *ctx, const char *address);
+	/* A delivery: begin, recipients, message octets, then commit or abort. */
+	int (*begin)(void *ctx, const char *bounce_to, const char *const *rcpts, size_t n);
+	enum store_result (*write)(void *ctx, const void *data, size_t len);
+	enum store_result (*commit)(void *ctx, uint64_t *queue_id);
+	void (*abort)(void *ctx);
+	void (*delay)(void *ctx, unsigned ms);  /* pause before a failed AUTH's reply */
+	int (*input_pending)(void *ctx);        /* more input is readable right now */
+	void (*logged)(void *ctx, const char *event, const char *detail); /* one log line */
+};
+
+enum smtp_state {
+	SMTP_COMMAND,     /* reading command lines */
+	SMTP_AUTH_PLAIN,  /* waiting for the PLAIN response */
+	SMTP_AUTH_USER,   /* AUTH LOGIN: waiting for the user name */
+	SMTP_AUTH_PASS,   /* AUTH LOGIN: waiting for the password */
+	SMTP_DATA,        /* reading the message */
+	SMTP_CLOSED,      /* the session is over: the handler exits */
+};
+
+/* DATA: unstuffing, end detection, bare CR/LF detection (RFC 5321 4.5.2, 2.3.8). */
+struct smtp_data {
+	int state;       /* where in a line the reader is */
+	int bare_eol;    /* a CR or LF not in a CRLF pair was seen */
+	int too_big;
+	uint64_t size;   /* octets of the message after unstuffing */
+	struct header_end header; /* where the message header ends */
+	int header_done;          /* the held header was handed on */
+};
+
+struct smtp_session {
+	const struct smtp_config *cfg;
+	const struct smtp_backend *be;
+	struct outbuf *out;
+	enum smtp_state state;
+	char line[SMTP_AUTH_LINE_MAX + 2];
+	size_t line_len;
+	int line_too_long;
+	int helo_seen, esmtp, authenticated;
+	char helo[SMTP_HELO_MAX + 1];
+	char user[STORE_ADDRESS_MAX + 1];       /* the authenticated address */
+	char login_user[STORE_ADDRESS_MAX + 1]; /* AUTH LOGIN's first answer */
+	int seed_auth;                          /* the seed's one-line AUTHLOGIN */
+	unsigned auth_failures, bad_commands;
+	int has_sender, smtputf8;
+	char sender[STORE_ADDRESS_MAX + 1];
+	char (*rcpt)[STORE_ADDRESS_MAX + 1];
+	size_t n_rcpt;
+	struct smtp_data data;
+	char *hold;        /* the message header held back, SMTP_HEADER_HOLD_MAX */
+	size_t hold_len;
+	char *chunk;       /* message octets not yet handed to the store, SMTP_CHUNK */
+	size_t chunk_len;
+	int store_failed;  /* the backend refused a write: the end of DATA says so */
+	enum store_result store_result;
+	uint64_t session_bytes;
+	unsigned messages, rejected; /* for the session's summary line */
+	uint64_t message_bytes;
+};
+
+int smtp_init(struct smtp_session *, const struct smtp_config *, const struct smtp_backend *, struct outbuf *);
+void smtp_free(struct smtp_session *);
+/* The greeting; or, when the client talked first, 554 and the end. */
+void smtp_start(struct smtp_session *, int client_talked_first);
+/* Feeds input; returns how much was consumed (all of it unless the session closed). */
+size_t smtp_input(struct smtp_session *, const char *data, size_t len);
+void smtp_timeout(struct smtp_session *); /* 421 4.4.2 and the end */
+void smtp_eof(struct smtp_session *);     /* the client went away */
+
+#endif
