@@ -16,7 +16,7 @@ PKGS = libmariadb libsystemd libcrypt
 # Recursive (=) so pkg-config runs only when compiling, after the deps step.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = -std=c11 -Wall -Wextra $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon \
+ALL_CFLAGS = -std=c11 -Wall -Wextra $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon -Ismtp-handler -Ipop3-handler \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DSQLDIR='"$(SQLDIR)"'
 
 LIBSTORE_SRC = $(wildcard libstore/*.c)

@@ -1,3 +1,5 @@
+# Writes the golden SMTP sessions in t/smtp (CRLF files are awkward to edit by
+# hand): edit here, run `python3 t/smtp/make-sessions.py` from the top, commit both.
 import os
 D = "t/smtp"
 def w(name, session, expect=None, stored=None, env=None):
