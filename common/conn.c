@@ -97,3 +97,16 @@ int conn_write(void *conn, const char *data, size_t len)
 	}
 	return 0;
 }
+
+void conn_close(struct conn *c)
+{
+	if (!c->is_socket)
+		return;
+	shutdown(c->out, SHUT_WR);
+	/* Read what the client still sends, briefly, until it closes too. */
+	for (int i = 0; i < CONN_LINGER_READS; i++) {
+		c->len = 0;
+		if (conn_read(c, CONN_LINGER_MS) <= 0)
+			break;
+	}
+}

@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 #define CONN_READ_MAX 65536 /* one read: large enough for a DATA stream, small enough to bound memory */
+#define CONN_LINGER_MS 1000   /* at close, how long to wait for the client's last octets */
+#define CONN_LINGER_READS 16  /* and how many reads of them to discard */
 #define CONN_WRITE_TIMEOUT_MS (5 * 60 * 1000) /* a client that stops reading for 5 min is gone */
 
 struct conn {
@@ -22,5 +24,8 @@ void conn_open(struct conn *);
 long conn_read(struct conn *, unsigned timeout_ms);
 int conn_input_pending(struct conn *); /* input is readable right now */
 int conn_write(void *conn, const char *data, size_t len); /* an outbuf_sink */
+/* Ends the connection so the last reply arrives: a socket closed with unread
+ * input would send a reset that can destroy it. */
+void conn_close(struct conn *);
 
 #endif

@@ -93,6 +93,7 @@ int main(void)
 		}
 	}
 	outbuf_flush(&out);
+	conn_close(&conn);
 	char session[64], peer[96], user[STORE_ADDRESS_MAX + 16], result[48];
 	snprintf(session, sizeof session, "INETMAIL_SESSION=%s", b.session_id);
 	snprintf(peer, sizeof peer, "INETMAIL_PEER=%s", conn.peer);

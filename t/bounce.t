@@ -1,3 +1,3 @@
 #!/bin/sh
 # Bounce scanning and building, without a database.
-exec "${INETMAIL_BUILD:-$(dirname "$0")/../build}/t/bounce-test"
+"${INETMAIL_BUILD:-$(dirname "$0")/../build}/t/bounce-test"

@@ -2,4 +2,4 @@
 # Every query libstore issues uses an index on mailbox-sized tables.
 . "$(dirname "$0")/lib/testdb.sh"
 testdb t_explain
-exec "$BUILD/t/explain-test"
+"$BUILD/t/explain-test"

@@ -10,4 +10,4 @@ for u in smtp pop3 admin; do
 done
 export INETMAIL_MYCNF=$INETMAIL_TEST_DIR/grants-admin.cnf
 for u in alice bob carol; do echo "$u pw" | "$BUILD/mailctl" --scheme sha512crypt add "$u@example.com" || exit 1; done
-exec "$BUILD/t/grants-test" "$INETMAIL_TEST_DIR/grants-smtp.cnf" "$INETMAIL_TEST_DIR/grants-pop3.cnf"
+"$BUILD/t/grants-test" "$INETMAIL_TEST_DIR/grants-smtp.cnf" "$INETMAIL_TEST_DIR/grants-pop3.cnf"

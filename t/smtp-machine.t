@@ -1,3 +1,3 @@
 #!/bin/sh
 # The SMTP state machine with a stand-in store: no I/O, no database.
-exec "${INETMAIL_BUILD:-$(dirname "$0")/../build}/t/smtp-machine-test"
+"${INETMAIL_BUILD:-$(dirname "$0")/../build}/t/smtp-machine-test"

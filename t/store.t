@@ -3,4 +3,4 @@
 . "$(dirname "$0")/lib/testdb.sh"
 testdb t_store
 export TOP INETMAIL_HOSTNAME=mail.example.com
-exec "$BUILD/t/store-test"
+"$BUILD/t/store-test"

@@ -3,7 +3,7 @@
 #   testdb NAME [empty]  creates database NAME (from sql/schema.sql unless
 #                 empty) and exports INETMAIL_MYCNF naming an option file for it
 #   tsql SQL      runs SQL in that database, tab-separated, no column names
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${INETMAIL_BUILD:-$TOP/build}
 . "$TOP/t/lib/mariadb.sh"
 

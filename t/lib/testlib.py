@@ -1,6 +1,6 @@
 """Helpers for the Python tests: TAP output and the test database (set up by
 t/lib/testdb.sh: INETMAIL_TEST_DIR, TESTDB)."""
-import os, subprocess, sys
+import atexit, os, subprocess, sys
 
 ACCOUNTS = {"alice@example.com": "alice pw", "bob@example.com": "bob pw", "carol@example.com": "carol pw"}
 
@@ -53,3 +53,47 @@ def mailboxes():
             last = eid
         out[-1][1] += bytes.fromhex(data)
     return [(a, m) for a, m in out]
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+SERVERS = []
+atexit.register(lambda: stop_servers())
+
+def stop_servers():
+    for s in SERVERS:
+        s.stop()
+
+class Server:
+    """A handler behind systemd-socket-activate on a loopback port, as a
+    systemd socket unit with Accept=yes runs it. inetd=True puts the
+    connection on stdin/stdout, else on fd 3 (LISTEN_FDS=1)."""
+    def __init__(self, handler, env=None, inetd=True):
+        import socket, time
+        self.port = free_port()
+        args = ["systemd-socket-activate", "-l", "127.0.0.1:%d" % self.port, "-a"]
+        if inetd:
+            args.append("--inetd")
+        full = dict(os.environ)
+        full.update(env or {})
+        for k in full:
+            if k.startswith("INETMAIL_"):
+                args += ["-E", k]
+        self.proc = subprocess.Popen(args + [handler], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        SERVERS.append(self)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+def build_dir():
+    return os.environ.get("INETMAIL_BUILD") or os.path.join(os.path.dirname(__file__), "../../build")
