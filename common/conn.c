@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "conn.h"
+#include "systemd.h"
 
 static void peer_address(struct conn *c)
 {
@@ -42,8 +42,8 @@ void conn_open(struct conn *c)
 	c->len = 0;
 	c->in = 0;
 	c->out = 1;
-	if (sd_listen_fds(1) == 1)
-		c->in = c->out = SD_LISTEN_FDS_START;
+	if (systemd_listen_fds() == 1)
+		c->in = c->out = 3; /* SD_LISTEN_FDS_START */
 	struct stat st;
 	c->is_socket = fstat(c->in, &st) == 0 && S_ISSOCK(st.st_mode);
 	/* Writes wait at most CONN_WRITE_TIMEOUT_MS; only a socket is ours to change. */

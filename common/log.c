@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "systemd.h"
 
 #define LOG_FIELDS_MAX 16 /* more than any log line carries */
 
@@ -44,5 +44,6 @@ void log_send(int priority, const char *const *fields, const char *fmt, ...)
 		iov[n++] = (struct iovec){(void *)fixed[i], strlen(fixed[i])};
 	for (int i = 0; fields && fields[i] && i < LOG_FIELDS_MAX; i++)
 		iov[n++] = (struct iovec){(void *)fields[i], strlen(fields[i])};
-	sd_journal_sendv(iov, n);
+	if (systemd_journal_sendv(iov, n) < 0)
+		syslog(LOG_MAIL | priority, "%s", msg);
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,14 @@ int store_connect(struct store *s)
 {
 	if (s->db)
 		return 0;
+	/* The client library initialises OpenSSL in mysql_init; done first like
+	 * this it skips openssl.cnf, the error strings, the legacy cipher and
+	 * digest name tables and the clean-up at exit: most of a handler's
+	 * start-up. TLS to the database still works (OpenSSL 3 fetches
+	 * algorithms from its providers). */
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	                 OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+	                 OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT, NULL);
 	MYSQL *db = mysql_init(NULL);
 	if (!db) {
 		store_fail(s, CR_OUT_OF_MEMORY, "mysql_init failed");
