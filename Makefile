@@ -29,15 +29,17 @@ ALL_CFLAGS = -std=c11 -Wall -Wextra $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon 
 LIBSTORE_SRC = $(wildcard libstore/*.c)
 COMMON_SRC = $(wildcard common/*.c)
 SMTP_SRC = $(filter-out smtp-handler/main.c,$(wildcard smtp-handler/*.c))
+POP3_SRC = $(filter-out pop3-handler/main.c,$(wildcard pop3-handler/*.c))
 MAILCTL_SRC = $(wildcard mailctl/*.c)
 TEST_SRC = $(wildcard t/*.c)
 
 LIBSTORE = $(BUILD)/libstore.a
 LIBCOMMON = $(BUILD)/libcommon.a
 LIBSMTP = $(BUILD)/libsmtp.a
+LIBPOP3 = $(BUILD)/libpop3.a
 # Order matters to the linker: protocol machines, then common, then the store.
-LIBS = $(LIBSMTP) $(LIBCOMMON) $(LIBSTORE)
-PROGRAMS = $(BUILD)/mailctl $(BUILD)/smtp-handler
+LIBS = $(LIBSMTP) $(LIBPOP3) $(LIBCOMMON) $(LIBSTORE)
+PROGRAMS = $(BUILD)/mailctl $(BUILD)/smtp-handler $(BUILD)/pop3-handler
 TEST_PROGRAMS = $(TEST_SRC:t/%.c=$(BUILD)/t/%)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -57,7 +59,10 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 $(LIBSMTP): $(call obj,$(SMTP_SRC))
 	$(AR) rcs $@ $^
 
-$(BUILD)/smtp-handler: $(call obj,smtp-handler/main.c) $(LIBS)
+$(LIBPOP3): $(call obj,$(POP3_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/%-handler: $(BUILD)/obj/%-handler/main.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -no-pie -o $@ $^ $(HANDLER_LIBS)
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -109,4 +110,11 @@ void conn_close(struct conn *c)
 		if (conn_read(c, CONN_LINGER_MS) <= 0)
 			break;
 	}
+}
+
+void conn_pause(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }

@@ -27,5 +27,6 @@ int conn_write(void *conn, const char *data, size_t len); /* an outbuf_sink */
 /* Ends the connection so the last reply arrives: a socket closed with unread
  * input would send a reset that can destroy it. */
 void conn_close(struct conn *);
+void conn_pause(unsigned ms); /* the delay after a failed login */
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -46,4 +47,34 @@ void log_send(int priority, const char *const *fields, const char *fmt, ...)
 		iov[n++] = (struct iovec){(void *)fields[i], strlen(fields[i])};
 	if (systemd_journal_sendv(iov, n) < 0)
 		syslog(LOG_MAIL | priority, "%s", msg);
+}
+
+static char session_id[17] = "-";
+static const char *session_peer = "-";
+
+void log_session_start(const char *peer)
+{
+	unsigned char raw[8];
+	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
+		memset(raw, 0, sizeof raw);
+	for (int i = 0; i < 8; i++)
+		snprintf(session_id + 2 * i, 3, "%02x", raw[i]);
+	session_peer = peer;
+}
+
+const char *log_session_id(void) { return session_id; }
+
+void log_session(int priority, const char *user, const char *event, const char *fmt, ...)
+{
+	char detail[900], session[64], peer[96], who[400], result[64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	snprintf(session, sizeof session, "INETMAIL_SESSION=%s", session_id);
+	snprintf(peer, sizeof peer, "INETMAIL_PEER=%s", session_peer);
+	snprintf(who, sizeof who, "INETMAIL_USER=%s", user ? user : "");
+	snprintf(result, sizeof result, "INETMAIL_RESULT=%s", event);
+	const char *fields[] = {session, peer, result, user ? who : NULL, NULL};
+	log_send(priority, fields, "session %s: %s %s", session_id, event, detail);
 }

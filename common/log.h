@@ -12,4 +12,13 @@ void log_open(const char *ident);
 void log_send(int priority, const char *const *fields, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A session's log lines share a random id and the client's address. */
+void log_session_start(const char *peer);
+const char *log_session_id(void);
+/* One line about the session: "session ID: event detail", with the fields
+ * INETMAIL_SESSION, INETMAIL_PEER, INETMAIL_USER (when user is not NULL)
+ * and INETMAIL_RESULT=event. */
+void log_session(int priority, const char *user, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif

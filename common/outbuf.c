@@ -50,15 +50,27 @@ void outbuf_printf(struct outbuf *o, const char *fmt, ...)
 		outbuf_add(o, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-int outbuf_flush(struct outbuf *o)
+/* Hands all but the last `keep` octets to the sink. */
+static int flush_keep(struct outbuf *o, size_t keep)
 {
-	if (!o->failed && o->len && o->sink(o->ctx, o->p, o->len) < 0)
-		o->failed = 1;
-	o->len = 0;
+	size_t n = o->len > keep ? o->len - keep : 0;
+	if (!o->failed && n) {
+		o->flushes++;
+		if (o->sink(o->ctx, o->p, n) < 0)
+			o->failed = 1;
+	}
+	if (n) {
+		memmove(o->p, o->p + n, o->len - n);
+		o->len -= n;
+	}
+	if (o->failed)
+		o->len = 0;
 	return o->failed ? -1 : 0;
 }
 
-int outbuf_flush_if_full(struct outbuf *o)
+int outbuf_flush(struct outbuf *o) { return flush_keep(o, 0); }
+
+int outbuf_flush_keep_if_full(struct outbuf *o, size_t keep)
 {
-	return o->len >= OUTBUF_HIGH_WATER ? outbuf_flush(o) : (o->failed ? -1 : 0);
+	return o->len >= OUTBUF_HIGH_WATER ? flush_keep(o, keep) : (o->failed ? -1 : 0);
 }

@@ -15,6 +15,7 @@ struct outbuf {
 	outbuf_sink sink;
 	void *ctx;
 	int failed; /* the sink failed once: everything after is dropped */
+	unsigned flushes; /* how many times something went out */
 };
 
 void outbuf_init(struct outbuf *, outbuf_sink, void *ctx);
@@ -22,7 +23,8 @@ void outbuf_free(struct outbuf *);
 void outbuf_add(struct outbuf *, const void *data, size_t len);
 void outbuf_printf(struct outbuf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int outbuf_flush(struct outbuf *); /* 0, or -1 when the sink failed */
-/* Flushes when above OUTBUF_HIGH_WATER: for long multi-line replies. */
-int outbuf_flush_if_full(struct outbuf *);
+/* When above OUTBUF_HIGH_WATER, flushes all but the last `keep` octets: for
+ * long multi-line replies whose end must go out in one piece. */
+int outbuf_flush_keep_if_full(struct outbuf *, size_t keep);
 
 #endif

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "backend.h"
 #include "log.h"
@@ -12,8 +11,10 @@ static enum store_result be_auth(void *ctx, const char *user, const char *passwo
 	struct smtp_store *b = ctx;
 	struct store_account a;
 	enum store_result r = store_auth(b->store, user, password, &a);
-	if (r == STORE_OK)
+	if (r == STORE_OK) {
 		strcpy(address, a.address);
+		strcpy(b->user, a.address);
+	}
 	return r;
 }
 
@@ -52,8 +53,7 @@ static enum store_result be_commit(void *ctx, uint64_t *queue_id)
 	if (r == STORE_OK)
 		*queue_id = res.queue_id;
 	else
-		log_send(LOG_WARNING, NULL, "session %s: store: %s: %s", b->session_id, store_result_name(r),
-		         store_error(b->store));
+		log_session(LOG_WARNING, b->user[0] ? b->user : NULL, "store-failed", "%s: %s", store_result_name(r), store_error(b->store));
 	return r;
 }
 
@@ -67,8 +67,7 @@ static void be_abort(void *ctx)
 static void be_delay(void *ctx, unsigned ms)
 {
 	(void)ctx;
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
+	conn_pause(ms);
 }
 
 static int be_input_pending(void *ctx)
@@ -80,13 +79,7 @@ static int be_input_pending(void *ctx)
 static void be_logged(void *ctx, const char *event, const char *detail)
 {
 	struct smtp_store *b = ctx;
-	char session[64], peer[96], ev[64];
-	snprintf(session, sizeof session, "INETMAIL_SESSION=%s", b->session_id);
-	snprintf(peer, sizeof peer, "INETMAIL_PEER=%s", b->conn->peer);
-	snprintf(ev, sizeof ev, "INETMAIL_RESULT=%s", event);
-	const char *fields[] = {session, peer, ev, NULL};
-	log_send(strcmp(event, "auth-failed") ? LOG_INFO : LOG_NOTICE, fields, "session %s: %s %s",
-	         b->session_id, event, detail);
+	log_session(strcmp(event, "auth-failed") ? LOG_INFO : LOG_NOTICE, b->user[0] ? b->user : NULL, event, "%s", detail);
 }
 
 void smtp_store_backend(struct smtp_store *b, struct smtp_backend *be)

@@ -9,8 +9,7 @@ struct smtp_store {
 	struct store *store;
 	struct store_delivery *delivery;
 	struct conn *conn;
-	char session_id[17];  /* ties a session's log lines together */
-	const char *user;     /* the authenticated address once known, for the logs */
+	char user[STORE_ADDRESS_MAX + 1]; /* the authenticated address, for the logs */
 };
 
 void smtp_store_backend(struct smtp_store *, struct smtp_backend *);

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "backend.h"
@@ -49,11 +48,7 @@ int main(void)
 	unsigned long timeout_ms = env_ulong("INETMAIL_SMTP_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
 	unsigned long pause_ms = env_ulong("INETMAIL_SMTP_GREET_PAUSE", 0);
 
-	unsigned char raw[8];
-	if (getrandom(raw, sizeof raw, 0) != sizeof raw)
-		memset(raw, 0, sizeof raw);
-	for (int i = 0; i < 8; i++)
-		sprintf(b.session_id + 2 * i, "%02x", raw[i]);
+	log_session_start(conn.peer);
 	b.store = store_open();
 	outbuf_init(&out, conn_write, &conn);
 	smtp_store_backend(&b, &be);
@@ -94,15 +89,8 @@ int main(void)
 	}
 	outbuf_flush(&out);
 	conn_close(&conn);
-	char session[64], peer[96], user[STORE_ADDRESS_MAX + 16], result[48];
-	snprintf(session, sizeof session, "INETMAIL_SESSION=%s", b.session_id);
-	snprintf(peer, sizeof peer, "INETMAIL_PEER=%s", conn.peer);
-	snprintf(user, sizeof user, "INETMAIL_USER=%s", s.user);
-	snprintf(result, sizeof result, "INETMAIL_RESULT=%s", end);
-	const char *fields[] = {session, peer, user, result, NULL};
-	log_send(LOG_INFO, fields, "session %s: end peer=%s user=%s messages=%u rejected=%u bytes=%llu %s after %ld ms",
-	         b.session_id, conn.peer, s.user[0] ? s.user : "-", s.messages, s.rejected,
-	         (unsigned long long)s.message_bytes, end, elapsed_ms(&t0));
+	log_session(LOG_INFO, s.user[0] ? s.user : NULL, end, "messages=%u rejected=%u bytes=%llu after %ld ms",
+	            s.messages, s.rejected, (unsigned long long)s.message_bytes, elapsed_ms(&t0));
 	smtp_free(&s);
 	outbuf_free(&out);
 	store_close(b.store);

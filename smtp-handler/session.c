@@ -13,6 +13,7 @@ int smtp_init(struct smtp_session *s, const struct smtp_config *cfg, const struc
 	s->be = be;
 	s->out = out;
 	s->state = SMTP_COMMAND;
+	s->lines = (struct lines){.buf = s->line, .cap = SMTP_AUTH_LINE_MAX + 2};
 	s->rcpt = malloc(SMTP_RCPT_MAX * sizeof *s->rcpt);
 	s->hold = malloc(SMTP_HEADER_HOLD_MAX);
 	s->chunk = malloc(SMTP_CHUNK);
@@ -58,28 +59,15 @@ size_t smtp_input(struct smtp_session *s, const char *data, size_t len)
 			i += data_input(s, data + i, len - i);
 			continue;
 		}
-		const char *nl = memchr(data + i, '\n', len - i);
-		size_t n = nl ? (size_t)(nl - (data + i)) + 1 : len - i;
-		if (s->line_len + n <= SMTP_AUTH_LINE_MAX + 2) {
-			memcpy(s->line + s->line_len, data + i, n);
-			s->line_len += n;
-		} else {
-			s->line_too_long = 1; /* the rest of this line is dropped */
-		}
-		i += n;
-		if (!nl)
+		int complete, too_long;
+		size_t l;
+		i += lines_take(&s->lines, data + i, len - i, &complete, &l, &too_long);
+		if (!complete)
 			break;
-		if (s->line_too_long) {
-			s->line_len = s->line_too_long = 0;
+		if (too_long)
 			bad_command(s, R_LINE_TOO_LONG, NULL);
-			continue;
-		}
-		size_t l = s->line_len - 1; /* without the LF, and a CR before it */
-		if (l > 0 && s->line[l - 1] == '\r')
-			l--;
-		s->line[l] = '\0';
-		s->line_len = 0;
-		command_line(s, s->line, l, i < len);
+		else
+			command_line(s, s->line, l, i < len);
 		explicit_bzero(s->line, l); /* it may have held a password */
 	}
 	s->session_bytes += i;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base64.h"
+#include "sasl.h"
 #include "smtp_impl.h"
 
 /* Every reply the handler sends: code, enhanced status code, text. */
@@ -232,46 +232,31 @@ static void proceed_auth(struct smtp_session *s, const char *user, const char *p
 		close_session(s, R_TOO_MANY_ERRORS);
 }
 
-/* Decodes a SASL line into out, NUL-terminated: "*" cancels, "=" is empty,
- * bad base64 is refused. Returns the length, or -1 (reply given, and the
- * session back to commands). */
-static long sasl_decode(struct smtp_session *s, const char *line, unsigned char *out)
+/* Decodes a SASL response line into out: "*" cancels, bad base64 is refused.
+ * Returns the length, or -1 (reply given, the session back to commands). */
+static long sasl_line(struct smtp_session *s, const char *line, unsigned char *out)
 {
-	if (!strcmp(line, "*")) {
-		s->state = SMTP_COMMAND;
-		reply(s, R_AUTH_CANCELLED, NULL, NULL);
-		return -1;
-	}
-	long n = strcmp(line, "=") ? base64_decode(line, strlen(line), out) : 0;
+	long n = strcmp(line, "*") ? sasl_decode(line, out) : -2;
 	if (n < 0) {
 		s->state = SMTP_COMMAND;
-		reply(s, R_BAD_BASE64, NULL, NULL);
-		return -1;
+		reply(s, n == -2 ? R_AUTH_CANCELLED : R_BAD_BASE64, NULL, NULL);
 	}
-	out[n] = '\0';
 	return n;
 }
 
 static void auth_plain_response(struct smtp_session *s, const char *line)
 {
 	unsigned char buf[SMTP_AUTH_LINE_MAX];
-	long n = sasl_decode(s, line, buf);
+	const char *user, *password;
+	long n = sasl_line(s, line, buf);
 	if (n < 0)
 		return;
-	/* authzid NUL authcid NUL passwd; an authzid must name the same user */
-	const char *authzid = (char *)buf;
-	const char *authcid = memchr(buf, '\0', (size_t)n + 1);
-	const char *passwd = authcid && authcid < (char *)buf + n ? memchr(authcid + 1, '\0', (size_t)((char *)buf + n - authcid)) : NULL;
-	if (!passwd) {
+	if (sasl_plain(buf, (size_t)n, &user, &password) < 0) {
 		s->state = SMTP_COMMAND;
 		reply(s, R_BAD_BASE64, NULL, NULL);
-		return;
+	} else {
+		proceed_auth(s, user, password);
 	}
-	authcid++;
-	passwd++;
-	if (*authzid && strcasecmp(authzid, authcid))
-		authcid = ""; /* acting for someone else is not allowed: fails as bad credentials */
-	proceed_auth(s, authcid, passwd);
 	explicit_bzero(buf, sizeof buf);
 }
 
@@ -282,7 +267,7 @@ void auth_continue(struct smtp_session *s, const char *line)
 		auth_plain_response(s, line);
 		return;
 	}
-	long n = sasl_decode(s, line, buf);
+	long n = sasl_line(s, line, buf);
 	if (n < 0)
 		return;
 	if (memchr(buf, '\0', (size_t)n)) { /* no NUL in a user name or password */

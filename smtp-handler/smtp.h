@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "header.h"
+#include "lines.h"
 #include "outbuf.h"
 #include "store.h"
 
@@ -80,9 +81,8 @@ struct smtp_session {
 	const struct smtp_backend *be;
 	struct outbuf *out;
 	enum smtp_state state;
-	char line[SMTP_AUTH_LINE_MAX + 2];
-	size_t line_len;
-	int line_too_long;
+	char line[SMTP_AUTH_LINE_MAX + 3];
+	struct lines lines;
 	int helo_seen, esmtp, authenticated;
 	char helo[SMTP_HELO_MAX + 1];
 	char user[STORE_ADDRESS_MAX + 1];       /* the authenticated address */

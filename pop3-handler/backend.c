@@ -1,0 +1,77 @@
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "backend.h"
+#include "conn.h"
+#include "log.h"
+
+static enum store_result be_auth(void *ctx, const char *user, const char *password, struct store_account *out)
+{
+	struct pop3_store *b = ctx;
+	enum store_result r = store_auth(b->store, user, password, out);
+	if (r == STORE_OK)
+		strcpy(b->user, out->address);
+	return r;
+}
+
+static enum store_result be_lock(void *ctx, uint64_t account_id)
+{
+	struct pop3_store *b = ctx;
+	return store_maildrop_lock(b->store, account_id, POP3_LOCK_TTL_S);
+}
+
+static void be_unlock(void *ctx, uint64_t account_id)
+{
+	struct pop3_store *b = ctx;
+	store_maildrop_unlock(b->store, account_id); /* if this fails, the lock expires */
+}
+
+static enum store_result be_list(void *ctx, uint64_t account_id, store_entry_fn fn, void *fn_ctx)
+{
+	struct pop3_store *b = ctx;
+	return store_maildrop_list(b->store, account_id, fn, fn_ctx);
+}
+
+static enum store_result be_read(void *ctx, uint64_t account_id, uint64_t entry_id, long body_lines,
+                                 store_data_fn fn, void *fn_ctx)
+{
+	struct pop3_store *b = ctx;
+	return store_maildrop_read(b->store, account_id, entry_id, body_lines, fn, fn_ctx);
+}
+
+static enum store_result be_delete(void *ctx, uint64_t account_id, const uint64_t *ids, size_t n)
+{
+	struct pop3_store *b = ctx;
+	enum store_result r = store_maildrop_delete(b->store, account_id, ids, n);
+	if (r != STORE_OK)
+		log_session(LOG_WARNING, b->user, "store-failed", "%s: %s", store_result_name(r), store_error(b->store));
+	return r;
+}
+
+static void be_delay(void *ctx, unsigned ms)
+{
+	(void)ctx;
+	conn_pause(ms);
+}
+
+static void be_logged(void *ctx, const char *event, const char *detail)
+{
+	struct pop3_store *b = ctx;
+	log_session(strcmp(event, "auth-failed") ? LOG_INFO : LOG_NOTICE, b->user[0] ? b->user : NULL, event, "%s",
+	            detail);
+}
+
+void pop3_store_backend(struct pop3_store *b, struct pop3_backend *be)
+{
+	*be = (struct pop3_backend){
+		.ctx = b,
+		.auth = be_auth,
+		.lock = be_lock,
+		.unlock = be_unlock,
+		.list = be_list,
+		.read = be_read,
+		.delete = be_delete,
+		.delay = be_delay,
+		.logged = be_logged,
+	};
+}

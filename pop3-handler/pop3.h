@@ -1,0 +1,78 @@
+/* POP3 (RFC 1939, 2449, 5034, 3206) as a pure state machine: fed input, it
+ * emits replies into an outbuf and reaches the maildrop only through the
+ * backend below. No I/O, no SQL: unit-tested and fuzzed alone. */
+#ifndef INETMAIL_POP3_H
+#define INETMAIL_POP3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lines.h"
+#include "outbuf.h"
+#include "store.h"
+
+#define POP3_LINE_MAX 255          /* RFC 2449 4: a command line, CRLF included */
+#define POP3_AUTH_LINE_MAX 12288   /* RFC 5034 4: a SASL line may be longer */
+#define POP3_BAD_COMMANDS_MAX 20   /* then -ERR and close: a confused or hostile client */
+#define POP3_AUTH_FAILURES_MAX 3   /* the third failed login closes the session */
+#define POP3_AUTH_DELAY_MS 500     /* failed login n waits n times this before its reply */
+
+struct pop3_config {
+	int plaintext_auth;   /* USER/PASS and AUTH PLAIN allowed without TLS */
+	int delete_immediate; /* DELE deletes at once (the seed's behaviour) */
+};
+
+struct pop3_backend {
+	void *ctx;
+	enum store_result (*auth)(void *ctx, const char *user, const char *password,
+	                          struct store_account *out);
+	enum store_result (*lock)(void *ctx, uint64_t account_id);
+	void (*unlock)(void *ctx, uint64_t account_id);
+	enum store_result (*list)(void *ctx, uint64_t account_id, store_entry_fn, void *fn_ctx);
+	enum store_result (*read)(void *ctx, uint64_t account_id, uint64_t entry_id, long body_lines,
+	                          store_data_fn, void *fn_ctx);
+	enum store_result (*delete)(void *ctx, uint64_t account_id, const uint64_t *entry_ids, size_t n);
+	void (*delay)(void *ctx, unsigned ms);
+	void (*logged)(void *ctx, const char *event, const char *detail);
+};
+
+enum pop3_state {
+	POP3_AUTHORIZATION, /* RFC 1939 4 */
+	POP3_AUTH_PLAIN,    /* waiting for AUTH PLAIN's response */
+	POP3_TRANSACTION,
+	POP3_CLOSED,        /* the session is over: the handler exits */
+};
+
+struct pop3_message {
+	uint64_t entry_id;
+	uint64_t size;
+	char uidl[STORE_UIDL_MAX + 1];
+	int deleted;
+};
+
+struct pop3_session {
+	const struct pop3_config *cfg;
+	const struct pop3_backend *be;
+	struct outbuf *out;
+	enum pop3_state state;
+	char line[POP3_AUTH_LINE_MAX + 3];
+	struct lines lines;
+	char user[STORE_ADDRESS_MAX + 1]; /* from USER, until PASS */
+	int have_user;
+	struct store_account account;     /* once logged in */
+	struct pop3_message *msgs;        /* numbered at login, 1..n */
+	size_t n_msgs, cap_msgs;
+	unsigned auth_failures, bad_commands;
+	unsigned retrieved, deleted;      /* for the session's summary line */
+	uint64_t retrieved_bytes;
+	int at_line_start, last_was_lf;   /* dot-stuffing state while streaming */
+};
+
+int pop3_init(struct pop3_session *, const struct pop3_config *, const struct pop3_backend *, struct outbuf *);
+void pop3_free(struct pop3_session *);
+void pop3_start(struct pop3_session *);       /* the greeting */
+size_t pop3_input(struct pop3_session *, const char *data, size_t len);
+void pop3_timeout(struct pop3_session *);     /* -ERR, and the end: nothing deleted */
+void pop3_eof(struct pop3_session *);         /* the client went away: nothing deleted */
+
+#endif
