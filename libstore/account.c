@@ -107,7 +107,7 @@ static enum store_result lookup(struct store *s, const char *address, struct fin
 	if (store_address_canonical(address, out->address) < 0)
 		return STORE_NOT_FOUND;
 	f->address = out->address;
-	enum store_result r = store_txn(s, find_account, f);
+	enum store_result r = store_read(s, find_account, f);
 	out->id = r == STORE_OK ? f->id : 0;
 	return r;
 }

@@ -161,7 +161,7 @@ static enum store_result list_body(struct store *s, void *ctx)
 enum store_result store_admin_list(struct store *s, store_account_fn fn, void *ctx)
 {
 	struct list_args a = {fn, ctx};
-	return store_txn(s, list_body, &a);
+	return store_read(s, list_body, &a);
 }
 
 struct gc_args {

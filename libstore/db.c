@@ -308,6 +308,15 @@ enum store_result store_txn(struct store *s, store_txn_body body, void *ctx)
 	}
 }
 
+enum store_result store_read(struct store *s, store_txn_body body, void *ctx)
+{
+	s->err_no = 0;
+	if (store_connect(s) < 0)
+		return STORE_TEMPFAIL;
+	enum store_result r = body(s, ctx);
+	return s->db ? r : STORE_TEMPFAIL;
+}
+
 void store_random_hex(char *out, size_t bytes)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -65,6 +65,12 @@ enum store_result store_put_chunks(struct store *s, uint64_t message_id, uint32_
                                    const void *data, size_t len)
 {
 	const char *p = data;
+	if (len == 0 && *seq == 0) { /* an empty message still gets its one chunk */
+		if (!q_exec(s, Q_CHUNK_INSERT, "uub", message_id, (uint64_t)0, "", (size_t)0))
+			return STORE_TEMPFAIL;
+		++*seq;
+		return STORE_OK;
+	}
 	while (len > 0) {
 		size_t n = len < STORE_CHUNK_SIZE ? len : STORE_CHUNK_SIZE;
 		if (!q_exec(s, Q_CHUNK_INSERT, "uub", message_id, (uint64_t)*seq, p, n))

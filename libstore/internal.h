@@ -43,6 +43,10 @@ const char *store_query_sql(enum query_id);
 typedef enum store_result (*store_txn_body)(struct store *, void *ctx);
 enum store_result store_txn(struct store *, store_txn_body, void *ctx);
 
+/* Runs a read-only body once, without a COMMIT round trip: plain reads in
+ * READ COMMITTED take no locks and cannot deadlock. */
+enum store_result store_read(struct store *, store_txn_body, void *ctx);
+
 /* Writes len bytes as message_chunk rows of message_id; inside a transaction. */
 enum store_result store_put_chunks(struct store *, uint64_t message_id, uint32_t *seq,
                                    const void *data, size_t len);

@@ -71,7 +71,7 @@ static enum store_result list_body(struct store *s, void *ctx)
 enum store_result store_maildrop_list(struct store *s, uint64_t account_id, store_entry_fn fn, void *ctx)
 {
 	struct list_args a = {account_id, fn, ctx};
-	return store_txn(s, list_body, &a);
+	return store_read(s, list_body, &a);
 }
 
 /* TOP: how much of a chunk belongs to the header and the first N body lines. */
@@ -110,22 +110,19 @@ struct read_args {
 static enum store_result read_body(struct store *s, void *ctx)
 {
 	struct read_args *a = ctx;
-	uint64_t message_id;
-	MYSQL_STMT *st = q_exec(s, Q_ENTRY_GET, "uu", a->entry_id, a->account_id);
-	int rc = st ? q_fetch(s, st, "u", &message_id) : -1;
-	if (rc <= 0)
-		return rc < 0 ? STORE_TEMPFAIL : STORE_NOT_FOUND;
-	q_end(st);
+	MYSQL_STMT *st;
+	int rc = 0;
 	if (!s->chunk && !(s->chunk = malloc(STORE_CHUNK_SIZE))) {
 		store_fail(s, 0, "out of memory");
 		return STORE_TEMPFAIL;
 	}
-	if (!(st = q_exec(s, Q_CHUNK_READ, "u", message_id)))
+	if (!(st = q_exec(s, Q_CHUNK_READ, "uu", a->entry_id, a->account_id)))
 		return STORE_TEMPFAIL;
 	struct top_cut cut = {.lines_left = a->body_lines};
 	size_t len;
-	int done = 0;
+	int done = 0, rows = 0;
 	while (!done && (rc = q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0) {
+		rows++;
 		size_t n = top_cut(&cut, s->chunk, len, &done);
 		if (a->fn(a->ctx, s->chunk, n)) {
 			q_end(st);
@@ -134,14 +131,15 @@ static enum store_result read_body(struct store *s, void *ctx)
 	}
 	if (done)
 		q_end(st);
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	/* Every message has a chunk, if only an empty one: no row, no entry. */
+	return rc < 0 ? STORE_TEMPFAIL : rows ? STORE_OK : STORE_NOT_FOUND;
 }
 
 enum store_result store_maildrop_read(struct store *s, uint64_t account_id, uint64_t entry_id,
                                       long body_lines, store_data_fn fn, void *ctx)
 {
 	struct read_args a = {account_id, entry_id, body_lines, fn, ctx};
-	return store_txn(s, read_body, &a);
+	return store_read(s, read_body, &a);
 }
 
 static int id_cmp(const void *a, const void *b)

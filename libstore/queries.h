@@ -26,11 +26,11 @@
 	Q(MESSAGE_ORPHANS, 0, "SELECT id FROM message WHERE refs = 0" \
 	                      " AND created_at <= NOW() - INTERVAL ? SECOND LIMIT 1000") \
 	Q(CHUNK_INSERT, 0, "INSERT INTO message_chunk (message_id, seq, data) VALUES (?, ?, ?)") \
-	Q(CHUNK_READ, 0, "SELECT data FROM message_chunk WHERE message_id = ? ORDER BY seq") \
+	Q(CHUNK_READ, 0, "SELECT c.data FROM mailbox_entry e JOIN message_chunk c ON c.message_id = e.message_id" \
+	                 " WHERE e.id = ? AND e.account_id = ? ORDER BY c.seq") \
 	Q(CHUNK_DELETE, 0, "DELETE FROM message_chunk WHERE message_id = ?") \
 	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (?, ?, ?, ?)") \
 	Q(ENTRY_LIST, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
-	Q(ENTRY_GET, 0, "SELECT message_id FROM mailbox_entry WHERE id = ? AND account_id = ?") \
 	Q(ENTRY_TAKE, 0, "SELECT message_id, size FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
 	Q(ENTRY_DELETE, 0, "DELETE FROM mailbox_entry WHERE id = ?") \
 	Q(LOCK_RENEW, 0, "UPDATE maildrop_lock SET owner = ?, expires_at = NOW(6) + INTERVAL ? SECOND" \

@@ -356,6 +356,11 @@ static void test_top(struct store *s, uint64_t carol)
 	out.len = 0;
 	is_int(store_maildrop_read(s, carol + 1000, id, -1, sink_add, &out), STORE_NOT_FOUND,
 	       "another account cannot read the entry");
+	deliver(s, "", rcpts, "", 0, &res);
+	list(s, carol, &l);
+	out.len = 1;
+	ok(l.e[l.n - 1].size == 0 && store_maildrop_read(s, carol, l.e[l.n - 1].id, -1, sink_add, &out) == STORE_OK &&
+	   out.len == 1, "an empty message is stored and reads back empty");
 	free(out.p);
 }
 
