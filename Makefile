@@ -44,7 +44,27 @@ TEST_PROGRAMS = $(TEST_SRC:t/%.c=$(BUILD)/t/%)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-all: $(PROGRAMS)
+UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+XINETDDIR ?= $(SYSCONFDIR)/xinetd.d
+SERVICES = smtp submission pop3
+UNITS = $(SERVICES:%=$(BUILD)/units/%.socket) $(SERVICES:%=$(BUILD)/units/%@.service)
+XINETD = $(SERVICES:%=$(BUILD)/xinetd/%)
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+all: $(PROGRAMS) $(UNITS) $(XINETD)
+
+# Each service is its own part plus the hardening all of them share.
+$(BUILD)/units/%@.service: units/%@.service.in units/handler.service.in
+	@mkdir -p $(dir $@)
+	cat $^ | $(SUBST) >$@
+
+$(BUILD)/units/%.socket: units/%.socket
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/xinetd/%: units/xinetd/%
+	@mkdir -p $(dir $@)
+	$(SUBST) $< >$@
 
 $(BUILD)/obj/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
@@ -89,15 +109,26 @@ bench: deps
 	$(MAKE) all tests
 	t/run-bench
 
+EXAMPLEDIR = $(DATADIR)/inetmail/examples
+MANPAGES = $(wildcard man/*.8)
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SQLDIR)/migrations
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SQLDIR)/migrations $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
 	install -m 644 sql/schema.sql sql/grants.sql $(DESTDIR)$(SQLDIR)/
 	for f in sql/migrations/*.sql; do [ -e "$$f" ] || continue; \
 		install -m 644 "$$f" $(DESTDIR)$(SQLDIR)/migrations/; done
+	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	for f in $(XINETD); do install -m 644 "$$f" $(DESTDIR)$(XINETDDIR)/inetmail-$$(basename "$$f"); done
+	install -m 644 units/inetmail.env.example units/smtp.cnf.example $(DESTDIR)$(EXAMPLEDIR)/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(SERVICES:%=$(DESTDIR)$(XINETDDIR)/inetmail-%)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
 	rm -rf $(DESTDIR)$(DATADIR)/inetmail
 
 clean:

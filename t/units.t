@@ -1,0 +1,29 @@
+#!/bin/sh
+# The systemd units: systemd-analyze verify, and an exposure of at most 2.0.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${INETMAIL_BUILD:-$TOP/build}
+. "$TOP/t/lib/tap.sh"
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+# ExecStart must exist for verify: point it at the freshly built handlers.
+for f in "$BUILD"/units/*; do
+	sed "s|^ExecStart=.*/\([a-z0-9-]*\)$|ExecStart=$BUILD/\1|" "$f" >"$d/$(basename "$f")"
+done
+for s in smtp submission pop3; do
+	out=$(cd "$d" && systemd-analyze verify --man=no "./$s.socket" "./$s@.service" 2>&1)
+	is "$?:$out" "0:" "$s: systemd-analyze verify is clean"
+	level=$(cd "$d" && systemd-analyze security --offline=true "./$s@.service" 2>&1 |
+		sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+	awk -v l="$level" 'BEGIN { exit !(l != "" && l <= 2.0) }'
+	ok $? "$s@.service: exposure $level is at most 2.0"
+	for k in Accept=yes MaxConnections= MaxConnectionsPerSource=; do
+		grep -q "^$k" "$d/$s.socket"; ok $? "$s.socket sets $k"
+	done
+	for k in StandardInput=socket StandardOutput=socket StandardError=journal EnvironmentFile= \
+		DynamicUser=yes NoNewPrivileges=yes ProtectSystem=strict MemoryMax= RuntimeMaxSec= CapabilityBoundingSet=; do
+		grep -q "^$k" "$d/$s@.service"; ok $? "$s@.service sets $k"
+	done
+done
+grep -q '^Environment=INETMAIL_SMTP_MODE=mx$' "$d/smtp@.service"; ok $? "port 25 is MX mode"
+grep -q '^Environment=INETMAIL_SMTP_MODE=submission$' "$d/submission@.service"; ok $? "port 587 is submission"
+done_testing
