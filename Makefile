@@ -105,6 +105,12 @@ check: deps
 
 tests: $(TEST_PROGRAMS)
 
+# The README's first command: serve for real on a private MariaDB under ./var
+# (SMTP_PORT=2525, POP3_PORT=1110 by default), until Ctrl-C.
+run: deps
+	$(MAKE) all
+	units/run-local
+
 bench: deps
 	$(MAKE) all tests
 	t/run-bench
@@ -134,5 +140,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps check tests bench install uninstall clean
+.PHONY: all deps check tests run bench install uninstall clean
 .SECONDARY:
