@@ -54,19 +54,26 @@ SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 all: $(PROGRAMS) $(UNITS) $(XINETD)
 
 # Each service is its own part plus the hardening all of them share.
-$(BUILD)/units/%@.service: units/%@.service.in units/handler.service.in
+$(BUILD)/units/%@.service: units/%@.service.in units/handler.service.in $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
-	cat $^ | $(SUBST) >$@
+	cat $(filter %.in,$^) | $(SUBST) >$@
 
 $(BUILD)/units/%.socket: units/%.socket
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(BUILD)/xinetd/%: units/xinetd/%
+$(BUILD)/xinetd/%: units/xinetd/% $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	$(SUBST) $< >$@
 
-$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+# Paths are compiled in (SYSCONFDIR, SQLDIR) and written into the units:
+# this stamp changes when they do, and everything that uses them is rebuilt.
+PATHS_STAMP = $(BUILD)/paths
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SBINDIR) $(SYSCONFDIR) $(SQLDIR)' | cmp -s - $@ || echo '$(SBINDIR) $(SYSCONFDIR) $(SQLDIR)' >$@
+
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h) $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -140,5 +147,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps check tests run bench install uninstall clean
+.PHONY: all deps check tests run bench install uninstall clean FORCE
 .SECONDARY:

@@ -1,0 +1,29 @@
+#!/bin/sh
+# make install into a DESTDIR: the whole tree, with paths that fit; make uninstall.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/t/lib/tap.sh"
+d=$(mktemp -d)
+b=$(mktemp -d)
+trap 'rm -rf "$d" "$b"' EXIT
+# A build of its own: PREFIX is compiled in, and the tests' build must not change.
+make -s -C "$TOP" install BUILD="$b" DESTDIR="$d" PREFIX=/usr UNITDIR=/lib/systemd/system >/dev/null 2>&1
+ok $? "make install PREFIX=/usr DESTDIR=..."
+for f in usr/sbin/smtp-handler usr/sbin/pop3-handler usr/sbin/mailctl \
+	lib/systemd/system/smtp.socket lib/systemd/system/smtp@.service \
+	lib/systemd/system/submission.socket lib/systemd/system/submission@.service \
+	lib/systemd/system/pop3.socket lib/systemd/system/pop3@.service \
+	etc/xinetd.d/inetmail-smtp etc/xinetd.d/inetmail-submission etc/xinetd.d/inetmail-pop3 \
+	usr/share/inetmail/sql/schema.sql usr/share/inetmail/sql/grants.sql \
+	usr/share/inetmail/examples/inetmail.env.example usr/share/inetmail/examples/smtp.cnf.example \
+	usr/share/man/man8/smtp-handler.8 usr/share/man/man8/pop3-handler.8 usr/share/man/man8/mailctl.8; do
+	[ -f "$d/$f" ]; ok $? "installs /$f"
+done
+[ -x "$d/usr/sbin/smtp-handler" ]; ok $? "the handlers are executable"
+grep -q '^ExecStart=/usr/sbin/smtp-handler$' "$d/lib/systemd/system/smtp@.service"; ok $? "the units run /usr/sbin/smtp-handler"
+grep -q 'server      = /usr/sbin/pop3-handler' "$d/etc/xinetd.d/inetmail-pop3"; ok $? "xinetd runs /usr/sbin/pop3-handler"
+grep -q "/usr/share/inetmail/sql" "$d/usr/sbin/mailctl"; ok $? "mailctl migrate defaults to the installed SQL"
+grep -q "LoadCredential=mycnf:/etc/inetmail/smtp.cnf" "$d/lib/systemd/system/submission@.service"; ok $? "the units read /etc/inetmail"
+make -s -C "$TOP" uninstall BUILD="$b" DESTDIR="$d" PREFIX=/usr UNITDIR=/lib/systemd/system >/dev/null 2>&1
+ok $? "make uninstall"
+is "$(find "$d" -type f | wc -l)" 0 "removes every file it installed"
+done_testing
