@@ -37,8 +37,8 @@ LIBSTORE = $(BUILD)/libstore.a
 LIBCOMMON = $(BUILD)/libcommon.a
 LIBSMTP = $(BUILD)/libsmtp.a
 LIBPOP3 = $(BUILD)/libpop3.a
-# Order matters to the linker: protocol machines, then common, then the store.
-LIBS = $(LIBSMTP) $(LIBPOP3) $(LIBCOMMON) $(LIBSTORE)
+# Order matters to the linker: protocol machines, the store, then common.
+LIBS = $(LIBSMTP) $(LIBPOP3) $(LIBSTORE) $(LIBCOMMON)
 PROGRAMS = $(BUILD)/mailctl $(BUILD)/smtp-handler $(BUILD)/pop3-handler
 TEST_PROGRAMS = $(TEST_SRC:t/%.c=$(BUILD)/t/%)
 
@@ -93,7 +93,7 @@ $(BUILD)/%-handler: $(BUILD)/obj/%-handler/main.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -no-pie -o $@ $^ $(HANDLER_LIBS)
 
-$(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE)
+$(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

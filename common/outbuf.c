@@ -46,8 +46,22 @@ void outbuf_printf(struct outbuf *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		outbuf_add(o, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof line) {
+		outbuf_add(o, line, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1); /* rare: a line longer than 1 KiB */
+	if (!big) {
+		o->failed = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	outbuf_add(o, big, (size_t)n);
+	free(big);
 }
 
 /* Hands all but the last `keep` octets to the sink. */

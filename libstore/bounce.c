@@ -7,7 +7,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base64.h"
 #include "bounce.h"
+#include "outbuf.h"
 #include "internal.h"
 
 #define QP_LINE_MAX 76 /* RFC 2045 6.7: encoded lines at most 76 characters */
@@ -35,46 +37,7 @@ void bounce_scan_feed(struct bounce_scan *sc, const void *data, size_t len)
 	sc->excerpt_len += n;
 }
 
-/* A growing output buffer; on allocation failure it stays failed and empty. */
-struct buf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void buf_add(struct buf *b, const void *data, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096);
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->failed = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
-
-static void buf_printf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		buf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
+static void add_str(struct outbuf *b, const char *s) { outbuf_add(b, s, strlen(s)); }
 
 /* Length of the valid UTF-8 sequence at p (at most n octets), or 0. */
 static size_t utf8_len(const unsigned char *p, size_t n)
@@ -103,24 +66,24 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 
 /* Appends text as valid UTF-8: invalid octets become U+FFFD, control
  * characters a space; newlines are kept only when keep_newlines. */
-static void add_clean(struct buf *b, const char *text, size_t n, int keep_newlines)
+static void add_clean(struct outbuf *b, const char *text, size_t n, int keep_newlines)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	for (size_t i = 0; i < n;) {
 		size_t k = utf8_len(p + i, n - i);
 		if (k == 0) {
-			buf_str(b, "\xef\xbf\xbd");
+			add_str(b, "\xef\xbf\xbd");
 			i++;
 		} else if (p[i] == '\n' && keep_newlines) {
-			buf_add(b, "\n", 1);
+			outbuf_add(b, "\n", 1);
 			i++;
 		} else if (p[i] == '\r' && keep_newlines && i + 1 < n && p[i + 1] == '\n') {
 			i++;
 		} else if (k == 1 && (p[i] < ' ' || p[i] == 0x7f) && p[i] != '\t') {
-			buf_add(b, " ", 1);
+			outbuf_add(b, " ", 1);
 			i++;
 		} else {
-			buf_add(b, p + i, k);
+			outbuf_add(b, p + i, k);
 			i += k;
 		}
 	}
@@ -134,60 +97,46 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* Decodes one RFC 2047 encoded word's text into out; charset latin1 is
  * converted to UTF-8. Returns 0, or -1 when it is not one we can decode. */
 static int decode_word(const char *charset, size_t cslen, char enc, const char *t, size_t n,
-                       struct buf *out)
+                       struct outbuf *out)
 {
 	int latin1 = !strncasecmp(charset, "iso-8859-1", cslen) && cslen == 10;
 	int utf8 = (cslen == 5 && !strncasecmp(charset, "utf-8", 5)) ||
 	           (cslen == 8 && !strncasecmp(charset, "us-ascii", 8));
 	if (!latin1 && !utf8)
 		return -1;
-	unsigned acc = 0;
-	int bits = 0;
+	unsigned char decoded[BOUNCE_SUBJECT_MAX];
+	if (enc == 'B' || enc == 'b') {
+		long k = n <= sizeof decoded * 4 / 3 ? base64_decode(t, n, decoded) : -1;
+		if (k < 0)
+			return -1;
+		t = (const char *)decoded;
+		n = (size_t)k;
+	}
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)t[i];
-		if (enc == 'B' || enc == 'b') {
-			int v = b64val(c);
-			if (v < 0)
-				continue; /* padding */
-			acc = (acc << 6) | (unsigned)v;
-			bits += 6;
-			if (bits < 8)
-				continue;
-			bits -= 8;
-			c = (int)((acc >> bits) & 0xff);
-		} else if (c == '_') {
+		int q = enc != 'B' && enc != 'b'; /* Q: "_" is a space, "=XX" an octet */
+		if (q && c == '_') {
 			c = ' ';
-		} else if (c == '=' && i + 2 < n && hexval(t[i + 1]) >= 0 && hexval(t[i + 2]) >= 0) {
+		} else if (q && c == '=' && i + 2 < n && hexval(t[i + 1]) >= 0 && hexval(t[i + 2]) >= 0) {
 			c = hexval(t[i + 1]) * 16 + hexval(t[i + 2]);
 			i += 2;
 		}
 		if (latin1 && c >= 0x80) {
 			char two[2] = {(char)(0xc0 | (c >> 6)), (char)(0x80 | (c & 0x3f))};
-			buf_add(out, two, 2);
+			outbuf_add(out, two, 2);
 		} else {
 			char one = (char)c;
-			buf_add(out, &one, 1);
+			outbuf_add(out, &one, 1);
 		}
 	}
 	return 0;
 }
 
 /* RFC 2047 decoding of an unfolded header value; unknown charsets stay encoded. */
-static void decode_2047(const char *v, size_t n, struct buf *out)
+static void decode_2047(const char *v, size_t n, struct outbuf *out)
 {
 	size_t i = 0, pending_ws = 0;
 	int last_was_word = 0;
@@ -205,7 +154,7 @@ static void decode_2047(const char *v, size_t n, struct buf *out)
 					size_t cslen = (size_t)((star ? star : q1) - cs);
 					size_t before = out->len;
 					if (!last_was_word && pending_ws) /* white space between words goes */
-						buf_add(out, v + i - pending_ws, pending_ws);
+						outbuf_add(out, v + i - pending_ws, pending_ws);
 					if (decode_word(cs, cslen, q1[1], text, (size_t)(q2 - text), out) == 0) {
 						i = (size_t)(q2 + 2 - v);
 						pending_ws = 0;
@@ -222,10 +171,10 @@ static void decode_2047(const char *v, size_t n, struct buf *out)
 			continue;
 		}
 		if (pending_ws)
-			buf_add(out, v + i - pending_ws, pending_ws);
+			outbuf_add(out, v + i - pending_ws, pending_ws);
 		pending_ws = 0;
 		last_was_word = 0;
-		buf_add(out, v + i, 1);
+		outbuf_add(out, v + i, 1);
 		i++;
 	}
 }
@@ -243,7 +192,7 @@ void bounce_subject(const struct bounce_scan *sc, char out[BOUNCE_SUBJECT_MAX + 
 {
 	const char *h = sc->header;
 	size_t n = header_complete_len(sc);
-	struct buf raw = {0}, dec = {0}, clean = {0};
+	struct outbuf raw = {0}, dec = {0}, clean = {0};
 	for (size_t i = 0; i < n;) {
 		const char *eol = memchr(h + i, '\n', n - i);
 		size_t next = (size_t)(eol - h) + 1;
@@ -252,7 +201,7 @@ void bounce_subject(const struct bounce_scan *sc, char out[BOUNCE_SUBJECT_MAX + 
 			for (;;) { /* the value, unfolded */
 				const char *e = memchr(h + j, '\n', n - j);
 				size_t end = (size_t)(e - h);
-				buf_add(&raw, h + j, end - j - (end > j && h[end - 1] == '\r'));
+				outbuf_add(&raw, h + j, end - j - (end > j && h[end - 1] == '\r'));
 				j = end + 1;
 				if (j >= n || (h[j] != ' ' && h[j] != '\t'))
 					break;
@@ -285,14 +234,14 @@ void bounce_subject(const struct bounce_scan *sc, char out[BOUNCE_SUBJECT_MAX + 
 }
 
 /* Quoted-printable (RFC 2045 6.7) of UTF-8 text whose lines end in "\n". */
-static void add_qp(struct buf *b, const char *text, size_t n)
+static void add_qp(struct outbuf *b, const char *text, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t col = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (c == '\n') {
-			buf_str(b, "\r\n");
+			add_str(b, "\r\n");
 			col = 0;
 			continue;
 		}
@@ -300,14 +249,14 @@ static void add_qp(struct buf *b, const char *text, size_t n)
 		int literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_eol);
 		size_t w = literal ? 1 : 3;
 		if (col + w > QP_LINE_MAX - 1) {
-			buf_str(b, "=\r\n");
+			add_str(b, "=\r\n");
 			col = 0;
 		}
 		if (literal) {
-			buf_add(b, &c, 1);
+			outbuf_add(b, &c, 1);
 		} else {
 			char e[3] = {'=', hex[c >> 4], hex[c & 15]};
-			buf_add(b, e, 3);
+			outbuf_add(b, e, 3);
 		}
 		col += w;
 	}
@@ -317,7 +266,7 @@ static int header_name_char(unsigned char c) { return c > ' ' && c < 0x7f && c !
 
 /* The original header as text/rfc822-headers: only whole field lines of at most
  * BOUNCE_LINE_MAX octets, without NUL, CR or lone LF, so nothing can break out. */
-static void add_original_header(struct buf *b, const struct bounce_scan *sc)
+static void add_original_header(struct outbuf *b, const struct bounce_scan *sc)
 {
 	const char *h = sc->header;
 	size_t n = header_complete_len(sc);
@@ -336,8 +285,8 @@ static void add_original_header(struct buf *b, const struct bounce_scan *sc)
 		            !memchr(h + i, '\r', end - i);
 		in_field = (field || continuation) && clean;
 		if (in_field) {
-			buf_add(b, h + i, end - i);
-			buf_str(b, "\r\n");
+			outbuf_add(b, h + i, end - i);
+			add_str(b, "\r\n");
 		}
 		i = next;
 	}
@@ -353,21 +302,21 @@ char *bounce_build(const struct bounce_scan *sc, const char *hostname, const cha
 	snprintf(boundary, sizeof boundary, "=_inetmail_%.16s", id + 16);
 	bounce_subject(sc, subject);
 
-	struct buf text = {0}, b = {0};
+	struct outbuf text = {0}, b = {0};
 	for (size_t i = 0; i < n_unknown; i++) {
-		buf_str(&text, "Recipient ");
+		add_str(&text, "Recipient ");
 		add_clean(&text, unknown[i], strlen(unknown[i]), 0);
-		buf_str(&text, " was not found.\n");
+		add_str(&text, " was not found.\n");
 	}
 	size_t excerpt = sc->excerpt_len;
 	while (excerpt > 0 && strchr(" \t\r\n", sc->excerpt[excerpt - 1]))
 		excerpt--;
-	buf_printf(&text, "Email with subject %s, body: ", subject);
+	outbuf_printf(&text, "Email with subject %s, body: ", subject);
 	add_clean(&text, sc->excerpt, excerpt, 1);
-	buf_str(&text, sc->excerpt_truncated ? " [...] was not sent.\n" : " was not sent.\n");
-	buf_str(&text, "Please try again with another recipient.\n");
+	add_str(&text, sc->excerpt_truncated ? " [...] was not sent.\n" : " was not sent.\n");
+	add_str(&text, "Please try again with another recipient.\n");
 
-	buf_printf(&b,
+	outbuf_printf(&b,
 	           "Return-Path: <>\r\n"
 	           "Date: %s\r\n"
 	           "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
@@ -386,31 +335,32 @@ char *bounce_build(const struct bounce_scan *sc, const char *hostname, const cha
 	           date, hostname, sender, id, hostname, boundary, boundary);
 	if (text.p)
 		add_qp(&b, text.p, text.len);
-	buf_printf(&b,
+	outbuf_printf(&b,
 	           "\r\n--%s\r\n"
 	           "Content-Type: message/delivery-status\r\n\r\n"
 	           "Reporting-MTA: dns; %s\r\n"
 	           "Arrival-Date: %s\r\n",
 	           boundary, hostname, date);
 	for (size_t i = 0; i < n_unknown; i++)
-		buf_printf(&b,
+		outbuf_printf(&b,
 		           "\r\nFinal-Recipient: rfc822; %s\r\n"
 		           "Action: failed\r\n"
 		           "Status: 5.1.1\r\n"
 		           "Diagnostic-Code: smtp; 550 5.1.1 <%s>: no such mailbox here\r\n",
 		           unknown[i], unknown[i]);
-	buf_printf(&b,
+	outbuf_printf(&b,
 	           "\r\n--%s\r\n"
 	           "Content-Type: text/rfc822-headers\r\n"
 	           "Content-Transfer-Encoding: 8bit\r\n\r\n",
 	           boundary);
 	add_original_header(&b, sc);
-	buf_printf(&b, "\r\n--%s--\r\n", boundary);
+	outbuf_printf(&b, "\r\n--%s--\r\n", boundary);
+	outbuf_add(&b, "", 1); /* a NUL after the end, for callers that want a string */
 	free(text.p);
 	if (b.failed || text.failed) {
 		free(b.p);
 		return NULL;
 	}
-	*len = b.len;
+	*len = b.len - 1;
 	return b.p;
 }

@@ -2,6 +2,9 @@
 # hand): edit here, run `python3 t/smtp/make-sessions.py` from the top, commit both.
 import os
 D = "t/smtp"
+EHLO = "250-mail.example.com\n250-PIPELINING\n250-SIZE 67108864\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n"
+EHLO_AUTH = EHLO + "250-AUTH PLAIN LOGIN\n250 SMTPUTF8\n"
+EHLO += "250 SMTPUTF8\n"
 def w(name, session, expect=None, stored=None, env=None):
     open(os.path.join(D, name + ".session"), "wb").write(session.encode("utf-8", "surrogateescape").replace(b"\n", b"\r\n") if isinstance(session, str) else session)
     if expect is not None: open(os.path.join(D, name + ".expect"), "w").write(expect.lstrip("\n"))
@@ -105,14 +108,7 @@ HELP
 QUIT
 """, """
 220 mail.example.com ESMTP inetmail
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250-AUTH PLAIN LOGIN
-250 SMTPUTF8
-235 2.7.0 Authentication successful
+""" + EHLO_AUTH + """235 2.7.0 Authentication successful
 250 2.1.0 Ok
 250 2.1.5 Ok
 250 2.1.5 Ok
@@ -161,14 +157,7 @@ AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3
 QUIT
 """, """
 220 mail.example.com ESMTP inetmail
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250-AUTH PLAIN LOGIN
-250 SMTPUTF8
-334 VXNlcm5hbWU6
+""" + EHLO_AUTH + """334 VXNlcm5hbWU6
 334 UGFzc3dvcmQ6
 235 2.7.0 Authentication successful
 503 5.5.1 Error: already authenticated or in a transaction
@@ -192,14 +181,7 @@ QUIT
 """, """
 220 mail.example.com ESMTP inetmail
 503 5.5.1 Error: send HELO or EHLO first
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250-AUTH PLAIN LOGIN
-250 SMTPUTF8
-334 
+""" + EHLO_AUTH + """334 
 501 5.0.0 Authentication cancelled
 334 VXNlcm5hbWU6
 501 5.5.2 Cannot decode response
@@ -220,14 +202,7 @@ AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAHdyb25n
 NOOP
 """, """
 220 mail.example.com ESMTP inetmail
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250-AUTH PLAIN LOGIN
-250 SMTPUTF8
-535 5.7.8 Authentication credentials invalid
+""" + EHLO_AUTH + """535 5.7.8 Authentication credentials invalid
 535 5.7.8 Authentication credentials invalid
 535 5.7.8 Authentication credentials invalid
 421 4.7.0 mail.example.com Error: too many errors
@@ -242,14 +217,7 @@ MAIL FROM:<ALICE@EXAMPLE.COM>
 QUIT
 """, """
 220 mail.example.com ESMTP inetmail
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250-AUTH PLAIN LOGIN
-250 SMTPUTF8
-530 5.7.0 Authentication required
+""" + EHLO_AUTH + """530 5.7.0 Authentication required
 235 2.7.0 Authentication successful
 550 5.7.1 <bob@example.com>: Sender address rejected: not owned by user alice@example.com
 550 5.7.1 <>: Sender address rejected: not owned by user alice@example.com
@@ -264,13 +232,7 @@ MAIL FROM:<alice@example.com>
 QUIT
 """, """
 220 mail.example.com ESMTP inetmail
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250 SMTPUTF8
-538 5.7.11 Encryption required for requested authentication mechanism
+""" + EHLO + """538 5.7.11 Encryption required for requested authentication mechanism
 538 5.7.11 Encryption required for requested authentication mechanism
 530 5.7.0 Authentication required
 221 2.0.0 Bye
@@ -292,13 +254,7 @@ DATA
 QUIT
 """, """
 220 mail.example.com ESMTP inetmail
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250 SMTPUTF8
-502 5.5.1 Error: command not implemented
+""" + EHLO + """502 5.5.1 Error: command not implemented
 250 2.1.0 Ok
 550 5.1.1 <nobody@example.com>: Recipient address rejected: no such mailbox
 250 2.1.5 Ok
@@ -406,14 +362,7 @@ x
 QUIT
 """, """
 220 mail.example.com ESMTP inetmail
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250-AUTH PLAIN LOGIN
-250 SMTPUTF8
-235 2.7.0 Authentication successful
+""" + EHLO_AUTH + """235 2.7.0 Authentication successful
 555 5.5.4 Unsupported option: FOO=BAR
 552 5.3.4 Message size exceeds fixed limit
 501 5.5.4 Syntax: SIZE=12x
@@ -453,14 +402,7 @@ x
 
 w("long-line", "EHLO c\n" + "NOOP " + "x" * 600 + "\nNOOP\n" + "X" * 20000 + "\nQUIT\n", """
 220 mail.example.com ESMTP inetmail
-250-mail.example.com
-250-PIPELINING
-250-SIZE 67108864
-250-8BITMIME
-250-ENHANCEDSTATUSCODES
-250-AUTH PLAIN LOGIN
-250 SMTPUTF8
-500 5.5.2 Error: line too long
+""" + EHLO_AUTH + """500 5.5.2 Error: line too long
 250 2.0.0 Ok
 500 5.5.2 Error: line too long
 221 2.0.0 Bye
