@@ -12,8 +12,8 @@ BUILD ?= build
 
 CC ?= cc
 CFLAGS ?= -O2
-PKGS = libmariadb libsystemd libcrypt libssl
-LINK_PKGS = libmariadb libcrypt libssl
+PKGS = libmariadb libsystemd libcrypt libssl libcrypto
+LINK_PKGS = libmariadb libcrypt libssl libcrypto
 # Recursive (=) so pkg-config runs only when compiling, after the deps step.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS))

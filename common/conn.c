@@ -15,6 +15,7 @@
 
 #include "conn.h"
 #include "systemd.h"
+#include "tls.h"
 
 static void peer_address(struct conn *c)
 {
@@ -56,6 +57,14 @@ void conn_open(struct conn *c)
 
 long conn_read(struct conn *c, unsigned timeout_ms)
 {
+	if (c->tls) {
+		if (c->len == sizeof c->buf)
+			return -1;
+		long n = tls_read(c, c->buf + c->len, sizeof c->buf - c->len, timeout_ms);
+		if (n > 0)
+			c->len += (size_t)n;
+		return n;
+	}
 	struct pollfd p = {.fd = c->in, .events = POLLIN};
 	int rc;
 	while ((rc = poll(&p, 1, (int)timeout_ms)) < 0 && errno == EINTR)
@@ -74,6 +83,8 @@ long conn_read(struct conn *c, unsigned timeout_ms)
 
 int conn_input_pending(struct conn *c)
 {
+	if (c->tls && tls_pending(c))
+		return 1;
 	struct pollfd p = {.fd = c->in, .events = POLLIN};
 	return poll(&p, 1, 0) > 0;
 }
@@ -81,6 +92,8 @@ int conn_input_pending(struct conn *c)
 int conn_write(void *conn, const char *data, size_t len)
 {
 	struct conn *c = conn;
+	if (c->tls)
+		return tls_write(c, data, len);
 	while (len > 0) {
 		ssize_t n = write(c->out, data, len);
 		if (n < 0 && errno == EINTR)
@@ -103,6 +116,8 @@ void conn_close(struct conn *c)
 {
 	if (!c->is_socket)
 		return;
+	if (c->tls)
+		tls_close(c);
 	shutdown(c->out, SHUT_WR);
 	/* Read what the client still sends, briefly, until it closes too. */
 	for (int i = 0; i < CONN_LINGER_READS; i++) {

@@ -15,6 +15,7 @@ struct conn {
 	int in, out;
 	int is_socket;      /* a network peer: checks for early talkers and pipelining apply */
 	char peer[64];      /* the client's address, for Received: and the logs */
+	void *tls;          /* the OpenSSL connection once TLS is on (tls.c) */
 	char buf[CONN_READ_MAX];
 	size_t len;         /* octets waiting in buf */
 };

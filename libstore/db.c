@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errmsg.h>
 #include <mysqld_error.h>
-#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "tls.h"
 
 #define DEFAULT_MYCNF SYSCONFDIR "/inetmail/my.cnf"
 #define CONNECT_TIMEOUT_S 5   /* a database that does not answer in 5 s is down: say 4xx */
@@ -97,9 +97,7 @@ int store_connect(struct store *s)
 	 * digest name tables and the clean-up at exit: most of a handler's
 	 * start-up. TLS to the database still works (OpenSSL 3 fetches
 	 * algorithms from its providers). */
-	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
-	                 OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
-	                 OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT, NULL);
+	tls_library_init();
 	MYSQL *db = mysql_init(NULL);
 	if (!db) {
 		store_fail(s, CR_OUT_OF_MEMORY, "mysql_init failed");

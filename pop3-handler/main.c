@@ -7,6 +7,7 @@
 #include "conn.h"
 #include "env.h"
 #include "log.h"
+#include "tls.h"
 
 #define DEFAULT_TIMEOUT_S 600 /* RFC 1939 3: an autologout timer of at least 10 minutes */
 #define SESSION_MAX_S 7200    /* a big maildrop on a slow link, and then the end */
@@ -34,6 +35,7 @@ int main(void)
 	struct pop3_config cfg = {
 		.plaintext_auth = env_flag("INETMAIL_PLAINTEXT_AUTH"),
 		.delete_immediate = !strcmp(mode, "immediate"),
+		.tls_available = tls_configured(),
 	};
 	if (strcmp(mode, "immediate") && strcmp(mode, "quit"))
 		log_send(LOG_ERR, NULL, "INETMAIL_POP3_DELETE=%s is neither quit nor immediate: using quit", mode);
@@ -44,6 +46,12 @@ int main(void)
 	pop3_store_backend(&b, &be);
 	if (!b.store || pop3_init(&s, &cfg, &be, &out) < 0)
 		return 1;
+	char tls_info[TLS_INFO_MAX];
+	if (tls_implicit()) { /* RFC 8314: TLS first, then the greeting */
+		if (!cfg.tls_available || tls_start(&conn, tls_info) < 0)
+			return 1;
+		pop3_tls_started(&s);
+	}
 	pop3_start(&s);
 	outbuf_flush(&out);
 
@@ -60,8 +68,16 @@ int main(void)
 		now = now_ms();
 		if (n > 0) {
 			pop3_input(&s, conn.buf, conn.len);
-			conn.len = 0;
+			conn.len = 0; /* after STLS: what came with it in plaintext is dropped */
 			last_input = now;
+			if (s.state == POP3_STLS) {
+				if (outbuf_flush(&out) == 0 && tls_start(&conn, tls_info) == 0) {
+					pop3_tls_started(&s);
+				} else {
+					s.state = POP3_CLOSED;
+					end = "tls failed";
+				}
+			}
 		} else if (n == -2 && now - last_input < timeout_ms && now - start < SESSION_MAX_S * 1000L) {
 			/* only woken up to renew the lock */
 		} else if (n == -2) {

@@ -13,7 +13,7 @@
 enum err_id {
 	E_UNKNOWN, E_STATE, E_SYNTAX, E_NO_MESSAGE, E_DELETED, E_NEED_USER, E_AUTH_FAILED,
 	E_PLAINTEXT, E_IN_USE, E_TEMP, E_CANCELLED, E_BAD_BASE64, E_MECHANISM, E_TOO_MANY_ERRORS,
-	E_TIMEOUT, E_LINE_TOO_LONG,
+	E_TIMEOUT, E_LINE_TOO_LONG, E_NO_TLS, E_TLS_ACTIVE,
 };
 static const char *const errors[] = {
 	[E_UNKNOWN] = "-ERR Unknown command",
@@ -32,6 +32,8 @@ static const char *const errors[] = {
 	[E_TOO_MANY_ERRORS] = "-ERR Too many errors, closing",
 	[E_TIMEOUT] = "-ERR Disconnected for inactivity",
 	[E_LINE_TOO_LONG] = "-ERR Line too long",
+	[E_NO_TLS] = "-ERR TLS not available",
+	[E_TLS_ACTIVE] = "-ERR TLS already active",
 };
 
 static void line_out(struct pop3_session *s, const char *text)
@@ -167,9 +169,12 @@ static void proceed_login(struct pop3_session *s, const char *user, const char *
 	outbuf_printf(s->out, "+OK Logged in, %zu messages\r\n", s->n_msgs);
 }
 
+/* Passwords travel over TLS unless the administrator allowed plaintext. */
+static int password_ok_here(const struct pop3_session *s) { return s->tls || s->cfg->plaintext_auth; }
+
 static int plaintext_allowed(struct pop3_session *s)
 {
-	if (s->cfg->plaintext_auth)
+	if (password_ok_here(s))
 		return 1;
 	err(s, E_PLAINTEXT);
 	return 0;
@@ -221,7 +226,7 @@ static void cmd_auth(struct pop3_session *s, char *arg)
 	char *argv[2];
 	int argc = split_args(arg, argv, 2);
 	if (argc == 0) { /* the mechanism list, as clients of RFC 1734 ask for it */
-		line_out(s, s->cfg->plaintext_auth ? "+OK\r\nPLAIN\r\n." : "+OK\r\n.");
+		line_out(s, password_ok_here(s) ? "+OK\r\nPLAIN\r\n." : "+OK\r\n.");
 		return;
 	}
 	if (argc < 0) {
@@ -448,9 +453,25 @@ static void cmd_capa(struct pop3_session *s, char *arg)
 {
 	(void)arg;
 	line_out(s, "+OK Capability list follows\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING");
-	if (s->cfg->plaintext_auth && s->state == POP3_AUTHORIZATION)
+	if (s->cfg->tls_available && !s->tls && s->state == POP3_AUTHORIZATION)
+		line_out(s, "STLS");
+	if (password_ok_here(s) && s->state == POP3_AUTHORIZATION)
 		line_out(s, "USER\r\nSASL PLAIN");
 	line_out(s, "EXPIRE NEVER\r\nIMPLEMENTATION inetmail\r\n.");
+}
+
+static void cmd_stls(struct pop3_session *s, char *arg)
+{
+	if (*arg) {
+		bad_command(s, E_SYNTAX);
+	} else if (s->tls) {
+		err(s, E_TLS_ACTIVE);
+	} else if (!s->cfg->tls_available) {
+		err(s, E_NO_TLS);
+	} else {
+		line_out(s, "+OK Begin TLS negotiation");
+		s->state = POP3_STLS; /* nothing after this line is read in plaintext */
+	}
 }
 
 #define IN_AUTH 1  /* valid in the AUTHORIZATION state */
@@ -461,6 +482,7 @@ static const struct command {
 	void (*fn)(struct pop3_session *, char *arg);
 	int states;
 } commands[] = {
+	{"STLS", cmd_stls, IN_AUTH},
 	{"USER", cmd_user, IN_AUTH},    {"PASS", cmd_pass, IN_AUTH},  {"AUTH", cmd_auth, IN_AUTH},
 	{"CAPA", cmd_capa, IN_AUTH | IN_TRANS}, {"QUIT", cmd_quit, IN_AUTH | IN_TRANS},
 	{"STAT", cmd_stat, IN_TRANS},   {"LIST", cmd_list, IN_TRANS}, {"UIDL", cmd_uidl, IN_TRANS},
@@ -517,7 +539,7 @@ void pop3_start(struct pop3_session *s) { line_out(s, "+OK inetmail POP3 server 
 size_t pop3_input(struct pop3_session *s, const char *data, size_t len)
 {
 	size_t i = 0;
-	while (i < len && s->state != POP3_CLOSED) {
+	while (i < len && s->state != POP3_CLOSED && s->state != POP3_STLS) {
 		int complete, too_long;
 		size_t l;
 		i += lines_take(&s->lines, data + i, len - i, &complete, &l, &too_long);
@@ -530,6 +552,14 @@ size_t pop3_input(struct pop3_session *s, const char *data, size_t len)
 		explicit_bzero(s->line, l); /* it may have held a password */
 	}
 	return i;
+}
+
+void pop3_tls_started(struct pop3_session *s)
+{
+	s->have_user = 0;
+	s->user[0] = '\0';
+	s->tls = 1;
+	s->state = POP3_AUTHORIZATION;
 }
 
 static void end_without_update(struct pop3_session *s)

@@ -10,6 +10,7 @@
 #include "lines.h"
 #include "outbuf.h"
 #include "store.h"
+#include "tls.h"
 
 #define POP3_LINE_MAX 255          /* RFC 2449 4: a command line, CRLF included */
 #define POP3_AUTH_LINE_MAX 12288   /* RFC 5034 4: a SASL line may be longer */
@@ -19,6 +20,7 @@
 
 struct pop3_config {
 	int plaintext_auth;   /* USER/PASS and AUTH PLAIN allowed without TLS */
+	int tls_available;    /* a certificate is configured: STLS is offered */
 	int delete_immediate; /* DELE deletes at once (the seed's behaviour) */
 };
 
@@ -40,6 +42,7 @@ enum pop3_state {
 	POP3_AUTHORIZATION, /* RFC 1939 4 */
 	POP3_AUTH_PLAIN,    /* waiting for AUTH PLAIN's response */
 	POP3_TRANSACTION,
+	POP3_STLS,          /* +OK sent: the handler must start TLS, then pop3_tls_started */
 	POP3_CLOSED,        /* the session is over: the handler exits */
 };
 
@@ -59,6 +62,7 @@ struct pop3_session {
 	struct lines lines;
 	char user[STORE_ADDRESS_MAX + 1]; /* from USER, until PASS */
 	int have_user;
+	int tls;                          /* the session runs over TLS */
 	struct store_account account;     /* once logged in */
 	struct pop3_message *msgs;        /* numbered at login, 1..n */
 	size_t n_msgs, cap_msgs;
@@ -74,5 +78,7 @@ void pop3_start(struct pop3_session *);       /* the greeting */
 size_t pop3_input(struct pop3_session *, const char *data, size_t len);
 void pop3_timeout(struct pop3_session *);     /* -ERR, and the end: nothing deleted */
 void pop3_eof(struct pop3_session *);         /* the client went away: nothing deleted */
+/* TLS is on (after STLS, or before the greeting): USER is forgotten (RFC 2595 4). */
+void pop3_tls_started(struct pop3_session *);
 
 #endif

@@ -64,11 +64,14 @@ static void write_header(struct smtp_session *s, int header_complete)
 	for (; s->helo[i]; i++)
 		helo[i] = (unsigned char)s->helo[i] <= ' ' || s->helo[i] == 0x7f ? '?' : s->helo[i];
 	helo[i] = '\0';
-	const char *proto = s->smtputf8 ? (s->authenticated ? "UTF8SMTPA" : "UTF8SMTP")
-	                    : s->esmtp ? (s->authenticated ? "ESMTPA" : "ESMTP")
-	                               : (s->authenticated ? "ESMTPA" : "SMTP");
+	/* RFC 3848 and RFC 6531: SMTP, ESMTP or UTF8SMTP, S for TLS, A for AUTH. */
+	char proto[16];
+	snprintf(proto, sizeof proto, "%s%s%s", s->smtputf8 ? "UTF8SMTP" : s->esmtp || s->authenticated ? "ESMTP" : "SMTP",
+	         s->tls ? "S" : "", s->authenticated ? "A" : "");
 	int n = snprintf(line, sizeof line, "Return-Path: <%s>\r\nReceived: from %s ([%s])\r\n\tby %s (inetmail) with %s",
 	                 s->sender, helo, s->cfg->peer, s->cfg->hostname, proto);
+	store_bytes(s, line, (size_t)n);
+	n = s->tls ? snprintf(line, sizeof line, "\r\n\t(%s)", s->tls_info) : 0;
 	store_bytes(s, line, (size_t)n);
 	if (s->n_rcpt == 1) {
 		n = snprintf(line, sizeof line, "\r\n\tfor <%s>", s->rcpt[0]);

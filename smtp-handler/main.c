@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "env.h"
 #include "log.h"
+#include "tls.h"
 
 #define DEFAULT_MAX_SIZE (64UL << 20) /* the size the store is built and tested for */
 #define DEFAULT_TIMEOUT_S 300         /* RFC 5321 4.5.3.2.7: 5 minutes for a command */
@@ -40,6 +41,7 @@ int main(void)
 		.reject_unknown = env_flag("INETMAIL_SMTP_REJECT_UNKNOWN"),
 		.network_peer = conn.is_socket,
 		.max_size = env_ulong("INETMAIL_SMTP_MAX_SIZE", DEFAULT_MAX_SIZE),
+		.tls_available = tls_configured(),
 		.peer = conn.peer,
 	};
 	cfg.domain = env_str("INETMAIL_DOMAIN", cfg.hostname);
@@ -55,9 +57,15 @@ int main(void)
 	if (!b.store || smtp_init(&s, &cfg, &be, &out) < 0)
 		return 1;
 
+	char tls_info[TLS_INFO_MAX];
+	if (tls_implicit()) { /* RFC 8314: TLS first, then the greeting */
+		if (!cfg.tls_available || tls_start(&conn, tls_info) < 0)
+			return 1;
+		smtp_tls_started(&s, tls_info);
+	}
 	/* An early talker sends before the greeting (checked on sockets only). */
 	int talked_first = 0;
-	if (conn.is_socket) {
+	if (conn.is_socket && !conn.tls) {
 		struct pollfd p = {.fd = conn.in, .events = POLLIN};
 		talked_first = poll(&p, 1, (int)pause_ms) > 0;
 	}
@@ -76,9 +84,17 @@ int main(void)
 			end = n == 0 ? "eof" : "read error";
 		} else {
 			smtp_input(&s, conn.buf, conn.len);
-			conn.len = 0;
+			conn.len = 0; /* after STARTTLS: what came with it in plaintext is dropped */
 			if (s.state == SMTP_CLOSED && strcmp(end, "quit"))
 				end = "closed";
+		}
+		if (s.state == SMTP_STARTTLS) {
+			if (outbuf_flush(&out) == 0 && tls_start(&conn, tls_info) == 0) {
+				smtp_tls_started(&s, tls_info);
+			} else {
+				s.state = SMTP_CLOSED;
+				end = "tls failed";
+			}
 		}
 		/* One write per reply group: when the client has sent all it had. */
 		if ((s.state == SMTP_CLOSED || !conn_input_pending(&conn) || out.len >= OUTBUF_HIGH_WATER) &&

@@ -1,5 +1,6 @@
 /* The SMTP session: input split into command lines, start, timeout, end. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,16 @@ void smtp_timeout(struct smtp_session *s)
 		close_session(s, R_TIMEOUT);
 }
 
+void smtp_tls_started(struct smtp_session *s, const char *info)
+{
+	reset_transaction(s);
+	s->helo_seen = s->esmtp = s->authenticated = 0;
+	s->helo[0] = s->user[0] = '\0';
+	s->tls = 1;
+	snprintf(s->tls_info, sizeof s->tls_info, "%s", info);
+	s->state = SMTP_COMMAND;
+}
+
 void smtp_eof(struct smtp_session *s)
 {
 	if (s->state == SMTP_DATA)
@@ -54,7 +65,7 @@ void smtp_eof(struct smtp_session *s)
 size_t smtp_input(struct smtp_session *s, const char *data, size_t len)
 {
 	size_t i = 0;
-	while (i < len && s->state != SMTP_CLOSED) {
+	while (i < len && s->state != SMTP_CLOSED && s->state != SMTP_STARTTLS) {
 		if (s->state == SMTP_DATA) {
 			i += data_input(s, data + i, len - i);
 			continue;

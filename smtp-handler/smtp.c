@@ -16,6 +16,7 @@ static const struct reply {
 	[R_GREETING] = {"220 %s ESMTP inetmail"},
 	[R_HELP] = {"214 2.0.0 Commands: HELO EHLO AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT"},
 	[R_BYE] = {"221 2.0.0 Bye"},
+	[R_STARTTLS] = {"220 2.0.0 Ready to start TLS"},
 	[R_AUTH_OK] = {"235 2.7.0 Authentication successful"},
 	[R_HELO] = {"250 %s"},
 	[R_OK] = {"250 2.0.0 Ok"},
@@ -32,6 +33,7 @@ static const struct reply {
 	[R_OVER_QUOTA] = {"452 4.2.2 Mailbox full"},
 	[R_TOO_MANY_RCPTS] = {"452 4.5.3 Error: too many recipients"},
 	[R_AUTH_TEMPFAIL] = {"454 4.7.0 Temporary authentication failure"},
+	[R_NO_TLS] = {"454 4.7.0 TLS not available"},
 	[R_LINE_TOO_LONG] = {"500 5.5.2 Error: line too long"},
 	[R_UNKNOWN] = {"500 5.5.2 Error: command not recognized"},
 	[R_SYNTAX] = {"501 5.5.4 Syntax: %s"},
@@ -188,16 +190,18 @@ static enum reply_id check_mail_params(struct smtp_session *s, char *params, con
 
 /* ---- AUTH (RFC 4954) ---- */
 
+/* RFC 4954 4 and RFC 8314: passwords travel over TLS unless the
+ * administrator allowed plaintext. */
 static int auth_offered(const struct smtp_session *s)
 {
-	return s->cfg->mode == SMTP_SUBMISSION && s->cfg->plaintext_auth;
+	return s->cfg->mode == SMTP_SUBMISSION && (s->tls || s->cfg->plaintext_auth);
 }
 
 static enum reply_id check_auth(const struct smtp_session *s)
 {
 	if (s->cfg->mode != SMTP_SUBMISSION)
 		return R_NOT_IMPLEMENTED;
-	if (!s->cfg->plaintext_auth)
+	if (!auth_offered(s))
 		return R_ENCRYPTION_REQUIRED;
 	if (!s->helo_seen)
 		return R_SEQUENCE;
@@ -355,6 +359,8 @@ static void cmd_helo(struct smtp_session *s, char *arg, int esmtp)
 	outbuf_printf(s->out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n250-8BITMIME\r\n"
 	                      "250-ENHANCEDSTATUSCODES\r\n",
 	              s->cfg->hostname, (unsigned long long)s->cfg->max_size);
+	if (s->cfg->tls_available && !s->tls)
+		outbuf_printf(s->out, "250-STARTTLS\r\n");
 	if (auth_offered(s) && !s->authenticated)
 		outbuf_printf(s->out, "250-AUTH PLAIN LOGIN\r\n");
 	outbuf_printf(s->out, "250 SMTPUTF8\r\n");
@@ -512,8 +518,16 @@ static void cmd_quit(struct smtp_session *s, char *arg)
 
 static void cmd_starttls(struct smtp_session *s, char *arg)
 {
-	(void)arg;
-	reply(s, R_NOT_IMPLEMENTED, NULL, NULL);
+	if (*arg) {
+		reply(s, R_SYNTAX, "STARTTLS", NULL);
+	} else if (s->tls) {
+		reply(s, R_SEQUENCE, "TLS already active", NULL);
+	} else if (!s->cfg->tls_available) {
+		reply(s, R_NO_TLS, NULL, NULL);
+	} else {
+		reply(s, R_STARTTLS, NULL, NULL);
+		s->state = SMTP_STARTTLS; /* nothing after this line is read in plaintext */
+	}
 }
 
 #define LAST_IN_GROUP 1 /* RFC 2920 3.1: the client must wait for this reply */
@@ -535,7 +549,7 @@ static const struct command {
 	{"VRFY", cmd_vrfy, 0},
 	{"HELP", cmd_help, 0},
 	{"QUIT", cmd_quit, LAST_IN_GROUP},
-	{"STARTTLS", cmd_starttls, 0},
+	{"STARTTLS", cmd_starttls, LAST_IN_GROUP},
 };
 
 /* One complete command line (CRLF stripped). more_input: octets follow it. */

@@ -11,6 +11,7 @@
 #include "lines.h"
 #include "outbuf.h"
 #include "store.h"
+#include "tls.h"
 
 #define SMTP_LINE_MAX 512          /* RFC 5321 4.5.3.1.4: command line, CRLF included */
 #define SMTP_RCPT_MAX 1000         /* RFC 5321 4.5.3.1.8 asks at least 100; Postfix allows 1000 */
@@ -34,6 +35,7 @@ struct smtp_config {
 	const char *domain;        /* qualifies a bare local part */
 	enum smtp_mode mode;
 	int plaintext_auth;        /* AUTH allowed without TLS */
+	int tls_available;         /* a certificate is configured: STARTTLS is offered */
 	int reject_unknown;        /* submission: refuse unknown recipients at RCPT */
 	int network_peer;          /* stdin is a socket: pipelining checks apply */
 	uint64_t max_size;         /* SIZE limit, octets */
@@ -63,6 +65,7 @@ enum smtp_state {
 	SMTP_AUTH_USER,   /* AUTH LOGIN: waiting for the user name */
 	SMTP_AUTH_PASS,   /* AUTH LOGIN: waiting for the password */
 	SMTP_DATA,        /* reading the message */
+	SMTP_STARTTLS,    /* 220 sent: the handler must start TLS, then smtp_tls_started */
 	SMTP_CLOSED,      /* the session is over: the handler exits */
 };
 
@@ -84,6 +87,8 @@ struct smtp_session {
 	char line[SMTP_AUTH_LINE_MAX + 3];
 	struct lines lines;
 	int helo_seen, esmtp, authenticated;
+	int tls;                                /* the session runs over TLS */
+	char tls_info[TLS_INFO_MAX];            /* protocol and cipher, for Received: */
 	char helo[SMTP_HELO_MAX + 1];
 	char user[STORE_ADDRESS_MAX + 1];       /* the authenticated address */
 	char login_user[STORE_ADDRESS_MAX + 1]; /* AUTH LOGIN's first answer */
@@ -112,6 +117,9 @@ void smtp_start(struct smtp_session *, int client_talked_first);
 /* Feeds input; returns how much was consumed (all of it unless the session closed). */
 size_t smtp_input(struct smtp_session *, const char *data, size_t len);
 void smtp_timeout(struct smtp_session *); /* 421 4.4.2 and the end */
+/* TLS is on (after STARTTLS, or before the greeting for implicit TLS): the
+ * session forgets all it knew from the client (RFC 3207 4.2). */
+void smtp_tls_started(struct smtp_session *, const char *info);
 void smtp_eof(struct smtp_session *);     /* the client went away */
 
 #endif

@@ -78,7 +78,7 @@ static int sink(void *c, const char *d, size_t n)
 	return 0;
 }
 
-static struct pop3_config cfg = {1, 0};
+static struct pop3_config cfg = {.plaintext_auth = 1};
 static struct pop3_session s;
 static struct outbuf out;
 

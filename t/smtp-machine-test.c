@@ -70,7 +70,8 @@ static int sink(void *c, const char *d, size_t n)
 	return 0;
 }
 
-static struct smtp_config cfg = {"mx.example", "example.com", SMTP_SUBMISSION, 1, 0, 0, 1 << 20, "192.0.2.1"};
+static struct smtp_config cfg = {.hostname = "mx.example", .domain = "example.com", .mode = SMTP_SUBMISSION,
+                                  .plaintext_auth = 1, .max_size = 1 << 20, .peer = "192.0.2.1"};
 static struct smtp_session s;
 static struct outbuf out;
 

@@ -335,7 +335,7 @@ QUIT
 501 5.5.4 Syntax: VRFY address
 501 5.5.4 Syntax: MAIL FROM:<address>
 503 5.5.1 Error: need MAIL command
-502 5.5.1 Error: command not implemented
+454 4.7.0 TLS not available
 221 2.0.0 Bye
 """, "")
 

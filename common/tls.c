@@ -1,0 +1,125 @@
+#define _GNU_SOURCE
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "conn.h"
+#include "env.h"
+#include "log.h"
+#include "tls.h"
+
+void tls_library_init(void)
+{
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	                 OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+	                 OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
+static int nonempty_file(const char *path)
+{
+	struct stat st;
+	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+int tls_configured(void)
+{
+	return nonempty_file(env_str("INETMAIL_TLS_CERT", NULL)) && nonempty_file(env_str("INETMAIL_TLS_KEY", NULL));
+}
+
+int tls_implicit(void) { return !strcasecmp(env_str("INETMAIL_TLS", ""), "implicit"); }
+
+/* Waits until the connection can go on after WANT_READ or WANT_WRITE. */
+static int wait_for(struct conn *c, int error, unsigned timeout_ms)
+{
+	struct pollfd p = {.fd = error == SSL_ERROR_WANT_WRITE ? c->out : c->in,
+	                   .events = error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN};
+	if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE)
+		return -1;
+	int rc = poll(&p, 1, (int)timeout_ms);
+	return rc > 0 ? 0 : rc == 0 ? -2 : -1;
+}
+
+static SSL_CTX *server_context(void)
+{
+	const char *cert = env_str("INETMAIL_TLS_CERT", NULL), *key = env_str("INETMAIL_TLS_KEY", NULL);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx)
+		return NULL;
+	/* TLS 1.2 and 1.3 with the ciphers Debian's openssl.cnf allows by default
+	 * (DEFAULT at security level 2); no compression, no renegotiation. */
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_security_level(ctx, 2);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF); /* one process per connection: nothing to reuse */
+	SSL_CTX_set_num_tickets(ctx, 0);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 || SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		log_session(LOG_ERR, NULL, "tls-config", "cannot use INETMAIL_TLS_CERT=%s / INETMAIL_TLS_KEY (error %lu)", cert,
+		            ERR_get_error());
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int tls_start(struct conn *c, char info[TLS_INFO_MAX])
+{
+	tls_library_init();
+	SSL_CTX *ctx = server_context();
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	SSL_CTX_free(ctx); /* the SSL holds its own reference */
+	if (!ssl || !SSL_set_rfd(ssl, c->in) || !SSL_set_wfd(ssl, c->out)) {
+		SSL_free(ssl);
+		return -1;
+	}
+	int rc;
+	while ((rc = SSL_accept(ssl)) != 1)
+		if (wait_for(c, SSL_get_error(ssl, rc), TLS_HANDSHAKE_TIMEOUT_MS) < 0) {
+			log_session(LOG_NOTICE, NULL, "tls-failed", "handshake failed (error %lu)", ERR_get_error());
+			SSL_free(ssl);
+			return -1;
+		}
+	c->tls = ssl;
+	snprintf(info, TLS_INFO_MAX, "%s with cipher %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+	return 0;
+}
+
+long tls_read(struct conn *c, char *buf, size_t len, unsigned timeout_ms)
+{
+	for (;;) {
+		int n = SSL_read(c->tls, buf, (int)len);
+		if (n > 0)
+			return n;
+		int e = SSL_get_error(c->tls, n);
+		if (e == SSL_ERROR_ZERO_RETURN)
+			return 0;
+		int w = wait_for(c, e, timeout_ms);
+		if (w < 0)
+			return w;
+	}
+}
+
+int tls_write(struct conn *c, const char *data, size_t len)
+{
+	while (len > 0) {
+		int n = SSL_write(c->tls, data, (int)len);
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+		} else if (wait_for(c, SSL_get_error(c->tls, n), CONN_WRITE_TIMEOUT_MS) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int tls_pending(struct conn *c) { return SSL_pending(c->tls) > 0; }
+
+void tls_close(struct conn *c)
+{
+	SSL_shutdown(c->tls); /* close_notify, once; the peer's answer is not awaited */
+}
