@@ -97,3 +97,11 @@ class Server:
 
 def build_dir():
     return os.environ.get("INETMAIL_BUILD") or os.path.join(os.path.dirname(__file__), "../../build")
+
+def self_signed(directory, name="mail.example.com"):
+    """A throw-away certificate and key for the TLS tests: (cert, key) paths."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "2", "-subj", "/CN=" + name, "-addext", "subjectAltName=DNS:" + name,
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""TLS with real clients: STARTTLS, STLS and implicit TLS, with a certificate
+made here; passwords refused before TLS; nothing pipelined behind STARTTLS or
+STLS is ever executed (the CVE-2011-0411 family)."""
+import os, poplib, smtplib, socket, ssl, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from testlib import Tap, Server, build_dir, mailboxes, reset_db, self_signed
+
+tap = Tap()
+build = build_dir()
+reset_db()
+work = tempfile.mkdtemp()
+cert, key = self_signed(work)
+tlsenv = {"INETMAIL_TLS_CERT": cert, "INETMAIL_TLS_KEY": key, "INETMAIL_PLAINTEXT_AUTH": "0"}
+ctx = ssl.create_default_context(cafile=cert)
+ctx.check_hostname = False  # the tests connect to 127.0.0.1; the name is checked by the CA file alone
+sub = Server(build + "/smtp-handler", tlsenv)
+pop = Server(build + "/pop3-handler", tlsenv)
+subs = Server(build + "/smtp-handler", dict(tlsenv, INETMAIL_TLS="implicit"))
+pops = Server(build + "/pop3-handler", dict(tlsenv, INETMAIL_TLS="implicit"))
+
+def newest(addr):
+    m = [m for a, m in mailboxes() if a == addr]
+    return m[-1] if m else b""
+
+def replies(sock):
+    """Reads one complete SMTP reply (all its lines)."""
+    data = b""
+    while not data or not data.split(b"\r\n")[-2:-1] or data.split(b"\r\n")[-2][3:4] != b" ":
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+# SMTP STARTTLS with smtplib
+with smtplib.SMTP("127.0.0.1", sub.port, timeout=10) as c:
+    c.ehlo("client.example")
+    tap.ok(c.has_extn("starttls") and not c.has_extn("auth"), "EHLO before TLS offers STARTTLS and not AUTH")
+    code, msg = c.docmd("AUTH", "PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3")
+    tap.is_(code, 538, "AUTH before TLS: 538 5.7.11")
+    c.starttls(context=ctx)
+    c.ehlo("client.example")
+    tap.ok(c.has_extn("auth") and not c.has_extn("starttls"), "after STARTTLS: AUTH offered, STARTTLS not")
+    tap.is_(c.docmd("STARTTLS")[0], 503, "STARTTLS twice: 503")
+    c.login("alice@example.com", "alice pw")
+    tap.is_(c.sendmail("alice@example.com", ["bob@example.com"], "Subject: over TLS\r\n\r\nsecret\r\n"), {},
+            "smtplib: STARTTLS, AUTH and a message")
+got = newest("bob@example.com")
+tap.ok(b"with ESMTPSA\r\n\t(TLSv1.3 with cipher " in got, "Received: records ESMTPSA, the TLS version and the cipher")
+
+# A command pipelined behind STARTTLS is never executed: an unauthenticated
+# client is cut off (Postfix's smtpd_forbid_unauth_pipelining) ...
+s = socket.create_connection(("127.0.0.1", sub.port), timeout=10)
+replies(s)
+s.sendall(b"EHLO x\r\n")
+replies(s)
+s.sendall(b"STARTTLS\r\nRSET\r\n")
+tap.is_(replies(s), b"554 5.5.0 Error: SMTP protocol synchronization\r\n",
+        "unauthenticated, STARTTLS with RSET pipelined behind it: 554 5.5.0 and the end")
+tap.is_(s.recv(100), b"", "closed")
+s.close()
+# ... and after AUTH (where plaintext AUTH is allowed) the plaintext behind it is dropped.
+plain = Server(build + "/smtp-handler", dict(tlsenv, INETMAIL_PLAINTEXT_AUTH="1"))
+s = socket.create_connection(("127.0.0.1", plain.port), timeout=10)
+replies(s)
+s.sendall(b"EHLO x\r\n")
+replies(s)
+s.sendall(b"AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3\r\n")
+replies(s)
+s.sendall(b"STARTTLS\r\nRSET\r\n")
+tap.ok(replies(s).startswith(b"220 2.0.0"), "authenticated, STARTTLS with RSET pipelined behind it: 220")
+t = ctx.wrap_socket(s, server_hostname="mail.example.com")
+t.sendall(b"EHLO y\r\n")
+first = replies(t)
+tap.ok(first.startswith(b"250-mail.example.com"), "the first reply over TLS is EHLO's: the plaintext RSET was dropped")
+t.sendall(b"MAIL FROM:<alice@example.com>\r\n")
+tap.ok(replies(t).startswith(b"530 5.7.0"), "and the session starts afresh: MAIL needs AUTH again")
+t.close()
+plain.stop()
+
+def s_client(args, lines):
+    """openssl s_client, typing one line at a time as a person would (a client
+    that pipelines before authenticating is cut off)."""
+    p = subprocess.Popen(["openssl", "s_client", "-quiet", "-verify_return_error", "-CAfile", cert] + args,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    for line in lines:
+        time.sleep(0.5)
+        p.stdin.write(line)
+        p.stdin.flush()
+    out = p.communicate(timeout=30)[0]
+    return out
+
+# openssl s_client -starttls smtp, curl --ssl-reqd, swaks --tls
+out = s_client(["-starttls", "smtp", "-connect", "127.0.0.1:%d" % sub.port], [b"EHLO s-client\r\n", b"QUIT\r\n"])
+tap.ok(b"250-AUTH PLAIN LOGIN" in out and b"221 2.0.0 Bye" in out, "openssl s_client -starttls smtp")
+with tempfile.NamedTemporaryFile("wb") as f:
+    f.write(b"Subject: curl over TLS\r\n\r\nx\r\n")
+    f.flush()
+    r = subprocess.run(["curl", "-sS", "--ssl-reqd", "--cacert", cert, "--resolve", "mail.example.com:%d:127.0.0.1" % sub.port,
+                        "smtp://mail.example.com:%d" % sub.port, "--mail-from", "alice@example.com", "--mail-rcpt",
+                        "bob@example.com", "--upload-file", f.name, "--user", "alice@example.com:alice pw"],
+                       capture_output=True, timeout=30)
+    tap.ok(r.returncode == 0 and b"Subject: curl over TLS" in newest("bob@example.com"), "curl --ssl-reqd smtp://")
+    r = subprocess.run(["curl", "-sS", "--cacert", cert, "--resolve", "mail.example.com:%d:127.0.0.1" % subs.port,
+                        "smtps://mail.example.com:%d" % subs.port, "--mail-from", "alice@example.com", "--mail-rcpt",
+                        "bob@example.com", "--upload-file", f.name, "--user", "alice@example.com:alice pw"],
+                       capture_output=True, timeout=30)
+    tap.is_(r.returncode, 0, "curl smtps:// (implicit TLS)")
+r = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(sub.port), "--tls", "--auth", "PLAIN",
+                    "--auth-user", "alice@example.com", "--auth-password", "alice pw", "--from", "alice@example.com",
+                    "--to", "bob@example.com", "--header", "Subject: swaks tls"], capture_output=True, timeout=30)
+tap.ok(r.returncode == 0 and b"Subject: swaks tls" in newest("bob@example.com"), "swaks --tls")
+out = s_client(["-connect", "127.0.0.1:%d" % subs.port], [b"EHLO implicit\r\n", b"QUIT\r\n"])
+tap.ok(out.startswith(b"220 ") and b"250-AUTH PLAIN LOGIN" in out and b"STARTTLS" not in out,
+       "openssl s_client, implicit TLS: greeting, AUTH, no STARTTLS")
+
+# POP3 STLS
+p = poplib.POP3("127.0.0.1", pop.port, timeout=10)
+caps = p.capa()
+tap.ok("STLS" in caps and "USER" not in caps, "CAPA before TLS: STLS, no USER")
+try:
+    p.user("alice@example.com")
+    tap.ok(False, "USER before TLS is refused")
+except poplib.error_proto as e:
+    tap.ok(str(e).startswith("b'-ERR [AUTH]"), "USER before TLS: -ERR [AUTH]")
+p.stls(context=ctx)
+caps = p.capa()
+tap.ok("USER" in caps and "STLS" not in caps, "after STLS: USER, no STLS")
+p.user("bob@example.com")
+p.pass_("bob pw")
+tap.ok(p.stat()[0] >= 3, "poplib: STLS, login and STAT")
+p.quit()
+s = socket.create_connection(("127.0.0.1", pop.port), timeout=10)
+s.recv(4096)
+s.sendall(b"STLS\r\nUSER bob@example.com\r\n")
+time.sleep(0.2)
+tap.ok(s.recv(4096).startswith(b"+OK Begin TLS"), "STLS with USER pipelined behind it: +OK")
+t = ctx.wrap_socket(s, server_hostname="mail.example.com")
+t.sendall(b"PASS bob pw\r\n")
+tap.ok(t.recv(4096).startswith(b"-ERR USER first"), "the plaintext USER was dropped: PASS over TLS needs USER again")
+t.close()
+out = s_client(["-starttls", "pop3", "-connect", "127.0.0.1:%d" % pop.port], [b"CAPA\r\n", b"QUIT\r\n"])
+tap.ok(b"SASL PLAIN" in out and b"+OK Bye" in out, "openssl s_client -starttls pop3")
+r = subprocess.run(["curl", "-sS", "--ssl-reqd", "--cacert", cert, "--resolve", "mail.example.com:%d:127.0.0.1" % pop.port,
+                    "pop3://mail.example.com:%d/" % pop.port, "--user", "bob@example.com:bob pw"], capture_output=True, timeout=30)
+tap.ok(r.returncode == 0 and len(r.stdout.splitlines()) >= 3, "curl --ssl-reqd pop3://")
+r = subprocess.run(["curl", "-sS", "--cacert", cert, "--resolve", "mail.example.com:%d:127.0.0.1" % pops.port,
+                    "pop3s://mail.example.com:%d/1" % pops.port, "--user", "bob@example.com:bob pw"], capture_output=True, timeout=30)
+tap.ok(r.returncode == 0 and b"Subject:" in r.stdout, "curl pop3s:// (implicit TLS) retrieves")
+p = poplib.POP3_SSL("127.0.0.1", pops.port, context=ctx, timeout=10)
+p.user("bob@example.com")
+p.pass_("bob pw")
+tap.ok(p.stat()[0] >= 3, "poplib.POP3_SSL (implicit TLS)")
+p.quit()
+
+# TLS 1.0 and 1.1 are refused
+import warnings
+warnings.simplefilter("ignore", DeprecationWarning)  # TLS 1.1 is deprecated: that is the point
+old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+old.check_hostname = False
+old.verify_mode = ssl.CERT_NONE
+old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_1
+try:
+    with socket.create_connection(("127.0.0.1", pops.port), timeout=10) as s, old.wrap_socket(s) as t:
+        t.recv(100)
+    tap.ok(False, "TLS 1.1 is refused")
+except (ssl.SSLError, OSError):
+    tap.ok(True, "TLS 1.1 is refused")
+for srv in (sub, pop, subs, pops):
+    srv.stop()
+tap.done()
