@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
+#define OPENSSL_SUPPRESS_DEPRECATED /* EVP_add_digest: see tls_server_init */
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -12,11 +14,27 @@
 #include "log.h"
 #include "tls.h"
 
+#define LEAN_INIT (OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_SSL_STRINGS | \
+                   OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT)
+
 void tls_library_init(void)
 {
-	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
-	                 OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
-	                 OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT, NULL);
+	OPENSSL_init_ssl(LEAN_INIT | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL);
+}
+
+/* A TLS server checks its certificate's signature against the security
+ * level, which looks the digest up by name: it needs the name tables that
+ * the database's lean start skips. When that start came first, the tables
+ * cannot be filled the usual way any more, so the signature digests are
+ * named here one by one. */
+static void tls_server_init(void)
+{
+	OPENSSL_init_ssl(LEAN_INIT, NULL);
+	if (!EVP_get_digestbyname("SHA256")) {
+		const EVP_MD *digests[] = {EVP_sha1(), EVP_sha224(), EVP_sha256(), EVP_sha384(), EVP_sha512()};
+		for (size_t i = 0; i < sizeof digests / sizeof *digests; i++)
+			EVP_add_digest(digests[i]);
+	}
 }
 
 static int nonempty_file(const char *path)
@@ -68,7 +86,7 @@ static SSL_CTX *server_context(void)
 
 int tls_start(struct conn *c, char info[TLS_INFO_MAX])
 {
-	tls_library_init();
+	tls_server_init();
 	SSL_CTX *ctx = server_context();
 	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
 	SSL_CTX_free(ctx); /* the SSL holds its own reference */

@@ -98,10 +98,20 @@ class Server:
 def build_dir():
     return os.environ.get("INETMAIL_BUILD") or os.path.join(os.path.dirname(__file__), "../../build")
 
-def self_signed(directory, name="mail.example.com"):
-    """A throw-away certificate and key for the TLS tests: (cert, key) paths."""
-    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-days", "2", "-subj", "/CN=" + name, "-addext", "subjectAltName=DNS:" + name,
-                    "-keyout", key, "-out", cert], check=True, capture_output=True)
-    return cert, key
+def test_ca(directory, name="mail.example.com"):
+    """A throw-away CA and a server certificate it signed, as a real one would
+    look (names, CRL and OCSP addresses, a year's validity): (ca, cert, key)."""
+    ca, ca_key = os.path.join(directory, "ca.pem"), os.path.join(directory, "ca.key")
+    cert, key, csr = (os.path.join(directory, f) for f in ("cert.pem", "key.pem", "req.csr"))
+    ext = os.path.join(directory, "ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:%s,IP:127.0.0.1\ncrlDistributionPoints=URI:http://ca.example/crl.pem\n"
+                "authorityInfoAccess=OCSP;URI:http://ca.example/ocsp\nextendedKeyUsage=serverAuth\n"
+                "keyUsage=digitalSignature\n" % name)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for args in (["req", "-x509"] + ec + ["-days", "3650", "-subj", "/CN=inetmail test CA", "-keyout", ca_key, "-out", ca],
+                 ["req"] + ec + ["-subj", "/CN=" + name, "-keyout", key, "-out", csr],
+                 ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "365",
+                  "-extfile", ext, "-out", cert]):
+        subprocess.run(["openssl"] + args, check=True, capture_output=True)
+    return ca, cert, key

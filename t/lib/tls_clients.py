@@ -5,16 +5,15 @@ STLS is ever executed (the CVE-2011-0411 family)."""
 import os, poplib, smtplib, socket, ssl, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from testlib import Tap, Server, build_dir, mailboxes, reset_db, self_signed
+from testlib import Tap, Server, build_dir, mailboxes, reset_db, test_ca
 
 tap = Tap()
 build = build_dir()
 reset_db()
 work = tempfile.mkdtemp()
-cert, key = self_signed(work)
+ca, cert, key = test_ca(work)
 tlsenv = {"INETMAIL_TLS_CERT": cert, "INETMAIL_TLS_KEY": key, "INETMAIL_PLAINTEXT_AUTH": "0"}
-ctx = ssl.create_default_context(cafile=cert)
-ctx.check_hostname = False  # the tests connect to 127.0.0.1; the name is checked by the CA file alone
+ctx = ssl.create_default_context(cafile=ca)
 sub = Server(build + "/smtp-handler", tlsenv)
 pop = Server(build + "/pop3-handler", tlsenv)
 subs = Server(build + "/smtp-handler", dict(tlsenv, INETMAIL_TLS="implicit"))
@@ -83,7 +82,7 @@ plain.stop()
 def s_client(args, lines):
     """openssl s_client, typing one line at a time as a person would (a client
     that pipelines before authenticating is cut off)."""
-    p = subprocess.Popen(["openssl", "s_client", "-quiet", "-verify_return_error", "-CAfile", cert] + args,
+    p = subprocess.Popen(["openssl", "s_client", "-quiet", "-verify_return_error", "-CAfile", ca] + args,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     for line in lines:
         time.sleep(0.5)
@@ -92,18 +91,31 @@ def s_client(args, lines):
     out = p.communicate(timeout=30)[0]
     return out
 
+# MX: the database is used before STARTTLS (OpenSSL started lean for it)
+mx = Server(build + "/smtp-handler", dict(tlsenv, INETMAIL_SMTP_MODE="mx"))
+with smtplib.SMTP("127.0.0.1", mx.port, timeout=10) as c:
+    c.ehlo("relay.example")
+    c.mail("x@elsewhere.example")
+    tap.is_(c.rcpt("bob@example.com")[0], 250, "MX: a recipient looked up before STARTTLS")
+    c.rset()
+    c.starttls(context=ctx)
+    c.ehlo("relay.example")
+    tap.is_(c.sendmail("x@elsewhere.example", ["bob@example.com"], "Subject: mx tls\r\n\r\nx\r\n"), {},
+            "then STARTTLS with a CA-signed certificate still works")
+mx.stop()
+
 # openssl s_client -starttls smtp, curl --ssl-reqd, swaks --tls
 out = s_client(["-starttls", "smtp", "-connect", "127.0.0.1:%d" % sub.port], [b"EHLO s-client\r\n", b"QUIT\r\n"])
 tap.ok(b"250-AUTH PLAIN LOGIN" in out and b"221 2.0.0 Bye" in out, "openssl s_client -starttls smtp")
 with tempfile.NamedTemporaryFile("wb") as f:
     f.write(b"Subject: curl over TLS\r\n\r\nx\r\n")
     f.flush()
-    r = subprocess.run(["curl", "-sS", "--ssl-reqd", "--cacert", cert, "--resolve", "mail.example.com:%d:127.0.0.1" % sub.port,
+    r = subprocess.run(["curl", "-sS", "--ssl-reqd", "--cacert", ca, "--resolve", "mail.example.com:%d:127.0.0.1" % sub.port,
                         "smtp://mail.example.com:%d" % sub.port, "--mail-from", "alice@example.com", "--mail-rcpt",
                         "bob@example.com", "--upload-file", f.name, "--user", "alice@example.com:alice pw"],
                        capture_output=True, timeout=30)
     tap.ok(r.returncode == 0 and b"Subject: curl over TLS" in newest("bob@example.com"), "curl --ssl-reqd smtp://")
-    r = subprocess.run(["curl", "-sS", "--cacert", cert, "--resolve", "mail.example.com:%d:127.0.0.1" % subs.port,
+    r = subprocess.run(["curl", "-sS", "--cacert", ca, "--resolve", "mail.example.com:%d:127.0.0.1" % subs.port,
                         "smtps://mail.example.com:%d" % subs.port, "--mail-from", "alice@example.com", "--mail-rcpt",
                         "bob@example.com", "--upload-file", f.name, "--user", "alice@example.com:alice pw"],
                        capture_output=True, timeout=30)
@@ -143,10 +155,10 @@ tap.ok(t.recv(4096).startswith(b"-ERR USER first"), "the plaintext USER was drop
 t.close()
 out = s_client(["-starttls", "pop3", "-connect", "127.0.0.1:%d" % pop.port], [b"CAPA\r\n", b"QUIT\r\n"])
 tap.ok(b"SASL PLAIN" in out and b"+OK Bye" in out, "openssl s_client -starttls pop3")
-r = subprocess.run(["curl", "-sS", "--ssl-reqd", "--cacert", cert, "--resolve", "mail.example.com:%d:127.0.0.1" % pop.port,
+r = subprocess.run(["curl", "-sS", "--ssl-reqd", "--cacert", ca, "--resolve", "mail.example.com:%d:127.0.0.1" % pop.port,
                     "pop3://mail.example.com:%d/" % pop.port, "--user", "bob@example.com:bob pw"], capture_output=True, timeout=30)
 tap.ok(r.returncode == 0 and len(r.stdout.splitlines()) >= 3, "curl --ssl-reqd pop3://")
-r = subprocess.run(["curl", "-sS", "--cacert", cert, "--resolve", "mail.example.com:%d:127.0.0.1" % pops.port,
+r = subprocess.run(["curl", "-sS", "--cacert", ca, "--resolve", "mail.example.com:%d:127.0.0.1" % pops.port,
                     "pop3s://mail.example.com:%d/1" % pops.port, "--user", "bob@example.com:bob pw"], capture_output=True, timeout=30)
 tap.ok(r.returncode == 0 and b"Subject:" in r.stdout, "curl pop3s:// (implicit TLS) retrieves")
 p = poplib.POP3_SSL("127.0.0.1", pops.port, context=ctx, timeout=10)
