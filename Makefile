@@ -46,7 +46,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 XINETDDIR ?= $(SYSCONFDIR)/xinetd.d
-SERVICES = smtp submission pop3
+SERVICES = smtp submission submissions pop3 pop3s
 UNITS = $(SERVICES:%=$(BUILD)/units/%.socket) $(SERVICES:%=$(BUILD)/units/%@.service)
 XINETD = $(SERVICES:%=$(BUILD)/xinetd/%)
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'

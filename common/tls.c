@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "env.h"
@@ -37,15 +38,21 @@ static void tls_server_init(void)
 	}
 }
 
-static int nonempty_file(const char *path)
+/* A file that starts like PEM: a systemd credential whose file was missing
+ * holds "none" instead, and means no TLS. */
+static int pem_file(const char *path)
 {
-	struct stat st;
-	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+	char head[10];
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	ssize_t n = fd >= 0 ? read(fd, head, sizeof head) : -1;
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)sizeof head && !memcmp(head, "-----BEGIN", sizeof head);
 }
 
 int tls_configured(void)
 {
-	return nonempty_file(env_str("INETMAIL_TLS_CERT", NULL)) && nonempty_file(env_str("INETMAIL_TLS_KEY", NULL));
+	return pem_file(env_str("INETMAIL_TLS_CERT", NULL)) && pem_file(env_str("INETMAIL_TLS_KEY", NULL));
 }
 
 int tls_implicit(void) { return !strcasecmp(env_str("INETMAIL_TLS", ""), "implicit"); }

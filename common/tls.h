@@ -14,7 +14,7 @@ struct conn;
 /* OpenSSL initialised lean: no openssl.cnf, no error strings, no legacy name
  * tables, no clean-up at exit. Shared by TLS and the database client. */
 void tls_library_init(void);
-/* INETMAIL_TLS_CERT and INETMAIL_TLS_KEY name non-empty files. */
+/* INETMAIL_TLS_CERT and INETMAIL_TLS_KEY name PEM files. */
 int tls_configured(void);
 /* INETMAIL_TLS=implicit: the handshake comes before the greeting. */
 int tls_implicit(void);

@@ -11,7 +11,8 @@ ok $? "make install PREFIX=/usr DESTDIR=..."
 for f in usr/sbin/smtp-handler usr/sbin/pop3-handler usr/sbin/mailctl \
 	lib/systemd/system/smtp.socket lib/systemd/system/smtp@.service \
 	lib/systemd/system/submission.socket lib/systemd/system/submission@.service \
-	lib/systemd/system/pop3.socket lib/systemd/system/pop3@.service \
+	lib/systemd/system/pop3.socket lib/systemd/system/pop3@.service lib/systemd/system/pop3s@.service \
+	lib/systemd/system/submissions.socket etc/xinetd.d/inetmail-pop3s \
 	etc/xinetd.d/inetmail-smtp etc/xinetd.d/inetmail-submission etc/xinetd.d/inetmail-pop3 \
 	usr/share/inetmail/sql/schema.sql usr/share/inetmail/sql/grants.sql \
 	usr/share/inetmail/examples/inetmail.env.example usr/share/inetmail/examples/smtp.cnf.example \

@@ -9,7 +9,7 @@ trap 'rm -rf "$d"' EXIT
 for f in "$BUILD"/units/*; do
 	sed "s|^ExecStart=.*/\([a-z0-9-]*\)$|ExecStart=$BUILD/\1|" "$f" >"$d/$(basename "$f")"
 done
-for s in smtp submission pop3; do
+for s in smtp submission submissions pop3 pop3s; do
 	out=$(cd "$d" && systemd-analyze verify --man=no "./$s.socket" "./$s@.service" 2>&1)
 	is "$?:$out" "0:" "$s: systemd-analyze verify is clean"
 	level=$(cd "$d" && systemd-analyze security --offline=true "./$s@.service" 2>&1 |
@@ -26,4 +26,9 @@ for s in smtp submission pop3; do
 done
 grep -q '^Environment=INETMAIL_SMTP_MODE=mx$' "$d/smtp@.service"; ok $? "port 25 is MX mode"
 grep -q '^Environment=INETMAIL_SMTP_MODE=submission$' "$d/submission@.service"; ok $? "port 587 is submission"
+grep -q '^Environment=INETMAIL_SMTP_MODE=submission INETMAIL_TLS=implicit$' "$d/submissions@.service"
+ok $? "port 465 is submission over implicit TLS"
+grep -q '^Environment=INETMAIL_TLS=implicit$' "$d/pop3s@.service"; ok $? "port 995 is POP3 over implicit TLS"
+grep -q '^LoadCredential=tls-cert:' "$d/pop3@.service" && grep -q '^SetCredential=tls-cert:none$' "$d/pop3@.service"
+ok $? "the certificate is a credential, none when the file is missing"
 done_testing

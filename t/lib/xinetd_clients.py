@@ -5,14 +5,15 @@ reaching a client even though xinetd makes fd 2 the connection too."""
 import os, poplib, re, smtplib, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from testlib import Tap, build_dir, free_port, mailboxes, reset_db
+from testlib import Tap, build_dir, free_port, mailboxes, reset_db, test_ca
 
 tap = Tap()
 top = os.path.join(os.path.dirname(__file__), "../..")
 build = build_dir()
 reset_db()
 work = tempfile.mkdtemp()
-ports = {name: free_port() for name in ("smtp", "submission", "pop3")}
+ca, cert, key = test_ca(work)
+ports = {name: free_port() for name in ("smtp", "submission", "submissions", "pop3", "pop3s")}
 conf = os.path.join(work, "xinetd.conf")
 user = subprocess.getoutput("id -un")
 with open(conf, "w") as out:
@@ -25,6 +26,8 @@ with open(conf, "w") as out:
         text = re.sub(r"INETMAIL_MYCNF=\S+", "INETMAIL_MYCNF=" + os.environ["INETMAIL_MYCNF"] +
                       " INETMAIL_PLAINTEXT_AUTH=1 INETMAIL_HOSTNAME=mail.example.com", text)
         text = re.sub(r"server\s*=\s*\S+/", "server      = " + build + "/", text)
+        text = re.sub(r"INETMAIL_TLS_CERT=\S+", "INETMAIL_TLS_CERT=" + cert, text)
+        text = re.sub(r"INETMAIL_TLS_KEY=\S+", "INETMAIL_TLS_KEY=" + key, text)
         text = text.replace("cps         = 500 5", "")
         out.write(text)
 xinetd = subprocess.Popen(["xinetd", "-dontfork", "-f", conf, "-pidfile", os.path.join(work, "pid")],
@@ -57,6 +60,17 @@ try:
     got = [b"\r\n".join(p.retr(i)[1]) for i in (1, 2)]
     p.quit()
     tap.ok(b"submitted" in got[0] and b"relayed" in got[1], "xinetd: POP3 reads both back")
+    import ssl
+    ctx = ssl.create_default_context(cafile=ca)
+    p = poplib.POP3_SSL("127.0.0.1", ports["pop3s"], context=ctx, timeout=10)
+    p.user("bob@example.com")
+    p.pass_("bob pw")
+    tap.is_(p.stat()[0], 2, "xinetd: POP3 over implicit TLS (pop3s)")
+    p.quit()
+    with smtplib.SMTP_SSL("127.0.0.1", ports["submissions"], context=ctx, timeout=10) as c:
+        c.login("alice@example.com", "alice pw")
+        tap.is_(c.sendmail("alice@example.com", ["bob@example.com"], "Subject: smtps\r\n\r\nx\r\n"), {},
+                "xinetd: submission over implicit TLS (submissions)")
 
     # With the database unreachable the handlers log errors: none may reach the client.
     def raw(port, steps):
