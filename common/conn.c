@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -39,8 +40,20 @@ static void peer_address(struct conn *c)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->peer, sizeof c->peer);
 }
 
-void conn_open(struct conn *c)
+static void limit_process(void)
 {
+	struct rlimit none = {0, 0};
+	setrlimit(RLIMIT_CORE, &none);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(INETMAIL_SANITIZE) /* ASan maps terabytes of shadow */
+	struct rlimit as = {CONN_MEMORY_MAX, CONN_MEMORY_MAX};
+	setrlimit(RLIMIT_AS, &as);
+#endif
+}
+
+void conn_open(struct conn *c, unsigned write_timeout_ms)
+{
+	limit_process();
+	c->write_timeout_ms = write_timeout_ms;
 	c->len = 0;
 	c->in = 0;
 	c->out = 1;
@@ -48,7 +61,7 @@ void conn_open(struct conn *c)
 		c->in = c->out = 3; /* SD_LISTEN_FDS_START */
 	struct stat st;
 	c->is_socket = fstat(c->in, &st) == 0 && S_ISSOCK(st.st_mode);
-	/* Writes wait at most CONN_WRITE_TIMEOUT_MS; only a socket is ours to change. */
+	/* Writes wait at most write_timeout_ms; only a socket is ours to change. */
 	if (c->is_socket)
 		fcntl(c->out, F_SETFL, fcntl(c->out, F_GETFL) | O_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN); /* a vanished client is a write error, not a signal */
@@ -100,7 +113,7 @@ int conn_write(void *conn, const char *data, size_t len)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd p = {.fd = c->out, .events = POLLOUT};
-			if (poll(&p, 1, CONN_WRITE_TIMEOUT_MS) > 0)
+			if (poll(&p, 1, (int)c->write_timeout_ms) > 0)
 				continue;
 			return -1;
 		}

@@ -9,18 +9,21 @@
 #define CONN_READ_MAX 65536 /* one read: large enough for a DATA stream, small enough to bound memory */
 #define CONN_LINGER_MS 1000   /* at close, how long to wait for the client's last octets */
 #define CONN_LINGER_READS 16  /* and how many reads of them to discard */
-#define CONN_WRITE_TIMEOUT_MS (5 * 60 * 1000) /* a client that stops reading for 5 min is gone */
+#define CONN_MEMORY_MAX (256UL << 20) /* address space: many times what a session needs, never more */
 
 struct conn {
 	int in, out;
 	int is_socket;      /* a network peer: checks for early talkers and pipelining apply */
+	unsigned write_timeout_ms; /* a client that stops reading this long is gone */
 	char peer[64];      /* the client's address, for Received: and the logs */
 	void *tls;          /* the OpenSSL connection once TLS is on (tls.c) */
 	char buf[CONN_READ_MAX];
 	size_t len;         /* octets waiting in buf */
 };
 
-void conn_open(struct conn *);
+/* The connection, and the process's limits: no core file (it would hold
+ * passwords and mail), a bounded address space. */
+void conn_open(struct conn *, unsigned write_timeout_ms);
 /* Reads more input into buf: >0 octets read, 0 EOF, -1 error, -2 timeout. */
 long conn_read(struct conn *, unsigned timeout_ms);
 int conn_input_pending(struct conn *); /* input is readable right now */

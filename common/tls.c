@@ -135,7 +135,7 @@ int tls_write(struct conn *c, const char *data, size_t len)
 		if (n > 0) {
 			data += n;
 			len -= (size_t)n;
-		} else if (wait_for(c, SSL_get_error(c->tls, n), CONN_WRITE_TIMEOUT_MS) < 0) {
+		} else if (wait_for(c, SSL_get_error(c->tls, n), c->write_timeout_ms) < 0) {
 			return -1;
 		}
 	}

@@ -17,7 +17,7 @@ static enum store_result be_auth(void *ctx, const char *user, const char *passwo
 static enum store_result be_lock(void *ctx, uint64_t account_id)
 {
 	struct pop3_store *b = ctx;
-	return store_maildrop_lock(b->store, account_id, POP3_LOCK_TTL_S);
+	return store_maildrop_lock(b->store, account_id, b->lock_ttl_s);
 }
 
 static void be_unlock(void *ctx, uint64_t account_id)

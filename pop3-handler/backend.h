@@ -4,11 +4,11 @@
 
 #include "pop3.h"
 
-#define POP3_LOCK_TTL_S 180      /* a dead handler's lock lasts at most this long */
-#define POP3_LOCK_REFRESH_S 60   /* a live session renews its lock this often */
+#define POP3_LOCK_TTL_S 180 /* by default, a dead handler's lock lasts at most this long */
 
 struct pop3_store {
 	struct store *store;
+	unsigned lock_ttl_s; /* the maildrop lock's expiry; a live session renews it at a third */
 	char user[STORE_ADDRESS_MAX + 1]; /* the logged-in address, for the logs */
 };
 

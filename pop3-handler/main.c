@@ -28,7 +28,8 @@ int main(void)
 	struct pop3_store b = {0};
 	long start = now_ms(), last_input = start, last_lock = start;
 
-	conn_open(&conn);
+	long timeout_ms = (long)env_ulong("INETMAIL_POP3_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
+	conn_open(&conn, (unsigned)timeout_ms);
 	log_open("pop3-handler");
 	log_session_start(conn.peer);
 	const char *mode = env_str("INETMAIL_POP3_DELETE", "quit");
@@ -39,8 +40,11 @@ int main(void)
 	};
 	if (strcmp(mode, "immediate") && strcmp(mode, "quit"))
 		log_send(LOG_ERR, NULL, "INETMAIL_POP3_DELETE=%s is neither quit nor immediate: using quit", mode);
-	long timeout_ms = (long)env_ulong("INETMAIL_POP3_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
 
+	b.lock_ttl_s = (unsigned)env_ulong("INETMAIL_POP3_LOCK_TTL", POP3_LOCK_TTL_S);
+	if (b.lock_ttl_s < 3)
+		b.lock_ttl_s = 3;
+	long refresh_ms = b.lock_ttl_s * 1000L / 3;
 	b.store = store_open();
 	outbuf_init(&out, conn_write, &conn);
 	pop3_store_backend(&b, &be);
@@ -62,8 +66,8 @@ int main(void)
 		if (start + SESSION_MAX_S * 1000L - now < wait)
 			wait = start + SESSION_MAX_S * 1000L - now;
 		/* Wake up to renew the maildrop lock while the client thinks. */
-		if (s.state == POP3_TRANSACTION && wait > POP3_LOCK_REFRESH_S * 1000L)
-			wait = POP3_LOCK_REFRESH_S * 1000L;
+		if (s.state == POP3_TRANSACTION && wait > refresh_ms)
+			wait = refresh_ms;
 		long n = conn_read(&conn, wait > 0 ? (unsigned)wait : 0);
 		now = now_ms();
 		if (n > 0) {
@@ -87,8 +91,8 @@ int main(void)
 			pop3_eof(&s);
 			end = n == 0 ? "eof" : "read error";
 		}
-		if (s.state == POP3_TRANSACTION && now - last_lock >= POP3_LOCK_REFRESH_S * 1000L) {
-			if (store_maildrop_lock(b.store, s.account.id, POP3_LOCK_TTL_S) == STORE_IN_USE) {
+		if (s.state == POP3_TRANSACTION && now - last_lock >= refresh_ms) {
+			if (store_maildrop_lock(b.store, s.account.id, b.lock_ttl_s) == STORE_IN_USE) {
 				pop3_eof(&s); /* our lock expired and was taken: leave without deleting */
 				end = "lock lost";
 			}

@@ -31,7 +31,8 @@ int main(void)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	conn_open(&conn);
+	unsigned long timeout_ms = env_ulong("INETMAIL_SMTP_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
+	conn_open(&conn, (unsigned)timeout_ms);
 	log_open("smtp-handler");
 	const char *mode = env_str("INETMAIL_SMTP_MODE", "submission");
 	struct smtp_config cfg = {
@@ -47,7 +48,6 @@ int main(void)
 	cfg.domain = env_str("INETMAIL_DOMAIN", cfg.hostname);
 	if (strcmp(mode, "mx") && strcmp(mode, "submission"))
 		log_send(LOG_ERR, NULL, "INETMAIL_SMTP_MODE=%s is neither submission nor mx: using submission", mode);
-	unsigned long timeout_ms = env_ulong("INETMAIL_SMTP_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
 	unsigned long pause_ms = env_ulong("INETMAIL_SMTP_GREET_PAUSE", 0);
 
 	log_session_start(conn.peer);
