@@ -105,10 +105,16 @@ deps:
 	@.ci/deps
 
 # The README's test command: dependencies, a build, then every TAP test in t/
-# against a private MariaDB that t/run starts and always stops.
+# against a private MariaDB that t/run starts and always stops; then all of it
+# again against a build with AddressSanitizer and UBSan, where any report fails.
+SAN_BUILD = build-san
+SAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	-DINETMAIL_SANITIZE
 check: deps
 	$(MAKE) all tests
 	t/run
+	$(MAKE) all tests BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" LDFLAGS="-fsanitize=address,undefined"
+	INETMAIL_SANITIZE=1 INETMAIL_BUILD=$(CURDIR)/$(SAN_BUILD) t/run
 
 tests: $(TEST_PROGRAMS)
 
@@ -145,7 +151,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/inetmail
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)
 
 .PHONY: all deps check tests run bench install uninstall clean FORCE
 .SECONDARY:

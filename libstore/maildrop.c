@@ -159,7 +159,8 @@ enum store_result store_delete_entries(struct store *s, uint64_t account_id,
 	MYSQL_STMT *st;
 	if (!ids || !msgs)
 		goto out;
-	memcpy(ids, entry_ids, n * sizeof *ids);
+	if (n)
+		memcpy(ids, entry_ids, n * sizeof *ids);
 	qsort(ids, n, sizeof *ids, id_cmp);
 	if (!(st = q_exec(s, Q_ACCOUNT_LOCK, "u", account_id)) || q_fetch(s, st, "u", &locked) < 0)
 		goto out;

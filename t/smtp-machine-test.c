@@ -77,6 +77,7 @@ static struct outbuf out;
 
 static void start_talked(int client_talked_first)
 {
+	free(fake.msg);
 	memset(&fake, 0, sizeof fake);
 	replies_len = 0;
 	replies[0] = 0;
@@ -158,6 +159,7 @@ int main(void)
 		blen += (size_t)sprintf(big + blen, "01234567\r\n");
 	strcpy(big + blen, ".\r\nNOOP\r\n");
 	feed(big, strlen(big), 4096);
+	free(big);
 	ok(strstr(replies, "451 4.3.0 ") != NULL, "a store failure while streaming: 451 4.3.0");
 	is_int(fake.committed, 0, "nothing committed");
 	is_int(fake.aborted, 1, "the delivery is aborted");
@@ -232,5 +234,6 @@ int main(void)
 	       "a client that talks before the greeting gets 554 5.5.0 and no greeting");
 	is_int(s.state, SMTP_CLOSED, "and the end");
 	stop();
+	free(fake.msg);
 	return done_testing();
 }

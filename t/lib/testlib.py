@@ -79,8 +79,8 @@ class Server:
             args.append("--inetd")
         full = dict(os.environ)
         full.update(env or {})
-        for k in full:
-            if k.startswith("INETMAIL_"):
+        for k in full:  # the handlers' settings, and where a sanitized build reports
+            if k.startswith("INETMAIL_") or k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
                 args += ["-E", k]
         self.proc = subprocess.Popen(args + [handler], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         SERVERS.append(self)

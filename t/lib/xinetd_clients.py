@@ -24,7 +24,9 @@ with open(conf, "w") as out:
         text = re.sub(r"port\s*=\s*\d+", "port        = %d\n\ttype        = UNLISTED\n\tbind        = 127.0.0.1" % port, text)
         text = text.replace("user        = inetmail", "user        = " + user)
         text = re.sub(r"INETMAIL_MYCNF=\S+", "INETMAIL_MYCNF=" + os.environ["INETMAIL_MYCNF"] +
-                      " INETMAIL_PLAINTEXT_AUTH=1 INETMAIL_HOSTNAME=mail.example.com", text)
+                      " INETMAIL_PLAINTEXT_AUTH=1 INETMAIL_HOSTNAME=mail.example.com" +
+                      "".join(" %s=%s" % (k, os.environ[k]) for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS") if k in os.environ),
+                      text)
         text = re.sub(r"server\s*=\s*\S+/", "server      = " + build + "/", text)
         text = re.sub(r"INETMAIL_TLS_CERT=\S+", "INETMAIL_TLS_CERT=" + cert, text)
         text = re.sub(r"INETMAIL_TLS_KEY=\S+", "INETMAIL_TLS_KEY=" + key, text)
