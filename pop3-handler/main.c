@@ -51,15 +51,20 @@ int main(void)
 	if (!b.store || pop3_init(&s, &cfg, &be, &out) < 0)
 		return 1;
 	char tls_info[TLS_INFO_MAX];
-	if (tls_implicit()) { /* RFC 8314: TLS first, then the greeting */
-		if (!cfg.tls_available || tls_start(&conn, tls_info) < 0)
-			return 1;
-		pop3_tls_started(&s);
-	}
-	pop3_start(&s);
-	outbuf_flush(&out);
-
 	const char *end = "quit";
+	if (tls_implicit()) { /* RFC 8314: TLS first, then the greeting */
+		if (cfg.tls_available && tls_start(&conn, tls_info) == 0) {
+			pop3_tls_started(&s);
+		} else {
+			s.state = POP3_CLOSED;
+			end = "tls failed";
+		}
+	}
+	if (s.state != POP3_CLOSED) {
+		pop3_start(&s);
+		outbuf_flush(&out);
+	}
+
 	while (s.state != POP3_CLOSED) {
 		long now = now_ms();
 		long wait = last_input + timeout_ms - now;

@@ -58,21 +58,26 @@ int main(void)
 		return 1;
 
 	char tls_info[TLS_INFO_MAX];
-	if (tls_implicit()) { /* RFC 8314: TLS first, then the greeting */
-		if (!cfg.tls_available || tls_start(&conn, tls_info) < 0)
-			return 1;
-		smtp_tls_started(&s, tls_info);
-	}
-	/* An early talker sends before the greeting (checked on sockets only). */
-	int talked_first = 0;
-	if (conn.is_socket && !conn.tls) {
-		struct pollfd p = {.fd = conn.in, .events = POLLIN};
-		talked_first = poll(&p, 1, (int)pause_ms) > 0;
-	}
-	smtp_start(&s, talked_first);
-	outbuf_flush(&out);
-
 	const char *end = "quit";
+	if (tls_implicit()) { /* RFC 8314: TLS first, then the greeting */
+		if (cfg.tls_available && tls_start(&conn, tls_info) == 0) {
+			smtp_tls_started(&s, tls_info);
+		} else {
+			s.state = SMTP_CLOSED;
+			end = "tls failed";
+		}
+	}
+	if (s.state != SMTP_CLOSED) {
+		/* An early talker sends before the greeting (checked on sockets only). */
+		int talked_first = 0;
+		if (conn.is_socket && !conn.tls) {
+			struct pollfd p = {.fd = conn.in, .events = POLLIN};
+			talked_first = poll(&p, 1, (int)pause_ms) > 0;
+		}
+		smtp_start(&s, talked_first);
+		outbuf_flush(&out);
+	}
+
 	while (s.state != SMTP_CLOSED) {
 		long left = SESSION_MAX_S * 1000L - elapsed_ms(&t0);
 		long n = conn_read(&conn, left < (long)timeout_ms ? (left > 0 ? (unsigned)left : 0) : timeout_ms);
