@@ -124,6 +124,23 @@ run: deps
 	$(MAKE) all
 	units/run-local
 
+# libFuzzer harnesses (clang, with ASan and UBSan) for the protocol machines
+# and parsers; each runs FUZZ_SECONDS after its regression inputs.
+FUZZ_BUILD = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZERS = smtp pop3 bounce parsers
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DINETMAIL_SANITIZE
+
+fuzz: deps
+	$(MAKE) fuzzers BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="$(FUZZ_CFLAGS)"
+	t/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzzers: $(FUZZERS:%=$(BUILD)/fuzz/fuzz-%)
+
+$(BUILD)/fuzz/fuzz-%: $(BUILD)/obj/t/fuzz/fuzz-%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
 bench: deps
 	$(MAKE) all tests
 	t/run-bench
@@ -151,7 +168,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/inetmail
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
 
-.PHONY: all deps check tests run bench install uninstall clean FORCE
+.PHONY: all deps check tests run fuzz fuzzers bench install uninstall clean FORCE
 .SECONDARY:

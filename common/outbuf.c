@@ -21,7 +21,7 @@ void outbuf_free(struct outbuf *o)
 
 void outbuf_add(struct outbuf *o, const void *data, size_t len)
 {
-	if (o->failed)
+	if (o->failed || len == 0)
 		return;
 	if (o->len + len > o->cap) {
 		size_t cap = o->cap ? o->cap : 1024;

@@ -226,7 +226,7 @@ static void cmd_auth(struct pop3_session *s, char *arg)
 	char *argv[2];
 	int argc = split_args(arg, argv, 2);
 	if (argc == 0) { /* the mechanism list, as clients of RFC 1734 ask for it */
-		line_out(s, password_ok_here(s) ? "+OK\r\nPLAIN\r\n." : "+OK\r\n.");
+		line_out(s, password_ok_here(s) ? "+OK Mechanisms follow\r\nPLAIN\r\n." : "+OK Mechanisms follow\r\n.");
 		return;
 	}
 	if (argc < 0) {
@@ -294,7 +294,7 @@ static void list_or_uidl(struct pop3_session *s, char *arg, int uidl)
 	uint64_t octets;
 	maildrop_totals(s, &count, &octets);
 	if (uidl)
-		line_out(s, "+OK");
+		line_out(s, "+OK Unique-ID listing follows");
 	else
 		outbuf_printf(s->out, "+OK %zu messages (%llu octets)\r\n", count, (unsigned long long)octets);
 	for (size_t i = 0; i < s->n_msgs; i++) {
@@ -412,7 +412,7 @@ static void cmd_rset(struct pop3_session *s, char *arg)
 		if (s->msgs[i].deleted == 1)
 			s->msgs[i].deleted = 0;
 	maildrop_totals(s, &count, &octets);
-	outbuf_printf(s->out, "+OK %zu messages (%llu octets)\r\n", count, (unsigned long long)octets);
+	outbuf_printf(s->out, "+OK maildrop has %zu messages (%llu octets)\r\n", count, (unsigned long long)octets);
 }
 
 static void cmd_noop(struct pop3_session *s, char *arg)

@@ -44,7 +44,7 @@ w("seed-immediate", LOGIN + "DELE 1\n",
 
 w("commands", LOGIN + "STAT\nLIST 2\nUIDL\nUIDL 2\nRETR 2\nRETR 3\nTOP 2 0\nTOP 2 1\nTOP 1 100\nDELE 2\nSTAT\nLIST\n"
   "LIST 2\nRETR 2\nTOP 2 1\nUIDL 2\nDELE 2\nRSET\nSTAT\nNOOP\nCAPA\nQUIT\n",
-  GREET + LOGGED + "+OK 3 %d\n+OK 2 %d\n+OK\n1 {UIDL}\n2 {UIDL}\n3 {UIDL}\n.\n+OK 2 {UIDL}\n" % (sum(size), size[1])
+  GREET + LOGGED + "+OK 3 %d\n+OK 2 %d\n+OK Unique-ID listing follows\n1 {UIDL}\n2 {UIDL}\n3 {UIDL}\n.\n+OK 2 {UIDL}\n" % (sum(size), size[1])
   + "+OK %d octets\n" % size[1] + stuffed(M[1])
   + "+OK %d octets\n" % size[2] + "Subject: three\nX-Header: y\n\nno final newline\n.\n"
   + "+OK %d octets\nSubject: two\n\n.\n" % size[1]
@@ -52,7 +52,7 @@ w("commands", LOGIN + "STAT\nLIST 2\nUIDL\nUIDL 2\nRETR 2\nRETR 3\nTOP 2 0\nTOP 
   + "+OK %d octets\n" % size[0] + stuffed(M[0])
   + "+OK Message 2 deleted\n+OK 2 %d\n+OK 2 messages (%d octets)\n1 %d\n3 %d\n.\n" % (size[0] + size[2], size[0] + size[2], size[0], size[2])
   + "-ERR Message already deleted\n" * 5
-  + "+OK 3 messages (%d octets)\n+OK 3 %d\n+OK\n" % (sum(size), sum(size))
+  + "+OK maildrop has 3 messages (%d octets)\n+OK 3 %d\n+OK\n" % (sum(size), sum(size))
   + "+OK Capability list follows\nTOP\nUIDL\nRESP-CODES\nAUTH-RESP-CODE\nPIPELINING\nEXPIRE NEVER\nIMPLEMENTATION inetmail\n.\n"
   + "+OK Bye, 0 messages deleted\n", STORED_ALL)
 
@@ -65,7 +65,7 @@ plain = base64.b64encode(b"\0alice@example.com\0alice pw").decode()
 w("states", "STAT\nRETR 1\nPASS alice pw\nAUTH CRAM-MD5\nAUTH PLAIN\n*\nAUTH\nFROB\nAUTH PLAIN not-base64\nAUTH PLAIN " + plain
   + "\nUSER alice@example.com\nAUTH PLAIN " + plain + "\nQUIT\n",
   GREET + "-ERR Command not valid in this state\n" * 2 + "-ERR USER first\n-ERR Unsupported authentication mechanism\n+ \n"
-  "-ERR Authentication cancelled\n+OK\nPLAIN\n.\n-ERR Unknown command\n-ERR Invalid base64 data\n+OK Logged in, 3 messages\n"
+  "-ERR Authentication cancelled\n+OK Mechanisms follow\nPLAIN\n.\n-ERR Unknown command\n-ERR Invalid base64 data\n+OK Logged in, 3 messages\n"
   + "-ERR Command not valid in this state\n" * 2 + "+OK Bye, 0 messages deleted\n", STORED_ALL)
 
 w("auth-failures", "USER alice@example.com\nPASS wrong\nPASS alice pw\nUSER alice@example.com\nPASS wrong\nUSER nobody@example.com\nPASS x\nNOOP\n",
@@ -73,7 +73,7 @@ w("auth-failures", "USER alice@example.com\nPASS wrong\nPASS alice pw\nUSER alic
 
 w("no-plaintext", "CAPA\nUSER alice@example.com\nPASS alice pw\nAUTH PLAIN " + plain + "\nAUTH\nQUIT\n",
   GREET + "+OK Capability list follows\nTOP\nUIDL\nRESP-CODES\nAUTH-RESP-CODE\nPIPELINING\nEXPIRE NEVER\nIMPLEMENTATION inetmail\n.\n"
-  + "-ERR [AUTH] Plaintext authentication disallowed on non-secure connections\n" * 3 + "+OK\n.\n+OK Bye\n",
+  + "-ERR [AUTH] Plaintext authentication disallowed on non-secure connections\n" * 3 + "+OK Mechanisms follow\n.\n+OK Bye\n",
   env="INETMAIL_PLAINTEXT_AUTH=0\n")
 
 w("capa", "CAPA\nQUIT\n", GREET + "+OK Capability list follows\nTOP\nUIDL\nRESP-CODES\nAUTH-RESP-CODE\nPIPELINING\nUSER\nSASL PLAIN\n"

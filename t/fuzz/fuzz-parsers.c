@@ -1,0 +1,71 @@
+/* libFuzzer harness for the small parsers: base64 (and its round trip),
+ * SASL PLAIN, addresses, command-line splitting, the header end. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "header.h"
+#include "lines.h"
+#include "sasl.h"
+#include "store.h"
+
+/* A broken property: say which, then crash so libFuzzer keeps the input. */
+#define check(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort(); \
+		} \
+	} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 8192)
+		return 0;
+	char *text = malloc(size + 1);
+	memcpy(text, data, size);
+	text[size] = '\0';
+
+	unsigned char *dec = malloc(size + 1), *back = malloc(size + 1);
+	char *enc = malloc(4 * (size / 3 + 1) + 1);
+	long n = sasl_decode(text, dec);
+	if (n >= 0) { /* canonical base64 encodes back to the same text */
+		base64_encode(dec, (size_t)n, enc);
+		check(!strcmp(enc, text) || !strcmp(text, "="));
+		const char *user, *password;
+		if (sasl_plain(dec, (size_t)n, &user, &password) == 0)
+			check(strlen(user) <= (size_t)n && strlen(password) <= (size_t)n);
+	}
+	base64_encode(data, size, enc);
+	check(base64_decode(enc, strlen(enc), back) == (long)size && !memcmp(back, data, size));
+
+	char canon[STORE_ADDRESS_MAX + 1];
+	if (store_address_canonical(text, canon) == 0) {
+		check(strlen(canon) == strlen(text) && strlen(canon) <= STORE_ADDRESS_MAX && strchr(canon, '@'));
+		for (const unsigned char *p = (const unsigned char *)canon; *p; p++)
+			check(*p > ' ' && *p != 0x7f && !(*p >= 'A' && *p <= 'Z'));
+	}
+
+	char buf[64];
+	struct lines l = {.buf = buf, .cap = sizeof buf - 1};
+	for (size_t i = 0; i < size;) {
+		int complete, too_long;
+		size_t len;
+		size_t took = lines_take(&l, text + i, size - i, &complete, &len, &too_long);
+		check(took > 0 && took <= size - i);
+		if (complete)
+			check(len < sizeof buf && strlen(buf) <= len && (!too_long || len == 0));
+		i += took;
+	}
+
+	struct header_end h = {0};
+	size_t k = header_end_scan(&h, data, size);
+	check(k <= size && (!h.done || (k >= 1 && data[k - 1] == '\n')));
+	free(text);
+	free(dec);
+	free(back);
+	free(enc);
+	return 0;
+}

@@ -1,0 +1,114 @@
+/* libFuzzer harness for the SMTP state machine with a stand-in store.
+ * The first octet picks the mode and how input is cut into reads; the rest
+ * is what a client sends. Checked on every input: each reply line ends in
+ * CRLF and is shorter than 512 octets, there is one final reply line per
+ * line of input at most (plus the greeting and a closing 421), and a message reaches commit
+ * only right after the CRLF "." CRLF that ends it. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtp.h"
+
+static const uint8_t *fed;  /* the input so far, up to fed_len */
+static size_t fed_len;
+static int one_at_a_time;
+
+/* A broken property: say which, then crash so libFuzzer keeps the input. */
+#define check(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort(); \
+		} \
+	} while (0)
+
+static enum store_result f_auth(void *c, const char *u, const char *p, char a[STORE_ADDRESS_MAX + 1])
+{
+	(void)c;
+	if (strcmp(p, "pw") || store_address_canonical(u, a) < 0)
+		return STORE_DENIED;
+	return STORE_OK;
+}
+static enum store_result f_lookup(void *c, const char *a) { (void)c; return a[0] == 'n' ? STORE_NOT_FOUND : STORE_OK; }
+static int f_begin(void *c, const char *b, const char *const *r, size_t n) { (void)c; (void)b; (void)r; return n ? 0 : -1; }
+static enum store_result f_write(void *c, const void *d, size_t n) { (void)c; (void)d; (void)n; return STORE_OK; }
+static enum store_result f_commit(void *c, uint64_t *id)
+{
+	(void)c;
+	*id = 1;
+	/* Fed one octet at a time, the last five fed are the end of data. */
+	if (one_at_a_time)
+		check(fed_len >= 5 && !memcmp(fed + fed_len - 5, "\r\n.\r\n", 5));
+	return STORE_OK;
+}
+static void f_abort(void *c) { (void)c; }
+static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
+static int f_pending(void *c) { (void)c; return 0; }
+static const struct smtp_backend be = {NULL, f_auth, f_lookup, f_begin, f_write, f_commit, f_abort, f_delay, f_pending, NULL};
+
+static char *out;
+static size_t out_len, out_cap;
+static int sink(void *c, const char *d, size_t n)
+{
+	(void)c;
+	if (out_len + n > out_cap) {
+		out_cap = (out_len + n) * 2;
+		out = realloc(out, out_cap);
+	}
+	memcpy(out + out_len, d, n);
+	out_len += n;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	struct smtp_config cfg = {.hostname = "mx.example", .domain = "example.com",
+	                          .mode = data[0] & 1 ? SMTP_MX : SMTP_SUBMISSION, .plaintext_auth = !(data[0] & 2),
+	                          .reject_unknown = !!(data[0] & 4), .network_peer = !!(data[0] & 8),
+	                          .tls_available = !!(data[0] & 16), .max_size = 4096, .peer = "192.0.2.1"};
+	size_t step = (data[0] >> 5) + 1; /* 1 to 8 octets a read */
+	one_at_a_time = step == 1;
+	data++;
+	size--;
+	struct outbuf ob;
+	struct smtp_session s;
+	out_len = 0;
+	outbuf_init(&ob, sink, NULL);
+	if (smtp_init(&s, &cfg, &be, &ob) < 0)
+		abort();
+	smtp_start(&s, 0);
+	fed = data;
+	for (fed_len = 0; fed_len < size && s.state != SMTP_CLOSED;) {
+		size_t n = size - fed_len < step ? size - fed_len : step;
+		fed_len += n;
+		smtp_input(&s, (const char *)data + fed_len - n, n);
+		if (s.state == SMTP_STARTTLS)
+			smtp_tls_started(&s, "TLSv1.3 with cipher TEST");
+	}
+	smtp_eof(&s);
+	outbuf_flush(&ob);
+	size_t lines = 1; /* the greeting */
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	size_t finals = 0;
+	for (size_t i = 0, start = 0; i < out_len; i++) {
+		if (out[i] != '\n')
+			continue;
+		size_t len = i - start + 1; /* CRLF included; the seed's bare "535" is the shortest */
+		check(len >= 5 && out[i - 1] == '\r' && len <= 512 && out[start] >= '2' && out[start] <= '5');
+		if (len == 5 || out[start + 3] == ' ')
+			finals++;
+		else
+			check(out[start + 3] == '-');
+		start = i + 1;
+	}
+	check(out_len == 0 || out[out_len - 1] == '\n');
+	check(finals <= lines + 1); /* plus, at most, a closing 421 after the last reply */
+	smtp_free(&s);
+	outbuf_free(&ob);
+	return 0;
+}
