@@ -71,7 +71,7 @@ class Server:
     """A handler behind systemd-socket-activate on a loopback port, as a
     systemd socket unit with Accept=yes runs it. inetd=True puts the
     connection on stdin/stdout, else on fd 3 (LISTEN_FDS=1)."""
-    def __init__(self, handler, env=None, inetd=True):
+    def __init__(self, handler, env=None, inetd=True, wrapper=(), stderr=None):
         import socket, time
         self.port = free_port()
         args = ["systemd-socket-activate", "-l", "127.0.0.1:%d" % self.port, "-a"]
@@ -82,7 +82,8 @@ class Server:
         for k in full:  # the handlers' settings, and where a sanitized build reports
             if k.startswith("INETMAIL_") or k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
                 args += ["-E", k]
-        self.proc = subprocess.Popen(args + [handler], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(args + list(wrapper) + [handler], env=full, stdout=subprocess.DEVNULL,
+                                     stderr=stderr or subprocess.DEVNULL)
         SERVERS.append(self)
         for _ in range(200):
             try:
