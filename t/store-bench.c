@@ -62,10 +62,11 @@ int main(int argc, char **argv)
 	struct store *s = store_open();
 	struct store_account a;
 	if (argc == 5 && !strcmp(argv[1], "fill")) {
-		for (unsigned long i = strtoul(argv[3], NULL, 10); i > 0; i--)
-			if (deliver(s, argv[2], strtoull(argv[4], NULL, 10)) != STORE_OK)
-				return 1;
-		return 0;
+		enum store_result r = STORE_OK;
+		for (unsigned long i = strtoul(argv[3], NULL, 10); i > 0 && r == STORE_OK; i--)
+			r = deliver(s, argv[2], strtoull(argv[4], NULL, 10));
+		store_close(s);
+		return r == STORE_OK ? 0 : 1;
 	}
 	if (store_lookup(s, "bench@example.com", &a) != STORE_OK)
 		return 1;
