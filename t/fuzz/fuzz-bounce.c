@@ -3,20 +3,12 @@
  * control characters but tabs; the bounce has CRLF lines of at most 998
  * octets, no NUL, and nothing of the original in its own header. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bounce.h"
+#include "fuzz.h"
 
-/* A broken property: say which, then crash so libFuzzer keeps the input. */
-#define check(cond) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort(); \
-		} \
-	} while (0)
 
 static struct bounce_scan sc;
 

@@ -1,7 +1,6 @@
 /* libFuzzer harness for the small parsers: base64 (and its round trip),
  * SASL PLAIN, addresses, command-line splitting, the header end. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,15 +9,8 @@
 #include "lines.h"
 #include "sasl.h"
 #include "store.h"
+#include "fuzz.h"
 
-/* A broken property: say which, then crash so libFuzzer keeps the input. */
-#define check(cond) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort(); \
-		} \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,20 +4,12 @@
  * replies end with a lone "."; content lines starting with "." are stuffed. */
 #define _GNU_SOURCE
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pop3.h"
+#include "fuzz.h"
 
-/* A broken property: say which, then crash so libFuzzer keeps the input. */
-#define check(cond) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort(); \
-		} \
-	} while (0)
 
 static const char *bodies[] = {"Subject: a\r\n\r\n.dot\r\n..two\r\nend\r\n", "no newline", ".\r\n"};
 
@@ -57,20 +49,6 @@ static enum store_result f_delete(void *c, uint64_t a, const uint64_t *ids, size
 }
 static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
 static const struct pop3_backend be = {NULL, f_auth, f_lock, f_unlock, f_list, f_read, f_delete, f_delay, NULL};
-
-static char *out;
-static size_t out_len, out_cap;
-static int sink(void *c, const char *d, size_t n)
-{
-	(void)c;
-	if (out_len + n > out_cap) {
-		out_cap = (out_len + n) * 2;
-		out = realloc(out, out_cap);
-	}
-	memcpy(out + out_len, d, n);
-	out_len += n;
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,25 +5,17 @@
  * line of input at most (plus the greeting and a closing 421), and a message reaches commit
  * only right after the CRLF "." CRLF that ends it. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "smtp.h"
+#include "fuzz.h"
 
 static const uint8_t *fed;  /* the input so far, up to fed_len */
 static size_t fed_len;
 static int one_at_a_time;
 static size_t data_start; /* fed_len when DATA was accepted */
 
-/* A broken property: say which, then crash so libFuzzer keeps the input. */
-#define check(cond) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort(); \
-		} \
-	} while (0)
 
 static enum store_result f_auth(void *c, const char *u, const char *p, char a[STORE_ADDRESS_MAX + 1])
 {
@@ -55,20 +47,6 @@ static void f_abort(void *c) { (void)c; }
 static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
 static int f_pending(void *c) { (void)c; return 0; }
 static const struct smtp_backend be = {NULL, f_auth, f_lookup, f_begin, f_write, f_commit, f_abort, f_delay, f_pending, NULL};
-
-static char *out;
-static size_t out_len, out_cap;
-static int sink(void *c, const char *d, size_t n)
-{
-	(void)c;
-	if (out_len + n > out_cap) {
-		out_cap = (out_len + n) * 2;
-		out = realloc(out, out_cap);
-	}
-	memcpy(out + out_len, d, n);
-	out_len += n;
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

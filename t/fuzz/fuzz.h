@@ -1,0 +1,34 @@
+/* Shared by the libFuzzer harnesses: property checks and an output sink. */
+#ifndef INETMAIL_FUZZ_H
+#define INETMAIL_FUZZ_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A broken property: say which, then crash so libFuzzer keeps the input. */
+#define check(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "property broken at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort(); \
+		} \
+	} while (0)
+
+/* What a session wrote, for the checks: an outbuf sink. */
+static char *out;
+static size_t out_len, out_cap;
+
+__attribute__((unused)) static int sink(void *c, const char *d, size_t n)
+{
+	(void)c;
+	if (out_len + n > out_cap) {
+		out_cap = (out_len + n) * 2;
+		out = realloc(out, out_cap);
+	}
+	memcpy(out + out_len, d, n);
+	out_len += n;
+	return 0;
+}
+
+#endif
