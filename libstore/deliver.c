@@ -201,24 +201,22 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	struct finish *f = ctx;
 	struct store_delivery *d = f->d;
 	size_t n_unknown = 0, n_charges = 0;
+	unsigned found = 0;
 	uint64_t sender_id = 0;
 	free(f->bounce);
 	f->bounce = NULL;
 	f->delivered = f->bounced = 0;
-
-	uint32_t seq = d->seq;
-	f->id = d->message_id;
-	if (!f->id && (insert_message(s, 0, 0, &f->id) != STORE_OK ||
-	               store_put_chunks(s, f->id, &seq, d->buf, d->buf_len) != STORE_OK))
-		return STORE_TEMPFAIL;
+	f->id = d->message_id; /* content written ahead, or 0 */
 
 	for (size_t i = 0; i < d->n_rcpt; i++) {
 		if (resolve(s, d->rcpt[i], &f->account[i]) != STORE_OK)
 			return STORE_TEMPFAIL;
-		if (f->account[i])
+		if (f->account[i]) {
 			f->charges[n_charges++] = (struct charge){f->account[i], d->size, 0};
-		else
+			found++;
+		} else {
 			f->unknown[n_unknown++] = d->rcpt[i];
+		}
 	}
 	if (n_unknown && d->sender[0] && resolve(s, d->sender, &sender_id) != STORE_OK)
 		return STORE_TEMPFAIL;
@@ -244,24 +242,28 @@ static enum store_result finish_body(struct store *s, void *ctx)
 			return STORE_OVER_QUOTA;
 	}
 
-	for (size_t i = 0; i < d->n_rcpt; i++) {
-		if (!f->account[i])
-			continue;
-		if (add_entry(s, f->account[i], f->id, d->size) != STORE_OK)
+	/* The content: a small message is stored here, complete; one written
+	 * ahead is made visible, or dropped when nobody gets it. */
+	if (!f->id && found) {
+		uint32_t seq = 0;
+		if (insert_message(s, d->size, found, &f->id) != STORE_OK ||
+		    store_put_chunks(s, f->id, &seq, d->buf, d->buf_len) != STORE_OK)
 			return STORE_TEMPFAIL;
-		f->delivered++;
-	}
-	if (f->delivered) {
-		MYSQL_STMT *st = q_exec(s, Q_MESSAGE_PUBLISH, "uuu", d->size, (uint64_t)f->delivered, f->id);
+	} else if (f->id && found) {
+		MYSQL_STMT *st = q_exec(s, Q_MESSAGE_PUBLISH, "uuu", d->size, (uint64_t)found, f->id);
 		if (!st)
 			return STORE_TEMPFAIL;
 		if (q_affected(st) != 1) { /* content collected by `mailctl gc` under our feet */
 			store_fail(s, 0, "written-ahead content vanished");
 			return STORE_TEMPFAIL;
 		}
-	} else if (store_drop_if_unreferenced(s, f->id) != STORE_OK) {
+	} else if (f->id && store_drop_if_unreferenced(s, f->id) != STORE_OK) {
 		return STORE_TEMPFAIL;
 	}
+	for (size_t i = 0; i < d->n_rcpt; i++)
+		if (f->account[i] && add_entry(s, f->account[i], f->id, d->size) != STORE_OK)
+			return STORE_TEMPFAIL;
+	f->delivered = found;
 
 	if (f->bounce) {
 		uint64_t bounce_id;
@@ -271,6 +273,8 @@ static enum store_result finish_body(struct store *s, void *ctx)
 		    add_entry(s, sender_id, bounce_id, f->bounce_len) != STORE_OK)
 			return STORE_TEMPFAIL;
 		f->bounced = (unsigned)n_unknown;
+		if (!found)
+			f->id = bounce_id; /* the queue id names what was stored */
 	}
 	return STORE_OK;
 }
