@@ -130,7 +130,10 @@ static void stmt_failed(struct store *s, MYSQL_STMT *st)
 		disconnect(s);
 }
 
-static MYSQL_STMT *prepared(struct store *s, enum query_id q)
+/* The statement for a query. A new one is prepared by its first execution
+ * (mariadb_stmt_execute_direct: prepare and execute in one round trip), as
+ * most statements run once or twice in a session. */
+static MYSQL_STMT *statement(struct store *s, enum query_id q, unsigned n_params)
 {
 	if (store_connect(s) < 0)
 		return NULL;
@@ -141,17 +144,14 @@ static MYSQL_STMT *prepared(struct store *s, enum query_id q)
 		store_fail(s, CR_OUT_OF_MEMORY, "mysql_stmt_init failed");
 		return NULL;
 	}
-	if (mysql_stmt_prepare(st, query_sql[q], strlen(query_sql[q]))) {
-		stmt_failed(s, st);
-		mysql_stmt_close(st);
-		return NULL;
-	}
+	mysql_stmt_attr_set(st, STMT_ATTR_PREBIND_PARAMS, &n_params);
+	s->fresh[q] = 1;
 	return s->stmt[q] = st;
 }
 
 MYSQL_STMT *q_exec(struct store *s, enum query_id q, const char *types, ...)
 {
-	MYSQL_STMT *st = prepared(s, q);
+	MYSQL_STMT *st = statement(s, q, (unsigned)strlen(types));
 	if (!st)
 		return NULL;
 	MYSQL_BIND bind[MAX_PARAMS];
@@ -191,10 +191,20 @@ MYSQL_STMT *q_exec(struct store *s, enum query_id q, const char *types, ...)
 		}
 	}
 	va_end(ap);
-	if ((types[0] && mysql_stmt_bind_param(st, bind)) || mysql_stmt_execute(st)) {
+	int failed = types[0] && mysql_stmt_bind_param(st, bind);
+	if (!failed && s->fresh[q])
+		failed = mariadb_stmt_execute_direct(st, query_sql[q], strlen(query_sql[q]));
+	else if (!failed)
+		failed = mysql_stmt_execute(st);
+	if (failed) {
 		stmt_failed(s, st);
+		if (s->db && s->fresh[q]) { /* never prepared: start afresh next time */
+			mysql_stmt_close(st);
+			s->stmt[q] = NULL;
+		}
 		return NULL;
 	}
+	s->fresh[q] = 0;
 	return st;
 }
 

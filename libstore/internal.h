@@ -15,6 +15,7 @@
 struct store {
 	MYSQL *db;                /* NULL until first use, and again after a lost connection */
 	MYSQL_STMT *stmt[Q_COUNT];
+	char fresh[Q_COUNT];      /* stmt[q] not prepared yet: its first run prepares it */
 	unsigned err_no;          /* last server or client error number, 0 if none */
 	char err[256];
 	char owner[STORE_OWNER_MAX + 1]; /* this session's maildrop lock owner */
