@@ -172,14 +172,14 @@ for cmd in (b"EHLO x", b"MAIL FROM:<a@elsewhere.example>", b"RCPT TO:<bob@exampl
     reply(f)
 s.sendall(b"Subject: killed\r\n\r\n" + line * 5000)
 time.sleep(0.5)
-subprocess.run(["pkill", "-KILL", "-n", "-f", build + "/smtp-handler"])
+subprocess.run(["pkill", "-KILL", "-n", "-P", str(mx.proc.pid)])  # this test's own handler only
 s.close()
 tap.is_(len(visible("bob@example.com")), before, "smtp-handler killed mid-DATA: no partial message")
 p = poplib.POP3("127.0.0.1", pop.port, timeout=10)
 p.user("bob@example.com")
 p.pass_("bob pw")
 p.dele(1)
-subprocess.run(["pkill", "-KILL", "-n", "-f", build + "/pop3-handler"])
+subprocess.run(["pkill", "-KILL", "-n", "-P", str(pop.proc.pid)])
 p2 = poplib.POP3("127.0.0.1", pop.port, timeout=10)
 p2.user("bob@example.com")
 try:
