@@ -67,7 +67,7 @@ const char *store_error(const struct store *s) { return s->err; }
 const char *store_result_name(enum store_result r)
 {
 	static const char *const names[] = {"ok", "tempfail", "permfail", "not found",
-	                                    "denied", "in use", "over quota"};
+	                                    "denied", "in use", "over quota", "unknown"};
 	return r < sizeof names / sizeof *names ? names[r] : "?";
 }
 
@@ -303,6 +303,10 @@ enum store_result store_txn(struct store *s, store_txn_body body, void *ctx)
 			return STORE_OK;
 		if (r == STORE_OK) {
 			store_fail(s, mysql_errno(s->db), mysql_error(s->db));
+			if (connection_lost(s->err_no)) { /* the COMMIT may have happened */
+				disconnect(s);
+				return STORE_UNKNOWN;
+			}
 			r = STORE_TEMPFAIL;
 		}
 		unsigned err_no = s->err_no;

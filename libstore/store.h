@@ -15,6 +15,7 @@ enum store_result {
 	STORE_DENIED,     /* wrong credentials */
 	STORE_IN_USE,     /* the maildrop is locked by another live session */
 	STORE_OVER_QUOTA, /* a recipient's quota would be exceeded (temporary) */
+	STORE_UNKNOWN,    /* the database went away during COMMIT: done or not, nobody can tell */
 };
 
 #define STORE_ADDRESS_MAX 320 /* RFC 5321 4.5.3.1: 64 local + @ + 255 domain */

@@ -149,6 +149,14 @@ static void data_end(struct smtp_session *s)
 	uint64_t queue_id = 0;
 	if (!e) {
 		enum store_result r = s->be->commit(s->be->ctx, &queue_id);
+		if (r == STORE_UNKNOWN) {
+			/* Stored or not, nobody can tell: neither 250 (it may be lost)
+			 * nor 451 (it may be there, and a retry would double it). Like a
+			 * connection lost after ".", the client will try again. */
+			log_delivery(s, "rejected", "commit outcome unknown, connection closed");
+			s->state = SMTP_CLOSED;
+			return;
+		}
 		e = r == STORE_OK ? 0 : r == STORE_OVER_QUOTA ? R_OVER_QUOTA : R_TEMPFAIL;
 	} else {
 		s->be->abort(s->be->ctx);

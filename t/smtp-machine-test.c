@@ -175,6 +175,15 @@ int main(void)
 
 	start();
 	FEED(login, 100);
+	fake.commit_result = STORE_UNKNOWN;
+	FEED("Subject: x\r\n\r\nbody\r\n.\r\n", 100);
+	is_str(last_reply(), "354 End data with <CR><LF>.<CR><LF>",
+	       "a COMMIT whose outcome is unknown gets no reply: neither 250 nor 451 would be true");
+	is_int(s.state, SMTP_CLOSED, "the connection is closed instead, as if lost after the end of data");
+	stop();
+
+	start();
+	FEED(login, 100);
 	fake.commit_result = STORE_OVER_QUOTA;
 	FEED("Subject: x\r\n\r\nbody\r\n.\r\n", 100);
 	is_str(last_reply(), "452 4.2.2 Mailbox full", "over quota: 452 4.2.2");
