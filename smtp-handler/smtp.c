@@ -159,6 +159,8 @@ static enum reply_id check_address(struct smtp_session *s, const char *in, char 
 	return store_address_canonical(in, out) == 0 ? 0 : R_BAD_ADDRESS;
 }
 
+#define SIZE_DIGITS_MAX 19 /* SIZE= beyond 19 digits cannot fit a uint64_t */
+
 /* MAIL FROM parameters (RFC 1870 SIZE, 6152 BODY, 6531 SMTPUTF8, 4954 AUTH). */
 static enum reply_id check_mail_params(struct smtp_session *s, char *params, const char **bad)
 {
@@ -170,7 +172,7 @@ static enum reply_id check_mail_params(struct smtp_session *s, char *params, con
 		if (!s->esmtp)
 			return R_PARAMETER;
 		if (klen == 4 && !strncasecmp(p, "SIZE", 4) && v) {
-			if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 19)
+			if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > SIZE_DIGITS_MAX)
 				return R_SYNTAX;
 			if (strtoull(v, NULL, 10) > s->cfg->max_size)
 				return R_SIZE;
