@@ -1,5 +1,5 @@
 # inetmail: per-connection SMTP and POP3 handlers over MariaDB.
-# make | make check | make install [PREFIX=/usr/local DESTDIR=] | make clean | make bench
+# make | make check | make fresh-check | make install [PREFIX=/usr/local DESTDIR=] | make clean | make bench
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -118,6 +118,11 @@ check: deps
 
 tests: $(TEST_PROGRAMS)
 
+# The README's test command again, in a minimal Debian 12 root with a clean
+# clone of HEAD (as root): proves .ci/deps lists everything the tests use.
+fresh-check:
+	.ci/fresh-check
+
 # The README's first command: serve for real on a private MariaDB under ./var
 # (SMTP_PORT=2525, POP3_PORT=1110 by default), until Ctrl-C.
 run: deps
@@ -170,5 +175,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
 
-.PHONY: all deps check tests run fuzz fuzzers bench install uninstall clean FORCE
+.PHONY: all deps check fresh-check tests run fuzz fuzzers bench install uninstall clean FORCE
 .SECONDARY:
