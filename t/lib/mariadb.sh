@@ -24,7 +24,7 @@ mariadb_start() {
 		}
 	fi
 	"$(mariadb_bin mariadbd)" --no-defaults --datadir="$_d/data" --socket="$_d/sock" \
-		--pid-file="$_d/pid" --log-error="$_d/err" --user="$(id -un)" \
+		--pid-file="$_d/pid" --log-error="$_d/err.log" --user="$(id -un)" \
 		--skip-networking --skip-log-bin --character-set-server=utf8mb4 \
 		--collation-server=utf8mb4_general_ci ${MARIADB_EXTRA_OPTS:-} </dev/null >/dev/null 2>&1 &
 	echo $! >"$_d/mariadbd.pid"
@@ -33,7 +33,7 @@ mariadb_start() {
 		_i=$((_i + 1))
 		if [ $_i -gt 600 ] || ! kill -0 "$(cat "$_d/mariadbd.pid")" 2>/dev/null; then
 			echo "mariadbd did not start:" >&2
-			tail -20 "$_d/err" >&2
+			tail -20 "$_d/err.log" >&2
 			return 1
 		fi
 		sleep 0.05
