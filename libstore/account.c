@@ -1,4 +1,4 @@
-/* Addresses, passwords, authentication and recipient lookup. */
+/* Passwords, authentication and recipient lookup. */
 #define _GNU_SOURCE
 #include <crypt.h>
 #include <stdlib.h>
@@ -11,23 +11,6 @@
 /* Verified for unknown and inactive accounts so they cost what a wrong password
  * costs; yescrypt with libxcrypt's default cost, like the accounts mailctl makes. */
 static const char dummy_hash[] = "$y$j9T$JxALDamuipk25M1OU0p05/$kRHMHDV2dV2uGoop.4./fWObojOBkhn.EaSvKpFFLF2";
-
-int store_address_canonical(const char *in, char out[STORE_ADDRESS_MAX + 1])
-{
-	size_t n = strlen(in);
-	const char *at = strrchr(in, '@');
-	if (!at || at == in || n > STORE_ADDRESS_MAX || (size_t)(at - in) > STORE_LOCAL_MAX ||
-	    n - (size_t)(at - in) - 1 > STORE_DOMAIN_MAX || at[1] == '\0')
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c <= ' ' || c == 0x7f || c == '<' || c == '>')
-			return -1;
-		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
-	}
-	out[n] = '\0';
-	return 0;
-}
 
 int store_verify_password(const char *password, const char *hash)
 {
@@ -74,6 +57,51 @@ int store_password_hash(const char *scheme, const char *password, char out[STORE
 	explicit_bzero(cd, sizeof *cd);
 	free(cd);
 	return rc;
+}
+
+int store_password_import(const char *in, char out[STORE_HASH_MAX + 1], const char **why)
+{
+	/* Dovecot's scheme names and the crypt(3) prefixes each may stand for. */
+	static const struct { const char *scheme, *prefixes; } dovecot[] = {
+		{"{SHA512-CRYPT}", "$6$"}, {"{SHA256-CRYPT}", "$5$"}, {"{BLF-CRYPT}", "$2b$ $2y$"},
+		{"{CRYPT}", "$y$ $2b$ $2y$ $6$ $5$"}, {"", "$y$ $2b$ $2y$ $6$ $5$"},
+	};
+	const char *hash = in, *allowed = NULL;
+	for (size_t i = 0; i < sizeof dovecot / sizeof *dovecot && !allowed; i++)
+		if (!strncmp(in, dovecot[i].scheme, strlen(dovecot[i].scheme))) {
+			hash = in + strlen(dovecot[i].scheme);
+			allowed = dovecot[i].prefixes;
+		}
+	if (in[0] == '{' && hash == in) {
+		*why = "an unsalted, plaintext or unknown scheme: only yescrypt, bcrypt, sha512crypt and sha256crypt";
+		return -1;
+	}
+	const char *end = hash[0] == '$' ? strchr(hash + 1, '$') : NULL;
+	size_t plen = end ? (size_t)(end - hash) + 1 : 0;
+	const char *p = allowed;
+	while (plen && p && strncmp(p, hash, plen))
+		p = (p = strchr(p, ' ')) ? p + 1 : NULL;
+	if (!plen || !p || plen > 4 || (p[plen] != ' ' && p[plen] != '\0')) {
+		*why = "not a yescrypt, bcrypt, sha512crypt or sha256crypt string (for its scheme)";
+		return -1;
+	}
+	if (strlen(hash) > STORE_HASH_MAX) {
+		*why = "too long";
+		return -1;
+	}
+	/* Well-formed: hashing anything with it as the setting gives a string of
+	 * the same length and the same setting. */
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	const char *h = cd ? crypt_rn("", hash, cd, sizeof *cd) : NULL;
+	size_t setting = h ? strlen(hash) - strlen(strrchr(hash, '$')) : 0;
+	int ok = h && h[0] != '*' && strlen(h) == strlen(hash) && !strncmp(h, hash, setting);
+	free(cd);
+	if (!ok) {
+		*why = "a malformed crypt(3) string";
+		return -1;
+	}
+	strcpy(out, hash);
+	return 0;
 }
 
 enum store_result store_find_account(struct store *s, const char *address, uint64_t *id,

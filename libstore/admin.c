@@ -1,4 +1,5 @@
-/* Administration for mailctl: accounts, quotas, garbage collection, migrations. */
+/* Administration for mailctl: accounts, quotas, garbage collection, migrations
+ * (domains and aliases: domains.c). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <mysqld_error.h>
@@ -15,6 +16,7 @@ struct account_args {
 	char address[STORE_ADDRESS_MAX + 1];
 	const char *hash;
 	uint64_t value; /* the quota, or the active flag */
+	int domain_created;
 };
 
 /* The id of an account, active or not. */
@@ -28,12 +30,21 @@ static enum store_result account_id(struct store *s, const char *address, uint64
 	return STORE_OK;
 }
 
+/* An account in a domain that is not local yet makes it local. */
 static enum store_result add_body(struct store *s, void *ctx)
 {
 	struct account_args *a = ctx;
-	if (!q_exec(s, Q_ACCOUNT_INSERT, "ss", a->address, a->hash))
-		return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
-	return STORE_OK;
+	const char *domain = store_address_domain(a->address);
+	enum store_result r = store_add_domain(s, domain, &a->domain_created);
+	if (r != STORE_OK)
+		return r;
+	if (!q_exec(s, Q_ACCOUNT_INSERT, "ss", a->address, a->hash)) {
+		if (s->err_no != ER_DUP_ENTRY)
+			return STORE_TEMPFAIL;
+		store_refuse(s, "%s: the account exists already", a->address);
+		return STORE_PERMFAIL;
+	}
+	return store_postmaster_fix(s, domain);
 }
 
 static enum store_result set_hash_body(struct store *s, void *ctx)
@@ -72,9 +83,15 @@ static enum store_result run_account(struct store *s, store_txn_body body, const
 	return store_txn(s, body, &a);
 }
 
-enum store_result store_admin_add(struct store *s, const char *address, const char *hash)
+enum store_result store_admin_add(struct store *s, const char *address, const char *hash, int *domain_created)
 {
-	return run_account(s, add_body, address, hash, 0);
+	struct account_args a = {.hash = hash};
+	*domain_created = 0;
+	if (store_address_canonical(address, a.address) < 0)
+		return STORE_PERMFAIL;
+	enum store_result r = store_txn(s, add_body, &a);
+	*domain_created = r == STORE_OK && a.domain_created;
+	return r;
 }
 
 enum store_result store_admin_set_password(struct store *s, const char *address, const char *hash)
@@ -112,20 +129,24 @@ static int id_list_add(void *ctx, const struct store_entry *e)
 	return 0;
 }
 
+enum store_result store_delete_account(struct store *s, uint64_t id, const char *address)
+{
+	struct id_list l = {0};
+	enum store_result r = STORE_TEMPFAIL;
+	if (store_each_entry(s, id, id_list_add, &l) == STORE_OK && store_delete_entries(s, id, l.ids, l.n) == STORE_OK &&
+	    q_exec(s, Q_LOCK_DROP, "u", id) && q_exec(s, Q_ACCOUNT_DELETE, "u", id) &&
+	    q_exec(s, Q_ALIAS_DELETE_TARGET, "s", address))
+		r = store_postmaster_fix(s, store_address_domain(address));
+	free(l.ids);
+	return r;
+}
+
 static enum store_result delete_account_body(struct store *s, void *ctx)
 {
 	struct account_args *a = ctx;
 	uint64_t id;
 	enum store_result r = account_id(s, a->address, &id);
-	if (r != STORE_OK)
-		return r;
-	struct id_list l = {0};
-	r = STORE_TEMPFAIL;
-	if (store_each_entry(s, id, id_list_add, &l) == STORE_OK && store_delete_entries(s, id, l.ids, l.n) == STORE_OK &&
-	    q_exec(s, Q_LOCK_DROP, "u", id) && q_exec(s, Q_ACCOUNT_DELETE, "u", id))
-		r = STORE_OK;
-	free(l.ids);
-	return r;
+	return r == STORE_OK ? store_delete_account(s, id, a->address) : r;
 }
 
 enum store_result store_admin_delete(struct store *s, const char *address)

@@ -67,7 +67,8 @@ const char *store_error(const struct store *s) { return s->err; }
 const char *store_result_name(enum store_result r)
 {
 	static const char *const names[] = {"ok", "tempfail", "permfail", "not found",
-	                                    "denied", "in use", "over quota", "unknown"};
+	                                    "denied", "in use", "over quota", "unknown",
+	                                    "not local"};
 	return r < sizeof names / sizeof *names ? names[r] : "?";
 }
 
@@ -75,6 +76,15 @@ void store_fail(struct store *s, unsigned err_no, const char *msg)
 {
 	s->err_no = err_no;
 	snprintf(s->err, sizeof s->err, "%u: %s", err_no, msg);
+}
+
+void store_refuse(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	s->err_no = 0;
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
 }
 
 static bool connection_lost(unsigned e)
@@ -292,6 +302,7 @@ static void back_off(int attempt)
 
 enum store_result store_txn(struct store *s, store_txn_body body, void *ctx)
 {
+	s->err[0] = '\0';
 	for (int attempt = 0;; attempt++) {
 		s->err_no = 0;
 		if (store_connect(s) < 0)
@@ -323,6 +334,7 @@ enum store_result store_txn(struct store *s, store_txn_body body, void *ctx)
 enum store_result store_read(struct store *s, store_txn_body body, void *ctx)
 {
 	s->err_no = 0;
+	s->err[0] = '\0';
 	if (store_connect(s) < 0)
 		return STORE_TEMPFAIL;
 	enum store_result r = body(s, ctx);

@@ -4,6 +4,7 @@
  * mailbox refers to (refs = 0, invisible); the final transaction then makes it
  * visible everywhere at once, and can be retried because the content is safe. */
 #define _GNU_SOURCE
+#include <mysqld_error.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ struct store_delivery {
 	uint64_t size;
 	enum store_result failed; /* sticky once a write failed */
 	int committed;
+	char uidl[STORE_UIDL_MAX + 1]; /* an import's own UIDL, else "" (a fresh one) */
 	struct bounce_scan scan;
 };
 
@@ -170,9 +172,10 @@ static int charge_cmp(const void *a, const void *b)
 
 struct finish {
 	struct store_delivery *d;
-	uint64_t *account;   /* per recipient, 0 when it has no mailbox */
-	const char **unknown;
-	struct charge *charges;
+	struct store_account_set accounts; /* the distinct accounts the recipients reach */
+	const char **unknown;              /* recipients that reach none */
+	struct charge *charges;            /* accounts.n + 1 for a bounce */
+	size_t cap_charges;
 	char *bounce;
 	size_t bounce_len;
 	uint64_t id;
@@ -189,35 +192,65 @@ static enum store_result resolve(struct store *s, const char *address, uint64_t 
 	return r == STORE_TEMPFAIL ? r : STORE_OK;
 }
 
-static enum store_result add_entry(struct store *s, uint64_t account, uint64_t message, uint64_t size)
+/* Every recipient to the accounts it reaches (one entry each, however often
+ * reached); the others are unknown. */
+static enum store_result resolve_recipients(struct store *s, struct finish *f, size_t *n_unknown)
 {
-	char uidl[33];
-	store_random_hex(uidl, 16);
-	return q_exec(s, Q_ENTRY_INSERT, "uusu", account, message, uidl, size) ? STORE_OK : STORE_TEMPFAIL;
+	struct store_delivery *d = f->d;
+	f->accounts.n = 0;
+	*n_unknown = 0;
+	for (size_t i = 0; i < d->n_rcpt; i++) {
+		enum store_result r = store_resolve(s, d->rcpt[i], &f->accounts);
+		if (r == STORE_TEMPFAIL)
+			return r;
+		if (r != STORE_OK)
+			f->unknown[(*n_unknown)++] = d->rcpt[i];
+	}
+	if (f->accounts.n + 1 > f->cap_charges) {
+		struct charge *p = realloc(f->charges, (f->accounts.n + 1) * sizeof *p);
+		if (!p) {
+			store_fail(s, 0, "out of memory resolving recipients");
+			return STORE_TEMPFAIL;
+		}
+		f->charges = p;
+		f->cap_charges = f->accounts.n + 1;
+	}
+	return STORE_OK;
+}
+
+/* A mailbox entry under a fresh UIDL, or under the given one (an import). */
+static enum store_result add_entry(struct store *s, uint64_t account, uint64_t message, uint64_t size,
+                                   const char *given_uidl)
+{
+	char uidl[STORE_UIDL_MAX + 1];
+	if (given_uidl && *given_uidl)
+		strcpy(uidl, given_uidl);
+	else
+		store_random_hex(uidl, 16);
+	if (q_exec(s, Q_ENTRY_INSERT, "uusu", account, message, uidl, size))
+		return STORE_OK;
+	if (s->err_no != ER_DUP_ENTRY)
+		return STORE_TEMPFAIL;
+	store_refuse(s, "UIDL %s is in that mailbox already", uidl);
+	return STORE_PERMFAIL;
 }
 
 static enum store_result finish_body(struct store *s, void *ctx)
 {
 	struct finish *f = ctx;
 	struct store_delivery *d = f->d;
-	size_t n_unknown = 0, n_charges = 0;
-	unsigned found = 0;
+	size_t n_unknown, n_charges = 0;
 	uint64_t sender_id = 0;
 	free(f->bounce);
 	f->bounce = NULL;
 	f->delivered = f->bounced = 0;
 	f->id = d->message_id; /* content written ahead, or 0 */
 
-	for (size_t i = 0; i < d->n_rcpt; i++) {
-		if (resolve(s, d->rcpt[i], &f->account[i]) != STORE_OK)
-			return STORE_TEMPFAIL;
-		if (f->account[i]) {
-			f->charges[n_charges++] = (struct charge){f->account[i], d->size, 0};
-			found++;
-		} else {
-			f->unknown[n_unknown++] = d->rcpt[i];
-		}
-	}
+	if (resolve_recipients(s, f, &n_unknown) != STORE_OK)
+		return STORE_TEMPFAIL;
+	unsigned found = (unsigned)f->accounts.n;
+	for (size_t i = 0; i < f->accounts.n; i++) /* an import is the administrator's: no quota */
+		f->charges[n_charges++] = (struct charge){f->accounts.ids[i], d->size, d->uidl[0] != '\0'};
 	if (n_unknown && d->sender[0] && resolve(s, d->sender, &sender_id) != STORE_OK)
 		return STORE_TEMPFAIL;
 	if (sender_id) {
@@ -260,9 +293,11 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	} else if (f->id && store_drop_if_unreferenced(s, f->id) != STORE_OK) {
 		return STORE_TEMPFAIL;
 	}
-	for (size_t i = 0; i < d->n_rcpt; i++)
-		if (f->account[i] && add_entry(s, f->account[i], f->id, d->size) != STORE_OK)
-			return STORE_TEMPFAIL;
+	for (size_t i = 0; i < f->accounts.n; i++) {
+		enum store_result r = add_entry(s, f->accounts.ids[i], f->id, d->size, d->uidl);
+		if (r != STORE_OK)
+			return r;
+	}
 	f->delivered = found;
 
 	if (f->bounce) {
@@ -270,7 +305,7 @@ static enum store_result finish_body(struct store *s, void *ctx)
 		uint32_t bseq = 0;
 		if (insert_message(s, f->bounce_len, 1, &bounce_id) != STORE_OK ||
 		    store_put_chunks(s, bounce_id, &bseq, f->bounce, f->bounce_len) != STORE_OK ||
-		    add_entry(s, sender_id, bounce_id, f->bounce_len) != STORE_OK)
+		    add_entry(s, sender_id, bounce_id, f->bounce_len, NULL) != STORE_OK)
 			return STORE_TEMPFAIL;
 		f->bounced = (unsigned)n_unknown;
 		if (!found)
@@ -296,11 +331,9 @@ enum store_result store_delivery_commit(struct store_delivery *d, struct store_d
 	if (d->message_id && d->buf_len && (d->failed = write_ahead(d)) != STORE_OK)
 		return d->failed;
 	struct finish f = {.d = d};
-	f.account = calloc(d->n_rcpt + 1, sizeof *f.account);
 	f.unknown = calloc(d->n_rcpt + 1, sizeof *f.unknown);
-	f.charges = calloc(d->n_rcpt + 1, sizeof *f.charges);
 	enum store_result r = STORE_PERMFAIL;
-	if (f.account && f.unknown && f.charges)
+	if (f.unknown)
 		r = store_txn(d->s, finish_body, &f);
 	if (r == STORE_OK) {
 		d->committed = 1;
@@ -309,11 +342,24 @@ enum store_result store_delivery_commit(struct store_delivery *d, struct store_d
 		res->bounced = f.bounced;
 	}
 	d->failed = r == STORE_OK ? STORE_PERMFAIL : r; /* a delivery commits once */
-	free(f.account);
+	free(f.accounts.ids);
 	free(f.unknown);
 	free(f.charges);
 	free(f.bounce);
 	return r;
+}
+
+struct store_delivery *store_import_begin(struct store *s, const char *address, const char *uidl)
+{
+	struct store_delivery *d = store_delivery_begin(s, "");
+	if (!d)
+		return NULL;
+	if (store_delivery_add_recipient(d, address) < 0 || strlen(uidl) > STORE_UIDL_MAX) {
+		store_delivery_free(d);
+		return NULL;
+	}
+	strcpy(d->uidl, uidl);
+	return d;
 }
 
 void store_delivery_free(struct store_delivery *d)

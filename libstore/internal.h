@@ -37,6 +37,8 @@ uint64_t q_insert_id(MYSQL_STMT *);
 
 int store_connect(struct store *);    /* 0, or -1 with the error recorded */
 void store_fail(struct store *, unsigned err_no, const char *msg);
+/* Why an administrative request is refused, for mailctl to print as it is. */
+void store_refuse(struct store *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *store_query_sql(enum query_id);
 
 /* Runs body in a transaction, committing when it returns STORE_OK and retrying
@@ -62,10 +64,37 @@ enum store_result store_each_entry(struct store *, uint64_t account_id, store_en
 enum store_result store_delete_entries(struct store *, uint64_t account_id,
                                        const uint64_t *entry_ids, size_t n);
 
+/* Makes a domain local (created: it was not); inside a transaction. */
+enum store_result store_add_domain(struct store *, const char *domain, int *created);
+/* Points postmaster@domain at its first account when it leads nowhere. */
+enum store_result store_postmaster_fix(struct store *, const char *domain);
+/* An account with its mail, lock and the aliases that lead to it. */
+enum store_result store_delete_account(struct store *, uint64_t id, const char *address);
+
 /* The active account with this canonical address: STORE_OK, _NOT_FOUND or _TEMPFAIL. */
 enum store_result store_find_account(struct store *, const char *address, uint64_t *id,
                                      char hash[STORE_HASH_MAX + 1]);
 int store_verify_password(const char *password, const char *hash);
+
+/* Recipients (resolve.c). An alias may lead to another, this deep at most:
+ * deeper chains and loops are refused when made, and cut short when read. */
+#define STORE_ALIAS_DEPTH_MAX 8
+struct store_account_set { /* distinct account ids */
+	uint64_t *ids;
+	size_t n, cap;
+};
+int store_account_set_add(struct store_account_set *, uint64_t id); /* 0, or -1: out of memory */
+struct store_address_list {
+	char (*addr)[STORE_ADDRESS_MAX + 1];
+	size_t n, cap;
+};
+/* The targets of an alias source ("local@domain", or "@domain" for a catch-all). */
+enum store_result store_alias_targets(struct store *, const char *source, struct store_address_list *);
+/* STORE_OK when the domain is one of ours, else STORE_NOT_LOCAL (or _TEMPFAIL). */
+enum store_result store_domain_is_local(struct store *, const char *domain);
+/* Adds the active accounts a canonical address reaches to the set: STORE_OK
+ * (some), _NOT_FOUND (a local domain, nobody), _NOT_LOCAL, or _TEMPFAIL. */
+enum store_result store_resolve(struct store *, const char *address, struct store_account_set *);
 void store_random_hex(char *out, size_t bytes); /* writes 2*bytes hex digits and a NUL */
 
 #endif

@@ -18,6 +18,21 @@
 	Q(ACCOUNT_LIST, 1, "SELECT a.address, a.active, a.quota_bytes, a.used_bytes," \
 	                   " (SELECT COUNT(*) FROM mailbox_entry e WHERE e.account_id = a.id)" \
 	                   " FROM account a ORDER BY a.address") \
+	Q(ACCOUNT_IN_DOMAIN, 0, "SELECT id, address FROM account WHERE domain = ? ORDER BY id") \
+	Q(DOMAIN_EXISTS, 0, "SELECT 1 FROM domain WHERE name = ?") \
+	Q(DOMAIN_INSERT, 0, "INSERT IGNORE INTO domain (name) VALUES (?)") \
+	Q(DOMAIN_DELETE, 0, "DELETE FROM domain WHERE name = ?") \
+	Q(DOMAIN_LIST, 1, "SELECT d.name, (SELECT COUNT(*) FROM account a WHERE a.domain = d.name)," \
+	                  " (SELECT COUNT(*) FROM alias l WHERE l.domain = d.name)" \
+	                  " FROM domain d ORDER BY d.name") \
+	Q(ALIAS_TARGETS, 0, "SELECT target FROM alias WHERE source = ? ORDER BY target") \
+	Q(ALIAS_INSERT, 0, "INSERT IGNORE INTO alias (source, target) VALUES (?, ?)") \
+	Q(ALIAS_DELETE, 0, "DELETE FROM alias WHERE source = ? AND target = ?") \
+	Q(ALIAS_DELETE_SOURCE, 0, "DELETE FROM alias WHERE source = ?") \
+	Q(ALIAS_DELETE_TARGET, 0, "DELETE FROM alias WHERE target = ?") \
+	Q(ALIAS_DELETE_DOMAIN, 0, "DELETE FROM alias WHERE domain = ?") \
+	Q(ALIAS_LIST, 1, "SELECT source, target FROM alias ORDER BY domain, source, target") \
+	Q(ALIAS_LIST_DOMAIN, 0, "SELECT source, target FROM alias WHERE domain = ? ORDER BY source, target") \
 	Q(MESSAGE_INSERT, 0, "INSERT INTO message (size, refs) VALUES (?, ?)") \
 	Q(MESSAGE_PUBLISH, 0, "UPDATE message SET size = ?, refs = ? WHERE id = ?") \
 	Q(MESSAGE_UNREF, 0, "UPDATE message SET refs = refs - 1 WHERE id = ? AND refs > 0") \

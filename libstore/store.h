@@ -16,6 +16,7 @@ enum store_result {
 	STORE_IN_USE,     /* the maildrop is locked by another live session */
 	STORE_OVER_QUOTA, /* a recipient's quota would be exceeded (temporary) */
 	STORE_UNKNOWN,    /* the database went away during COMMIT: done or not, nobody can tell */
+	STORE_NOT_LOCAL,  /* an address in a domain that is not one of ours */
 };
 
 #define STORE_ADDRESS_MAX 320 /* RFC 5321 4.5.3.1: 64 local + @ + 255 domain */
@@ -33,9 +34,17 @@ const char *store_result_name(enum store_result);
 /* The name this host gives itself: INETMAIL_HOSTNAME, else gethostname(). */
 const char *store_hostname(void);
 
-/* Canonical form of an address: ASCII letters lowered, checked for shape and
- * length. Returns 0, or -1 when it is no valid address. */
+/* Canonical form of an address (RFC 5321 Mailbox; UTF-8 allowed as RFC 6531
+ * does): ASCII letters lowered, a quoted local part unquoted when it can be a
+ * dot-string, checked for syntax and length. Returns 0, or -1 when it is no
+ * valid address. */
 int store_address_canonical(const char *in, char out[STORE_ADDRESS_MAX + 1]);
+/* The same, where a bare local part (no "@domain") gets default_domain. */
+int store_address_qualify(const char *in, const char *default_domain, char out[STORE_ADDRESS_MAX + 1]);
+/* A domain name (no address literal), lowered; 0 or -1. */
+int store_domain_canonical(const char *in, char out[STORE_DOMAIN_MAX + 1]);
+/* The domain of a canonical address (after its last "@"). */
+const char *store_address_domain(const char *canonical);
 
 struct store_account {
 	uint64_t id;
@@ -46,6 +55,10 @@ struct store_account {
 enum store_result store_auth(struct store *, const char *address, const char *password,
                              struct store_account *out);
 enum store_result store_lookup(struct store *, const char *address, struct store_account *out);
+/* Whether mail for address has somewhere to go: STORE_OK (an account, an alias
+ * or a catch-all), _NOT_FOUND (none, in a local domain), _NOT_LOCAL (not one
+ * of our domains), or _TEMPFAIL. */
+enum store_result store_recipient(struct store *, const char *address);
 
 /* Delivery: the message streams in through write(); commit() makes it visible
  * to every existing recipient, and bounces it into the sender's mailbox for
@@ -62,6 +75,11 @@ int store_delivery_add_recipient(struct store_delivery *, const char *address); 
 enum store_result store_delivery_write(struct store_delivery *, const void *data, size_t len);
 enum store_result store_delivery_commit(struct store_delivery *, struct store_delivery_result *);
 void store_delivery_free(struct store_delivery *); /* discards what was not committed */
+/* An imported message (mailctl): to the account at address, under uidl (the
+ * old server's, so POP3 clients see nothing new; "" for a fresh one), charged
+ * to it but never refused for quota. Its commit says STORE_PERMFAIL when that
+ * mailbox has the UIDL already. */
+struct store_delivery *store_import_begin(struct store *, const char *address, const char *uidl);
 
 /* Maildrop (POP3). A data callback returning non-zero stops the stream. */
 struct store_entry {
@@ -83,6 +101,11 @@ enum store_result store_maildrop_delete(struct store *, uint64_t account_id,
 
 /* Passwords: crypt(3) strings. scheme is "yescrypt", "bcrypt" or "sha512crypt". */
 int store_password_hash(const char *scheme, const char *password, char out[STORE_HASH_MAX + 1]);
+/* An existing hash to take over: a crypt(3) string of yescrypt ($y$), bcrypt
+ * ($2b$, $2y$), sha512crypt ($6$) or sha256crypt ($5$), bare or behind a
+ * Dovecot scheme prefix ({SHA512-CRYPT}, {SHA256-CRYPT}, {BLF-CRYPT},
+ * {CRYPT}). 0 with the crypt string in out, or -1 with why it is refused. */
+int store_password_import(const char *in, char out[STORE_HASH_MAX + 1], const char **why);
 
 /* Administration (mailctl). */
 struct store_account_info {
@@ -94,12 +117,33 @@ struct store_account_info {
 };
 typedef int (*store_account_fn)(void *ctx, const struct store_account_info *);
 
-enum store_result store_admin_add(struct store *, const char *address, const char *hash);
+/* Adds an account; in a domain that was not local, makes it local (and says so). */
+enum store_result store_admin_add(struct store *, const char *address, const char *hash, int *domain_created);
 enum store_result store_admin_set_password(struct store *, const char *address, const char *hash);
 enum store_result store_admin_set_quota(struct store *, const char *address, uint64_t quota_bytes);
 enum store_result store_admin_set_active(struct store *, const char *address, int active);
 enum store_result store_admin_delete(struct store *, const char *address);
 enum store_result store_admin_list(struct store *, store_account_fn, void *ctx);
+/* Domains and aliases. Refusals (STORE_PERMFAIL, _NOT_FOUND, _NOT_LOCAL)
+ * leave their reason in store_error(). */
+struct store_domain_info {
+	char name[STORE_DOMAIN_MAX + 1];
+	uint64_t accounts, aliases;
+};
+typedef int (*store_domain_fn)(void *ctx, const struct store_domain_info *);
+typedef int (*store_alias_fn)(void *ctx, const char *source, const char *target);
+/* postmaster: an existing account that postmaster@domain leads to, or NULL. */
+enum store_result store_admin_domain_add(struct store *, const char *domain, const char *postmaster, int *created);
+/* Refused while accounts or aliases remain, unless force (which deletes them). */
+enum store_result store_admin_domain_del(struct store *, const char *domain, int force);
+enum store_result store_admin_domain_list(struct store *, store_domain_fn, void *ctx);
+/* source: an address in a local domain, or "@domain" (the catch-all); each
+ * target an account or an alias. Loops and chains deeper than resolution
+ * follows are refused. */
+enum store_result store_admin_alias_add(struct store *, const char *source, const char *const *targets, size_t n);
+/* n == 0: every target of source. */
+enum store_result store_admin_alias_del(struct store *, const char *source, const char *const *targets, size_t n);
+enum store_result store_admin_alias_list(struct store *, const char *domain /* NULL: all */, store_alias_fn, void *ctx);
 /* Removes content left invisible (refs = 0) for longer than min_age_seconds. */
 enum store_result store_admin_gc(struct store *, unsigned min_age_seconds, uint64_t *removed);
 /* Brings the schema to the newest version found in sql_dir (schema.sql into

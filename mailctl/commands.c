@@ -13,16 +13,21 @@
 #define PASSWORD_LINE_MAX 1024 /* longer passwords are refused by libstore too */
 #define GC_DEFAULT_AGE 86400   /* far longer than any SMTP session may write ahead */
 
-static int report(struct mailctl *m, enum store_result r, const char *what)
+int report(struct mailctl *m, enum store_result r, const char *what)
 {
+	const char *why = store_error(m->store);
 	switch (r) {
 	case STORE_OK:
 		return 0;
-	case STORE_NOT_FOUND:
-		fprintf(stderr, "mailctl: %s: no such account\n", what);
+	case STORE_NOT_FOUND: /* a refusal says why; a plain miss is a missing account */
+		if (*why)
+			fprintf(stderr, "mailctl: %s\n", why);
+		else
+			fprintf(stderr, "mailctl: %s: no such account\n", what);
 		return EXIT_NOUSER;
 	case STORE_PERMFAIL:
-		fprintf(stderr, "mailctl: %s: refused: %s\n", what, store_error(m->store));
+	case STORE_NOT_LOCAL:
+		fprintf(stderr, "mailctl: %s: refused: %s\n", what, why);
 		return EXIT_DATAERR;
 	default:
 		fprintf(stderr, "mailctl: %s: database unavailable: %s\n", what, store_error(m->store));
@@ -30,7 +35,7 @@ static int report(struct mailctl *m, enum store_result r, const char *what)
 	}
 }
 
-static int read_line(FILE *f, char *buf, size_t cap)
+int read_line(FILE *f, char *buf, size_t cap)
 {
 	if (!fgets(buf, (int)cap, f))
 		return -1;
@@ -89,7 +94,7 @@ static int new_hash(struct mailctl *m, char hash[STORE_HASH_MAX + 1])
 	return rc;
 }
 
-static int valid_address(const char *address)
+int valid_address(const char *address)
 {
 	char canon[STORE_ADDRESS_MAX + 1];
 	if (store_address_canonical(address, canon) == 0)
@@ -98,19 +103,41 @@ static int valid_address(const char *address)
 	return 0;
 }
 
+int add_account(struct mailctl *m, const char *address, const char *hash)
+{
+	int domain_created;
+	char canon[STORE_ADDRESS_MAX + 1];
+	enum store_result r = store_admin_add(m->store, address, hash, &domain_created);
+	if (r == STORE_PERMFAIL) {
+		fprintf(stderr, "mailctl: %s: the account exists already\n", address);
+		return EXIT_DATAERR;
+	}
+	if (r == STORE_OK && domain_created && store_address_canonical(address, canon) == 0)
+		printf("%s is a local domain now\n", store_address_domain(canon));
+	return report(m, r, address);
+}
+
+/* add [--hash HASH] ADDRESS: a new password, or an existing crypt(3) hash. */
 int cmd_add(struct mailctl *m, int argc, char **argv)
 {
 	char hash[STORE_HASH_MAX + 1];
+	const char *why, *given = NULL;
+	if (argc == 3 && !strcmp(argv[0], "--hash")) {
+		given = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 1)
 		return EXIT_USAGE;
-	if (!valid_address(argv[0]) || new_hash(m, hash) < 0)
+	if (!valid_address(argv[0]))
 		return EXIT_DATAERR;
-	enum store_result r = store_admin_add(m->store, argv[0], hash);
-	if (r == STORE_PERMFAIL) {
-		fprintf(stderr, "mailctl: %s: the account exists already\n", argv[0]);
+	if (given && store_password_import(given, hash, &why) < 0) {
+		fprintf(stderr, "mailctl: %s: the hash is refused: %s\n", argv[0], why);
 		return EXIT_DATAERR;
 	}
-	return report(m, r, argv[0]);
+	if (!given && new_hash(m, hash) < 0)
+		return EXIT_DATAERR;
+	return add_account(m, argv[0], hash);
 }
 
 int cmd_passwd(struct mailctl *m, int argc, char **argv)

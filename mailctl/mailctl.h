@@ -18,6 +18,40 @@ struct mailctl {
 	const char *scheme; /* password hashing scheme for add and passwd */
 };
 
+/* Shared by the commands (commands.c). */
+int report(struct mailctl *, enum store_result, const char *what); /* a message, and the exit status */
+int valid_address(const char *address);                            /* says so when not */
+int add_account(struct mailctl *, const char *address, const char *hash);
+
+/* A message on its way in (import.c): octets from a file, LF made CRLF. */
+#define IMPORT_CHUNK (64 * 1024) /* octets read, and handed to the store, at a time */
+struct import {
+	struct store_delivery *d;
+	char buf[IMPORT_CHUNK]; /* converted, not yet handed to the store */
+	size_t len;
+	int last_cr;            /* the last octet put was a CR */
+	enum store_result failed;
+	char in[IMPORT_CHUNK];  /* for reading */
+};
+int import_begin(struct mailctl *, struct import *, const char *address, const char *uidl);
+void import_put(struct import *, const char *p, size_t n);
+enum store_result import_end(struct import *); /* commits */
+/* Says why an import stopped (why, else the store's error); the exit status. */
+int import_failed(struct mailctl *, enum store_result, const char *what, const char *why, unsigned imported);
+
+/* The account an import goes to, with the UIDLs it has (sorted). */
+struct mailbox {
+	uint64_t id;
+	char address[STORE_ADDRESS_MAX + 1];
+	struct uidl_set {
+		char (*uidl)[STORE_UIDL_MAX + 1];
+		size_t n, cap;
+	} have;
+};
+int mailbox_open(struct mailctl *, const char *address, struct mailbox *); /* 0, or the exit status */
+int mailbox_has(const struct mailbox *, const char *uidl);
+void mailbox_close(struct mailbox *);
+
 int cmd_add(struct mailctl *, int argc, char **argv);
 int cmd_passwd(struct mailctl *, int argc, char **argv);
 int cmd_del(struct mailctl *, int argc, char **argv);
@@ -27,5 +61,11 @@ int cmd_quota(struct mailctl *, int argc, char **argv);
 int cmd_list(struct mailctl *, int argc, char **argv);
 int cmd_gc(struct mailctl *, int argc, char **argv);
 int cmd_migrate(struct mailctl *, int argc, char **argv);
+int cmd_domain(struct mailctl *, int argc, char **argv);
+int cmd_alias(struct mailctl *, int argc, char **argv);
+int cmd_import_accounts(struct mailctl *, int argc, char **argv);
+int cmd_import_maildir(struct mailctl *, int argc, char **argv);
+int cmd_import_mbox(struct mailctl *, int argc, char **argv);
+int cmd_export(struct mailctl *, int argc, char **argv);
 
 #endif

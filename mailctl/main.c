@@ -1,4 +1,4 @@
-/* mailctl: manage inetmail accounts and the schema. */
+/* mailctl: manage inetmail accounts, domains, aliases, imports and the schema. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +9,7 @@ static const struct {
 	int (*fn)(struct mailctl *, int, char **);
 	const char *args;
 } commands[] = {
-	{"add", cmd_add, "ADDRESS            (password on stdin, or prompted)"},
+	{"add", cmd_add, "[--hash HASH] ADDRESS  (password on stdin, or prompted)"},
 	{"passwd", cmd_passwd, "ADDRESS         (password on stdin, or prompted)"},
 	{"del", cmd_del, "ADDRESS"},
 	{"disable", cmd_disable, "ADDRESS        (no login, no mail: as if it did not exist)"},
@@ -18,6 +18,12 @@ static const struct {
 	{"list", cmd_list, ""},
 	{"gc", cmd_gc, "[MIN_AGE_SECONDS]  (default 86400)"},
 	{"migrate", cmd_migrate, "[SQL_DIR]     (default " SQLDIR ")"},
+	{"domain", cmd_domain, "add DOMAIN [--postmaster ADDRESS] | del DOMAIN [--force] | list"},
+	{"alias", cmd_alias, "add SOURCE TARGET... | del SOURCE [TARGET...] | list [DOMAIN]"},
+	{"import-accounts", cmd_import_accounts, "FILE   (a Dovecot passwd-file)"},
+	{"import-maildir", cmd_import_maildir, "ADDRESS DIR"},
+	{"import-mbox", cmd_import_mbox, "ADDRESS FILE"},
+	{"export", cmd_export, "ADDRESS      (mboxrd on stdout)"},
 };
 
 static int usage(void)

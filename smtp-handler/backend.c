@@ -21,8 +21,7 @@ static enum store_result be_auth(void *ctx, const char *user, const char *passwo
 static enum store_result be_lookup(void *ctx, const char *address)
 {
 	struct smtp_store *b = ctx;
-	struct store_account a;
-	return store_lookup(b->store, address, &a);
+	return store_recipient(b->store, address);
 }
 
 static int be_begin(void *ctx, const char *bounce_to, const char *const *rcpts, size_t n)

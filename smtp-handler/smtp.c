@@ -53,6 +53,7 @@ static const struct reply {
 	[R_BAD_ADDRESS] = {"553 5.1.3 %s"},
 	[R_NEED_SMTPUTF8] = {"553 5.6.7 Non-ASCII address requires SMTPUTF8"},
 	[R_SYNC] = {"554 5.5.0 Error: SMTP protocol synchronization"},
+	[R_RELAY_DENIED] = {"554 5.7.1 <%s>: Relay access denied"},
 	[R_NO_RCPTS] = {"554 5.5.1 Error: no valid recipients"},
 	[R_PARAMETER] = {"555 5.5.4 Unsupported option: %s"},
 };
@@ -102,23 +103,42 @@ void bad_command(struct smtp_session *s, enum reply_id id, const char *arg)
 
 /* ---- addresses and parameters ---- */
 
+/* The end of a path that starts at p: the first of stop (">" or " ") that is
+ * not inside a quoted string (RFC 5321 4.1.2: a quoted local part may hold
+ * both), or NULL. */
+static char *path_end(char *p, char stop)
+{
+	int quoted = 0;
+	for (; *p; p++) {
+		if (quoted && *p == '\\' && p[1])
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == stop)
+			return p;
+	}
+	return stop == ' ' && !quoted ? p : NULL;
+}
+
 /* Parses "<path> params" after FROM:/TO:, with optional spaces after the
- * colon (the seed's client sends one) and without brackets as Postfix allows.
- * Returns the address (source route dropped) and the parameters, or -1. */
+ * colon (the seed's client sends one) and without brackets as Postfix allows;
+ * no path at all is an error (only "<>" is the null path). Returns the
+ * address (source route dropped) and the parameters, or -1. */
 static int check_path(char *arg, char **address, char **params)
 {
 	while (*arg == ' ')
 		arg++;
 	char *end;
 	if (*arg == '<') {
-		end = strchr(arg, '>');
+		end = path_end(arg + 1, '>');
 		if (!end || end - arg + 1 > SMTP_PATH_MAX)
 			return -1;
-		*end = '\0';
+		*end++ = '\0';
 		arg++;
-		end++;
 	} else {
-		end = arg + strcspn(arg, " ");
+		end = path_end(arg, ' ');
+		if (!end || end == arg || end - arg + 2 > SMTP_PATH_MAX)
+			return -1;
 		if (*end)
 			*end++ = '\0';
 	}
@@ -146,17 +166,11 @@ static int has_8bit(const char *s)
 /* Qualifies a bare local part and canonicalises. 0, or the reply to give. */
 static enum reply_id check_address(struct smtp_session *s, const char *in, char out[STORE_ADDRESS_MAX + 1])
 {
-	char full[STORE_ADDRESS_MAX + 2];
 	if (!*in || strlen(in) > STORE_ADDRESS_MAX)
 		return R_BAD_ADDRESS;
 	if (has_8bit(in) && !s->smtputf8)
 		return R_NEED_SMTPUTF8;
-	if (!strchr(in, '@')) {
-		if ((size_t)snprintf(full, sizeof full, "%s@%s", in, s->cfg->domain) >= sizeof full)
-			return R_BAD_ADDRESS;
-		in = full;
-	}
-	return store_address_canonical(in, out) == 0 ? 0 : R_BAD_ADDRESS;
+	return store_address_qualify(in, s->cfg->domain, out) == 0 ? 0 : R_BAD_ADDRESS;
 }
 
 #define SIZE_DIGITS_MAX 19 /* SIZE= beyond 19 digits cannot fit a uint64_t */
@@ -408,6 +422,30 @@ static void cmd_mail(struct smtp_session *s, char *arg)
 	reply(s, R_MAIL_OK, NULL, NULL);
 }
 
+static int is_postmaster(const char *canon)
+{
+	return !strncmp(canon, "postmaster@", 11);
+}
+
+/* Where the recipient stands: a lookup where the mode refuses unknown ones
+ * (a submission otherwise bounces them after DATA, at no cost here). RFC 5321
+ * 4.5.1: postmaster of a local domain is always accepted; when that domain
+ * has none yet, mail for it goes to the postmaster of our own domain. */
+static enum store_result check_recipient(struct smtp_session *s, char canon[STORE_ADDRESS_MAX + 1])
+{
+	int postmaster = is_postmaster(canon);
+	if (s->cfg->mode != SMTP_MX && !s->cfg->reject_unknown && !postmaster)
+		return STORE_OK;
+	enum store_result r = s->be->lookup(s->be->ctx, canon);
+	if (r == STORE_NOT_FOUND && postmaster &&
+	    store_address_qualify("postmaster", s->cfg->domain, canon) == 0) {
+		r = s->be->lookup(s->be->ctx, canon);
+		if (r == STORE_NOT_LOCAL)
+			r = STORE_NOT_FOUND;
+	}
+	return r;
+}
+
 static void cmd_rcpt(struct smtp_session *s, char *arg)
 {
 	char *address, *params;
@@ -433,18 +471,21 @@ static void cmd_rcpt(struct smtp_session *s, char *arg)
 		reply(s, R_TOO_MANY_RCPTS, NULL, NULL);
 		return;
 	}
-	if (s->cfg->mode == SMTP_MX || s->cfg->reject_unknown) {
-		enum store_result r = s->be->lookup(s->be->ctx, canon);
-		if (r == STORE_NOT_FOUND) {
-			s->rejected++;
-			log_event(s, "rejected", canon);
-			reply(s, R_NO_MAILBOX, canon, NULL);
-			return;
-		}
-		if (r != STORE_OK) {
-			reply(s, R_TEMPFAIL, NULL, NULL);
-			return;
-		}
+	enum reply_id refusal = 0;
+	enum store_result r = check_recipient(s, canon);
+	if (r == STORE_TEMPFAIL) {
+		reply(s, R_TEMPFAIL, NULL, NULL);
+		return;
+	}
+	if (r == STORE_NOT_LOCAL && (s->cfg->mode == SMTP_MX || s->cfg->reject_unknown))
+		refusal = R_RELAY_DENIED;
+	else if (r == STORE_NOT_FOUND && (s->cfg->mode == SMTP_MX || s->cfg->reject_unknown))
+		refusal = R_NO_MAILBOX;
+	if (refusal) {
+		s->rejected++;
+		log_event(s, "rejected", canon);
+		reply(s, refusal, canon, NULL);
+		return;
 	}
 	strcpy(s->rcpt[s->n_rcpt++], canon);
 	reply(s, R_RCPT_OK, NULL, NULL);

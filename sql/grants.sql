@@ -7,12 +7,15 @@ CREATE USER IF NOT EXISTS 'inetmail_smtp'@'localhost';
 CREATE USER IF NOT EXISTS 'inetmail_pop3'@'localhost';
 CREATE USER IF NOT EXISTS 'inetmail_admin'@'localhost';
 
--- smtp-handler: authenticate, look up recipients, store content and entries.
+-- smtp-handler: authenticate, look up recipients (accounts, domains, aliases),
+-- store content and entries.
 GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),
       UPDATE (used_bytes) ON inetmail.account TO 'inetmail_smtp'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.message TO 'inetmail_smtp'@'localhost';
 GRANT SELECT, INSERT, DELETE ON inetmail.message_chunk TO 'inetmail_smtp'@'localhost';
 GRANT INSERT ON inetmail.mailbox_entry TO 'inetmail_smtp'@'localhost';
+GRANT SELECT ON inetmail.domain TO 'inetmail_smtp'@'localhost';
+GRANT SELECT (source, target) ON inetmail.alias TO 'inetmail_smtp'@'localhost';
 
 -- pop3-handler: authenticate, lock, list, read and delete.
 GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),
@@ -22,5 +25,6 @@ GRANT SELECT, UPDATE, DELETE ON inetmail.message TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, DELETE ON inetmail.message_chunk TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.maildrop_lock TO 'inetmail_pop3'@'localhost';
 
--- mailctl: accounts, quotas, garbage collection and schema migrations.
+-- mailctl: accounts, domains, aliases, imports, quotas, garbage collection and
+-- schema migrations.
 GRANT ALL PRIVILEGES ON inetmail.* TO 'inetmail_admin'@'localhost';

@@ -10,7 +10,8 @@ CREATE TABLE schema_version (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- address is stored canonical (ASCII letters lowered by libstore), so the
--- unique key makes the whole address case-insensitive, domain included.
+-- unique key makes the whole address case-insensitive, domain included;
+-- domain is the part after its last "@".
 CREATE TABLE account (
   id            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   address       VARCHAR(320) NOT NULL,
@@ -19,7 +20,9 @@ CREATE TABLE account (
   quota_bytes   BIGINT UNSIGNED NULL,
   used_bytes    BIGINT UNSIGNED NOT NULL DEFAULT 0,
   created_at    DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  UNIQUE KEY account_address (address)
+  domain        VARCHAR(255) AS (SUBSTRING_INDEX(address, '@', -1)) STORED,
+  UNIQUE KEY account_address (address),
+  KEY account_domain (domain)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- One row per stored content, however many mailboxes hold it. refs counts the
@@ -42,8 +45,9 @@ CREATE TABLE message_chunk (
   PRIMARY KEY (message_id, seq)
 ) ENGINE=InnoDB;
 
--- A message in a mailbox. uidl is random, unique and never reused (RFC 1939 UIDL);
--- size is the exact octet count POP3 reports.
+-- A message in a mailbox. uidl is unique in its mailbox and never reused (RFC 1939
+-- UIDL): random, or the one an imported message had on the old server; size is
+-- the exact octet count POP3 reports.
 CREATE TABLE mailbox_entry (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   account_id BIGINT UNSIGNED NOT NULL,
@@ -51,9 +55,30 @@ CREATE TABLE mailbox_entry (
   uidl       VARCHAR(70) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   size       BIGINT UNSIGNED NOT NULL,
   arrived_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  UNIQUE KEY mailbox_entry_uidl (uidl),
+  UNIQUE KEY mailbox_entry_uidl (account_id, uidl),
   KEY mailbox_entry_account (account_id, id),
   KEY mailbox_entry_message (message_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- The domains this server takes mail for: mail to any other is relayed or refused.
+CREATE TABLE domain (
+  id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name       VARCHAR(255) NOT NULL,
+  created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  UNIQUE KEY domain_name (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Aliases: mail for source goes to each target (an account or another alias).
+-- source is a canonical address in a local domain, or "@domain": the catch-all,
+-- used only when no account or alias has the address.
+CREATE TABLE alias (
+  id     BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  source VARCHAR(320) NOT NULL,
+  target VARCHAR(320) NOT NULL,
+  domain VARCHAR(255) AS (SUBSTRING_INDEX(source, '@', -1)) STORED,
+  UNIQUE KEY alias_source_target (source, target),
+  KEY alias_target (target),
+  KEY alias_domain (domain)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- The POP3 maildrop lock (RFC 1939 section 4): a row with an owner and an expiry,
@@ -64,4 +89,4 @@ CREATE TABLE maildrop_lock (
   expires_at DATETIME(6) NOT NULL
 ) ENGINE=InnoDB;
 
-INSERT INTO schema_version (version) VALUES (1);
+INSERT INTO schema_version (version) VALUES (2);

@@ -42,6 +42,7 @@ static enum store_result deliver(struct store *s, const char *rcpt2, size_t size
 int main(int argc, char **argv)
 {
 	struct store_account a;
+	int created;
 	if (argc != 3)
 		return 2;
 	setenv("INETMAIL_MYCNF", argv[1], 1);
@@ -49,13 +50,15 @@ int main(int argc, char **argv)
 	{
 		is_int(store_auth(s, "alice@example.com", "alice pw", &a), STORE_OK, "smtp: auth");
 		is_int(store_lookup(s, "bob@example.com", &a), STORE_OK, "smtp: lookup");
+		is_int(store_recipient(s, "postmaster@example.com"), STORE_OK, "smtp: a recipient through an alias");
+		is_int(store_recipient(s, "x@elsewhere.example"), STORE_NOT_LOCAL, "smtp: a domain that is not local");
 		is_int(deliver(s, "ghost@example.com", 0, 1), STORE_OK, "smtp: deliver with a bounce");
 		is_int(deliver(s, "carol@example.com", 1 << 20, 1), STORE_OK, "smtp: deliver a written-ahead message");
 		is_int(deliver(s, "carol@example.com", 1 << 20, 0), STORE_OK, "smtp: abandon one");
 		is_int(store_maildrop_lock(s, a.id, 60), STORE_TEMPFAIL, "smtp: cannot lock maildrops");
 		uint64_t ids[64] = {0};
 		is_int(store_maildrop_list(s, a.id, count, ids), STORE_TEMPFAIL, "smtp: cannot list them");
-		is_int(store_admin_add(s, "x@example.com", "*"), STORE_TEMPFAIL, "smtp: cannot add accounts");
+		is_int(store_admin_add(s, "x@example.com", "*", &created), STORE_TEMPFAIL, "smtp: cannot add accounts");
 		ok(strstr(store_error(s), "denied") != NULL, "smtp: access denied (%s)", store_error(s));
 	}
 	store_close(s);

@@ -16,31 +16,60 @@ is "$(tsql "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema =
 found=$(grep -EiH 'GET_LOCK|LOCK TABLES|RELEASE_LOCK' "$TOP"/libstore/*.[ch] "$TOP"/sql/*.sql \
 	"$TOP"/sql/migrations/* 2>/dev/null | grep -Ev ':[[:space:]]*(--|/?\*)')
 is "$found" "" "no GET_LOCK or LOCK TABLES outside comments"
-is "$(tsql "SELECT MAX(version) FROM schema_version")" 1 "schema.sql is version 1"
-current=$(mariadb-dump --no-defaults -S "$INETMAIL_TEST_DIR/sock" -u "$(id -un)" --no-data --skip-comments t_schema |
-	sed 's/ AUTO_INCREMENT=[0-9]*//')
+is "$(tsql "SELECT MAX(version) FROM schema_version")" 2 "schema.sql is version 2"
+dump() {
+	mariadb-dump --no-defaults -S "$INETMAIL_TEST_DIR/sock" -u "$(id -un)" --no-data --skip-comments "$1" |
+		sed 's/ AUTO_INCREMENT=[0-9]*//'
+}
+current=$(dump t_schema)
 
 testdb t_migrate empty
 out=$($M migrate "$TOP/sql"); is $? 0 "migrate an empty database"
-is "$out" "schema version 0 -> 1" "to the current version"
-migrated=$(mariadb-dump --no-defaults -S "$INETMAIL_TEST_DIR/sock" -u "$(id -un)" --no-data --skip-comments t_migrate |
-	sed 's/ AUTO_INCREMENT=[0-9]*//')
+is "$out" "schema version 0 -> 2" "to the current version"
+migrated=$(dump t_migrate)
 [ -n "$migrated" ] && [ "$current" = "$migrated" ]; ok $? "the result is exactly sql/schema.sql"
-is "$($M migrate "$TOP/sql")" "schema version 1 -> 1" "migrating again changes nothing"
+is "$($M migrate "$TOP/sql")" "schema version 2 -> 2" "migrating again changes nothing"
 
+# A live version-1 database (t/data/schema-v1.sql is the schema as it was),
+# with accounts and mail in it, upgraded by mailctl migrate.
+testdb t_v1 empty
+mariadb_sql "$INETMAIL_TEST_DIR" t_v1 <"$TOP/t/data/schema-v1.sql"
+tsql "INSERT INTO account (id, address, password_hash) VALUES (1, 'alice@example.com', 'h1'),
+	(2, 'bob@example.com', 'h2'), (3, 'zed@other.example', 'h3'), (4, 'postmaster@own.example', 'h4');
+	INSERT INTO message (id, size, refs) VALUES (1, 5, 2); INSERT INTO message_chunk VALUES (1, 0, 'hello');
+	INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (1, 1, 'u1', 5), (2, 1, 'u2', 5)"
+is "$($M migrate "$TOP/sql")" "schema version 1 -> 2" "a version-1 database with data migrates"
+[ "$(dump t_v1)" = "$current" ]; ok $? "to exactly sql/schema.sql"
+is "$(tsql "SELECT GROUP_CONCAT(name ORDER BY name) FROM domain")" "example.com,other.example,own.example" \
+	"every domain with accounts is local"
+is "$(tsql "SELECT GROUP_CONCAT(CONCAT(source, '>', target) ORDER BY source) FROM alias")" \
+	"postmaster@example.com>alice@example.com,postmaster@other.example>zed@other.example" \
+	"postmaster@ each goes to the domain's first account (none where it is an account)"
+is "$(tsql "SELECT GROUP_CONCAT(CONCAT(a.address, ':', e.uidl, ':', c.data) ORDER BY e.id) FROM mailbox_entry e
+	JOIN account a ON a.id = e.account_id JOIN message_chunk c ON c.message_id = e.message_id")" \
+	"alice@example.com:u1:hello,bob@example.com:u2:hello" "the mail is all there"
+is "$(tsql "SELECT COUNT(*) FROM account WHERE password_hash IN ('h1', 'h2', 'h3', 'h4')")" 4 "and so are the accounts"
+tsql "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (2, 1, 'u1', 5)"
+ok $? "a UIDL is unique per mailbox now, not across them"
+tsql "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (2, 1, 'u1', 5)" 2>/dev/null
+[ $? -ne 0 ]; ok $? "but still unique in one"
+echo 'bob@example.com pw' | INETMAIL_MYCNF=$INETMAIL_TEST_DIR/t_v1.cnf "$M" list >/dev/null
+ok $? "mailctl works on the migrated database"
+
+testdb t_migrate
 sqldir=$INETMAIL_TEST_DIR/sql
 mkdir -p "$sqldir/migrations"
 cp "$TOP/sql/schema.sql" "$sqldir/"
-echo 'ALTER TABLE account ADD COLUMN note VARCHAR(40) NULL;' >"$sqldir/migrations/0002_note.sql"
-printf 'CREATE TABLE t3 (id INT PRIMARY KEY) ENGINE=InnoDB;\nINSERT INTO t3 VALUES (3);\n' >"$sqldir/migrations/0003_t3.sql"
+echo 'ALTER TABLE account ADD COLUMN note VARCHAR(40) NULL;' >"$sqldir/migrations/0003_note.sql"
+printf 'CREATE TABLE t4 (id INT PRIMARY KEY) ENGINE=InnoDB;\nINSERT INTO t4 VALUES (4);\n' >"$sqldir/migrations/0004_t4.sql"
 echo 'not sql' >"$sqldir/migrations/README"
-is "$($M migrate "$sqldir")" "schema version 1 -> 3" "newer migrations are applied in order"
+is "$($M migrate "$sqldir")" "schema version 2 -> 4" "newer migrations are applied in order"
 is "$(tsql "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND column_name = 'note'")" 1 \
 	"the first one ran"
-is "$(tsql "SELECT id FROM t3")" 3 "and the second, data included"
-is "$(tsql "SELECT GROUP_CONCAT(version ORDER BY version) FROM schema_version")" "1,2,3" "each is recorded"
-is "$($M migrate "$sqldir")" "schema version 3 -> 3" "and none runs twice"
-echo 'ALTER TABLE nonsense;' >"$sqldir/migrations/0004_broken.sql"
+is "$(tsql "SELECT id FROM t4")" 4 "and the second, data included"
+is "$(tsql "SELECT GROUP_CONCAT(version ORDER BY version) FROM schema_version")" "2,3,4" "each is recorded"
+is "$($M migrate "$sqldir")" "schema version 4 -> 4" "and none runs twice"
+echo 'ALTER TABLE nonsense;' >"$sqldir/migrations/0005_broken.sql"
 $M migrate "$sqldir" >/dev/null 2>&1; is $? 70 "a broken migration fails (70)"
-is "$(tsql "SELECT MAX(version) FROM schema_version")" 3 "and is not recorded"
+is "$(tsql "SELECT MAX(version) FROM schema_version")" 4 "and is not recorded"
 done_testing

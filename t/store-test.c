@@ -119,7 +119,8 @@ static double cpu_seconds(void)
 static void add_account(struct store *s, const char *address, const char *scheme, const char *pw)
 {
 	char hash[STORE_HASH_MAX + 1];
-	if (!ok(store_password_hash(scheme, pw, hash) == 0 && store_admin_add(s, address, hash) == STORE_OK,
+	int created;
+	if (!ok(store_password_hash(scheme, pw, hash) == 0 && store_admin_add(s, address, hash, &created) == STORE_OK,
 	        "add %s with %s", address, scheme))
 		printf("# %s\n", store_error(s));
 }
@@ -537,13 +538,14 @@ int main(void)
 	mysql_autocommit(db, 1);
 	struct store *s = store_open(), *s2 = store_open();
 	struct store_account alice, bob, carol;
+	int created;
 
 	test_addresses();
 	add_account(s, "alice@example.com", "yescrypt", "alice pw");
 	add_account(s, "Bob@Example.com", "bcrypt", "bob pw");
 	add_account(s, "carol@example.com", "sha512crypt", "carol pw");
 	add_account(s, "dave@example.com", "sha512crypt", "dave pw");
-	is_int(store_admin_add(s, "BOB@example.com", "x"), STORE_PERMFAIL, "an address exists once, in any case");
+	is_int(store_admin_add(s, "BOB@example.com", "x", &created), STORE_PERMFAIL, "an address exists once, in any case");
 	test_auth(s);
 	store_lookup(s, "alice@example.com", &alice);
 	store_lookup(s, "bob@example.com", &bob);

@@ -33,11 +33,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	base64_encode(data, size, enc);
 	check(base64_decode(enc, strlen(enc), back) == (long)size && !memcmp(back, data, size));
 
-	char canon[STORE_ADDRESS_MAX + 1];
-	if (store_address_canonical(text, canon) == 0) {
-		check(strlen(canon) == strlen(text) && strlen(canon) <= STORE_ADDRESS_MAX && strchr(canon, '@'));
+	char canon[STORE_ADDRESS_MAX + 1], again[STORE_ADDRESS_MAX + 1];
+	if (store_address_canonical(text, canon) == 0) { /* never longer, printable, lowered, stable */
+		check(strlen(canon) <= strlen(text) && strlen(canon) <= STORE_ADDRESS_MAX && strchr(canon, '@'));
 		for (const unsigned char *p = (const unsigned char *)canon; *p; p++)
-			check(*p > ' ' && *p != 0x7f && !(*p >= 'A' && *p <= 'Z'));
+			check(*p >= ' ' && *p != 0x7f && !(*p >= 'A' && *p <= 'Z'));
+		check(store_address_canonical(canon, again) == 0 && !strcmp(canon, again));
+		check(strlen(store_address_domain(canon)) <= STORE_DOMAIN_MAX);
 	}
 
 	char buf[64];

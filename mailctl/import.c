@@ -1,0 +1,359 @@
+/* Moving in: accounts with their existing hashes (one, or a Dovecot
+ * passwd-file), and messages, streamed into the store one transaction each. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mailctl.h"
+
+#define ACCOUNT_LINE_MAX 4096 /* a passwd-file line: address, hash and Dovecot's extra fields */
+#define UIDLIST_LINE_MAX 4096 /* a dovecot-uidlist line: uid, extensions, file name */
+
+/* ---- messages in ---- */
+
+int import_begin(struct mailctl *m, struct import *im, const char *address, const char *uidl)
+{
+	im->len = 0;
+	im->last_cr = 0;
+	im->failed = STORE_OK;
+	im->d = store_import_begin(m->store, address, uidl);
+	return im->d ? 0 : -1;
+}
+
+static void import_flush(struct import *im)
+{
+	if (im->len && im->failed == STORE_OK)
+		im->failed = store_delivery_write(im->d, im->buf, im->len);
+	im->len = 0;
+}
+
+/* Message octets as a file has them: a LF without its CR gets one, as POP3
+ * sends the message (RFC 1939 3). */
+void import_put(struct import *im, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (im->len + 2 > sizeof im->buf)
+			import_flush(im);
+		if (p[i] == '\n' && !im->last_cr)
+			im->buf[im->len++] = '\r';
+		im->buf[im->len++] = p[i];
+		im->last_cr = p[i] == '\r';
+	}
+}
+
+enum store_result import_end(struct import *im)
+{
+	struct store_delivery_result res;
+	import_flush(im);
+	enum store_result r = im->failed == STORE_OK ? store_delivery_commit(im->d, &res) : im->failed;
+	store_delivery_free(im->d);
+	im->d = NULL;
+	return r;
+}
+
+static int uidl_add(void *ctx, const struct store_entry *e)
+{
+	struct uidl_set *u = ctx;
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 64;
+		void *p = realloc(u->uidl, cap * sizeof *u->uidl);
+		if (!p)
+			return -1;
+		u->uidl = p;
+		u->cap = cap;
+	}
+	strcpy(u->uidl[u->n++], e->uidl);
+	return 0;
+}
+
+static int uidl_cmp(const void *a, const void *b) { return strcmp(a, b); }
+
+int mailbox_open(struct mailctl *m, const char *address, struct mailbox *mb)
+{
+	struct store_account a;
+	enum store_result r = store_lookup(m->store, address, &a);
+	memset(mb, 0, sizeof *mb);
+	if (r == STORE_OK)
+		r = store_maildrop_list(m->store, a.id, uidl_add, &mb->have);
+	if (r != STORE_OK) {
+		free(mb->have.uidl);
+		return report(m, r == STORE_PERMFAIL ? STORE_TEMPFAIL : r, address);
+	}
+	qsort(mb->have.uidl, mb->have.n, sizeof *mb->have.uidl, uidl_cmp);
+	mb->id = a.id;
+	strcpy(mb->address, a.address);
+	return 0;
+}
+
+int mailbox_has(const struct mailbox *mb, const char *uidl)
+{
+	return *uidl && bsearch(uidl, mb->have.uidl, mb->have.n, sizeof *mb->have.uidl, uidl_cmp) != NULL;
+}
+
+void mailbox_close(struct mailbox *mb) { free(mb->have.uidl); }
+
+int import_failed(struct mailctl *m, enum store_result r, const char *what, const char *why, unsigned imported)
+{
+	if (!why)
+		why = *store_error(m->store) ? store_error(m->store) : store_result_name(r);
+	fprintf(stderr, "mailctl: %s: %s; the %u messages before it are imported, each complete\n", what, why,
+	        imported);
+	return r == STORE_TEMPFAIL ? EXIT_TEMPFAIL : EXIT_DATAERR;
+}
+
+/* ---- accounts ---- */
+
+/* import-accounts FILE: a Dovecot passwd-file, user:{SCHEME}hash:... a line;
+ * each line is an account made whole or a line reported. */
+int cmd_import_accounts(struct mailctl *m, int argc, char **argv)
+{
+	if (argc != 1)
+		return EXIT_USAGE;
+	FILE *f = strcmp(argv[0], "-") ? fopen(argv[0], "r") : stdin;
+	if (!f) {
+		fprintf(stderr, "mailctl: %s: %s\n", argv[0], strerror(errno));
+		return EXIT_DATAERR;
+	}
+	char line[ACCOUNT_LINE_MAX + 2], hash[STORE_HASH_MAX + 1];
+	unsigned n = 0, added = 0, refused = 0;
+	int worst = 0;
+	while (fgets(line, sizeof line, f)) {
+		n++;
+		size_t len = strcspn(line, "\r\n");
+		int whole = line[len] != '\0' || feof(f);
+		line[len] = '\0';
+		if (!whole) { /* the rest of an overlong line is not another line */
+			int c;
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+		}
+		if (!line[0] || line[0] == '#')
+			continue;
+		char *colon = strchr(line, ':');
+		const char *why = NULL;
+		if (!whole)
+			why = "line too long";
+		else if (!colon)
+			why = "no ':' after the user";
+		if (colon) {
+			*colon = '\0';
+			char *end = strchr(colon + 1, ':');
+			if (end)
+				*end = '\0';
+		}
+		if (!why && !strchr(line, '@'))
+			why = "the user is no full address (user@domain)";
+		if (!why && store_password_import(colon + 1, hash, &why) == 0) {
+			int rc = valid_address(line) ? add_account(m, line, hash) : EXIT_DATAERR;
+			if (rc == 0)
+				added++;
+			else
+				refused++, worst = rc == EXIT_TEMPFAIL || worst == EXIT_TEMPFAIL ? EXIT_TEMPFAIL : rc;
+			if (rc)
+				fprintf(stderr, "mailctl: %s line %u: %s not added\n", argv[0], n, line);
+			continue;
+		}
+		fprintf(stderr, "mailctl: %s line %u: %s\n", argv[0], n, why);
+		refused++;
+		worst = worst ? worst : EXIT_DATAERR;
+	}
+	if (f != stdin)
+		fclose(f);
+	printf("%u accounts added, %u lines refused\n", added, refused);
+	return worst;
+}
+
+/* ---- Maildir ---- */
+
+struct maildir_msg {
+	char *name;      /* cur/NAME or new/NAME */
+	char *base;      /* the name without its ":2,flags" */
+	unsigned long uid; /* from dovecot-uidlist; 0 if not there */
+	char uidl[STORE_UIDL_MAX + 1];
+};
+
+struct maildir {
+	struct maildir_msg *msg;
+	size_t n, cap;
+	unsigned long uidvalidity;
+};
+
+static int add_files(struct maildir *md, const char *dir, const char *sub)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, sub);
+	DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (md->n == md->cap) {
+			size_t cap = md->cap ? 2 * md->cap : 64;
+			void *p = realloc(md->msg, cap * sizeof *md->msg);
+			if (!p)
+				break;
+			md->msg = p;
+			md->cap = cap;
+		}
+		struct maildir_msg *msg = &md->msg[md->n++];
+		memset(msg, 0, sizeof *msg);
+		if (asprintf(&msg->name, "%s/%s", sub, e->d_name) < 0)
+			msg->name = NULL;
+		msg->base = strdup(e->d_name);
+		if (!msg->name || !msg->base) {
+			closedir(d);
+			return -1;
+		}
+		msg->base[strcspn(msg->base, ":")] = '\0';
+	}
+	closedir(d);
+	return 0;
+}
+
+static int base_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct maildir_msg *)a)->base, ((const struct maildir_msg *)b)->base);
+}
+
+/* dovecot-uidlist (version 3, Dovecot 1.1 and later): "3 V<uidvalidity> ..."
+ * then "<uid> [extensions] :<base name>" a line; a "P" extension is a POP3
+ * UIDL Dovecot kept. Gives each file its UID and the UIDL Dovecot's POP3
+ * showed for it (pop3_uidl_format %08Xu%08Xv, its default). */
+static int read_uidlist(struct maildir *md, const char *dir)
+{
+	char path[4096], line[UIDLIST_LINE_MAX + 2];
+	snprintf(path, sizeof path, "%s/dovecot-uidlist", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	if (!fgets(line, sizeof line, f) || strncmp(line, "3 ", 2)) {
+		fclose(f);
+		errno = EINVAL;
+		return -1;
+	}
+	for (char *t = strtok(line + 2, " \r\n"); t; t = strtok(NULL, " \r\n"))
+		if (t[0] == 'V')
+			md->uidvalidity = strtoul(t + 1, NULL, 10);
+	qsort(md->msg, md->n, sizeof *md->msg, base_cmp);
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		char *name = strstr(line, " :");
+		char *end;
+		unsigned long uid = strtoul(line, &end, 10);
+		if (!name || !uid || end == line)
+			continue;
+		*name = '\0';
+		struct maildir_msg key = {.base = name + 2};
+		struct maildir_msg *msg = bsearch(&key, md->msg, md->n, sizeof *md->msg, base_cmp);
+		if (!msg) /* listed but gone: Dovecot expunged it */
+			continue;
+		msg->uid = uid;
+		snprintf(msg->uidl, sizeof msg->uidl, "%08lX%08lX", uid, md->uidvalidity);
+		for (char *t = strtok(end, " "); t; t = strtok(NULL, " "))
+			if (t[0] == 'P' && t[1] && strlen(t + 1) <= STORE_UIDL_MAX)
+				strcpy(msg->uidl, t + 1);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Dovecot's order: by UID; files it never listed after them, by name. */
+static int maildir_order(const void *a, const void *b)
+{
+	const struct maildir_msg *x = a, *y = b;
+	if (x->uid != y->uid)
+		return !x->uid ? 1 : !y->uid ? -1 : x->uid < y->uid ? -1 : 1;
+	return strcmp(x->base, y->base);
+}
+
+/* A file Dovecot never listed gets a UIDL of its name, the same every time. */
+static void name_uidl(const char *base, char out[STORE_UIDL_MAX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	EVP_Digest(base, strlen(base), digest, &len, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 16 && i < len; i++) {
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+static enum store_result import_file(struct mailctl *m, const struct mailbox *mb, const char *path,
+                                     const char *uidl, const char **why)
+{
+	struct import *im = malloc(sizeof *im);
+	FILE *f = fopen(path, "r");
+	enum store_result r = STORE_TEMPFAIL;
+	if (!f) {
+		*why = strerror(errno);
+		r = STORE_PERMFAIL;
+	}
+	if (im && f && import_begin(m, im, mb->address, uidl) == 0) {
+		size_t n;
+		while ((n = fread(im->in, 1, sizeof im->in, f)) > 0)
+			import_put(im, im->in, n);
+		if (ferror(f)) {
+			store_delivery_free(im->d);
+			*why = "read error";
+		} else {
+			r = import_end(im);
+		}
+	}
+	if (f)
+		fclose(f);
+	free(im);
+	return r;
+}
+
+/* import-maildir ADDRESS DIR */
+int cmd_import_maildir(struct mailctl *m, int argc, char **argv)
+{
+	if (argc != 2)
+		return EXIT_USAGE;
+	struct mailbox mb;
+	struct maildir md = {0};
+	int rc = mailbox_open(m, argv[0], &mb);
+	if (rc)
+		return rc;
+	if (add_files(&md, argv[1], "cur") < 0 || add_files(&md, argv[1], "new") < 0 || read_uidlist(&md, argv[1]) < 0) {
+		fprintf(stderr, "mailctl: %s: not a readable Maildir (cur/, new/, dovecot-uidlist): %s\n", argv[1],
+		        strerror(errno));
+		rc = EXIT_DATAERR;
+	}
+	qsort(md.msg, md.n, sizeof *md.msg, maildir_order);
+	unsigned imported = 0, skipped = 0;
+	for (size_t i = 0; !rc && i < md.n; i++) {
+		char path[8192];
+		struct maildir_msg *msg = &md.msg[i];
+		if (!msg->uidl[0])
+			name_uidl(msg->base, msg->uidl);
+		if (mailbox_has(&mb, msg->uidl)) {
+			skipped++;
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/%s", argv[1], msg->name);
+		const char *why = NULL;
+		enum store_result r = import_file(m, &mb, path, msg->uidl, &why);
+		if (r != STORE_OK)
+			rc = import_failed(m, r, path, why, imported);
+		else
+			imported++;
+	}
+	for (size_t i = 0; i < md.n; i++) {
+		free(md.msg[i].name);
+		free(md.msg[i].base);
+	}
+	free(md.msg);
+	mailbox_close(&mb);
+	if (!rc)
+		printf("%u messages imported into %s, %u there already\n", imported, mb.address, skipped);
+	return rc;
+}

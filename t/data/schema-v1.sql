@@ -1,0 +1,67 @@
+-- inetmail schema: the whole current schema for an empty database.
+-- Later changes go in sql/migrations/NNNN_name.sql (NNNN = the version they bring)
+-- AND here, with the schema_version row below raised to match; `mailctl migrate`
+-- loads this file into an empty database and applies newer migrations otherwise.
+-- Galera-safe: InnoDB only, a primary key on every table, no GET_LOCK/LOCK TABLES.
+
+CREATE TABLE schema_version (
+  version    INT UNSIGNED NOT NULL PRIMARY KEY,
+  applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- address is stored canonical (ASCII letters lowered by libstore), so the
+-- unique key makes the whole address case-insensitive, domain included.
+CREATE TABLE account (
+  id            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  address       VARCHAR(320) NOT NULL,
+  password_hash VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  active        TINYINT(1) NOT NULL DEFAULT 1,
+  quota_bytes   BIGINT UNSIGNED NULL,
+  used_bytes    BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  created_at    DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  UNIQUE KEY account_address (address)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One row per stored content, however many mailboxes hold it. refs counts the
+-- mailbox entries; a row with refs = 0 is content being streamed in (or left
+-- by a handler that died mid-DATA) and is invisible to every mailbox.
+CREATE TABLE message (
+  id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  size       BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  refs       INT UNSIGNED NOT NULL DEFAULT 0,
+  created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  KEY message_orphans (refs, created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Message bytes exactly as POP3 sends them (before dot-stuffing), in chunks of
+-- at most 256 KiB so no row or packet ever holds a whole large message.
+CREATE TABLE message_chunk (
+  message_id BIGINT UNSIGNED NOT NULL,
+  seq        INT UNSIGNED NOT NULL,
+  data       MEDIUMBLOB NOT NULL,
+  PRIMARY KEY (message_id, seq)
+) ENGINE=InnoDB;
+
+-- A message in a mailbox. uidl is random, unique and never reused (RFC 1939 UIDL);
+-- size is the exact octet count POP3 reports.
+CREATE TABLE mailbox_entry (
+  id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  account_id BIGINT UNSIGNED NOT NULL,
+  message_id BIGINT UNSIGNED NOT NULL,
+  uidl       VARCHAR(70) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  size       BIGINT UNSIGNED NOT NULL,
+  arrived_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  UNIQUE KEY mailbox_entry_uidl (uidl),
+  KEY mailbox_entry_account (account_id, id),
+  KEY mailbox_entry_message (message_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- The POP3 maildrop lock (RFC 1939 section 4): a row with an owner and an expiry,
+-- taken over once expired, so a dead handler cannot hold a mailbox for long.
+CREATE TABLE maildrop_lock (
+  account_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+  owner      VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  expires_at DATETIME(6) NOT NULL
+) ENGINE=InnoDB;
+
+INSERT INTO schema_version (version) VALUES (1);
