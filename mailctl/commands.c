@@ -26,8 +26,11 @@ int report(struct mailctl *m, enum store_result r, const char *what)
 			fprintf(stderr, "mailctl: %s: no such account\n", what);
 		return EXIT_NOUSER;
 	case STORE_PERMFAIL:
-	case STORE_NOT_LOCAL:
-		fprintf(stderr, "mailctl: %s: refused: %s\n", what, why);
+	case STORE_NOT_LOCAL: /* a refusal names what it refuses */
+		if (*why)
+			fprintf(stderr, "mailctl: %s\n", why);
+		else
+			fprintf(stderr, "mailctl: %s: refused\n", what);
 		return EXIT_DATAERR;
 	default:
 		fprintf(stderr, "mailctl: %s: database unavailable: %s\n", what, store_error(m->store));

@@ -24,9 +24,10 @@ int cmd_domain(struct mailctl *m, int argc, char **argv)
 	const char *domain = argv[1];
 	if (!strcmp(argv[0], "add") && (argc == 2 || (argc == 4 && !strcmp(argv[2], "--postmaster")))) {
 		int created;
+		char name[STORE_DOMAIN_MAX + 1];
 		int rc = report(m, store_admin_domain_add(m->store, domain, argc == 4 ? argv[3] : NULL, &created), domain);
-		if (rc == 0)
-			printf("%s %s\n", domain, created ? "is a local domain now" : "was a local domain already");
+		if (rc == 0 && store_domain_canonical(domain, name) == 0)
+			printf("%s %s\n", name, created ? "is a local domain now" : "was a local domain already");
 		return rc;
 	}
 	if (!strcmp(argv[0], "del") && (argc == 2 || (argc == 3 && !strcmp(argv[2], "--force"))))

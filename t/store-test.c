@@ -144,6 +144,42 @@ static void test_addresses(void)
 	memset(domain, 'd', 256), domain[256] = 0;
 	snprintf(addr, sizeof addr, "a@%s", domain);
 	ok(store_address_canonical(addr, out) < 0, "a 256-octet domain is refused");
+
+	/* RFC 5321 4.1.2: dot-strings, quoted strings (a dot-string when they can
+	 * be one), domains and address literals. */
+	static const char *const canon[][2] = {
+		{"\"John Q. Public\"@Remote.Example", "\"john q. public\"@remote.example"},
+		{"\"Bob\"@Example.com", "bob@example.com"},
+		{"\"a.b\"@x.example", "a.b@x.example"},
+		{"\"a\\ b\"@x.example", "\"a b\"@x.example"},
+		{"\"a\\\"b\"@x.example", "\"a\\\"b\"@x.example"},
+		{"\"a@b\"@x.example", "\"a@b\"@x.example"},
+		{"\"..\"@x.example", "\"..\"@x.example"},
+		{"o'neil+tag@x-y.example", "o'neil+tag@x-y.example"},
+		{"a@[192.0.2.1]", "a@[192.0.2.1]"},
+		{"a@[IPv6:2001:db8::1]", "a@[ipv6:2001:db8::1]"},
+		{"j\xc3\xb6" "rg@b\xc3\xbc" "cher.example", "j\xc3\xb6" "rg@b\xc3\xbc" "cher.example"},
+	};
+	for (size_t i = 0; i < sizeof canon / sizeof *canon; i++)
+		if (!ok(store_address_canonical(canon[i][0], out) == 0 && !strcmp(out, canon[i][1]), "canonical %s", canon[i][1]))
+			printf("# got %s\n", out);
+	static const char *const invalid[] = {
+		"a..b@x.example", ".a@x.example", "a.@x.example", "a@-x.example", "a@x-.example", "a@x..example",
+		"a@x.example.", "\"unterminated@x.example", "\"a\"b@x.example", "a@[", "a@[]", "a@[1]x", "a\"b@x.example",
+		"\"a\rb\"@x.example", "a@x_y.example", "a b@x.example",
+	};
+	for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++)
+		ok(store_address_canonical(invalid[i], out) < 0, "syntax error %zu refused", i);
+	ok(store_address_qualify("Postmaster", "Example.com", out) == 0 && !strcmp(out, "postmaster@example.com"),
+	   "a bare local part gets the default domain");
+	ok(store_address_qualify("\"a b\"", "example.com", out) == 0 && !strcmp(out, "\"a b\"@example.com"),
+	   "a bare quoted one too");
+	ok(store_address_qualify("bob@x.example", "example.com", out) == 0 && !strcmp(out, "bob@x.example"),
+	   "a full address keeps its own");
+	ok(!strcmp(store_address_domain("\"a@b\"@x.example"), "x.example"), "the domain is after the last @");
+	memset(local, 'q', 63), local[63] = 0;
+	snprintf(addr, sizeof addr, "\"%s \"@x.example", local);
+	ok(store_address_canonical(addr, out) < 0, "a quoted local part over 64 octets with its quotes is refused");
 }
 
 static void test_auth(struct store *s)
@@ -314,6 +350,44 @@ static void test_quota(struct store *s, uint64_t bob, uint64_t carol)
 	is_int(store_admin_set_quota(s, "bob@example.com", UINT64_MAX), STORE_OK, "quota removed");
 	is_int(deliver(s, "", rcpts, msg1, sizeof msg1 - 1, &res), STORE_OK, "and mail flows again");
 	is_int(store_admin_set_quota(s, "nobody@example.com", 5), STORE_NOT_FOUND, "quota for an unknown account");
+}
+
+/* Aliases: content once, one entry per distinct account, each one charged. */
+static void test_aliases(struct store *s, uint64_t alice, uint64_t bob, uint64_t carol)
+{
+	struct store_delivery_result res;
+	struct entries l;
+	const char *both[] = {"alice@example.com", "bob@example.com"};
+	is_int(store_admin_alias_add(s, "team@example.com", both, 2), STORE_OK, "an alias to alice and bob");
+	is_int(store_recipient(s, "Team@Example.com"), STORE_OK, "the alias is a recipient");
+	is_int(store_recipient(s, "nobody@example.com"), STORE_NOT_FOUND, "an unknown one in a local domain is not");
+	is_int(store_recipient(s, "bob@elsewhere.example"), STORE_NOT_LOCAL, "nor one in another domain");
+	size_t a0 = list(s, alice, &l), b0 = list(s, bob, &l), c0 = list(s, carol, &l);
+	long long used_a = sql_num("SELECT used_bytes FROM account WHERE id = %llu", (unsigned long long)alice);
+	long long used_b = sql_num("SELECT used_bytes FROM account WHERE id = %llu", (unsigned long long)bob);
+	long long messages = sql_num("SELECT COUNT(*) FROM message");
+	const char *rcpts[] = {"team@example.com", "bob@example.com", "carol@example.com", NULL};
+	is_int(deliver(s, "", rcpts, msg1, sizeof msg1 - 1, &res), STORE_OK, "deliver to the alias and to bob");
+	is_int(res.delivered, 3, "three mailboxes");
+	ok(list(s, alice, &l) == a0 + 1 && list(s, bob, &l) == b0 + 1 && list(s, carol, &l) == c0 + 1,
+	   "one entry each, bob too though named twice");
+	is_int(sql_num("SELECT COUNT(*) FROM message"), messages + 1, "the content is stored once");
+	ok(sql_num("SELECT used_bytes FROM account WHERE id = %llu", (unsigned long long)alice) == used_a + (long long)sizeof msg1 - 1 &&
+	   sql_num("SELECT used_bytes FROM account WHERE id = %llu", (unsigned long long)bob) == used_b + (long long)sizeof msg1 - 1,
+	   "each account reached is charged once");
+	is_int(store_admin_set_quota(s, "alice@example.com", (uint64_t)used_a), STORE_OK, "alice is full");
+	const char *alias_only[] = {"team@example.com", NULL};
+	is_int(deliver(s, "", alias_only, msg1, sizeof msg1 - 1, &res), STORE_OVER_QUOTA,
+	       "over quota through an alias is over quota");
+	is_int(store_admin_set_quota(s, "alice@example.com", UINT64_MAX), STORE_OK, "quota removed");
+	const char *catch_all[] = {"carol@example.com"};
+	is_int(store_admin_alias_add(s, "@example.com", catch_all, 1), STORE_OK, "a catch-all");
+	is_int(store_recipient(s, "anyone@example.com"), STORE_OK, "takes unknown addresses");
+	store_admin_set_active(s, "dave@example.com", 0);
+	is_int(store_recipient(s, "dave@example.com"), STORE_OK, "a disabled account is as unknown: the catch-all has it");
+	store_admin_set_active(s, "dave@example.com", 1);
+	is_int(store_admin_alias_del(s, "@example.com", NULL, 0), STORE_OK, "catch-all removed");
+	is_int(store_admin_alias_del(s, "team@example.com", NULL, 0), STORE_OK, "alias removed");
 }
 
 static void test_lock(struct store *a, struct store *b, uint64_t alice)
@@ -554,6 +628,7 @@ int main(void)
 	test_bounces(s, alice.id, bob.id);
 	test_bad_input(s, alice.id, bob.id);
 	test_quota(s, bob.id, carol.id);
+	test_aliases(s, alice.id, bob.id, carol.id);
 	test_lock(s, s2, alice.id);
 	test_top(s, carol.id);
 	test_delete(s, alice.id, bob.id, carol.id);

@@ -8,7 +8,8 @@ Patterns in .expect and .stored lines: {ID} hex digits, {N} digits, {UIDL} a UID
 date, {MSGID} a <random@host> id, {ANY} anything; the rest is literal. A line
 {REST} matches all the lines that are left.
 Before each session the database is emptied and the accounts of testlib
-made; then each DIR/fill/NN_ADDRESS.eml is delivered to ADDRESS as it is.
+made; then each DIR/fill/NN_ADDRESS.eml is delivered to ADDRESS as it is, and
+NAME.setup, if there, runs as a shell script with $MAILCTL set (aliases, domains).
 usage: sessions.py HANDLER DIR"""
 import os, re, subprocess, sys
 
@@ -55,6 +56,9 @@ def main():
         for f in sorted(os.listdir(fill)) if os.path.isdir(fill) else []:
             with open(os.path.join(fill, f), "rb") as m:
                 subprocess.run([build_dir() + "/t/store-deliver", "", f[3:-4]], stdin=m, check=True)
+        if os.path.exists(base + ".setup"):
+            subprocess.run(["sh", "-e", base + ".setup"], env=dict(env, MAILCTL=build_dir() + "/mailctl"),
+                           stdout=subprocess.DEVNULL, check=True)
         with open(base + ".session", "rb") as f:
             p = subprocess.run([handler], stdin=f, capture_output=True, env=env, timeout=60)
         out = p.stdout.decode("utf-8", "replace")

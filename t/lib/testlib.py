@@ -36,7 +36,8 @@ def reset_db():
         " DELETE FROM account; DELETE FROM alias; DELETE FROM domain;")
     build = os.environ.get("INETMAIL_BUILD") or os.path.join(os.path.dirname(__file__), "../../build")
     for addr, pw in ACCOUNTS.items():
-        subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", addr], input=(pw + "\n").encode(), check=True)
+        subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", addr], input=(pw + "\n").encode(), check=True,
+                       stdout=subprocess.DEVNULL)
 
 def mailboxes():
     """[(address, message bytes)] for every mailbox entry, in delivery order."""

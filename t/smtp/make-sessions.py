@@ -5,7 +5,8 @@ D = "t/smtp"
 EHLO = "250-mail.example.com\n250-PIPELINING\n250-SIZE 67108864\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n"
 EHLO_AUTH = EHLO + "250-AUTH PLAIN LOGIN\n250 SMTPUTF8\n"
 EHLO += "250 SMTPUTF8\n"
-def w(name, session, expect=None, stored=None, env=None):
+def w(name, session, expect=None, stored=None, env=None, setup=None):
+    if setup is not None: open(os.path.join(D, name + ".setup"), "w").write(setup.lstrip("\n"))
     open(os.path.join(D, name + ".session"), "wb").write(session.encode("utf-8", "surrogateescape").replace(b"\n", b"\r\n") if isinstance(session, str) else session)
     if expect is not None: open(os.path.join(D, name + ".expect"), "w").write(expect.lstrip("\n"))
     if stored is not None: open(os.path.join(D, name + ".stored"), "w").write(stored.lstrip("\n"))
@@ -461,3 +462,175 @@ for name, fake in cases:
         "Message-ID: {MSGID}\nSubject: smuggle\n\nbody\n" + nul_line + "\nMAIL FROM:<alice@example.com>\n"
         "RCPT TO:<carol@example.com>\nDATA\nSubject: smuggled\n\nevil\n")
     w("smuggling-" + name, session.encode("latin-1"), expect, stored)
+
+# Domains and aliases (RFC 5321 4.5.1 postmaster; 4.1.2 quoted local parts).
+ALIASES = """
+$MAILCTL alias add info@example.com alice@example.com bob@example.com
+$MAILCTL alias add team@example.com info@example.com carol@example.com
+$MAILCTL alias add @example.com carol@example.com
+$MAILCTL domain add other.example --postmaster bob@example.com
+"""
+w("aliases-mx", """EHLO relay.example.net
+MAIL FROM:<"john q. public"@remote.example>
+RCPT TO:<Postmaster>
+RCPT TO:<POSTMASTER@other.example>
+RCPT TO:<team@example.com>
+RCPT TO:<info@example.com>
+RCPT TO:<"quoted stranger"@example.com>
+RCPT TO:<someone@elsewhere.example>
+RCPT TO:<postmaster@elsewhere.example>
+DATA
+Subject: to everyone
+
+hello
+.
+QUIT
+""", """
+220 mail.example.com ESMTP inetmail
+""" + EHLO + """250 2.1.0 Ok
+250 2.1.5 Ok
+250 2.1.5 Ok
+250 2.1.5 Ok
+250 2.1.5 Ok
+250 2.1.5 Ok
+554 5.7.1 <someone@elsewhere.example>: Relay access denied
+554 5.7.1 <postmaster@elsewhere.example>: Relay access denied
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as {ID}
+221 2.0.0 Bye
+""", """
+== alice@example.com
+Return-Path: <"john q. public"@remote.example>
+Received: from relay.example.net ([local])
+	by mail.example.com (inetmail) with ESMTP; {DATE}
+Subject: to everyone
+
+hello
+== bob@example.com
+Return-Path: <"john q. public"@remote.example>
+Received: from relay.example.net ([local])
+	by mail.example.com (inetmail) with ESMTP; {DATE}
+Subject: to everyone
+
+hello
+== carol@example.com
+Return-Path: <"john q. public"@remote.example>
+Received: from relay.example.net ([local])
+	by mail.example.com (inetmail) with ESMTP; {DATE}
+Subject: to everyone
+
+hello
+""", env="INETMAIL_SMTP_MODE=mx\n", setup=ALIASES)
+
+w("addresses-mx", """EHLO relay.example.net
+MAIL FROM:
+MAIL FROM:<"john q. public"@remote.example>
+RCPT TO:<"no such user"@example.com>
+RCPT TO:<"bob"@Example.com>
+RCPT TO:<"a\\"b"@example.com>
+RCPT TO:<"unterminated@example.com>
+RCPT TO:<a..b@example.com>
+RCPT TO:<carol.@example.com>
+RCPT TO:<carol@-example.com>
+RCPT TO:<>
+RCPT TO:<alice@[192.0.2.1]>
+DATA
+Subject: quoted
+
+hi
+.
+MAIL FROM:<>
+RCPT TO:<postmaster@example.com>
+DATA
+Subject: to the postmaster
+
+hi
+.
+QUIT
+""", """
+220 mail.example.com ESMTP inetmail
+""" + EHLO + """501 5.5.4 Syntax: MAIL FROM:<address>
+250 2.1.0 Ok
+550 5.1.1 <"no such user"@example.com>: Recipient address rejected: no such mailbox
+250 2.1.5 Ok
+550 5.1.1 <"a\\"b"@example.com>: Recipient address rejected: no such mailbox
+501 5.5.4 Syntax: RCPT TO:<address>
+553 5.1.3 Recipient address syntax
+553 5.1.3 Recipient address syntax
+553 5.1.3 Recipient address syntax
+553 5.1.3 Recipient address syntax
+554 5.7.1 <alice@[192.0.2.1]>: Relay access denied
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as {ID}
+250 2.1.0 Ok
+250 2.1.5 Ok
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as {ID}
+221 2.0.0 Bye
+""", """
+== bob@example.com
+Return-Path: <"john q. public"@remote.example>
+Received: from relay.example.net ([local])
+	by mail.example.com (inetmail) with ESMTP
+	for <bob@example.com>; {DATE}
+Subject: quoted
+
+hi
+== alice@example.com
+Return-Path: <>
+Received: from relay.example.net ([local])
+	by mail.example.com (inetmail) with ESMTP
+	for <postmaster@example.com>; {DATE}
+Subject: to the postmaster
+
+hi
+""", env="INETMAIL_SMTP_MODE=mx\n")
+
+w("postmaster-submission", """EHLO c
+AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3
+MAIL FROM:<alice@example.com>
+RCPT TO:<postmaster@lonely.example>
+RCPT TO:<info@example.com>
+RCPT TO:<friend@elsewhere.example>
+DATA
+Subject: hello
+
+hi
+.
+QUIT
+""", """
+220 mail.example.com ESMTP inetmail
+""" + EHLO_AUTH + """235 2.7.0 Authentication successful
+250 2.1.0 Ok
+250 2.1.5 Ok
+250 2.1.5 Ok
+250 2.1.5 Ok
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as {ID}
+221 2.0.0 Bye
+""", """
+== alice@example.com
+Return-Path: <alice@example.com>
+Received: from c ([local])
+	by mail.example.com (inetmail) with ESMTPA; {DATE}
+Date: {DATE}
+Message-ID: {MSGID}
+Subject: hello
+
+hi
+== bob@example.com
+Return-Path: <alice@example.com>
+Received: from c ([local])
+	by mail.example.com (inetmail) with ESMTPA; {DATE}
+Date: {DATE}
+Message-ID: {MSGID}
+Subject: hello
+
+hi
+== alice@example.com
+Return-Path: <>
+{REST}
+""", setup="""
+$MAILCTL alias add info@example.com bob@example.com
+$MAILCTL domain add lonely.example
+""")
