@@ -254,7 +254,8 @@ static int read_uidlist(struct maildir *md, const char *dir)
 		if (!msg) /* listed but gone: Dovecot expunged it */
 			continue;
 		msg->uid = uid;
-		snprintf(msg->uidl, sizeof msg->uidl, "%08lX%08lX", uid, md->uidvalidity);
+		/* Dovecot's %X: hexadecimal, but in lower case (seen from its POP3) */
+		snprintf(msg->uidl, sizeof msg->uidl, "%08lx%08lx", uid, md->uidvalidity);
 		for (char *t = strtok(end, " "); t; t = strtok(NULL, " "))
 			if (t[0] == 'P' && t[1] && strlen(t + 1) <= STORE_UIDL_MAX)
 				strcpy(msg->uidl, t + 1);

@@ -24,7 +24,7 @@ static enum store_result f_auth(void *c, const char *u, const char *p, char a[ST
 		return STORE_DENIED;
 	return STORE_OK;
 }
-static enum store_result f_lookup(void *c, const char *a) { (void)c; return a[0] == 'n' ? STORE_NOT_FOUND : STORE_OK; }
+static enum store_result f_lookup(void *c, const char *a) { (void)c; return a[0] == 'n' ? STORE_NOT_FOUND : a[0] == 'x' ? STORE_NOT_LOCAL : STORE_OK; }
 static int f_begin(void *c, const char *b, const char *const *r, size_t n)
 {
 	(void)c; (void)b; (void)r;

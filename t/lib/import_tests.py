@@ -97,8 +97,8 @@ r = ctl("import-maildir", "maildir@example.com", md)
 tap.ok(r.returncode == 0 and b"4 messages imported into maildir@example.com, 0 there already" in r.stdout,
        "import-maildir: every message of cur/ and new/")
 got = pop("maildir@example.com", "pw one")
-tap.is_([u for u, _ in got[:3]], ["%08X%08X" % (1, 1700000000), "%08X%08X" % (2, 1700000000), "0badc0de"],
-        "UIDLs as Dovecot's POP3 showed them (%08Xu%08Xv; a kept P UIDL as it is), in UID order")
+tap.is_([u for u, _ in got[:3]], ["%08x%08x" % (1, 1700000000), "%08x%08x" % (2, 1700000000), "0badc0de"],
+        "UIDLs as Dovecot's POP3 showed them (%08Xu%08Xv, which it writes in lower case; a kept P UIDL as it is), in UID order")
 tap.ok(re.fullmatch(r"[0-9a-f]{32}", got[3][0]) is not None if len(got) > 3 else False, "a file Dovecot never listed gets a UIDL of its own, last")
 tap.is_([m for _, m in got], [b"Subject: one\r\n\r\nfirst message\r\n", b"Subject: two\r\n\r\nalready CRLF\r\n",
                               b"Subject: three\r\n\r\nno final newline\r\n", b"Subject: unlisted\r\n\r\nDovecot never saw it\r\n"],
