@@ -83,7 +83,8 @@ int mailbox_open(struct mailctl *m, const char *address, struct mailbox *mb)
 		free(mb->have.uidl);
 		return report(m, r == STORE_PERMFAIL ? STORE_TEMPFAIL : r, address);
 	}
-	qsort(mb->have.uidl, mb->have.n, sizeof *mb->have.uidl, uidl_cmp);
+	if (mb->have.n) /* qsort and bsearch want an array, even for none */
+		qsort(mb->have.uidl, mb->have.n, sizeof *mb->have.uidl, uidl_cmp);
 	mb->id = a.id;
 	strcpy(mb->address, a.address);
 	return 0;
@@ -91,7 +92,7 @@ int mailbox_open(struct mailctl *m, const char *address, struct mailbox *mb)
 
 int mailbox_has(const struct mailbox *mb, const char *uidl)
 {
-	return *uidl && bsearch(uidl, mb->have.uidl, mb->have.n, sizeof *mb->have.uidl, uidl_cmp) != NULL;
+	return *uidl && mb->have.n && bsearch(uidl, mb->have.uidl, mb->have.n, sizeof *mb->have.uidl, uidl_cmp);
 }
 
 void mailbox_close(struct mailbox *mb) { free(mb->have.uidl); }
@@ -240,8 +241,9 @@ static int read_uidlist(struct maildir *md, const char *dir)
 	for (char *t = strtok(line + 2, " \r\n"); t; t = strtok(NULL, " \r\n"))
 		if (t[0] == 'V')
 			md->uidvalidity = strtoul(t + 1, NULL, 10);
-	qsort(md->msg, md->n, sizeof *md->msg, base_cmp);
-	while (fgets(line, sizeof line, f)) {
+	if (md->n)
+		qsort(md->msg, md->n, sizeof *md->msg, base_cmp);
+	while (md->n && fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		char *name = strstr(line, " :");
 		char *end;
@@ -329,7 +331,8 @@ int cmd_import_maildir(struct mailctl *m, int argc, char **argv)
 		        strerror(errno));
 		rc = EXIT_DATAERR;
 	}
-	qsort(md.msg, md.n, sizeof *md.msg, maildir_order);
+	if (md.n)
+		qsort(md.msg, md.n, sizeof *md.msg, maildir_order);
 	unsigned imported = 0, skipped = 0;
 	for (size_t i = 0; !rc && i < md.n; i++) {
 		char path[8192];

@@ -14,6 +14,9 @@ class Tap:
             self.failed += 1
         print("%sok %d - %s" % ("" if cond else "not ", self.n, name), flush=True)
         return cond
+    def skip(self, name, reason):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, name, reason), flush=True)
     def is_(self, got, want, name):
         if not self.ok(got == want, name):
             self.diag("     got: %r\nexpected: %r" % (got, want))
