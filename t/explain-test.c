@@ -22,7 +22,10 @@ static const char *const fill[] = {
 	"INSERT INTO mailbox_entry (account_id, message_id, uidl, size)"
 	" SELECT 1 + id % 2000, id, CONCAT('u', id), 100 FROM message",
 	"INSERT INTO maildrop_lock SELECT seq, 'o', NOW() FROM seq_1_to_2000",
-	"ANALYZE TABLE account, message, message_chunk, mailbox_entry, maildrop_lock",
+	"INSERT INTO domain (name) SELECT CONCAT('d', seq, '.example') FROM seq_1_to_500",
+	"INSERT INTO alias (source, target) SELECT CONCAT('a', seq, '@d', seq % 500, '.example'),"
+	" CONCAT('user', seq % 2000, '@example.com') FROM seq_1_to_5000",
+	"ANALYZE TABLE account, message, message_chunk, mailbox_entry, maildrop_lock, domain, alias",
 };
 
 static int run(MYSQL *db, const char *q)
@@ -55,6 +58,10 @@ int main(void)
 			ok(1, "%s: inserts one row, reads none", queries[i].name);
 			continue;
 		}
+		if (!strncmp(queries[i].sql, "SET ", 4)) {
+			ok(1, "%s: sets a session variable, reads none", queries[i].name);
+			continue;
+		}
 		char q[2048] = "EXPLAIN ";
 		size_t n = strlen(q);
 		for (const char *p = queries[i].sql; *p && n < sizeof q - 4; p++) /* '1' fits every parameter */
@@ -70,7 +77,8 @@ int main(void)
 			const char *table = row[2], *type = row[3];
 			int big = table && (!strcmp(table, "account") || !strcmp(table, "a") || !strcmp(table, "e") ||
 			                    !strncmp(table, "message", 7) || !strcmp(table, "mailbox_entry") ||
-			                    !strcmp(table, "maildrop_lock"));
+			                    !strcmp(table, "maildrop_lock") || !strcmp(table, "domain") ||
+			                    !strcmp(table, "d") || !strcmp(table, "alias") || !strcmp(table, "l"));
 			if (big && type && (!strcmp(type, "ALL") || !strcmp(type, "index")) &&
 			    strlen(scans) + strlen(table) + 2 < sizeof scans)
 				strcat(strcat(scans, " "), table);
