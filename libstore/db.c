@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,7 +15,11 @@
 #include "tls.h"
 
 #define DEFAULT_MYCNF SYSCONFDIR "/inetmail/my.cnf"
+#define DEFAULT_GROUPS "inetmail" /* INETMAIL_DB_GROUPS: option-file groups, one per node */
+#define DB_GROUPS_MAX 16      /* nodes to fail over between; more is a configuration error */
+#define DB_GROUP_MAX 64       /* the length of one group's name */
 #define CONNECT_TIMEOUT_S 5   /* a database that does not answer in 5 s is down: say 4xx */
+#define FAILOVER_CONNECT_TIMEOUT_S 1 /* with another node to try, a silent one is given up fast */
 #define IO_TIMEOUT_S 30       /* longer than any statement we issue; bounds every read */
 #define RETRY_BASE_US 5000    /* first back-off after a deadlock; doubles each try */
 #define MAX_PARAMS 8          /* the most parameters or columns any query has */
@@ -33,6 +38,9 @@ struct store *store_open(void)
 	struct store *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
+	/* Each process starts at a node of its own, so the load spreads. */
+	if (getrandom(&s->next_group, sizeof s->next_group, 0) != sizeof s->next_group)
+		s->next_group = (unsigned)getpid();
 	char token[17];
 	store_random_hex(token, 8);
 	char host[32] = "";
@@ -51,6 +59,7 @@ static void disconnect(struct store *s)
 	if (s->db)
 		mysql_close(s->db);
 	s->db = NULL;
+	s->causal = false; /* a session setting, gone with the session */
 }
 
 void store_close(struct store *s)
@@ -93,9 +102,55 @@ static bool connection_lost(unsigned e)
 	       e == CR_CONNECTION_ERROR || e == CR_SERVER_LOST_EXTENDED || e == CR_COMMANDS_OUT_OF_SYNC;
 }
 
+/* Deadlocks, lock-wait timeouts and Galera certification failures (1213 at
+ * COMMIT) end in a rollback: the whole transaction can run again. */
 static bool retryable(unsigned e)
 {
-	return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT || e == ER_WSREP_NOT_READY;
+	return e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT;
+}
+
+/* A node that answers but is not synced is no node to use (a Galera node
+ * joining, donating or cut off; any other server has no such state). */
+static bool node_ready(struct store *s)
+{
+	char name[64], value[64];
+	bool ready = true;
+	MYSQL_STMT *st = q_exec(s, Q_NODE_STATE, "");
+	int rc;
+	while (st && (rc = q_fetch(s, st, "ss", name, sizeof name, value, sizeof value)) > 0)
+		ready = ready && (!strcasecmp(name, "wsrep_ready") ? !strcasecmp(value, "ON") : !strcmp(value, "4"));
+	return st && rc == 0 && ready;
+}
+
+/* One node: the option-file group's connection, or NULL with the error recorded. */
+static MYSQL *connect_group(struct store *s, const char *group, bool failover)
+{
+	MYSQL *db = mysql_init(NULL);
+	if (!db) {
+		store_fail(s, CR_OUT_OF_MEMORY, "mysql_init failed");
+		return NULL;
+	}
+	const char *cnf = getenv("INETMAIL_MYCNF");
+	/* The group's own connect-timeout, read at connect, overrides this. */
+	unsigned connect_timeout = failover ? FAILOVER_CONNECT_TIMEOUT_S : CONNECT_TIMEOUT_S;
+	unsigned io_timeout = IO_TIMEOUT_S;
+	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+	mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* READ COMMITTED: no gap locks between deliveries and deletions. */
+	mysql_options(db, MYSQL_INIT_COMMAND,
+	              "SET SESSION autocommit = 0, tx_isolation = 'READ-COMMITTED'");
+	mysql_options(db, MYSQL_READ_DEFAULT_FILE, cnf && *cnf ? cnf : DEFAULT_MYCNF);
+	mysql_options(db, MYSQL_READ_DEFAULT_GROUP, group);
+	if (!mysql_real_connect(db, NULL, NULL, NULL, NULL, 0, NULL, 0)) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "[%s] %s", group, mysql_error(db));
+		store_fail(s, mysql_errno(db), msg);
+		mysql_close(db);
+		return NULL;
+	}
+	return db;
 }
 
 int store_connect(struct store *s)
@@ -108,36 +163,47 @@ int store_connect(struct store *s)
 	 * start-up. TLS to the database still works (OpenSSL 3 fetches
 	 * algorithms from its providers). */
 	tls_library_init();
-	MYSQL *db = mysql_init(NULL);
-	if (!db) {
-		store_fail(s, CR_OUT_OF_MEMORY, "mysql_init failed");
+	const char *list = getenv("INETMAIL_DB_GROUPS");
+	char groups[DB_GROUPS_MAX][DB_GROUP_MAX + 1];
+	unsigned n = 0;
+	for (const char *p = list && *list ? list : DEFAULT_GROUPS; *p && n < DB_GROUPS_MAX;) {
+		size_t len = strcspn(p, " \t");
+		if (len && len <= DB_GROUP_MAX)
+			snprintf(groups[n++], DB_GROUP_MAX + 1, "%.*s", (int)len, p);
+		p += len + strspn(p + len, " \t");
+	}
+	if (!n) {
+		store_fail(s, CR_UNKNOWN_ERROR, "INETMAIL_DB_GROUPS names no option-file group");
 		return -1;
 	}
-	const char *cnf = getenv("INETMAIL_MYCNF");
-	unsigned connect_timeout = CONNECT_TIMEOUT_S, io_timeout = IO_TIMEOUT_S;
-	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-	mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-	mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
-	mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	/* READ COMMITTED: no gap locks between deliveries and deletions. */
-	mysql_options(db, MYSQL_INIT_COMMAND,
-	              "SET SESSION autocommit = 0, tx_isolation = 'READ-COMMITTED'");
-	mysql_options(db, MYSQL_READ_DEFAULT_FILE, cnf && *cnf ? cnf : DEFAULT_MYCNF);
-	mysql_options(db, MYSQL_READ_DEFAULT_GROUP, "inetmail");
-	if (!mysql_real_connect(db, NULL, NULL, NULL, NULL, 0, NULL, 0)) {
-		store_fail(s, mysql_errno(db), mysql_error(db));
-		mysql_close(db);
-		return -1;
+	/* Each node in turn, from where this process left off; one that refuses,
+	 * times out or is not synced gives way to the next. */
+	for (unsigned i = 0; i < n; i++) {
+		unsigned g = s->next_group % n;
+		if ((s->db = connect_group(s, groups[g], n > 1))) {
+			if (n == 1 || node_ready(s))
+				return 0;
+			if (s->db)
+				store_fail(s, ER_WSREP_NOT_READY, "node not synced");
+			disconnect(s);
+		}
+		s->next_group = g + 1;
 	}
-	s->db = db;
-	return 0;
+	return -1;
+}
+
+/* The node is gone, or not synced: the next connect tries the next one. */
+static void node_lost(struct store *s)
+{
+	disconnect(s);
+	s->next_group++;
 }
 
 static void stmt_failed(struct store *s, MYSQL_STMT *st)
 {
 	store_fail(s, mysql_stmt_errno(st), mysql_stmt_error(st));
-	if (connection_lost(s->err_no))
-		disconnect(s);
+	if (connection_lost(s->err_no) || s->err_no == ER_WSREP_NOT_READY)
+		node_lost(s);
 }
 
 /* The statement for a query. A new one is prepared by its first execution
@@ -308,21 +374,24 @@ enum store_result store_txn(struct store *s, store_txn_body body, void *ctx)
 		if (store_connect(s) < 0)
 			return STORE_TEMPFAIL;
 		enum store_result r = body(s, ctx);
-		if (!s->db)
-			return STORE_TEMPFAIL; /* connection lost: the outcome is the server's */
+		if (!s->db) { /* the node went away before COMMIT: nothing was done, go on with the next */
+			if (attempt + 1 >= STORE_TXN_ATTEMPTS)
+				return STORE_TEMPFAIL;
+			continue;
+		}
 		if (r == STORE_OK && mysql_commit(s->db) == 0)
 			return STORE_OK;
 		if (r == STORE_OK) {
 			store_fail(s, mysql_errno(s->db), mysql_error(s->db));
 			if (connection_lost(s->err_no)) { /* the COMMIT may have happened */
-				disconnect(s);
+				node_lost(s);
 				return STORE_UNKNOWN;
 			}
 			r = STORE_TEMPFAIL;
 		}
 		unsigned err_no = s->err_no;
 		if (mysql_rollback(s->db)) {
-			disconnect(s);
+			node_lost(s);
 			return STORE_TEMPFAIL;
 		}
 		if (r != STORE_TEMPFAIL || !retryable(err_no) || attempt + 1 >= STORE_TXN_ATTEMPTS)
@@ -333,12 +402,17 @@ enum store_result store_txn(struct store *s, store_txn_body body, void *ctx)
 
 enum store_result store_read(struct store *s, store_txn_body body, void *ctx)
 {
-	s->err_no = 0;
 	s->err[0] = '\0';
-	if (store_connect(s) < 0)
-		return STORE_TEMPFAIL;
-	enum store_result r = body(s, ctx);
-	return s->db ? r : STORE_TEMPFAIL;
+	for (int attempt = 0;; attempt++) { /* a read is safe to repeat on another node */
+		s->err_no = 0;
+		if (store_connect(s) < 0)
+			return STORE_TEMPFAIL;
+		enum store_result r = body(s, ctx);
+		if (s->db)
+			return r;
+		if (attempt + 1 >= STORE_TXN_ATTEMPTS)
+			return STORE_TEMPFAIL;
+	}
 }
 
 void store_random_hex(char *out, size_t bytes)

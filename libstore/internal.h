@@ -9,7 +9,9 @@
 #include "store.h"
 
 #define STORE_CHUNK_SIZE (256 * 1024) /* one message_chunk row: bounds every packet and buffer */
-#define STORE_TXN_ATTEMPTS 4          /* a deadlock that survives four tries is load, not luck */
+/* A deadlock, or a Galera certification conflict on a busy mailbox, that
+ * survives 8 backed-off tries (about 1.3 s in all) is load, not luck. */
+#define STORE_TXN_ATTEMPTS 8
 #define STORE_OWNER_MAX 64            /* width of maildrop_lock.owner */
 
 struct store {
@@ -19,6 +21,8 @@ struct store {
 	unsigned err_no;          /* last server or client error number, 0 if none */
 	char err[256];
 	char owner[STORE_OWNER_MAX + 1]; /* this session's maildrop lock owner */
+	unsigned next_group;      /* the INETMAIL_DB_GROUPS entry to try first (modulo their number) */
+	bool causal;              /* reads on this connection wait for what other nodes committed */
 	unsigned char *chunk;     /* STORE_CHUNK_SIZE bytes, for streaming out; lazily allocated */
 };
 

@@ -14,6 +14,14 @@ struct lock_args {
 static enum store_result lock_body(struct store *s, void *ctx)
 {
 	struct lock_args *a = ctx;
+	/* On a Galera node, this session sees what other nodes committed before
+	 * it reads: the lock, then the listing (mail acknowledged through another
+	 * node a moment ago). A server without that variable ignores it. */
+	if (!s->causal) {
+		if (!q_exec(s, Q_CAUSAL_READS, "") && !s->db)
+			return STORE_TEMPFAIL;
+		s->causal = true;
+	}
 	MYSQL_STMT *st = q_exec(s, Q_LOCK_RENEW, "suus", s->owner, (uint64_t)a->ttl, a->account_id, s->owner);
 	if (!st)
 		return STORE_TEMPFAIL;

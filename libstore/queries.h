@@ -54,6 +54,9 @@
 	                " VALUES (?, ?, NOW(6) + INTERVAL ? SECOND)") \
 	Q(LOCK_RELEASE, 0, "DELETE FROM maildrop_lock WHERE account_id = ? AND owner = ?") \
 	Q(LOCK_DROP, 0, "DELETE FROM maildrop_lock WHERE account_id = ?") \
+	Q(NODE_STATE, 1, "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS" \
+	                 " WHERE VARIABLE_NAME IN ('WSREP_READY', 'WSREP_LOCAL_STATE')") \
+	Q(CAUSAL_READS, 0, "SET SESSION wsrep_sync_wait = IF(@@wsrep_on, 3, 0)") \
 	Q(SCHEMA_TABLES, 0, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()" \
 	                    " AND table_name = 'schema_version'") \
 	Q(SCHEMA_VERSION, 0, "SELECT COALESCE(MAX(version), 0) FROM schema_version") \
