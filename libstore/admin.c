@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "internal.h"
 
 #define SQL_FILE_MAX (1024 * 1024) /* a schema or migration script; far above any real one */
@@ -117,14 +118,8 @@ struct id_list {
 static int id_list_add(void *ctx, const struct store_entry *e)
 {
 	struct id_list *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		uint64_t *p = realloc(l->ids, cap * sizeof *p);
-		if (!p)
-			return -1;
-		l->ids = p;
-		l->cap = cap;
-	}
+	if (array_reserve(&l->ids, &l->cap, l->n, sizeof *l->ids) < 0)
+		return -1;
 	l->ids[l->n++] = e->id;
 	return 0;
 }

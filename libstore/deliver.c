@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "bounce.h"
 #include "internal.h"
 
@@ -51,14 +52,8 @@ int store_delivery_add_recipient(struct store_delivery *d, const char *address)
 	for (size_t i = 0; i < d->n_rcpt; i++)
 		if (!strcmp(d->rcpt[i], canon))
 			return 0; /* one entry per mailbox, however often it was named */
-	if (d->n_rcpt == d->cap_rcpt) {
-		size_t cap = d->cap_rcpt ? 2 * d->cap_rcpt : 8;
-		void *p = realloc(d->rcpt, cap * sizeof *d->rcpt);
-		if (!p)
-			return -1;
-		d->rcpt = p;
-		d->cap_rcpt = cap;
-	}
+	if (array_reserve(&d->rcpt, &d->cap_rcpt, d->n_rcpt, sizeof *d->rcpt) < 0)
+		return -1;
 	strcpy(d->rcpt[d->n_rcpt++], canon);
 	return 0;
 }
@@ -206,14 +201,9 @@ static enum store_result resolve_recipients(struct store *s, struct finish *f, s
 		if (r != STORE_OK)
 			f->unknown[(*n_unknown)++] = d->rcpt[i];
 	}
-	if (f->accounts.n + 1 > f->cap_charges) {
-		struct charge *p = realloc(f->charges, (f->accounts.n + 1) * sizeof *p);
-		if (!p) {
-			store_fail(s, 0, "out of memory resolving recipients");
-			return STORE_TEMPFAIL;
-		}
-		f->charges = p;
-		f->cap_charges = f->accounts.n + 1;
+	if (array_reserve(&f->charges, &f->cap_charges, f->accounts.n, sizeof *f->charges) < 0) {
+		store_fail(s, 0, "out of memory resolving recipients");
+		return STORE_TEMPFAIL;
 	}
 	return STORE_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "internal.h"
 
 int store_account_set_add(struct store_account_set *set, uint64_t id)
@@ -12,14 +13,8 @@ int store_account_set_add(struct store_account_set *set, uint64_t id)
 	for (size_t i = 0; i < set->n; i++)
 		if (set->ids[i] == id)
 			return 0;
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 8;
-		uint64_t *p = realloc(set->ids, cap * sizeof *p);
-		if (!p)
-			return -1;
-		set->ids = p;
-		set->cap = cap;
-	}
+	if (array_reserve(&set->ids, &set->cap, set->n, sizeof *set->ids) < 0)
+		return -1;
 	set->ids[set->n++] = id;
 	return 0;
 }
@@ -35,16 +30,10 @@ enum store_result store_alias_targets(struct store *s, const char *source, struc
 	int rc;
 	t->n = 0;
 	while ((rc = q_fetch(s, st, "s", target, sizeof target)) > 0) {
-		if (t->n == t->cap) {
-			size_t cap = t->cap ? 2 * t->cap : 4;
-			void *p = realloc(t->addr, cap * sizeof *t->addr);
-			if (!p) {
-				q_end(st);
-				store_fail(s, 0, "out of memory reading aliases");
-				return STORE_TEMPFAIL;
-			}
-			t->addr = p;
-			t->cap = cap;
+		if (array_reserve(&t->addr, &t->cap, t->n, sizeof *t->addr) < 0) {
+			q_end(st);
+			store_fail(s, 0, "out of memory reading aliases");
+			return STORE_TEMPFAIL;
 		}
 		strcpy(t->addr[t->n++], target);
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "mailctl.h"
 
 #define ACCOUNT_LINE_MAX 4096 /* a passwd-file line: address, hash and Dovecot's extra fields */
@@ -58,14 +59,8 @@ enum store_result import_end(struct import *im)
 static int uidl_add(void *ctx, const struct store_entry *e)
 {
 	struct uidl_set *u = ctx;
-	if (u->n == u->cap) {
-		size_t cap = u->cap ? 2 * u->cap : 64;
-		void *p = realloc(u->uidl, cap * sizeof *u->uidl);
-		if (!p)
-			return -1;
-		u->uidl = p;
-		u->cap = cap;
-	}
+	if (array_reserve(&u->uidl, &u->cap, u->n, sizeof *u->uidl) < 0)
+		return -1;
 	strcpy(u->uidl[u->n++], e->uidl);
 	return 0;
 }
@@ -194,13 +189,9 @@ static int add_files(struct maildir *md, const char *dir, const char *sub)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (md->n == md->cap) {
-			size_t cap = md->cap ? 2 * md->cap : 64;
-			void *p = realloc(md->msg, cap * sizeof *md->msg);
-			if (!p)
-				break;
-			md->msg = p;
-			md->cap = cap;
+		if (array_reserve(&md->msg, &md->cap, md->n, sizeof *md->msg) < 0) {
+			closedir(d);
+			return -1;
 		}
 		struct maildir_msg *msg = &md->msg[md->n++];
 		memset(msg, 0, sizeof *msg);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "mailctl.h"
 
 #define MBOX_PEEK 1024 /* of a line's start: enough to tell a From_ line or a quoted one */
@@ -201,14 +202,8 @@ struct entry_ids {
 static int collect_entry(void *ctx, const struct store_entry *e)
 {
 	struct entry_ids *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		void *p = realloc(l->id, cap * sizeof *l->id);
-		if (!p)
-			return -1;
-		l->id = p;
-		l->cap = cap;
-	}
+	if (array_reserve(&l->id, &l->cap, l->n, sizeof *l->id) < 0)
+		return -1;
 	l->id[l->n++] = e->id;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "pop3.h"
 #include "sasl.h"
 
@@ -117,14 +118,8 @@ static struct pop3_message *check_message(struct pop3_session *s, const char *a)
 static int add_message(void *ctx, const struct store_entry *e)
 {
 	struct pop3_session *s = ctx;
-	if (s->n_msgs == s->cap_msgs) {
-		size_t cap = s->cap_msgs ? 2 * s->cap_msgs : 64;
-		void *p = realloc(s->msgs, cap * sizeof *s->msgs);
-		if (!p)
-			return -1;
-		s->msgs = p;
-		s->cap_msgs = cap;
-	}
+	if (array_reserve(&s->msgs, &s->cap_msgs, s->n_msgs, sizeof *s->msgs) < 0)
+		return -1;
 	struct pop3_message *m = &s->msgs[s->n_msgs++];
 	m->entry_id = e->id;
 	m->size = e->size;
