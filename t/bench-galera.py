@@ -53,7 +53,7 @@ try:
         while not stop.is_set():
             i += 1
             try:
-                with smtplib.SMTP("127.0.0.1", mx.port, timeout=60) as c:
+                with smtplib.SMTP("127.0.0.1", mx.port, timeout=60, local_hostname="client.example") as c:
                     c.sendmail("x@remote.example", ["bench%d@bench.test" % (1 + (k * 1000 + i) % 16)], "Subject: f\r\n\r\nx\r\n")
                 acks.append(time.time())
             except (smtplib.SMTPException, OSError):
