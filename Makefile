@@ -151,6 +151,7 @@ bench: deps
 	t/run-bench
 
 EXAMPLEDIR = $(DATADIR)/inetmail/examples
+FAIL2BANDIR ?= $(SYSCONFDIR)/fail2ban
 MANPAGES = $(wildcard man/*.8)
 
 install: all
@@ -164,12 +165,16 @@ install: all
 	for f in $(XINETD); do install -m 644 "$$f" $(DESTDIR)$(XINETDDIR)/inetmail-$$(basename "$$f"); done
 	install -m 644 units/inetmail.env.example units/smtp.cnf.example $(DESTDIR)$(EXAMPLEDIR)/
 	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(FAIL2BANDIR)/filter.d $(DESTDIR)$(FAIL2BANDIR)/jail.d
+	install -m 644 units/fail2ban/filter.d/inetmail.conf $(DESTDIR)$(FAIL2BANDIR)/filter.d/
+	install -m 644 units/fail2ban/jail.d/inetmail.conf $(DESTDIR)$(FAIL2BANDIR)/jail.d/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 	rm -f $(SERVICES:%=$(DESTDIR)$(XINETDDIR)/inetmail-%)
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
+	rm -f $(DESTDIR)$(FAIL2BANDIR)/filter.d/inetmail.conf $(DESTDIR)$(FAIL2BANDIR)/jail.d/inetmail.conf
 	rm -rf $(DESTDIR)$(DATADIR)/inetmail
 
 clean:

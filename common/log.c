@@ -78,3 +78,22 @@ void log_session(int priority, const char *user, const char *event, const char *
 	const char *fields[] = {session, peer, result, user ? who : NULL, NULL};
 	log_send(priority, fields, "session %s: %s %s", session_id, event, detail);
 }
+
+void log_machine_event(const char *user, const char *event, const char *detail)
+{
+	if (!strcmp(event, "auth-failed"))
+		log_auth_failed(detail);
+	else
+		log_session(LOG_INFO, user, event, "%s", detail);
+}
+
+void log_auth_failed(const char *user)
+{
+	char name[321];
+	size_t i = 0;
+	/* The client's words, made one harmless token after the fixed part. */
+	for (; user[i] && i < sizeof name - 1; i++)
+		name[i] = (unsigned char)user[i] <= ' ' || user[i] == 0x7f || user[i] == '>' ? '?' : user[i];
+	name[i] = '\0';
+	log_session(LOG_NOTICE, NULL, "auth-failed", "client=%s user=<%s>", session_peer, name);
+}

@@ -21,4 +21,11 @@ const char *log_session_id(void);
 void log_session(int priority, const char *user, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* An event a protocol machine reports (its backend's logged hook); user is
+ * the logged-in address or NULL. */
+void log_machine_event(const char *user, const char *event, const char *detail);
+/* A failed login, in the one fixed form fail2ban's filter reads (units/fail2ban):
+ * "session ID: auth-failed client=ADDRESS user=<NAME>". */
+void log_auth_failed(const char *user);
+
 #endif

@@ -1,6 +1,7 @@
 /* Passwords, authentication and recipient lookup. */
 #define _GNU_SOURCE
 #include <crypt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,12 +151,25 @@ enum store_result store_auth(struct store *s, const char *address, const char *p
                              struct store_account *out)
 {
 	struct find_account f;
-	enum store_result r = lookup(s, address, &f, out);
+	uint64_t failures = 0, mine = 0;
+	enum store_result r;
+	if (!s->client[0]) {
+		r = lookup(s, address, &f, out);
+	} else if (store_address_canonical(address, out->address) < 0) {
+		r = STORE_NOT_FOUND; /* no address at all: a failure all the same */
+		snprintf(out->address, sizeof out->address, "%.*s", STORE_ADDRESS_MAX, address);
+	} else { /* the same one round trip brings this client's recent failures */
+		r = store_penalty_lookup(s, out->address, &f.id, f.hash, &failures, &mine);
+		out->id = r == STORE_OK ? f.id : 0;
+	}
 	if (r == STORE_TEMPFAIL)
 		return r;
+	store_penalty_wait(failures); /* before the password is even looked at */
 	int ok = store_verify_password(strlen(password) > PASSWORD_MAX ? "" : password,
 	                               r == STORE_OK ? f.hash : dummy_hash);
 	explicit_bzero(f.hash, sizeof f.hash);
+	if (s->client[0] && (!ok || r != STORE_OK || mine))
+		store_penalty_record(s, out->address, r == STORE_OK && ok);
 	if (r == STORE_OK && ok)
 		return STORE_OK;
 	out->id = 0;

@@ -23,6 +23,7 @@ struct store {
 	char owner[STORE_OWNER_MAX + 1]; /* this session's maildrop lock owner */
 	unsigned next_group;      /* the INETMAIL_DB_GROUPS entry to try first (modulo their number) */
 	bool causal;              /* reads on this connection wait for what other nodes committed */
+	char client[64];          /* the client's key for the login penalty ("" when off) */
 	unsigned char *chunk;     /* STORE_CHUNK_SIZE bytes, for streaming out; lazily allocated */
 };
 
@@ -74,6 +75,15 @@ enum store_result store_add_domain(struct store *, const char *domain, int *crea
 enum store_result store_postmaster_fix(struct store *, const char *domain);
 /* An account with its mail, lock and the aliases that lead to it. */
 enum store_result store_delete_account(struct store *, uint64_t id, const char *address);
+
+/* The login penalty (penalty.c): the account and this client's failures in
+ * the last 15 minutes, all of them and those for this address; then waiting,
+ * and recording the outcome (a failure; or a success after failures, which
+ * clears that address's ones only). */
+enum store_result store_penalty_lookup(struct store *, const char *address, uint64_t *id,
+                                       char hash[STORE_HASH_MAX + 1], uint64_t *failures, uint64_t *mine);
+void store_penalty_wait(uint64_t failures);
+void store_penalty_record(struct store *, const char *address, int succeeded);
 
 /* The active account with this canonical address: STORE_OK, _NOT_FOUND or _TEMPFAIL. */
 enum store_result store_find_account(struct store *, const char *address, uint64_t *id,

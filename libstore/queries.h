@@ -5,6 +5,14 @@
 
 #define STORE_QUERIES(Q) \
 	Q(ACCOUNT_BY_ADDRESS, 0, "SELECT id, password_hash FROM account WHERE address = ? AND active = 1") \
+	Q(AUTH_LOOKUP, 0, "SELECT (SELECT id FROM account WHERE address = ? AND active = 1)," \
+	                  " (SELECT password_hash FROM account WHERE address = ? AND active = 1)," \
+	                  " (SELECT COUNT(*) FROM auth_failure WHERE client = ? AND failed_at > NOW(6) - INTERVAL ? SECOND)," \
+	                  " (SELECT COUNT(*) FROM auth_failure WHERE client = ? AND account = ?" \
+	                  " AND failed_at > NOW(6) - INTERVAL ? SECOND)") \
+	Q(AUTH_FAILURE_INSERT, 0, "INSERT INTO auth_failure (client, account) VALUES (?, ?)") \
+	Q(AUTH_FAILURE_EXPIRE, 0, "DELETE FROM auth_failure WHERE failed_at < NOW(6) - INTERVAL ? SECOND LIMIT 100") \
+	Q(AUTH_FAILURE_CLEAR, 0, "DELETE FROM auth_failure WHERE client = ? AND account = ?") \
 	Q(ACCOUNT_ID_ANY, 0, "SELECT id FROM account WHERE address = ?") \
 	Q(ACCOUNT_LOCK, 0, "SELECT id FROM account WHERE id = ? FOR UPDATE") \
 	Q(ACCOUNT_CHARGE, 0, "UPDATE account SET used_bytes = used_bytes + ? WHERE id = ?" \

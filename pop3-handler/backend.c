@@ -57,8 +57,7 @@ static void be_delay(void *ctx, unsigned ms)
 static void be_logged(void *ctx, const char *event, const char *detail)
 {
 	struct pop3_store *b = ctx;
-	log_session(strcmp(event, "auth-failed") ? LOG_INFO : LOG_NOTICE, b->user[0] ? b->user : NULL, event, "%s",
-	            detail);
+	log_machine_event(b->user[0] ? b->user : NULL, event, detail);
 }
 
 void pop3_store_backend(struct pop3_store *b, struct pop3_backend *be)

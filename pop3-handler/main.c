@@ -46,6 +46,8 @@ int main(void)
 		b.lock_ttl_s = 3;
 	long refresh_ms = b.lock_ttl_s * 1000L / 3;
 	b.store = store_open();
+	if (b.store)
+		store_auth_client(b.store, conn.peer);
 	outbuf_init(&out, conn_write, &conn);
 	pop3_store_backend(&b, &be);
 	if (!b.store || pop3_init(&s, &cfg, &be, &out) < 0)

@@ -78,7 +78,7 @@ static int be_input_pending(void *ctx)
 static void be_logged(void *ctx, const char *event, const char *detail)
 {
 	struct smtp_store *b = ctx;
-	log_session(strcmp(event, "auth-failed") ? LOG_INFO : LOG_NOTICE, b->user[0] ? b->user : NULL, event, "%s", detail);
+	log_machine_event(b->user[0] ? b->user : NULL, event, detail);
 }
 
 void smtp_store_backend(struct smtp_store *b, struct smtp_backend *be)

@@ -52,6 +52,8 @@ int main(void)
 
 	log_session_start(conn.peer);
 	b.store = store_open();
+	if (b.store)
+		store_auth_client(b.store, conn.peer);
 	outbuf_init(&out, conn_write, &conn);
 	smtp_store_backend(&b, &be);
 	if (!b.store || smtp_init(&s, &cfg, &be, &out) < 0)

@@ -16,6 +16,7 @@ GRANT SELECT, INSERT, DELETE ON inetmail.message_chunk TO 'inetmail_smtp'@'local
 GRANT INSERT ON inetmail.mailbox_entry TO 'inetmail_smtp'@'localhost';
 GRANT SELECT ON inetmail.domain TO 'inetmail_smtp'@'localhost';
 GRANT SELECT (source, target) ON inetmail.alias TO 'inetmail_smtp'@'localhost';
+GRANT SELECT, INSERT, DELETE ON inetmail.auth_failure TO 'inetmail_smtp'@'localhost';
 
 -- pop3-handler: authenticate, lock, list, read and delete.
 GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),
@@ -24,6 +25,7 @@ GRANT SELECT, DELETE ON inetmail.mailbox_entry TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, UPDATE, DELETE ON inetmail.message TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, DELETE ON inetmail.message_chunk TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.maildrop_lock TO 'inetmail_pop3'@'localhost';
+GRANT SELECT, INSERT, DELETE ON inetmail.auth_failure TO 'inetmail_pop3'@'localhost';
 
 -- mailctl: accounts, domains, aliases, imports, quotas, garbage collection and
 -- schema migrations.

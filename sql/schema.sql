@@ -89,4 +89,16 @@ CREATE TABLE maildrop_lock (
   expires_at DATETIME(6) NOT NULL
 ) ENGINE=InnoDB;
 
-INSERT INTO schema_version (version) VALUES (2);
+-- Failed logins: client is an IPv4 address or an IPv6 /64, account the address
+-- tried (known or not). Rows older than the penalty window are removed by the
+-- handlers as they add new ones.
+CREATE TABLE auth_failure (
+  id        BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  client    VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  account   VARCHAR(320) NOT NULL,
+  failed_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  KEY auth_failure_client (client, failed_at),
+  KEY auth_failure_age (failed_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+INSERT INTO schema_version (version) VALUES (3);

@@ -25,7 +25,9 @@ static const char *const fill[] = {
 	"INSERT INTO domain (name) SELECT CONCAT('d', seq, '.example') FROM seq_1_to_500",
 	"INSERT INTO alias (source, target) SELECT CONCAT('a', seq, '@d', seq % 500, '.example'),"
 	" CONCAT('user', seq % 2000, '@example.com') FROM seq_1_to_5000",
-	"ANALYZE TABLE account, message, message_chunk, mailbox_entry, maildrop_lock, domain, alias",
+	"INSERT INTO auth_failure (client, account, failed_at) SELECT CONCAT('192.0.2.', seq % 250),"
+	" CONCAT('user', seq % 2000, '@example.com'), NOW() - INTERVAL seq SECOND FROM seq_1_to_20000",
+	"ANALYZE TABLE account, message, message_chunk, mailbox_entry, maildrop_lock, domain, alias, auth_failure",
 };
 
 static int run(MYSQL *db, const char *q)
@@ -78,7 +80,8 @@ int main(void)
 			int big = table && (!strcmp(table, "account") || !strcmp(table, "a") || !strcmp(table, "e") ||
 			                    !strncmp(table, "message", 7) || !strcmp(table, "mailbox_entry") ||
 			                    !strcmp(table, "maildrop_lock") || !strcmp(table, "domain") ||
-			                    !strcmp(table, "d") || !strcmp(table, "alias") || !strcmp(table, "l"));
+			                    !strcmp(table, "d") || !strcmp(table, "alias") || !strcmp(table, "l") ||
+			                    !strcmp(table, "auth_failure"));
 			if (big && type && (!strcmp(type, "ALL") || !strcmp(type, "index")) &&
 			    strlen(scans) + strlen(table) + 2 < sizeof scans)
 				strcat(strcat(scans, " "), table);

@@ -16,7 +16,8 @@ for f in usr/sbin/smtp-handler usr/sbin/pop3-handler usr/sbin/mailctl \
 	etc/xinetd.d/inetmail-smtp etc/xinetd.d/inetmail-submission etc/xinetd.d/inetmail-pop3 \
 	usr/share/inetmail/sql/schema.sql usr/share/inetmail/sql/grants.sql \
 	usr/share/inetmail/examples/inetmail.env.example usr/share/inetmail/examples/smtp.cnf.example \
-	usr/share/man/man8/smtp-handler.8 usr/share/man/man8/pop3-handler.8 usr/share/man/man8/mailctl.8; do
+	usr/share/man/man8/smtp-handler.8 usr/share/man/man8/pop3-handler.8 usr/share/man/man8/mailctl.8 \
+	etc/fail2ban/filter.d/inetmail.conf etc/fail2ban/jail.d/inetmail.conf; do
 	[ -f "$d/$f" ]; ok $? "installs /$f"
 done
 [ -x "$d/usr/sbin/smtp-handler" ]; ok $? "the handlers are executable"

@@ -4,38 +4,13 @@ mount namespace (t/logging.t) where /run/systemd/journal/socket is ours."""
 import base64, os, socket, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from testlib import Tap, build_dir, reset_db
+from testlib import Tap, build_dir, journal_entries, journal_socket, reset_db
 
 tap = Tap()
 build = build_dir()
 reset_db()
-path = "/run/systemd/journal/socket"
-journal = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-journal.bind(path)
-journal.settimeout(0.5)
-
-def entries():
-    """Every datagram so far, parsed from the journal's native protocol."""
-    out = []
-    while True:
-        try:
-            data = journal.recv(1 << 20)
-        except socket.timeout:
-            return out
-        fields, i = {}, 0
-        while i < len(data):
-            nl = data.index(b"\n", i)
-            line = data[i:nl]
-            if b"=" in line:
-                k, v = line.split(b"=", 1)
-                i = nl + 1
-            else:  # KEY \n 64-bit little-endian length, value, \n
-                k = line
-                n = int.from_bytes(data[nl + 1:nl + 9], "little")
-                v = data[nl + 9:nl + 9 + n]
-                i = nl + 9 + n + 1
-            fields[k.decode()] = v.decode("utf-8", "replace")
-        out.append(fields)
+journal = journal_socket()
+entries = lambda: journal_entries(journal)
 
 def run(handler, text, env=None):
     full = dict(os.environ, INETMAIL_PLAINTEXT_AUTH="1", **(env or {}))

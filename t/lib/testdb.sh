@@ -13,6 +13,9 @@ if [ -z "${INETMAIL_TEST_DIR:-}" ]; then
 	mariadb_start "$INETMAIL_TEST_DIR" || exit 1
 fi
 export INETMAIL_TEST_DIR
+# The login penalty would slow every test that fails a login on purpose;
+# t/penalty.t turns it on for itself.
+export INETMAIL_AUTH_PENALTY=${INETMAIL_AUTH_PENALTY:-0}
 
 testdb() {
 	TESTDB=$1

@@ -36,7 +36,7 @@ def sql(query):
 
 def reset_db():
     sql("DELETE FROM mailbox_entry; DELETE FROM message_chunk; DELETE FROM message; DELETE FROM maildrop_lock;"
-        " DELETE FROM account; DELETE FROM alias; DELETE FROM domain;")
+        " DELETE FROM account; DELETE FROM alias; DELETE FROM domain; DELETE FROM auth_failure;")
     build = os.environ.get("INETMAIL_BUILD") or os.path.join(os.path.dirname(__file__), "../../build")
     for addr, pw in ACCOUNTS.items():
         subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", addr], input=(pw + "\n").encode(), check=True,
@@ -120,3 +120,36 @@ def test_ca(directory, name="mail.example.com"):
                   "-extfile", ext, "-out", cert]):
         subprocess.run(["openssl"] + args, check=True, capture_output=True)
     return ca, cert, key
+
+def journal_socket(path="/run/systemd/journal/socket"):
+    """A journal stand-in: the socket the handlers send to (in a private mount
+    namespace of the test's own, see t/logging.t)."""
+    import socket
+    journal = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    journal.bind(path)
+    journal.settimeout(0.5)
+    return journal
+
+def journal_entries(journal):
+    """Every datagram so far, parsed from the journal's native protocol."""
+    import socket
+    out = []
+    while True:
+        try:
+            data = journal.recv(1 << 20)
+        except socket.timeout:
+            return out
+        fields, i = {}, 0
+        while i < len(data):
+            nl = data.index(b"\n", i)
+            line = data[i:nl]
+            if b"=" in line:
+                k, v = line.split(b"=", 1)
+                i = nl + 1
+            else:  # KEY \n 64-bit little-endian length, value, \n
+                k = line
+                n = int.from_bytes(data[nl + 1:nl + 9], "little")
+                v = data[nl + 9:nl + 9 + n]
+                i = nl + 9 + n + 1
+            fields[k.decode()] = v.decode("utf-8", "replace")
+        out.append(fields)
