@@ -11,6 +11,7 @@
 	                  " (SELECT COUNT(*) FROM auth_failure WHERE client = ? AND account = ?" \
 	                  " AND failed_at > NOW(6) - INTERVAL ? SECOND)") \
 	Q(AUTH_FAILURE_INSERT, 0, "INSERT INTO auth_failure (client, account) VALUES (?, ?)") \
+	/* LIMIT 100: each failure clears at most that many expired rows, so the write stays short */ \
 	Q(AUTH_FAILURE_EXPIRE, 0, "DELETE FROM auth_failure WHERE failed_at < NOW(6) - INTERVAL ? SECOND LIMIT 100") \
 	Q(AUTH_FAILURE_CLEAR, 0, "DELETE FROM auth_failure WHERE client = ? AND account = ?") \
 	Q(ACCOUNT_ID_ANY, 0, "SELECT id FROM account WHERE address = ?") \
