@@ -18,7 +18,10 @@ int store_verify_password(const char *password, const char *hash)
 	struct crypt_data *cd = calloc(1, sizeof *cd);
 	if (!cd)
 		return 0;
-	const char *out = crypt_rn(password, hash, cd, sizeof *cd);
+	/* SHA-crypt on OpenSSL's SHA-2 where it can, crypt(3) for the rest. */
+	const char *out = store_shacrypt(password, hash, cd->output, sizeof cd->output) == 0
+	                      ? cd->output
+	                      : crypt_rn(password, hash, cd, sizeof *cd);
 	/* crypt_rn fails with NULL or a "*" string; a valid hash never starts with '*'. */
 	int ok = out && out[0] != '*' && strlen(out) == strlen(hash);
 	if (ok) {

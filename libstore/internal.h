@@ -89,6 +89,10 @@ void store_penalty_record(struct store *, const char *address, int succeeded);
 enum store_result store_find_account(struct store *, const char *address, uint64_t *id,
                                      char hash[STORE_HASH_MAX + 1]);
 int store_verify_password(const char *password, const char *hash);
+/* SHA-crypt ($5$, $6$) of key with setting (a whole hash will do) into out,
+ * as crypt(3) computes it, on OpenSSL's SHA-2: 0, or -1 for a setting it
+ * leaves to crypt(3) (not canonical, or out of the specification's bounds). */
+int store_shacrypt(const char *key, const char *setting, char *out, size_t cap);
 
 /* Recipients (resolve.c). An alias may lead to another, this deep at most:
  * deeper chains and loops are refused when made, and cut short when read. */

@@ -1,5 +1,7 @@
 /* libFuzzer harness for the small parsers: base64 (and its round trip),
- * SASL PLAIN, addresses, command-line splitting, the header end. */
+ * SASL PLAIN, addresses, command-line splitting, the header end, SHA-crypt. */
+#define _GNU_SOURCE
+#include <crypt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "header.h"
 #include "lines.h"
 #include "sasl.h"
+#include "internal.h"
 #include "store.h"
 #include "fuzz.h"
 
@@ -52,6 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (complete)
 			check(len < sizeof buf && strlen(buf) <= len && (!too_long || len == 0));
 		i += took;
+	}
+
+	/* SHA-crypt on OpenSSL: "key\0setting"; where it answers, crypt(3) agrees. */
+	const char *setting = memchr(data, '\0', size) ? text + strlen(text) + 1 : NULL;
+	if (setting && setting < text + size && (!strncmp(setting, "$5$", 3) || !strncmp(setting, "$6$", 3))) {
+		char ours[CRYPT_OUTPUT_SIZE];
+		static struct crypt_data cd;
+		if (store_shacrypt(text, setting, ours, sizeof ours) == 0) {
+			const char *theirs = crypt_rn(text, setting, &cd, sizeof cd);
+			check(theirs && !strcmp(ours, theirs));
+		}
 	}
 
 	struct header_end h = {0};
