@@ -24,6 +24,7 @@ struct store_delivery {
 	uint64_t size;
 	enum store_result failed; /* sticky once a write failed */
 	int committed;
+	int import;                    /* mailctl's: charged, never refused for quota */
 	char uidl[STORE_UIDL_MAX + 1]; /* an import's own UIDL, else "" (a fresh one) */
 	struct bounce_scan scan;
 };
@@ -240,7 +241,7 @@ static enum store_result finish_body(struct store *s, void *ctx)
 		return STORE_TEMPFAIL;
 	unsigned found = (unsigned)f->accounts.n;
 	for (size_t i = 0; i < f->accounts.n; i++) /* an import is the administrator's: no quota */
-		f->charges[n_charges++] = (struct charge){f->accounts.ids[i], d->size, d->uidl[0] != '\0'};
+		f->charges[n_charges++] = (struct charge){f->accounts.ids[i], d->size, (uint64_t)d->import};
 	if (n_unknown && d->sender[0] && resolve(s, d->sender, &sender_id) != STORE_OK)
 		return STORE_TEMPFAIL;
 	if (sender_id) {
@@ -349,6 +350,7 @@ struct store_delivery *store_import_begin(struct store *s, const char *address, 
 		return NULL;
 	}
 	strcpy(d->uidl, uidl);
+	d->import = 1;
 	return d;
 }
 

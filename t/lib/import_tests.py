@@ -145,8 +145,11 @@ tap.ok(b"\n>From the start of a line\n>>From deeper\n>From inside, not after a b
 exported = os.path.join(work, "out.mbox")
 open(exported, "wb").write(out)
 ctl("add", "--hash", sha512, "again@example.com")
+ctl("quota", "again@example.com", "10")
 r = ctl("import-mbox", "again@example.com", exported)
 tap.is_([m for _, m in pop("again@example.com", "pw one")], want, "export then import-mbox is byte-exact")
+tap.is_(sql("SELECT used_bytes FROM account WHERE address = 'again@example.com'").strip(), str(sum(len(m) for m in want)),
+        "an import is charged to the account, but its quota (10 octets here) does not refuse it")
 open(os.path.join(work, "not.mbox"), "wb").write(b"Subject: no From_ line\n\nx\n")
 r = ctl("import-mbox", "again@example.com", os.path.join(work, "not.mbox"))
 tap.ok(r.returncode == 65 and b"not an mbox" in r.stderr, "a file that is no mbox is refused")
