@@ -5,6 +5,7 @@
  * left to crypt(3), and t/shacrypt-test.c checks both agree. */
 #define _GNU_SOURCE
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA*_Init and friends: no per-round provider look-up */
+#include <crypt.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,10 @@ static int parse(const char *setting, size_t *size, unsigned long *rounds, const
 	size_t n = strcspn(p, "$");
 	if (n > SALT_MAX || strspn(p, b64) < n)
 		return -1;
+	/* After the salt, nothing, or a hash of crypt's alphabet: crypt(3) refuses other octets there. */
+	const char *rest = p[n] == '$' ? p + n + 1 : p + n;
+	if (strspn(rest, b64) != strlen(rest) || strlen(rest) > 86)
+		return -1;
 	*salt = p;
 	*salt_len = n;
 	*prefix_len = (size_t)(p - setting) + n;
@@ -116,7 +121,7 @@ int store_shacrypt(const char *key, const char *setting, char *out, size_t cap)
 	unsigned long rounds;
 	const char *salt;
 	if (parse(setting, &size, &rounds, &salt, &salt_len, &prefix_len) < 0 ||
-	    cap < prefix_len + 2 + 86 + 1)
+	    cap < prefix_len + 2 + 86 + 1 || klen >= CRYPT_MAX_PASSPHRASE_SIZE) /* crypt(3) refuses those */
 		return -1;
 	struct sha h = {.size = size};
 	unsigned char a[DIGEST_MAX], b[DIGEST_MAX], dp[DIGEST_MAX], ds[DIGEST_MAX];

@@ -87,13 +87,18 @@ int main(int argc, char **argv)
 	static const char *const odd[] = {
 		"$6$rounds=999$salt", "$6$rounds=01000$salt", "$6$rounds=1000000000$salt", "$6$rounds=$salt",
 		"$6$salt-with-17-chars$", "$6$bad*chars$", "$5$rounds=x$salt", "$y$j9T$salt", "$2b$05$xxxxxxxxxxxxxxxxxxxxxx",
-		"$1$salt$", "nothing",
+		"$1$salt$", "nothing", "$6$roundsOBo00$sdl\x8c\x8c\xbe\x99t", "$6$salt$not:the*hash",
 	};
 	char out[CRYPT_OUTPUT_SIZE];
 	int declined = 0;
 	for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
 		declined += store_shacrypt("pw", odd[i], out, sizeof out) < 0;
 	is_int(declined, (int)(sizeof odd / sizeof *odd), "settings off the canonical forms are left to crypt(3)");
+	char longest[CRYPT_MAX_PASSPHRASE_SIZE + 1];
+	memset(longest, 'k', sizeof longest - 1);
+	longest[sizeof longest - 1] = '\0';
+	ok(store_shacrypt(longest, "$6$salt", out, sizeof out) < 0 && same(longest + 1, "$6$salt", 1),
+	   "a key of %d octets or more is left to crypt(3) (which refuses it); one less is computed", CRYPT_MAX_PASSPHRASE_SIZE);
 	/* And through store_verify_password, as logins use it. */
 	static struct crypt_data cd;
 	const char *h6 = crypt_rn("secret pw", "$6$abcdefgh", &cd, sizeof cd);
