@@ -109,26 +109,25 @@ enum store_result store_admin_domain_add(struct store *s, const char *domain, co
 	return r;
 }
 
-static uint64_t count_rows(struct store *s, enum query_id q, const char *domain, int *failed)
+/* What a domain still has: accounts, and aliases besides its postmaster (which goes with it). */
+static int count_domain(struct store *s, const char *domain, uint64_t *accounts, uint64_t *aliases)
 {
-	uint64_t id, n = 0;
-	char text[STORE_ADDRESS_MAX + 1], other[STORE_ADDRESS_MAX + 1];
-	MYSQL_STMT *st = q_exec(s, q, "s", domain);
+	uint64_t id;
+	char a[STORE_ADDRESS_MAX + 1], b[STORE_ADDRESS_MAX + 1];
 	int rc = -1;
-	if (st && q == Q_ACCOUNT_IN_DOMAIN)
-		while ((rc = q_fetch(s, st, "us", &id, text, sizeof text)) > 0)
-			n++;
-	else if (st)
-		while ((rc = q_fetch(s, st, "ss", text, sizeof text, other, sizeof other)) > 0)
-			n += strncmp(text, "postmaster@", 11) != 0; /* postmaster goes with its domain */
-	*failed |= rc < 0;
-	return n;
+	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_IN_DOMAIN, "s", domain);
+	for (*accounts = 0; st && (rc = q_fetch(s, st, "us", &id, a, sizeof a)) > 0;)
+		++*accounts;
+	if (rc < 0 || !(st = q_exec(s, Q_ALIAS_LIST_DOMAIN, "s", domain)))
+		return -1;
+	for (*aliases = 0; (rc = q_fetch(s, st, "ss", a, sizeof a, b, sizeof b)) > 0;)
+		*aliases += strncmp(a, "postmaster@", 11) != 0;
+	return rc;
 }
 
 static enum store_result domain_del_body(struct store *s, void *ctx)
 {
 	struct domain_args *a = ctx;
-	int failed = 0;
 	enum store_result r = store_domain_is_local(s, a->name);
 	if (r == STORE_NOT_LOCAL) {
 		store_refuse(s, "%s: not a local domain", a->name);
@@ -136,9 +135,8 @@ static enum store_result domain_del_body(struct store *s, void *ctx)
 	}
 	if (r != STORE_OK)
 		return r;
-	uint64_t accounts = count_rows(s, Q_ACCOUNT_IN_DOMAIN, a->name, &failed);
-	uint64_t aliases = count_rows(s, Q_ALIAS_LIST_DOMAIN, a->name, &failed);
-	if (failed)
+	uint64_t accounts, aliases;
+	if (count_domain(s, a->name, &accounts, &aliases) < 0)
 		return STORE_TEMPFAIL;
 	if ((accounts || aliases) && !a->force) {
 		store_refuse(s, "%s still has %llu accounts and %llu aliases (--force deletes them, with their mail)",

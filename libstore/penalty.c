@@ -77,7 +77,8 @@ void store_auth_client(struct store *s, const char *peer)
 	strcat(s->client, "/64");
 }
 
-unsigned store_penalty_seconds(uint64_t failures)
+/* min(2^(n-1), 15) seconds after n failures; none after none. */
+static unsigned penalty_seconds(uint64_t failures)
 {
 	if (!failures)
 		return 0;
@@ -138,7 +139,7 @@ void store_penalty_record(struct store *s, const char *address, int succeeded)
 
 void store_penalty_wait(uint64_t failures)
 {
-	struct timespec ts = {store_penalty_seconds(failures), 0};
+	struct timespec ts = {penalty_seconds(failures), 0};
 	while (ts.tv_sec && nanosleep(&ts, &ts) < 0)
 		;
 }

@@ -54,11 +54,10 @@ struct store_account {
 /* The client of this session (its address as text, IPv4 or IPv6), for the
  * failed-login penalty: after n failures from that address (IPv6: its /64)
  * in the last 15 minutes, on any handler and host, store_auth waits
- * store_penalty_seconds(n) before it checks the password. Off with
+ * min(2^(n-1), 15) seconds before it checks the password. Off with
  * INETMAIL_AUTH_PENALTY=0, or for addresses in INETMAIL_AUTH_PENALTY_EXEMPT
  * ("address[/bits]" separated by spaces); off too until this is called. */
 void store_auth_client(struct store *, const char *peer);
-unsigned store_penalty_seconds(uint64_t failures); /* min(2^(n-1), 15); 0 for none */
 
 /* An unknown or inactive account costs the same time as a wrong password. */
 enum store_result store_auth(struct store *, const char *address, const char *password,
