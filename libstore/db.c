@@ -22,7 +22,7 @@
 #define FAILOVER_CONNECT_TIMEOUT_S 1 /* with another node to try, a silent one is given up fast */
 #define IO_TIMEOUT_S 30       /* longer than any statement we issue; bounds every read */
 #define RETRY_BASE_US 5000    /* first back-off after a deadlock; doubles each try */
-#define MAX_PARAMS 8          /* the most parameters or columns any query has */
+#define MAX_PARAMS 17         /* the most parameters any query has (CHUNK_READ_AHEAD) */
 #define ER_WSREP_NOT_READY 1047 /* Galera node not synced: "unknown command" */
 
 static const char *const query_sql[Q_COUNT] = {
@@ -68,6 +68,7 @@ void store_close(struct store *s)
 		return;
 	disconnect(s);
 	free(s->chunk);
+	free(s->ahead.buf);
 	free(s);
 }
 
@@ -408,7 +409,7 @@ enum store_result store_read(struct store *s, store_txn_body body, void *ctx)
 		if (store_connect(s) < 0)
 			return STORE_TEMPFAIL;
 		enum store_result r = body(s, ctx);
-		if (s->db)
+		if (s->db || r != STORE_TEMPFAIL) /* STORE_UNKNOWN: it had begun its answer */
 			return r;
 		if (attempt + 1 >= STORE_TXN_ATTEMPTS)
 			return STORE_TEMPFAIL;

@@ -14,6 +14,20 @@
 #define STORE_TXN_ATTEMPTS 8
 #define STORE_OWNER_MAX 64            /* width of maildrop_lock.owner */
 
+/* Messages a read brought ahead of their RETR (maildrop.c). Messages never
+ * change and the maildrop is locked, so what is held stays true. */
+struct read_ahead {
+	uint64_t account_id;
+	bool valid;               /* the query that filled it ended well */
+	bool full;                /* a message did not fit: nothing after it is held */
+	size_t n, used;           /* messages held; octets of buf in use */
+	struct read_ahead_msg {
+		uint64_t id;
+		size_t offset, len;
+	} msg[STORE_READ_AHEAD_ENTRIES];
+	unsigned char *buf;       /* STORE_READ_AHEAD_OCTETS, lazily allocated */
+};
+
 struct store {
 	MYSQL *db;                /* NULL until first use, and again after a lost connection */
 	MYSQL_STMT *stmt[Q_COUNT];
@@ -25,6 +39,7 @@ struct store {
 	bool causal;              /* reads on this connection wait for what other nodes committed */
 	char client[64];          /* the client's key for the login penalty ("" when off) */
 	unsigned char *chunk;     /* STORE_CHUNK_SIZE bytes, for streaming out; lazily allocated */
+	struct read_ahead ahead;
 };
 
 /* Statement helpers. A type string names each parameter or column in order:
@@ -51,8 +66,9 @@ const char *store_query_sql(enum query_id);
 typedef enum store_result (*store_txn_body)(struct store *, void *ctx);
 enum store_result store_txn(struct store *, store_txn_body, void *ctx);
 
-/* Runs a read-only body once, without a COMMIT round trip: plain reads in
- * READ COMMITTED take no locks and cannot deadlock. */
+/* Runs a read-only body without a COMMIT round trip: plain reads in READ
+ * COMMITTED take no locks and cannot deadlock. A body that fails with
+ * STORE_TEMPFAIL because the node went away runs again on the next one. */
 enum store_result store_read(struct store *, store_txn_body, void *ctx);
 
 /* Writes len bytes as message_chunk rows of message_id; inside a transaction. */

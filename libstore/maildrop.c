@@ -109,44 +109,127 @@ static size_t top_cut(struct top_cut *t, const unsigned char *p, size_t n, int *
 }
 
 struct read_args {
-	uint64_t account_id, entry_id;
+	uint64_t account_id;
+	const struct store_entry_ref *entries;
+	size_t n;
 	long body_lines;
 	store_data_fn fn;
 	void *ctx;
+	bool sent; /* fn has had octets: a retry would send them twice */
 };
+
+/* The messages after entries[0] that one query brings: those that fit. */
+static size_t ahead_count(const struct read_args *a)
+{
+	size_t n = 1;
+	uint64_t octets = 0;
+	if (a->entries[0].size > STORE_READ_AHEAD_OCTETS)
+		return 1; /* a large message streams alone, as it always did */
+	while (n < a->n && n < STORE_READ_AHEAD_ENTRIES && octets + a->entries[n].size <= STORE_READ_AHEAD_OCTETS)
+		octets += a->entries[n++].size;
+	return n;
+}
+
+/* Holds one row of a message read ahead; rows come in entry order. */
+static void ahead_keep(struct read_ahead *ra, uint64_t id, const unsigned char *data, size_t len)
+{
+	if (ra->full)
+		return;
+	if (!ra->n || ra->msg[ra->n - 1].id != id)
+		ra->msg[ra->n++] = (struct read_ahead_msg){.id = id, .offset = ra->used};
+	if (ra->used + len > STORE_READ_AHEAD_OCTETS) { /* larger than listed: read it when asked */
+		ra->used = ra->msg[--ra->n].offset;
+		ra->full = true;
+		return;
+	}
+	memcpy(ra->buf + ra->used, data, len);
+	ra->used += len;
+	ra->msg[ra->n - 1].len += len;
+}
+
+/* Streams entries[0] from what an earlier read brought, if it did: 1 when served. */
+static int ahead_serve(struct store *s, struct read_args *a, enum store_result *r)
+{
+	struct read_ahead *ra = &s->ahead;
+	if (!ra->valid || ra->account_id != a->account_id)
+		return 0;
+	for (size_t i = 0; i < ra->n; i++)
+		if (ra->msg[i].id == a->entries[0].id) {
+			struct top_cut cut = {.lines_left = a->body_lines};
+			int done = 0;
+			const unsigned char *p = ra->buf + ra->msg[i].offset;
+			size_t n = top_cut(&cut, p, ra->msg[i].len, &done);
+			*r = a->fn(a->ctx, p, n) ? STORE_PERMFAIL : STORE_OK;
+			return 1;
+		}
+	return 0;
+}
 
 static enum store_result read_body(struct store *s, void *ctx)
 {
 	struct read_args *a = ctx;
+	struct read_ahead *ra = &s->ahead;
 	MYSQL_STMT *st;
 	int rc = 0;
-	if (!s->chunk && !(s->chunk = malloc(STORE_CHUNK_SIZE))) {
+	size_t n = ahead_count(a);
+	if (!s->chunk && !(s->chunk = malloc(STORE_CHUNK_SIZE)))
+		n = 0;
+	if (n > 1 && !ra->buf && !(ra->buf = malloc(STORE_READ_AHEAD_OCTETS)))
+		n = 0;
+	if (!n) {
 		store_fail(s, 0, "out of memory");
 		return STORE_TEMPFAIL;
 	}
-	if (!(st = q_exec(s, Q_CHUNK_READ, "uu", a->entry_id, a->account_id)))
+	uint64_t want = a->entries[0].id, ids[STORE_READ_AHEAD_ENTRIES];
+	for (size_t i = 0; i < STORE_READ_AHEAD_ENTRIES; i++)
+		ids[i] = a->entries[i < n ? i : 0].id; /* the unused places repeat the first */
+	*ra = (struct read_ahead){.account_id = a->account_id, .buf = ra->buf};
+	if (n == 1)
+		st = q_exec(s, Q_CHUNK_READ, "uu", want, a->account_id);
+	else
+		st = q_exec(s, Q_CHUNK_READ_AHEAD, "u" "uuuuuuuu" "uuuuuuuu", a->account_id, ids[0], ids[1], ids[2],
+		            ids[3], ids[4], ids[5], ids[6], ids[7], ids[8], ids[9], ids[10], ids[11], ids[12], ids[13],
+		            ids[14], ids[15]);
+	if (!st)
 		return STORE_TEMPFAIL;
 	struct top_cut cut = {.lines_left = a->body_lines};
+	uint64_t id = want;
 	size_t len;
 	int done = 0, rows = 0;
-	while (!done && (rc = q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0) {
+	while (!(done && n == 1) &&
+	       (rc = n == 1 ? q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &len)
+	                    : q_fetch(s, st, "ub", &id, s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0) {
+		if (id != want) {
+			ahead_keep(ra, id, s->chunk, len);
+			continue;
+		}
 		rows++;
-		size_t n = top_cut(&cut, s->chunk, len, &done);
-		if (a->fn(a->ctx, s->chunk, n)) {
+		if (done)
+			continue; /* TOP has what it needs; the rest of the result is for the others */
+		size_t cut_len = top_cut(&cut, s->chunk, len, &done);
+		a->sent = a->sent || cut_len;
+		if (a->fn(a->ctx, s->chunk, cut_len)) {
 			q_end(st);
+			ra->n = 0;
 			return STORE_PERMFAIL;
 		}
 	}
-	if (done)
+	if (done && n == 1)
 		q_end(st);
+	ra->valid = rc == 0;
+	if (rc < 0)
+		return a->sent ? STORE_UNKNOWN : STORE_TEMPFAIL; /* part of it went out: no retry */
 	/* Every message has a chunk, if only an empty one: no row, no entry. */
-	return rc < 0 ? STORE_TEMPFAIL : rows ? STORE_OK : STORE_NOT_FOUND;
+	return rows ? STORE_OK : STORE_NOT_FOUND;
 }
 
-enum store_result store_maildrop_read(struct store *s, uint64_t account_id, uint64_t entry_id,
-                                      long body_lines, store_data_fn fn, void *ctx)
+enum store_result store_maildrop_read(struct store *s, uint64_t account_id, const struct store_entry_ref *entries,
+                                      size_t n, long body_lines, store_data_fn fn, void *ctx)
 {
-	struct read_args a = {account_id, entry_id, body_lines, fn, ctx};
+	struct read_args a = {account_id, entries, n, body_lines, fn, ctx, false};
+	enum store_result r;
+	if (ahead_serve(s, &a, &r))
+		return r;
 	return store_read(s, read_body, &a);
 }
 

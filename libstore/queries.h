@@ -52,6 +52,10 @@
 	Q(CHUNK_INSERT, 0, "INSERT INTO message_chunk (message_id, seq, data) VALUES (?, ?, ?)") \
 	Q(CHUNK_READ, 0, "SELECT c.data FROM mailbox_entry e JOIN message_chunk c ON c.message_id = e.message_id" \
 	                 " WHERE e.id = ? AND e.account_id = ? ORDER BY c.seq") \
+	/* STORE_READ_AHEAD_ENTRIES placeholders: one read brings the messages a client reads next */ \
+	Q(CHUNK_READ_AHEAD, 0, "SELECT e.id, c.data FROM mailbox_entry e JOIN message_chunk c ON c.message_id = e.message_id" \
+	                       " WHERE e.account_id = ? AND e.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" \
+	                       " ORDER BY e.id, c.seq") \
 	Q(CHUNK_DELETE, 0, "DELETE FROM message_chunk WHERE message_id = ?") \
 	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (?, ?, ?, ?)") \
 	Q(ENTRY_LIST, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \

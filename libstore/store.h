@@ -101,9 +101,19 @@ typedef int (*store_data_fn)(void *ctx, const void *data, size_t len);
 enum store_result store_maildrop_lock(struct store *, uint64_t account_id, unsigned ttl_seconds);
 enum store_result store_maildrop_unlock(struct store *, uint64_t account_id);
 enum store_result store_maildrop_list(struct store *, uint64_t account_id, store_entry_fn, void *ctx);
-/* body_lines < 0: the whole message; else its header and that many body lines (TOP). */
-enum store_result store_maildrop_read(struct store *, uint64_t account_id, uint64_t entry_id,
-                                      long body_lines, store_data_fn, void *ctx);
+/* A message a client reads: its entry and the size the listing gave. */
+struct store_entry_ref {
+	uint64_t id;
+	uint64_t size;
+};
+#define STORE_READ_AHEAD_ENTRIES 16          /* messages one read may bring (CHUNK_READ_AHEAD's list) */
+#define STORE_READ_AHEAD_OCTETS (256 * 1024) /* what they may hold in memory: one chunk's worth */
+/* Streams entries[0]: body_lines < 0 the whole message; else its header and
+ * that many body lines (TOP). entries[1..n) are the ones the client will
+ * likely read next, in order: while they fit in STORE_READ_AHEAD_OCTETS the
+ * same query brings them, and reading them later costs no round trip. */
+enum store_result store_maildrop_read(struct store *, uint64_t account_id, const struct store_entry_ref *entries,
+                                      size_t n, long body_lines, store_data_fn, void *ctx);
 enum store_result store_maildrop_delete(struct store *, uint64_t account_id,
                                         const uint64_t *entry_ids, size_t n);
 

@@ -194,17 +194,17 @@ static int export_data(void *ctx, const void *data, size_t len)
 	return ferror(stdout) ? -1 : 0;
 }
 
-struct entry_ids {
-	uint64_t *id;
+struct entry_refs {
+	struct store_entry_ref *e;
 	size_t n, cap;
 };
 
 static int collect_entry(void *ctx, const struct store_entry *e)
 {
-	struct entry_ids *l = ctx;
-	if (array_reserve(&l->id, &l->cap, l->n, sizeof *l->id) < 0)
+	struct entry_refs *l = ctx;
+	if (array_reserve(&l->e, &l->cap, l->n, sizeof *l->e) < 0)
 		return -1;
-	l->id[l->n++] = e->id;
+	l->e[l->n++] = (struct store_entry_ref){e->id, e->size};
 	return 0;
 }
 
@@ -214,7 +214,7 @@ int cmd_export(struct mailctl *m, int argc, char **argv)
 	if (argc != 1)
 		return EXIT_USAGE;
 	struct store_account a;
-	struct entry_ids l = {0};
+	struct entry_refs l = {0};
 	enum store_result r = store_lookup(m->store, argv[0], &a);
 	if (r == STORE_OK)
 		r = store_maildrop_list(m->store, a.id, collect_entry, &l);
@@ -225,7 +225,7 @@ int cmd_export(struct mailctl *m, int argc, char **argv)
 	for (size_t i = 0; r == STORE_OK && i < l.n; i++) {
 		struct export x = {.line_start = 1, .last = '\n'};
 		printf("From MAILER-DAEMON %s\n", date);
-		r = store_maildrop_read(m->store, a.id, l.id[i], -1, export_data, &x);
+		r = store_maildrop_read(m->store, a.id, &l.e[i], l.n - i, -1, export_data, &x);
 		if (r == STORE_NOT_FOUND) { /* deleted since the listing */
 			r = STORE_OK;
 			continue;
@@ -239,7 +239,7 @@ int cmd_export(struct mailctl *m, int argc, char **argv)
 		out(&x, '\n');
 		exported++;
 	}
-	free(l.id);
+	free(l.e);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "mailctl: export: cannot write: %s\n", strerror(errno));
 		return EXIT_TEMPFAIL;

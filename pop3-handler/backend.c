@@ -32,11 +32,11 @@ static enum store_result be_list(void *ctx, uint64_t account_id, store_entry_fn 
 	return store_maildrop_list(b->store, account_id, fn, fn_ctx);
 }
 
-static enum store_result be_read(void *ctx, uint64_t account_id, uint64_t entry_id, long body_lines,
-                                 store_data_fn fn, void *fn_ctx)
+static enum store_result be_read(void *ctx, uint64_t account_id, const struct store_entry_ref *entries, size_t n,
+                                 long body_lines, store_data_fn fn, void *fn_ctx)
 {
 	struct pop3_store *b = ctx;
-	return store_maildrop_read(b->store, account_id, entry_id, body_lines, fn, fn_ctx);
+	return store_maildrop_read(b->store, account_id, entries, n, body_lines, fn, fn_ctx);
 }
 
 static enum store_result be_delete(void *ctx, uint64_t account_id, const uint64_t *ids, size_t n)

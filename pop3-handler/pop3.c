@@ -334,7 +334,13 @@ static void retrieve(struct pop3_session *s, struct pop3_message *m, long body_l
 	outbuf_printf(s->out, "+OK %llu octets\r\n", (unsigned long long)m->size);
 	s->at_line_start = 1;
 	s->last_was_lf = 1;
-	enum store_result r = s->be->read(s->be->ctx, s->account.id, m->entry_id, body_lines, stream_out, s);
+	/* This message, then those a client reading in order asks for next. */
+	struct store_entry_ref next[STORE_READ_AHEAD_ENTRIES];
+	size_t n = 0;
+	for (struct pop3_message *p = m; p < s->msgs + s->n_msgs && n < STORE_READ_AHEAD_ENTRIES; p++)
+		if (p == m || !p->deleted)
+			next[n++] = (struct store_entry_ref){p->entry_id, p->size};
+	enum store_result r = s->be->read(s->be->ctx, s->account.id, next, n, body_lines, stream_out, s);
 	if (r == STORE_OK) {
 		line_out(s, s->last_was_lf ? "." : "\r\n.");
 		s->retrieved++;

@@ -31,8 +31,9 @@ struct pop3_backend {
 	enum store_result (*lock)(void *ctx, uint64_t account_id);
 	void (*unlock)(void *ctx, uint64_t account_id);
 	enum store_result (*list)(void *ctx, uint64_t account_id, store_entry_fn, void *fn_ctx);
-	enum store_result (*read)(void *ctx, uint64_t account_id, uint64_t entry_id, long body_lines,
-	                          store_data_fn, void *fn_ctx);
+	/* entries[0] is the message to send; those after it, the ones likely read next */
+	enum store_result (*read)(void *ctx, uint64_t account_id, const struct store_entry_ref *entries, size_t n,
+	                          long body_lines, store_data_fn, void *fn_ctx);
 	enum store_result (*delete)(void *ctx, uint64_t account_id, const uint64_t *entry_ids, size_t n);
 	void (*delay)(void *ctx, unsigned ms);
 	void (*logged)(void *ctx, const char *event, const char *detail);

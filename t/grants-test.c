@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 		is_int(store_maildrop_lock(s, a.id, 60), STORE_OK, "pop3: lock");
 		is_int(store_maildrop_list(s, a.id, count, ids), STORE_OK, "pop3: list");
 		is_int(ids[0], 2, "pop3: both messages are there");
-		is_int(store_maildrop_read(s, a.id, ids[1], -1, discard, &bytes), STORE_OK, "pop3: read");
+		is_int(store_maildrop_read(s, a.id, &(struct store_entry_ref){ids[1], 0}, 1, -1, discard, &bytes), STORE_OK, "pop3: read");
 		is_int(store_maildrop_delete(s, a.id, ids + 1, ids[0]), STORE_OK, "pop3: delete");
 		is_int(store_maildrop_unlock(s, a.id), STORE_OK, "pop3: unlock");
 		is_int(deliver(s, "carol@example.com", 0, 1), STORE_TEMPFAIL, "pop3: cannot deliver");

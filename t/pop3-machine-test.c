@@ -14,6 +14,7 @@ static struct {
 	int fail_after; /* read: fail after this many chunks */
 	int locked, unlocked, deletes;
 	size_t deleted_n;
+	char read_refs[64]; /* the last read's entries, "id/size ..." */
 } fake;
 
 static enum store_result f_auth(void *c, const char *u, const char *p, struct store_account *a)
@@ -39,9 +40,16 @@ static enum store_result f_list(void *c, uint64_t id, store_entry_fn fn, void *c
 	}
 	return fake.list;
 }
-static enum store_result f_read(void *c, uint64_t a, uint64_t e, long lines, store_data_fn fn, void *ctx)
+static enum store_result f_read(void *c, uint64_t a, const struct store_entry_ref *entries, size_t n_entries,
+                                long lines, store_data_fn fn, void *ctx)
 {
 	(void)c; (void)a; (void)lines;
+	uint64_t e = entries[0].id;
+	fake.read_refs[0] = '\0';
+	for (size_t i = 0; i < n_entries; i++)
+		snprintf(fake.read_refs + strlen(fake.read_refs), sizeof fake.read_refs - strlen(fake.read_refs),
+		         "%s%llu/%llu", i ? " " : "", (unsigned long long)entries[i].id,
+		         (unsigned long long)entries[i].size);
 	const char *p = e == 102 ? big : bodies[e - 100];
 	size_t n = e == 102 ? sizeof big : strlen(p);
 	for (size_t off = 0, k = 0; off < n; off += 1000, k++) {
@@ -117,8 +125,10 @@ int main(void)
 	ok(last_write_len >= 5 && !memcmp(last_write + last_write_len - 5, "\r\n.\r\n", 5),
 	   "and its last write carries the whole \\r\\n.\\r\\n");
 	ok(strstr(written, "\r\n..x") != NULL && !strstr(written, "\r\n.x"), "lines starting with a dot are stuffed");
+	feed("DELE 2\r\nRETR 1\r\n");
+	is_str(fake.read_refs, "100/26 102/200000", "a read names the message, then the undeleted ones after it with their sizes");
 	feed("DELE 1\r\nQUIT\r\n");
-	ok(fake.deletes == 1 && fake.deleted_n == 1 && fake.unlocked == 1, "QUIT deletes the marked message and unlocks");
+	ok(fake.deletes == 1 && fake.deleted_n == 2 && fake.unlocked == 1, "QUIT deletes the marked messages and unlocks");
 	stop();
 
 	start();

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 		uint64_t id = 0;
 		size_t n = 0;
 		if (store_maildrop_list(s, a.id, newest, &id) != STORE_OK ||
-		    store_maildrop_read(s, a.id, id, -1, count, &n) != STORE_OK)
+		    store_maildrop_read(s, a.id, &(struct store_entry_ref){id, 0}, 1, -1, count, &n) != STORE_OK)
 			return 1;
 		printf("out %zu %ld\n", n, peak_kib());
 	} else {

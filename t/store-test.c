@@ -95,7 +95,7 @@ static int read_newest(struct store *s, uint64_t account, struct sink *out)
 	out->len = 0;
 	if (list(s, account, &l) == 0 || l.n == (size_t)-1)
 		return -1;
-	return store_maildrop_read(s, account, l.e[l.n - 1].id, -1, sink_add, out) == STORE_OK ? 0 : -1;
+	return store_maildrop_read(s, account, &(struct store_entry_ref){l.e[l.n - 1].id, 0}, 1, -1, sink_add, out) == STORE_OK ? 0 : -1;
 }
 
 static int check_bounce(const struct sink *b, const char *args)
@@ -424,19 +424,98 @@ static void test_top(struct store *s, uint64_t carol)
 	};
 	for (size_t i = 0; i < 3; i++) {
 		out.len = 0;
-		ok(store_maildrop_read(s, carol, id, cases[i].lines, sink_add, &out) == STORE_OK &&
+		ok(store_maildrop_read(s, carol, &(struct store_entry_ref){id, 0}, 1, cases[i].lines, sink_add, &out) == STORE_OK &&
 		   out.len == strlen(cases[i].want) && !memcmp(out.p, cases[i].want, out.len),
 		   "TOP with %ld lines gives the header and those lines", cases[i].lines);
 	}
 	out.len = 0;
-	is_int(store_maildrop_read(s, carol + 1000, id, -1, sink_add, &out), STORE_NOT_FOUND,
+	is_int(store_maildrop_read(s, carol + 1000, &(struct store_entry_ref){id, 0}, 1, -1, sink_add, &out), STORE_NOT_FOUND,
 	       "another account cannot read the entry");
 	deliver(s, "", rcpts, "", 0, &res);
 	list(s, carol, &l);
 	out.len = 1;
-	ok(l.e[l.n - 1].size == 0 && store_maildrop_read(s, carol, l.e[l.n - 1].id, -1, sink_add, &out) == STORE_OK &&
+	ok(l.e[l.n - 1].size == 0 && store_maildrop_read(s, carol, &(struct store_entry_ref){l.e[l.n - 1].id, 0}, 1, -1, sink_add, &out) == STORE_OK &&
 	   out.len == 1, "an empty message is stored and reads back empty");
 	free(out.p);
+}
+
+/* Message i of the read-ahead test: small, except the fifth (larger than
+ * STORE_READ_AHEAD_OCTETS, which the reads before it must not bring). */
+static size_t ahead_message(size_t i, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "Subject: m%zu\r\n\r\nbody %zu\r\n", i, i);
+	if (i == 4) {
+		memset(buf + n, 'x', 300000);
+		n += 300000;
+		n += snprintf(buf + n, cap - (size_t)n, "\r\n");
+	}
+	return (size_t)n;
+}
+
+static long long statements(void) { return sql_num("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'COM_STMT_EXECUTE'"); }
+
+/* Reads entry i of l (with those after it as the ones read next): 1 when it
+ * gives message i exactly and took the given number of statements. */
+static int ahead_read(struct store *s, uint64_t account, const struct store_entry_ref *refs, size_t n, size_t i,
+                      long lines, long long want_statements)
+{
+	static char want[310000];
+	struct sink out = {0};
+	size_t len = ahead_message(i, want, sizeof want);
+	if (lines == 0)
+		len = strstr(want, "\r\n\r\n") + 4 - want;
+	long long before = statements();
+	enum store_result r = store_maildrop_read(s, account, refs + i, n - i, lines, sink_add, &out);
+	long long took = statements() - before;
+	int good = r == STORE_OK && out.len == len && !memcmp(out.p, want, len) && took == want_statements;
+	if (!good)
+		printf("# entry %zu: result %s, %zu octets (want %zu), %lld statements (want %lld)\n", i,
+		       store_result_name(r), out.len, len, took, want_statements);
+	free(out.p);
+	return good;
+}
+
+static void test_read_ahead(struct store *s, uint64_t erin, uint64_t carol)
+{
+	static char m[310000];
+	const char *rcpts[] = {"erin@example.com", NULL};
+	struct store_delivery_result res;
+	struct entries l;
+	struct store_entry_ref refs[20];
+	for (size_t i = 0; i < 20; i++)
+		deliver(s, "", rcpts, m, ahead_message(i, m, sizeof m), &res);
+	if (list(s, erin, &l) != 20) {
+		ok(0, "twenty messages for erin");
+		return;
+	}
+	for (size_t i = 0; i < 20; i++)
+		refs[i] = (struct store_entry_ref){l.e[i].id, l.e[i].size};
+	ok(ahead_read(s, erin, refs, 20, 0, -1, 1), "the first RETR takes one statement");
+	ok(ahead_read(s, erin, refs, 20, 1, 0, 0) && ahead_read(s, erin, refs, 20, 2, -1, 0) &&
+	   ahead_read(s, erin, refs, 20, 3, -1, 0),
+	   "the three after it (TOP 0 of one) come from what it brought: no statement");
+	ok(ahead_read(s, erin, refs, 20, 4, -1, 1), "the large one is read by a statement of its own");
+	ok(ahead_read(s, erin, refs, 20, 5, -1, 1), "the next small one brings the rest");
+	int all = 1;
+	for (size_t i = 6; i < 20; i++)
+		all &= ahead_read(s, erin, refs, 20, i, -1, 0);
+	ok(all, "and the fourteen after it take no statement");
+	struct sink out = {0};
+	is_int(store_maildrop_read(s, carol, &refs[7], 1, -1, sink_add, &out), STORE_NOT_FOUND,
+	       "what was brought for erin is not given to another account");
+	free(out.p);
+	/* A listing that understates a size (it cannot, but the read must not trust it). */
+	struct store_entry_ref wrong[20];
+	memcpy(wrong, refs, sizeof wrong);
+	wrong[4].size = 10;
+	ok(ahead_read(s, erin, wrong, 20, 3, -1, 1) && ahead_read(s, erin, refs, 20, 4, -1, 1),
+	   "a read that brings an understated large message along does not hold it: it is read again, exact");
+	ok(ahead_read(s, erin, wrong, 20, 3, -1, 1) && ahead_read(s, erin, refs, 20, 5, -1, 1),
+	   "nor what came after it");
+	uint64_t ids[20];
+	for (size_t i = 0; i < 20; i++)
+		ids[i] = refs[i].id;
+	is_int(store_maildrop_delete(s, erin, ids, 20), STORE_OK, "erin's mailbox emptied");
 }
 
 static void test_delete(struct store *s, uint64_t alice, uint64_t bob, uint64_t carol)
@@ -533,7 +612,7 @@ static void test_big(struct store *s, uint64_t carol)
 	list(s, carol, &l);
 	is_int(l.e[l.n - 1].size, total, "its size is exact");
 	struct compare *c = calloc(1, sizeof *c);
-	ok(store_maildrop_read(s, carol, l.e[l.n - 1].id, -1, compare_big, c) == STORE_OK && c->bad == 0 &&
+	ok(store_maildrop_read(s, carol, &(struct store_entry_ref){l.e[l.n - 1].id, 0}, 1, -1, compare_big, c) == STORE_OK && c->bad == 0 &&
 	   c->total == total, "it streams out byte-exact (%zu octets)", total);
 	free(c);
 
@@ -611,7 +690,7 @@ int main(void)
 	}
 	mysql_autocommit(db, 1);
 	struct store *s = store_open(), *s2 = store_open();
-	struct store_account alice, bob, carol;
+	struct store_account alice, bob, carol, erin;
 	int created;
 
 	test_addresses();
@@ -624,6 +703,8 @@ int main(void)
 	store_lookup(s, "alice@example.com", &alice);
 	store_lookup(s, "bob@example.com", &bob);
 	store_lookup(s, "carol@example.com", &carol);
+	add_account(s, "erin@example.com", "yescrypt", "erin pw");
+	store_lookup(s, "erin@example.com", &erin);
 	test_delivery(s, alice.id, bob.id, carol.id);
 	test_bounces(s, alice.id, bob.id);
 	test_bad_input(s, alice.id, bob.id);
@@ -631,6 +712,7 @@ int main(void)
 	test_aliases(s, alice.id, bob.id, carol.id);
 	test_lock(s, s2, alice.id);
 	test_top(s, carol.id);
+	test_read_ahead(s, erin.id, carol.id);
 	test_delete(s, alice.id, bob.id, carol.id);
 	test_big(s, carol.id);
 	test_gc_and_delete_account(s);
