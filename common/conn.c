@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,35 @@ void conn_open(struct conn *c, unsigned write_timeout_ms)
 	peer_address(c);
 }
 
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+int conn_wait(struct conn *c, int fd, short events, unsigned timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = events}};
+		int side_ms = -1;
+		nfds_t n = c->side.fd && (p[1].fd = c->side.fd(c->side.ctx, &p[1].events, &side_ms)) >= 0 ? 2 : 1;
+		long left = deadline - now_ms();
+		int wait = left > 0 ? (int)left : 0;
+		bool side_first = n == 2 && side_ms >= 0 && side_ms < wait;
+		int rc = poll(p, n, side_first ? side_ms : wait);
+		if (rc < 0 && errno != EINTR)
+			return -1;
+		if (rc > 0 && p[0].revents)
+			return 1;
+		if (n == 2 && (p[1].revents || (rc == 0 && side_first)))
+			c->side.step(c->side.ctx, p[1].revents);
+		else if (rc == 0)
+			return 0;
+	}
+}
+
 long conn_read(struct conn *c, unsigned timeout_ms)
 {
 	if (c->tls) {
@@ -78,10 +108,7 @@ long conn_read(struct conn *c, unsigned timeout_ms)
 			c->len += (size_t)n;
 		return n;
 	}
-	struct pollfd p = {.fd = c->in, .events = POLLIN};
-	int rc;
-	while ((rc = poll(&p, 1, (int)timeout_ms)) < 0 && errno == EINTR)
-		;
+	int rc = conn_wait(c, c->in, POLLIN, timeout_ms);
 	if (rc == 0)
 		return -2;
 	if (rc < 0 || c->len == sizeof c->buf)

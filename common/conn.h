@@ -11,12 +11,22 @@
 #define CONN_LINGER_READS 16  /* and how many reads of them to discard */
 #define CONN_MEMORY_MAX (256UL << 20) /* address space: many times what a session needs, never more */
 
+/* Work the process does while it waits for the client (a database connect
+ * going on): fd returns the descriptor, events and timeout (ms, -1 none) to
+ * poll, or -1 when there is nothing; step takes the revents (0: timed out). */
+struct conn_side {
+	int (*fd)(void *ctx, short *events, int *timeout_ms);
+	void (*step)(void *ctx, short revents);
+	void *ctx;
+};
+
 struct conn {
 	int in, out;
 	int is_socket;      /* a network peer: checks for early talkers and pipelining apply */
 	unsigned write_timeout_ms; /* a client that stops reading this long is gone */
 	char peer[64];      /* the client's address, for Received: and the logs */
 	void *tls;          /* the OpenSSL connection once TLS is on (tls.c) */
+	struct conn_side side; /* polled with every wait for the client; none if fd is NULL */
 	char buf[CONN_READ_MAX];
 	size_t len;         /* octets waiting in buf */
 };
@@ -27,6 +37,9 @@ void conn_open(struct conn *, unsigned write_timeout_ms);
 /* Reads more input into buf: >0 octets read, 0 EOF, -1 error, -2 timeout. */
 long conn_read(struct conn *, unsigned timeout_ms);
 int conn_input_pending(struct conn *); /* input is readable right now */
+/* Waits until fd (the client's in or out) has events, doing the side work
+ * meanwhile: 1 ready, 0 timed out, -1 error. */
+int conn_wait(struct conn *, int fd, short events, unsigned timeout_ms);
 int conn_write(void *conn, const char *data, size_t len); /* an outbuf_sink */
 /* Ends the connection so the last reply arrives: a socket closed with unread
  * input would send a reset that can destroy it. */

@@ -60,11 +60,10 @@ int tls_implicit(void) { return !strcasecmp(env_str("INETMAIL_TLS", ""), "implic
 /* Waits until the connection can go on after WANT_READ or WANT_WRITE. */
 static int wait_for(struct conn *c, int error, unsigned timeout_ms)
 {
-	struct pollfd p = {.fd = error == SSL_ERROR_WANT_WRITE ? c->out : c->in,
-	                   .events = error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN};
 	if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE)
 		return -1;
-	int rc = poll(&p, 1, (int)timeout_ms);
+	int rc = error == SSL_ERROR_WANT_WRITE ? conn_wait(c, c->out, POLLOUT, timeout_ms)
+	                                       : conn_wait(c, c->in, POLLIN, timeout_ms);
 	return rc > 0 ? 0 : rc == 0 ? -2 : -1;
 }
 

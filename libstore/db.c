@@ -1,7 +1,9 @@
 /* Connection, prepared statements, transactions with retry. */
 #define _GNU_SOURCE
 #include <errmsg.h>
+#include <errno.h>
 #include <mysqld_error.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +16,11 @@
 #include "internal.h"
 #include "tls.h"
 
+#pragma weak mysql_port /* not exported by the shared libmariadb */
+
 #define DEFAULT_MYCNF SYSCONFDIR "/inetmail/my.cnf"
 #define DEFAULT_GROUPS "inetmail" /* INETMAIL_DB_GROUPS: option-file groups, one per node */
 #define DB_GROUPS_MAX 16      /* nodes to fail over between; more is a configuration error */
-#define DB_GROUP_MAX 64       /* the length of one group's name */
 #define CONNECT_TIMEOUT_S 5   /* a database that does not answer in 5 s is down: say 4xx */
 #define FAILOVER_CONNECT_TIMEOUT_S 1 /* with another node to try, a silent one is given up fast */
 #define IO_TIMEOUT_S 30       /* longer than any statement we issue; bounds every read */
@@ -58,7 +61,10 @@ static void disconnect(struct store *s)
 		}
 	if (s->db)
 		mysql_close(s->db);
-	s->db = NULL;
+	if (s->connecting.db)
+		mysql_close(s->connecting.db);
+	s->db = s->connecting.db = NULL;
+	s->connecting.unchecked = s->connecting.failed = false;
 	s->causal = false; /* a session setting, gone with the session */
 }
 
@@ -117,15 +123,41 @@ static bool node_ready(struct store *s)
 	char name[64], value[64];
 	bool ready = true;
 	MYSQL_STMT *st = q_exec(s, Q_NODE_STATE, "");
-	int rc;
+	int rc = -1;
 	while (st && (rc = q_fetch(s, st, "ss", name, sizeof name, value, sizeof value)) > 0)
 		ready = ready && (!strcasecmp(name, "wsrep_ready") ? !strcasecmp(value, "ON") : !strcmp(value, "4"));
 	return st && rc == 0 && ready;
 }
 
-/* One node: the option-file group's connection, or NULL with the error recorded. */
-static MYSQL *connect_group(struct store *s, const char *group, bool failover)
+/* The option-file groups of INETMAIL_DB_GROUPS, one per node: how many. */
+static unsigned db_groups(char groups[DB_GROUPS_MAX][DB_GROUP_MAX + 1])
 {
+	const char *list = getenv("INETMAIL_DB_GROUPS");
+	unsigned n = 0;
+	for (const char *p = list && *list ? list : DEFAULT_GROUPS; *p && n < DB_GROUPS_MAX;) {
+		size_t len = strcspn(p, " \t");
+		if (len && len <= DB_GROUP_MAX)
+			snprintf(groups[n++], DB_GROUP_MAX + 1, "%.*s", (int)len, p);
+		p += len + strspn(p + len, " \t");
+	}
+	return n;
+}
+
+/* A handle for one group's node, set up but not connected; NULL with the error recorded. */
+static MYSQL *group_handle(struct store *s, const char *group, bool failover)
+{
+	/* The client library initialises OpenSSL in mysql_init; done first like
+	 * this it skips openssl.cnf, the error strings, the legacy cipher and
+	 * digest name tables and the clean-up at exit: most of a handler's
+	 * start-up. TLS to the database still works (OpenSSL 3 fetches
+	 * algorithms from its providers). */
+	tls_library_init();
+	/* The TCP port when the option file names none. Set, it spares mysql_init
+	 * asking NSS for the "mysql" service: in a static binary, nscd, dozens of
+	 * failed dlopen paths and /etc/services in every process. Only the static
+	 * library has the variable: mailctl's shared one keeps the lookup. */
+	if (&mysql_port && !mysql_port)
+		mysql_port = MYSQL_PORT;
 	MYSQL *db = mysql_init(NULL);
 	if (!db) {
 		store_fail(s, CR_OUT_OF_MEMORY, "mysql_init failed");
@@ -144,42 +176,135 @@ static MYSQL *connect_group(struct store *s, const char *group, bool failover)
 	              "SET SESSION autocommit = 0, tx_isolation = 'READ-COMMITTED'");
 	mysql_options(db, MYSQL_READ_DEFAULT_FILE, cnf && *cnf ? cnf : DEFAULT_MYCNF);
 	mysql_options(db, MYSQL_READ_DEFAULT_GROUP, group);
-	if (!mysql_real_connect(db, NULL, NULL, NULL, NULL, 0, NULL, 0)) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "[%s] %s", group, mysql_error(db));
-		store_fail(s, mysql_errno(db), msg);
-		mysql_close(db);
+	return db;
+}
+
+/* A connect that did not succeed: its error, under the group's name. */
+static void connect_failed(struct store *s, MYSQL *db, const char *group)
+{
+	char msg[200];
+	snprintf(msg, sizeof msg, "[%s] %s", group, mysql_error(db));
+	store_fail(s, mysql_errno(db), msg);
+	mysql_close(db);
+}
+
+/* One node: the option-file group's connection, or NULL with the error recorded. */
+static MYSQL *connect_group(struct store *s, const char *group, bool failover)
+{
+	MYSQL *db = group_handle(s, group, failover);
+	if (db && !mysql_real_connect(db, NULL, NULL, NULL, NULL, 0, NULL, 0)) {
+		connect_failed(s, db, group);
 		return NULL;
 	}
 	return db;
 }
 
+/* Where a started connect is once the client library returns: done (it is
+ * s->db, or it failed and counts as the first node tried) or waiting. */
+static void connect_went_on(struct store *s, int status, MYSQL *ret)
+{
+	s->connecting.wait = status;
+	if (status)
+		return;
+	if (ret) {
+		s->db = s->connecting.db;
+		s->connecting.unchecked = s->connecting.groups > 1;
+	} else {
+		connect_failed(s, s->connecting.db, s->connecting.group);
+		s->connecting.failed = true;
+	}
+	s->connecting.db = NULL;
+}
+
+void store_connect_start(struct store *s)
+{
+	char groups[DB_GROUPS_MAX][DB_GROUP_MAX + 1];
+	unsigned n = db_groups(groups);
+	if (s->db || s->connecting.db || !n) /* nothing to do; or store_connect says why not */
+		return;
+	const char *group = groups[s->next_group % n];
+	MYSQL *db = group_handle(s, group, n > 1), *ret = NULL;
+	if (!db || mysql_options(db, MYSQL_OPT_NONBLOCK, 0)) {
+		if (db)
+			mysql_close(db);
+		return; /* store_connect will connect the usual way */
+	}
+	s->connecting.db = db;
+	s->connecting.groups = n;
+	snprintf(s->connecting.group, sizeof s->connecting.group, "%s", group);
+	int status = mysql_real_connect_start(&ret, db, NULL, NULL, NULL, NULL, 0, NULL, 0);
+	connect_went_on(s, status, ret);
+}
+
+int store_pending_fd(void *store, short *events, int *timeout_ms)
+{
+	struct store *s = store;
+	if (!s->connecting.db)
+		return -1;
+	int wait = s->connecting.wait;
+	*events = (short)((wait & MYSQL_WAIT_READ ? POLLIN : 0) | (wait & MYSQL_WAIT_WRITE ? POLLOUT : 0) |
+	                  (wait & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+	*timeout_ms = wait & MYSQL_WAIT_TIMEOUT ? (int)mysql_get_timeout_value_ms(s->connecting.db) : -1;
+	return mysql_get_socket(s->connecting.db);
+}
+
+void store_pending_step(void *store, short revents)
+{
+	struct store *s = store;
+	if (!s->connecting.db)
+		return;
+	int happened = revents ? (revents & (POLLIN | POLLHUP | POLLERR) ? MYSQL_WAIT_READ : 0) |
+	                         (revents & (POLLOUT | POLLERR) ? MYSQL_WAIT_WRITE : 0) |
+	                         (revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0)
+	                       : MYSQL_WAIT_TIMEOUT;
+	MYSQL *ret = NULL;
+	int status = mysql_real_connect_cont(&ret, s->connecting.db, happened);
+	connect_went_on(s, status, ret);
+}
+
+/* A started connect, taken to its end now that a statement needs it. */
+static void connect_finish(struct store *s)
+{
+	short events;
+	int timeout_ms, fd;
+	while ((fd = store_pending_fd(s, &events, &timeout_ms)) >= 0) {
+		struct pollfd p = {.fd = fd, .events = events};
+		int rc = poll(&p, 1, timeout_ms);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		store_pending_step(s, rc > 0 ? p.revents : 0);
+	}
+}
+
 int store_connect(struct store *s)
 {
-	if (s->db)
-		return 0;
-	/* The client library initialises OpenSSL in mysql_init; done first like
-	 * this it skips openssl.cnf, the error strings, the legacy cipher and
-	 * digest name tables and the clean-up at exit: most of a handler's
-	 * start-up. TLS to the database still works (OpenSSL 3 fetches
-	 * algorithms from its providers). */
-	tls_library_init();
-	const char *list = getenv("INETMAIL_DB_GROUPS");
+	connect_finish(s);
 	char groups[DB_GROUPS_MAX][DB_GROUP_MAX + 1];
-	unsigned n = 0;
-	for (const char *p = list && *list ? list : DEFAULT_GROUPS; *p && n < DB_GROUPS_MAX;) {
-		size_t len = strcspn(p, " \t");
-		if (len && len <= DB_GROUP_MAX)
-			snprintf(groups[n++], DB_GROUP_MAX + 1, "%.*s", (int)len, p);
-		p += len + strspn(p + len, " \t");
-	}
+	unsigned n = db_groups(groups), tried = 0;
+	if (s->db && !s->connecting.unchecked)
+		return 0;
 	if (!n) {
 		store_fail(s, CR_UNKNOWN_ERROR, "INETMAIL_DB_GROUPS names no option-file group");
 		return -1;
 	}
+	/* A started connect was the first node's try. */
+	if (s->db) {
+		s->connecting.unchecked = false;
+		if (node_ready(s))
+			return 0;
+		if (s->db)
+			store_fail(s, ER_WSREP_NOT_READY, "node not synced");
+		disconnect(s);
+		s->next_group++;
+		tried = 1;
+	} else if (s->connecting.failed) {
+		s->connecting.failed = false;
+		s->next_group++;
+		tried = 1;
+	}
 	/* Each node in turn, from where this process left off; one that refuses,
 	 * times out or is not synced gives way to the next. */
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = tried; i < n; i++) {
 		unsigned g = s->next_group % n;
 		if ((s->db = connect_group(s, groups[g], n > 1))) {
 			if (n == 1 || node_ready(s))

@@ -28,8 +28,22 @@ struct read_ahead {
 	unsigned char *buf;       /* STORE_READ_AHEAD_OCTETS, lazily allocated */
 };
 
+#define DB_GROUP_MAX 64               /* the length of one option-file group's name */
+
+/* A connect started ahead of need (store_connect_start), on the client
+ * library's non-blocking API. */
+struct connecting {
+	MYSQL *db;                /* the handle while the connect goes on; then NULL */
+	int wait;                 /* MYSQL_WAIT_* it waits for */
+	unsigned groups;          /* nodes there were to choose from */
+	char group[DB_GROUP_MAX + 1]; /* the one it tries, for the error message */
+	bool unchecked;           /* done, and the node's sync state not yet asked */
+	bool failed;              /* done, and it failed: the first node was tried */
+};
+
 struct store {
-	MYSQL *db;                /* NULL until first use, and again after a lost connection */
+	MYSQL *db;                /* NULL until connected, and again after a lost connection */
+	struct connecting connecting;
 	MYSQL_STMT *stmt[Q_COUNT];
 	char fresh[Q_COUNT];      /* stmt[q] not prepared yet: its first run prepares it */
 	unsigned err_no;          /* last server or client error number, 0 if none */

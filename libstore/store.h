@@ -1,6 +1,7 @@
 /* libstore: the only code in inetmail that speaks SQL.
  * Connection settings come from the MySQL option file named by INETMAIL_MYCNF
- * (group [inetmail]); the connection is made lazily, on first use. */
+ * (group [inetmail]); the connection is made on first use, or started
+ * ahead of it with store_connect_start. */
 #ifndef INETMAIL_STORE_H
 #define INETMAIL_STORE_H
 
@@ -29,6 +30,16 @@ struct store;
 
 struct store *store_open(void); /* no I/O: the database is reached on first use */
 void store_close(struct store *);
+/* Starts connecting without waiting (the client library's non-blocking API),
+ * so the connect overlaps the client's first round trips; the first use
+ * finishes it. Nothing happens if the start fails: first use connects then. */
+void store_connect_start(struct store *);
+/* While a started connect goes on: its descriptor, the poll(2) events it
+ * waits for and how long it may wait (ms, -1 for ever); -1 when none is
+ * going on. void * so a connection's poll loop can call them as hooks. */
+int store_pending_fd(void *store, short *events, int *timeout_ms);
+/* Takes it on a step: revents as poll(2) gave them, 0 when the wait timed out. */
+void store_pending_step(void *store, short revents);
 const char *store_error(const struct store *); /* last database error, for logs */
 const char *store_result_name(enum store_result);
 /* The name this host gives itself: INETMAIL_HOSTNAME, else gethostname(). */

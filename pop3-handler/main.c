@@ -65,6 +65,9 @@ int main(void)
 	if (s.state != POP3_CLOSED) {
 		pop3_start(&s);
 		outbuf_flush(&out);
+		/* The greeting first; the database connect then overlaps the client's first commands. */
+		store_connect_start(b.store);
+		conn.side = (struct conn_side){store_pending_fd, store_pending_step, b.store};
 	}
 
 	while (s.state != POP3_CLOSED) {

@@ -78,6 +78,9 @@ int main(void)
 		}
 		smtp_start(&s, talked_first);
 		outbuf_flush(&out);
+		/* The greeting first; the database connect then overlaps the client's first commands. */
+		store_connect_start(b.store);
+		conn.side = (struct conn_side){store_pending_fd, store_pending_step, b.store};
 	}
 
 	while (s.state != SMTP_CLOSED) {

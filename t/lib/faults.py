@@ -2,7 +2,8 @@
 """The worst days, against a MariaDB of this test's own that it kills:
 the database gone at connect, mid-session and mid-message; SIGKILL of
 mariadbd during 200 concurrent deliveries; SIGKILL of handlers; slow and
-hostile clients. Nothing acknowledged is lost, nothing half-stored is seen."""
+hostile clients; the connect started at the greeting, and a database that
+never answers it. Nothing acknowledged is lost, nothing half-stored is seen."""
 import os, random, re, signal, smtplib, socket, subprocess, sys, threading, time, poplib
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -234,6 +235,50 @@ tap.ok(ended() == base + 2, "a client gone mid-reply: the handler ends")
 peaks = [int(x) for x in re.findall(r"peak RSS (\d+) KiB", open(rss_log).read())]
 tap.ok(peaks and max(peaks) < 16 * 1024, "peak RSS of those handlers: %s KiB" % peaks)
 tap.is_(len(visible("alice@example.com")), 1, "and nothing was deleted")
-for srv in (mx, pop, slow, hostile):
+
+# 8. The database connect starts at the greeting, without blocking.
+def db_sessions():
+    return int(sql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE db = '%s'" % os.environ["TESTDB"]))
+
+def settled(more, seconds=5):
+    """Whether the database's sessions for our schema come to more than, or
+    (more=False) back down to, the count of before."""
+    t0 = time.time()
+    while time.time() - t0 < seconds and (db_sessions() > before) != more:
+        time.sleep(0.02)
+    return (db_sessions() > before) == more
+
+before = db_sessions()
+for name, srv, greeting in (("SMTP", mx, b"220 "), ("POP3", pop, b"+OK")):
+    settled(False)  # the sessions before this one (and Server()'s probe) are gone
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    f = s.makefile("rb")
+    tap.ok(f.readline().startswith(greeting), "%s: the greeting" % name)
+    tap.ok(settled(True), "%s: the handler is connected to the database before the client says anything" % name)
+    s.close()
+
+# A database that accepts and never answers: the started connect gives up by
+# its timeout, while the client is idle or while it waits for a reply.
+silent_sock = os.path.join(dbdir, "silent.sock")
+silent = socket.socket(socket.AF_UNIX)
+silent.bind(silent_sock)
+silent.listen(64)
+silent_cnf = os.path.join(dbdir, "silent.cnf")
+with open(silent_cnf, "w") as cnf:
+    cnf.write("[inetmail]\nsocket=%s\nuser=nobody\nconnect-timeout=2\n" % silent_sock)
+mute = Server(build + "/smtp-handler", {"INETMAIL_SMTP_MODE": "mx", "INETMAIL_MYCNF": silent_cnf})
+for idle in (0, 3):
+    with smtplib.SMTP("127.0.0.1", mute.port, timeout=20) as c:
+        time.sleep(idle)
+        c.ehlo("x")
+        c.mail("a@elsewhere.example")
+        t0 = time.time()
+        code, _ = c.rcpt("bob@example.com")
+        took = time.time() - t0
+        tap.ok(code == 451 and took < (1 if idle else 4),
+               "a silent database, client idle %d s after the greeting: RCPT gets %d in %.1f s" % (idle, code, took))
+        c.mail("a@elsewhere.example")
+silent.close()
+for srv in (mx, pop, slow, hostile, mute):
     srv.stop()
 tap.done()
