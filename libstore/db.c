@@ -208,7 +208,7 @@ static void connect_went_on(struct store *s, int status, MYSQL *ret)
 		return;
 	if (ret) {
 		s->db = s->connecting.db;
-		s->connecting.unchecked = s->connecting.groups > 1;
+		s->connecting.unchecked = true;
 	} else {
 		connect_failed(s, s->connecting.db, s->connecting.group);
 		s->connecting.failed = true;
@@ -230,7 +230,6 @@ void store_connect_start(struct store *s)
 		return; /* store_connect will connect the usual way */
 	}
 	s->connecting.db = db;
-	s->connecting.groups = n;
 	snprintf(s->connecting.group, sizeof s->connecting.group, "%s", group);
 	int status = mysql_real_connect_start(&ret, db, NULL, NULL, NULL, NULL, 0, NULL, 0);
 	connect_went_on(s, status, ret);
@@ -278,10 +277,13 @@ static void connect_finish(struct store *s)
 
 int store_connect(struct store *s)
 {
+	if (s->db && !s->connecting.unchecked)
+		return 0;
 	connect_finish(s);
 	char groups[DB_GROUPS_MAX][DB_GROUP_MAX + 1];
 	unsigned n = db_groups(groups), tried = 0;
-	if (s->db && !s->connecting.unchecked)
+	s->connecting.unchecked = false;
+	if (s->db && n == 1)
 		return 0;
 	if (!n) {
 		store_fail(s, CR_UNKNOWN_ERROR, "INETMAIL_DB_GROUPS names no option-file group");
@@ -289,7 +291,6 @@ int store_connect(struct store *s)
 	}
 	/* A started connect was the first node's try. */
 	if (s->db) {
-		s->connecting.unchecked = false;
 		if (node_ready(s))
 			return 0;
 		if (s->db)

@@ -35,9 +35,8 @@ struct read_ahead {
 struct connecting {
 	MYSQL *db;                /* the handle while the connect goes on; then NULL */
 	int wait;                 /* MYSQL_WAIT_* it waits for */
-	unsigned groups;          /* nodes there were to choose from */
 	char group[DB_GROUP_MAX + 1]; /* the one it tries, for the error message */
-	bool unchecked;           /* done, and the node's sync state not yet asked */
+	bool unchecked;           /* done, not yet looked at by store_connect (node sync state) */
 	bool failed;              /* done, and it failed: the first node was tried */
 };
 
