@@ -1,4 +1,5 @@
-/* libstore internals shared by its files; nothing outside libstore includes this. */
+/* libstore internals shared by its files; nothing outside libstore includes
+ * this but its white-box test (t/store-test.c). */
 #ifndef INETMAIL_STORE_INTERNAL_H
 #define INETMAIL_STORE_INTERNAL_H
 
