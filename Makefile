@@ -101,6 +101,11 @@ $(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The yardstick of make bench's greeting figure: linked as a handler is, with no libraries.
+$(BUILD)/t/greeting-only: $(BUILD)/obj/t/greeting-only.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -no-pie -o $@ $^
+
 deps:
 	@.ci/deps
 
