@@ -31,7 +31,9 @@ class Tap:
 def sql(query):
     d = os.environ["INETMAIL_TEST_DIR"]
     p = subprocess.run(["mariadb", "--no-defaults", "-S", d + "/sock", "-u", os.environ.get("USER") or subprocess.getoutput("id -un"),
-                        "-N", "-B", os.environ["TESTDB"], "-e", query], capture_output=True, check=True)
+                        "-N", "-B", os.environ["TESTDB"], "-e", query], capture_output=True)
+    if p.returncode:  # say why: the client's own words
+        raise RuntimeError("mariadb exited %d on %r: %s" % (p.returncode, query[:200], p.stderr.decode().strip()))
     return p.stdout.decode()
 
 def reset_db():
