@@ -23,7 +23,7 @@ PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS))
 # mailctl and the tests link the usual way.
 HANDLER_LIBS = -Wl,-Bstatic $(shell pkg-config --static --libs-only-l $(LINK_PKGS) | \
 	sed 's/-ldl//; s/-lm\b//') -Wl,-Bdynamic -ldl -lm -lpthread
-ALL_CFLAGS = -std=c11 -Wall -Wextra $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon -Ismtp-handler -Ipop3-handler \
+ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror=incompatible-pointer-types $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon -Ismtp-handler -Ipop3-handler \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DSQLDIR='"$(SQLDIR)"'
 
 LIBSTORE_SRC = $(wildcard libstore/*.c)

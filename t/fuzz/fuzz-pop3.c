@@ -33,10 +33,13 @@ static enum store_result f_list(void *c, uint64_t id, store_entry_fn fn, void *c
 	}
 	return STORE_OK;
 }
-static enum store_result f_read(void *c, uint64_t a, uint64_t e, long lines, store_data_fn fn, void *ctx)
+static enum store_result f_read(void *c, uint64_t a, const struct store_entry_ref *entries, size_t n_entries,
+                                long lines, store_data_fn fn, void *ctx)
 {
-	(void)c; (void)a; (void)lines;
-	const char *b = bodies[e];
+	(void)c; (void)a; (void)lines; (void)n_entries;
+	if (entries[0].id >= sizeof bodies / sizeof *bodies)
+		return STORE_NOT_FOUND;
+	const char *b = bodies[entries[0].id];
 	size_t n = strlen(b);
 	for (size_t i = 0; i < n; i += 3) /* in small pieces: stuffing must work across them */
 		fn(ctx, b + i, n - i < 3 ? n - i : 3);
