@@ -26,7 +26,7 @@ CREATE TABLE account (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- One row per stored content, however many mailboxes hold it. refs counts the
--- mailbox entries; a row with refs = 0 is content being streamed in (or left
+-- mailbox entries and relay queue rows; a row with refs = 0 is content being streamed in (or left
 -- by a handler that died mid-DATA) and is invisible to every mailbox.
 CREATE TABLE message (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -101,4 +101,23 @@ CREATE TABLE auth_failure (
   KEY auth_failure_age (failed_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
-INSERT INTO schema_version (version) VALUES (3);
+-- Mail for other domains, a row per remote recipient, until a relay agent
+-- delivers or bounces it; lease_owner/lease_expires_at as maildrop_lock.
+CREATE TABLE relay_queue (
+  id               BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  message_id       BIGINT UNSIGNED NOT NULL,
+  sender           VARCHAR(320) NOT NULL,
+  recipient        VARCHAR(320) NOT NULL,
+  domain           VARCHAR(255) AS (SUBSTRING_INDEX(recipient, '@', -1)) STORED,
+  created_at       DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  next_try_at      DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  attempts         INT UNSIGNED NOT NULL DEFAULT 0,
+  last_answer      VARCHAR(1000) NULL,
+  lease_owner      VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  lease_expires_at DATETIME(6) NULL,
+  KEY relay_queue_due (next_try_at),
+  KEY relay_queue_message (message_id, domain),
+  KEY relay_queue_lease (lease_owner)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+INSERT INTO schema_version (version) VALUES (4);

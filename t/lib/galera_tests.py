@@ -81,8 +81,8 @@ try:
         return subprocess.run([build + "/mailctl"] + list(args), input=stdin, capture_output=True,
                               env=dict(os.environ, INETMAIL_DB_GROUPS=groups))
     r = mailctl("node1", "migrate", top + "/sql")
-    tap.ok(r.returncode == 0 and b"schema version 1 -> 3" in r.stdout, "mailctl migrate through node 1: version 1 -> 3")
-    tap.ok(all(node_sql(n, "SELECT MAX(version) FROM inetmail.schema_version").strip() == "3" and
+    tap.ok(r.returncode == 0 and b"schema version 1 -> 4" in r.stdout, "mailctl migrate through node 1: version 1 -> 4")
+    tap.ok(all(node_sql(n, "SELECT MAX(version) FROM inetmail.schema_version").strip() == "4" and
                node_sql(n, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'inetmail'").strip() == "9"
                for n in (2, 3)), "nodes 2 and 3 have the migrated schema")
     for user in ("alice", "bob"):
