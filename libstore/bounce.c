@@ -293,7 +293,7 @@ static void add_original_header(struct outbuf *b, const struct bounce_scan *sc)
 }
 
 char *bounce_build(const struct bounce_scan *sc, const char *hostname, const char *sender,
-                   const char *const *unknown, size_t n_unknown, size_t *len)
+                   const struct bounce_failure *failed, size_t n_failed, size_t *len)
 {
 	char date[64], boundary[40], id[33], subject[BOUNCE_SUBJECT_MAX + 1];
 	header_date(date, sizeof date, time(NULL));
@@ -303,10 +303,19 @@ char *bounce_build(const struct bounce_scan *sc, const char *hostname, const cha
 	bounce_subject(sc, subject);
 
 	struct outbuf text = {0}, b = {0};
-	for (size_t i = 0; i < n_unknown; i++) {
+	for (size_t i = 0; i < n_failed; i++) {
+		const struct bounce_failure *f = &failed[i];
 		add_str(&text, "Recipient ");
-		add_clean(&text, unknown[i], strlen(unknown[i]), 0);
-		add_str(&text, " was not found.\n");
+		add_clean(&text, f->recipient, strlen(f->recipient), 0);
+		if (f->remote_mta) {
+			add_str(&text, " was refused by ");
+			add_clean(&text, f->remote_mta, strlen(f->remote_mta), 0);
+			add_str(&text, ": ");
+			add_clean(&text, f->diagnostic, strnlen(f->diagnostic, BOUNCE_DIAGNOSTIC_MAX), 0);
+			add_str(&text, "\n");
+		} else {
+			add_str(&text, " was not found.\n");
+		}
 	}
 	size_t excerpt = sc->excerpt_len;
 	while (excerpt > 0 && strchr(" \t\r\n", sc->excerpt[excerpt - 1]))
@@ -341,13 +350,23 @@ char *bounce_build(const struct bounce_scan *sc, const char *hostname, const cha
 	           "Reporting-MTA: dns; %s\r\n"
 	           "Arrival-Date: %s\r\n",
 	           boundary, hostname, date);
-	for (size_t i = 0; i < n_unknown; i++)
-		outbuf_printf(&b,
-		           "\r\nFinal-Recipient: rfc822; %s\r\n"
-		           "Action: failed\r\n"
-		           "Status: 5.1.1\r\n"
-		           "Diagnostic-Code: smtp; 550 5.1.1 <%s>: no such mailbox here\r\n",
-		           unknown[i], unknown[i]);
+	for (size_t i = 0; i < n_failed; i++) {
+		const struct bounce_failure *f = &failed[i];
+		outbuf_printf(&b, "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\n", f->recipient);
+		if (!f->remote_mta) {
+			outbuf_printf(&b, "Status: 5.1.1\r\n"
+			                  "Diagnostic-Code: smtp; 550 5.1.1 <%s>: no such mailbox here\r\n",
+			              f->recipient);
+			continue;
+		}
+		add_str(&b, "Status: ");
+		add_clean(&b, f->status, strnlen(f->status, 16), 0);
+		add_str(&b, "\r\nRemote-MTA: dns; ");
+		add_clean(&b, f->remote_mta, strnlen(f->remote_mta, STORE_DOMAIN_MAX), 0);
+		add_str(&b, "\r\nDiagnostic-Code: smtp; ");
+		add_clean(&b, f->diagnostic, strnlen(f->diagnostic, BOUNCE_DIAGNOSTIC_MAX), 0);
+		add_str(&b, "\r\n");
+	}
 	outbuf_printf(&b,
 	           "\r\n--%s\r\n"
 	           "Content-Type: text/rfc822-headers\r\n"

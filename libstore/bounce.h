@@ -27,9 +27,21 @@ void bounce_scan_feed(struct bounce_scan *, const void *data, size_t len);
 /* The decoded, sanitised (valid UTF-8, no control characters) Subject. */
 void bounce_subject(const struct bounce_scan *, char out[BOUNCE_SUBJECT_MAX + 1]);
 
+#define BOUNCE_DIAGNOSTIC_MAX 900 /* a remote answer quoted back, so its line stays under 998 */
+
+/* A recipient the message did not reach. remote_mta NULL: it has no mailbox
+ * here (5.1.1); else that server refused it with diagnostic, whose RFC 3463
+ * code is status. */
+struct bounce_failure {
+	const char *recipient;
+	const char *remote_mta;
+	const char *status;
+	const char *diagnostic;
+};
+
 /* Builds the whole bounce message (CRLF lines) into a malloc'd buffer.
  * Returns NULL when out of memory. */
 char *bounce_build(const struct bounce_scan *, const char *hostname, const char *sender,
-                   const char *const *unknown, size_t n_unknown, size_t *len);
+                   const struct bounce_failure *failed, size_t n_failed, size_t *len);
 
 #endif

@@ -169,7 +169,7 @@ static int charge_cmp(const void *a, const void *b)
 struct finish {
 	struct store_delivery *d;
 	struct store_account_set accounts; /* the distinct accounts the recipients reach */
-	const char **unknown;              /* recipients that reach none */
+	struct bounce_failure *unknown;    /* recipients that reach none */
 	struct charge *charges;            /* accounts.n + 1 for a bounce */
 	size_t cap_charges;
 	char *bounce;
@@ -200,7 +200,7 @@ static enum store_result resolve_recipients(struct store *s, struct finish *f, s
 		if (r == STORE_TEMPFAIL)
 			return r;
 		if (r != STORE_OK)
-			f->unknown[(*n_unknown)++] = d->rcpt[i];
+			f->unknown[(*n_unknown)++] = (struct bounce_failure){.recipient = d->rcpt[i]};
 	}
 	if (array_reserve(&f->charges, &f->cap_charges, f->accounts.n, sizeof *f->charges) < 0) {
 		store_fail(s, 0, "out of memory resolving recipients");

@@ -58,7 +58,7 @@ int main(void)
 
 	/* A subject with a bare CR and a header injection attempt. */
 	scan("Subject: x\rBcc: evil@example.com\r\nX-Nul: a\0b\r\n\r\nbody\r\n", 1 << 20);
-	const char *unknown[] = {"lost@example.com"};
+	const struct bounce_failure unknown[] = {{.recipient = "lost@example.com"}};
 	size_t len;
 	char *b = bounce_build(&sc, "mail.example.com", "alice@example.com", unknown, 1, &len);
 	ok(b && strlen(b) == len, "a bounce is built");
@@ -95,5 +95,25 @@ int main(void)
 	ok(!strstr(b, "X-Huge"), "an overlong header line is left out");
 	free(b);
 	free(big);
+	/* A remote server's refusal: its name and answer, flattened to one line each. */
+	scan("Subject: abroad\r\n\r\nhello\r\n", 1 << 20);
+	const struct bounce_failure remote[] = {
+		{.recipient = "bob@remote.example", .remote_mta = "mx.remote.example", .status = "5.1.1",
+		 .diagnostic = "550 5.1.1 <bob@remote.example>: unknown\r\nX-Injected: yes"},
+		{.recipient = "lost@example.com"},
+	};
+	b = bounce_build(&sc, "mail.example.com", "alice@example.com", remote, 2, &len);
+	ok(b && strstr(b, "\r\nFinal-Recipient: rfc822; bob@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+	                  "Remote-MTA: dns; mx.remote.example\r\n"
+	                  "Diagnostic-Code: smtp; 550 5.1.1 <bob@remote.example>: unknown  X-Injected: yes\r\n"),
+	   "a remote refusal names the server and quotes its answer on one line");
+	ok(b && strstr(b, "\r\nFinal-Recipient: rfc822; lost@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+	                  "Diagnostic-Code: smtp; 550 5.1.1 <lost@example.com>: no such mailbox here\r\n"),
+	   "next to a local one that was not found");
+	ok(b && strstr(b, "Recipient bob@remote.example was refused by mx.remote.example: 550 5.1.1") &&
+	       strstr(b, "Recipient lost@example.com was not found."),
+	   "the text part says which was refused where, in the seed's words");
+	ok(b && !strstr(b, "\r\nX-Injected"), "the answer cannot add a line");
+	free(b);
 	return done_testing();
 }

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bounce_subject(&sc, subject);
 	for (const unsigned char *p = (const unsigned char *)subject; *p; p++)
 		check((*p >= ' ' || *p == '\t') && *p != 0x7f);
-	const char *unknown[] = {"lost@example.com"};
+	const struct bounce_failure unknown[] = {{.recipient = "lost@example.com"}};
 	size_t len;
 	char *b = bounce_build(&sc, "mail.example.com", "sender@example.com", unknown, 1, &len);
 	check(b != NULL);
