@@ -25,6 +25,7 @@ struct store_delivery {
 	enum store_result failed; /* sticky once a write failed */
 	int committed;
 	int import;                    /* mailctl's: charged, never refused for quota */
+	int relay;                     /* other domains' recipients are queued, not bounced */
 	char uidl[STORE_UIDL_MAX + 1]; /* an import's own UIDL, else "" (a fresh one) */
 	struct bounce_scan scan;
 };
@@ -170,12 +171,14 @@ struct finish {
 	struct store_delivery *d;
 	struct store_account_set accounts; /* the distinct accounts the recipients reach */
 	struct bounce_failure *unknown;    /* recipients that reach none */
+	const char **remote;               /* recipients queued for the relay agent */
+	size_t n_remote;
 	struct charge *charges;            /* accounts.n + 1 for a bounce */
 	size_t cap_charges;
 	char *bounce;
 	size_t bounce_len;
 	uint64_t id;
-	unsigned delivered, bounced;
+	unsigned delivered, queued, bounced;
 };
 
 /* The account id of an address, 0 when it has no mailbox. */
@@ -194,12 +197,15 @@ static enum store_result resolve_recipients(struct store *s, struct finish *f, s
 {
 	struct store_delivery *d = f->d;
 	f->accounts.n = 0;
+	f->n_remote = 0;
 	*n_unknown = 0;
 	for (size_t i = 0; i < d->n_rcpt; i++) {
 		enum store_result r = store_resolve(s, d->rcpt[i], &f->accounts);
 		if (r == STORE_TEMPFAIL)
 			return r;
-		if (r != STORE_OK)
+		if (r == STORE_NOT_LOCAL && d->relay)
+			f->remote[f->n_remote++] = d->rcpt[i];
+		else if (r != STORE_OK)
 			f->unknown[(*n_unknown)++] = (struct bounce_failure){.recipient = d->rcpt[i]};
 	}
 	if (array_reserve(&f->charges, &f->cap_charges, f->accounts.n, sizeof *f->charges) < 0) {
@@ -234,12 +240,12 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	uint64_t sender_id = 0;
 	free(f->bounce);
 	f->bounce = NULL;
-	f->delivered = f->bounced = 0;
+	f->delivered = f->queued = f->bounced = 0;
 	f->id = d->message_id; /* content written ahead, or 0 */
 
 	if (resolve_recipients(s, f, &n_unknown) != STORE_OK)
 		return STORE_TEMPFAIL;
-	unsigned found = (unsigned)f->accounts.n;
+	unsigned found = (unsigned)f->accounts.n, refs = found + (unsigned)f->n_remote;
 	for (size_t i = 0; i < f->accounts.n; i++) /* an import is the administrator's: no quota */
 		f->charges[n_charges++] = (struct charge){f->accounts.ids[i], d->size, (uint64_t)d->import};
 	if (n_unknown && d->sender[0] && resolve(s, d->sender, &sender_id) != STORE_OK)
@@ -268,13 +274,13 @@ static enum store_result finish_body(struct store *s, void *ctx)
 
 	/* The content: a small message is stored here, complete; one written
 	 * ahead is made visible, or dropped when nobody gets it. */
-	if (!f->id && found) {
+	if (!f->id && refs) {
 		uint32_t seq = 0;
-		if (insert_message(s, d->size, found, &f->id) != STORE_OK ||
+		if (insert_message(s, d->size, refs, &f->id) != STORE_OK ||
 		    store_put_chunks(s, f->id, &seq, d->buf, d->buf_len) != STORE_OK)
 			return STORE_TEMPFAIL;
-	} else if (f->id && found) {
-		MYSQL_STMT *st = q_exec(s, Q_MESSAGE_PUBLISH, "uuu", d->size, (uint64_t)found, f->id);
+	} else if (f->id && refs) {
+		MYSQL_STMT *st = q_exec(s, Q_MESSAGE_PUBLISH, "uuu", d->size, (uint64_t)refs, f->id);
 		if (!st)
 			return STORE_TEMPFAIL;
 		if (q_affected(st) != 1) { /* content collected by `mailctl gc` under our feet */
@@ -290,6 +296,10 @@ static enum store_result finish_body(struct store *s, void *ctx)
 			return r;
 	}
 	f->delivered = found;
+	for (size_t i = 0; i < f->n_remote; i++)
+		if (!q_exec(s, Q_QUEUE_INSERT, "uss", f->id, d->sender, f->remote[i]))
+			return STORE_TEMPFAIL;
+	f->queued = (unsigned)f->n_remote;
 
 	if (f->bounce) {
 		uint64_t bounce_id;
@@ -299,7 +309,7 @@ static enum store_result finish_body(struct store *s, void *ctx)
 		    add_entry(s, sender_id, bounce_id, f->bounce_len, NULL) != STORE_OK)
 			return STORE_TEMPFAIL;
 		f->bounced = (unsigned)n_unknown;
-		if (!found)
+		if (!refs)
 			f->id = bounce_id; /* the queue id names what was stored */
 	}
 	return STORE_OK;
@@ -323,21 +333,29 @@ enum store_result store_delivery_commit(struct store_delivery *d, struct store_d
 		return d->failed;
 	struct finish f = {.d = d};
 	f.unknown = calloc(d->n_rcpt + 1, sizeof *f.unknown);
+	f.remote = calloc(d->n_rcpt + 1, sizeof *f.remote);
 	enum store_result r = STORE_PERMFAIL;
-	if (f.unknown)
+	if (f.unknown && f.remote)
 		r = store_txn(d->s, finish_body, &f);
 	if (r == STORE_OK) {
 		d->committed = 1;
 		res->queue_id = f.id;
 		res->delivered = f.delivered;
+		res->queued = f.queued;
 		res->bounced = f.bounced;
 	}
 	d->failed = r == STORE_OK ? STORE_PERMFAIL : r; /* a delivery commits once */
 	free(f.accounts.ids);
 	free(f.unknown);
+	free(f.remote);
 	free(f.charges);
 	free(f.bounce);
 	return r;
+}
+
+void store_delivery_relay(struct store_delivery *d)
+{
+	d->relay = 1;
 }
 
 struct store_delivery *store_import_begin(struct store *s, const char *address, const char *uidl)

@@ -58,6 +58,7 @@
 	                       " ORDER BY e.id, c.seq") \
 	Q(CHUNK_DELETE, 0, "DELETE FROM message_chunk WHERE message_id = ?") \
 	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (?, ?, ?, ?)") \
+	Q(QUEUE_INSERT, 0, "INSERT INTO relay_queue (message_id, sender, recipient) VALUES (?, ?, ?)") \
 	Q(ENTRY_LIST, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
 	Q(ENTRY_TAKE, 0, "SELECT message_id, size FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
 	Q(ENTRY_DELETE, 0, "DELETE FROM mailbox_entry WHERE id = ?") \

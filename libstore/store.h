@@ -87,10 +87,14 @@ struct store_delivery;
 struct store_delivery_result {
 	uint64_t queue_id;
 	unsigned delivered;
+	unsigned queued;
 	unsigned bounced;
 };
 struct store_delivery *store_delivery_begin(struct store *, const char *sender /* "" = <> */);
 int store_delivery_add_recipient(struct store_delivery *, const char *address); /* 0 or -1 */
+/* Recipients in domains that are not ours are queued for the relay agent (in
+ * the same transaction, sharing the content) instead of bounced. */
+void store_delivery_relay(struct store_delivery *);
 enum store_result store_delivery_write(struct store_delivery *, const void *data, size_t len);
 enum store_result store_delivery_commit(struct store_delivery *, struct store_delivery_result *);
 void store_delivery_free(struct store_delivery *); /* discards what was not committed */

@@ -17,6 +17,7 @@ GRANT INSERT ON inetmail.mailbox_entry TO 'inetmail_smtp'@'localhost';
 GRANT SELECT ON inetmail.domain TO 'inetmail_smtp'@'localhost';
 GRANT SELECT (source, target) ON inetmail.alias TO 'inetmail_smtp'@'localhost';
 GRANT SELECT, INSERT, DELETE ON inetmail.auth_failure TO 'inetmail_smtp'@'localhost';
+GRANT INSERT ON inetmail.relay_queue TO 'inetmail_smtp'@'localhost';
 
 -- pop3-handler: authenticate, lock, list, read and delete.
 GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),

@@ -253,6 +253,38 @@ static void test_delivery(struct store *s, uint64_t alice, uint64_t bob, uint64_
 	free(out.p);
 }
 
+/* Relaying on: recipients in other domains are queued with the content shared. */
+static void test_relay_queue(struct store *s, uint64_t alice, uint64_t bob)
+{
+	struct store_delivery_result res;
+	struct entries l;
+	size_t alice_before = list(s, alice, &l), bob_before = list(s, bob, &l);
+	long long queued = sql_num("SELECT COUNT(*) FROM relay_queue");
+	struct store_delivery *d = store_delivery_begin(s, "alice@example.com");
+	store_delivery_relay(d);
+	store_delivery_add_recipient(d, "bob@example.com");
+	store_delivery_add_recipient(d, "Carl@Remote.Example");
+	store_delivery_add_recipient(d, "dora@other.example");
+	store_delivery_add_recipient(d, "nobody@example.com");
+	ok(store_delivery_write(d, msg1, sizeof msg1 - 1) == STORE_OK && store_delivery_commit(d, &res) == STORE_OK,
+	   "a delivery with remote recipients commits");
+	store_delivery_free(d);
+	ok(res.delivered == 1 && res.queued == 2 && res.bounced == 1, "one delivered, two queued, one bounced");
+	is_int(sql_num("SELECT COUNT(*) FROM relay_queue") - queued, 2, "a queue row per remote recipient");
+	is_int(sql_num("SELECT COUNT(*) FROM relay_queue WHERE message_id = %llu AND sender = 'alice@example.com'"
+	               " AND recipient IN ('carl@remote.example', 'dora@other.example') AND attempts = 0"
+	               " AND lease_owner IS NULL AND next_try_at <= NOW(6)", (unsigned long long)res.queue_id), 2,
+	       "naming the content, the sender and the canonical recipient, due now");
+	is_int(sql_num("SELECT refs FROM message WHERE id = %llu", (unsigned long long)res.queue_id), 3,
+	       "the content is counted once per mailbox entry and queue row");
+	is_int(list(s, bob, &l), bob_before + 1, "the local recipient has it");
+	is_int(list(s, alice, &l), alice_before + 1, "the unknown local one bounced to the sender");
+
+	const char *remote_only[] = {"carl@remote.example", NULL};
+	ok(deliver(s, "alice@example.com", remote_only, msg1, sizeof msg1 - 1, &res) == STORE_OK && res.queued == 0 &&
+	   res.bounced == 1, "relaying off (the default): a remote recipient bounces as before");
+}
+
 static void test_bounces(struct store *s, uint64_t alice, uint64_t bob)
 {
 	struct store_delivery_result res;
@@ -666,7 +698,8 @@ static void test_gc_and_delete_account(struct store *s)
 	is_int(sql_num("SELECT COUNT(*) FROM mailbox_entry e LEFT JOIN account a ON a.id = e.account_id"
 	               " WHERE a.id IS NULL"), 0, "and its entries");
 	is_int(sql_num("SELECT COUNT(*) FROM message m WHERE refs <> (SELECT COUNT(*) FROM mailbox_entry e"
-	               " WHERE e.message_id = m.id)"), 0, "every refs count matches its entries");
+	               " WHERE e.message_id = m.id) + (SELECT COUNT(*) FROM relay_queue q WHERE q.message_id = m.id)"), 0,
+	       "every refs count matches its entries and queue rows");
 	is_int(sql_num("SELECT COUNT(*) FROM message_chunk c LEFT JOIN message m ON m.id = c.message_id"
 	               " WHERE m.id IS NULL"), 0, "no chunk without its message");
 	is_int(store_admin_delete(s, "bob@example.com"), STORE_NOT_FOUND, "deleting it again: not found");
@@ -722,6 +755,7 @@ int main(void)
 	store_lookup(s, "erin@example.com", &erin);
 	test_delivery(s, alice.id, bob.id, carol.id);
 	test_bounces(s, alice.id, bob.id);
+	test_relay_queue(s, alice.id, bob.id);
 	test_bad_input(s, alice.id, bob.id);
 	test_quota(s, bob.id, carol.id);
 	test_aliases(s, alice.id, bob.id, carol.id);
