@@ -10,6 +10,7 @@ struct smtp_store {
 	struct store_delivery *delivery;
 	struct conn *conn;
 	char user[STORE_ADDRESS_MAX + 1]; /* the authenticated address, for the logs */
+	int relay; /* submissions queue other domains' recipients for the relay agent */
 };
 
 void smtp_store_backend(struct smtp_store *, struct smtp_backend *);

@@ -49,6 +49,10 @@ int main(void)
 	if (strcmp(mode, "mx") && strcmp(mode, "submission"))
 		log_send(LOG_ERR, NULL, "INETMAIL_SMTP_MODE=%s is neither submission nor mx: using submission", mode);
 	unsigned long pause_ms = env_ulong("INETMAIL_SMTP_GREET_PAUSE", 0);
+	const char *relay = env_str("INETMAIL_RELAY", "off");
+	b.relay = cfg.mode == SMTP_SUBMISSION && (!strcmp(relay, "smarthost") || !strcmp(relay, "mx"));
+	if (strcmp(relay, "off") && strcmp(relay, "smarthost") && strcmp(relay, "mx"))
+		log_send(LOG_ERR, NULL, "INETMAIL_RELAY=%s is none of off, smarthost, mx: relaying off", relay);
 
 	log_session_start(conn.peer);
 	b.store = store_open();
