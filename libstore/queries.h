@@ -59,6 +59,9 @@
 	Q(CHUNK_DELETE, 0, "DELETE FROM message_chunk WHERE message_id = ?") \
 	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (?, ?, ?, ?)") \
 	Q(QUEUE_INSERT, 0, "INSERT INTO relay_queue (message_id, sender, recipient) VALUES (?, ?, ?)") \
+	Q(QUEUE_LIST, 1, "SELECT id, sender, recipient, TIMESTAMPDIFF(SECOND, created_at, NOW(6)), attempts," \
+	                 " GREATEST(0, TIMESTAMPDIFF(SECOND, NOW(6), next_try_at)), COALESCE(last_answer, '')" \
+	                 " FROM relay_queue ORDER BY id") \
 	Q(ENTRY_LIST, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
 	Q(ENTRY_TAKE, 0, "SELECT message_id, size FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
 	Q(ENTRY_DELETE, 0, "DELETE FROM mailbox_entry WHERE id = ?") \

@@ -177,6 +177,18 @@ enum store_result store_admin_alias_add(struct store *, const char *source, cons
 /* n == 0: every target of source. */
 enum store_result store_admin_alias_del(struct store *, const char *source, const char *const *targets, size_t n);
 enum store_result store_admin_alias_list(struct store *, const char *domain /* NULL: all */, store_alias_fn, void *ctx);
+/* The relay queue: a row per remote recipient still to be delivered. */
+struct store_queue_info {
+	uint64_t id;
+	char sender[STORE_ADDRESS_MAX + 1]; /* "" for <> */
+	char recipient[STORE_ADDRESS_MAX + 1];
+	uint64_t age_seconds;
+	uint64_t attempts;
+	uint64_t next_try_seconds; /* 0: due now */
+	char last_answer[1001];    /* the last attempt's outcome, "" before the first */
+};
+typedef int (*store_queue_fn)(void *ctx, const struct store_queue_info *);
+enum store_result store_admin_queue_list(struct store *, store_queue_fn, void *ctx);
 /* Removes content left invisible (refs = 0) for longer than min_age_seconds. */
 enum store_result store_admin_gc(struct store *, unsigned min_age_seconds, uint64_t *removed);
 /* Brings the schema to the newest version found in sql_dir (schema.sql into

@@ -60,6 +60,7 @@ int cmd_disable(struct mailctl *, int argc, char **argv);
 int cmd_quota(struct mailctl *, int argc, char **argv);
 int cmd_list(struct mailctl *, int argc, char **argv);
 int cmd_gc(struct mailctl *, int argc, char **argv);
+int cmd_queue(struct mailctl *, int argc, char **argv);
 int cmd_migrate(struct mailctl *, int argc, char **argv);
 int cmd_domain(struct mailctl *, int argc, char **argv);
 int cmd_alias(struct mailctl *, int argc, char **argv);

@@ -51,6 +51,18 @@ $M frobnicate 2>/dev/null; is $? 64 "an unknown command is a usage error (64)"
 $M 2>/dev/null; is $? 64 "so is no command"
 $M gc; is $? 0 "gc"
 
+# queue: what an authenticated submission queued for other domains.
+is "$($M queue)" "$(printf '%-10s %10s %8s %9s %s' ID AGE ATTEMPTS 'NEXT TRY' 'SENDER -> RECIPIENT')" "queue: empty, a heading"
+printf 'EHLO c\r\nAUTH PLAIN %s\r\nMAIL FROM:<alice@example.com>\r\nRCPT TO:<Friend@Elsewhere.Example>\r\nDATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n' \
+	"$(printf '\0alice@example.com\0new pw' | base64)" | INETMAIL_RELAY=smarthost INETMAIL_PLAINTEXT_AUTH=1 "$BUILD/smtp-handler" >"$INETMAIL_TEST_DIR/relay.out"
+like "$(cat "$INETMAIL_TEST_DIR/relay.out")" '^250 2.0.0 Ok: queued' "a submission to another domain is queued"
+tsql "UPDATE relay_queue SET created_at = NOW(6) - INTERVAL 90 SECOND, attempts = 2,
+	next_try_at = NOW(6) + INTERVAL 600 SECOND, last_answer = '451 4.7.1 try later'"
+out=$($M queue); is $? 0 "queue"
+like "$out" '^[0-9]+ +9[0-9]s +2 +(599|600)s <alice@example.com> -> <friend@elsewhere.example>$' \
+	"a row per recipient: age, attempts, next try, sender and recipient"
+like "$out" '^ +last answer: 451 4.7.1 try later$' "and the last answer"
+
 printf '[inetmail]\nsocket=/nonexistent/sock\n' >"$INETMAIL_TEST_DIR/down.cnf"
 INETMAIL_MYCNF=$INETMAIL_TEST_DIR/down.cnf $M list >/dev/null 2>&1; is $? 75 "database unreachable (75)"
 err=$(echo 'secret-pw' | INETMAIL_MYCNF=$INETMAIL_TEST_DIR/down.cnf $M add z@example.com 2>&1)

@@ -1,0 +1,30 @@
+/* mailctl queue: what waits for the relay agent. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "mailctl.h"
+
+static int print_row(void *ctx, const struct store_queue_info *q)
+{
+	(void)ctx;
+	char next[24];
+	if (q->next_try_seconds)
+		snprintf(next, sizeof next, "%" PRIu64 "s", q->next_try_seconds);
+	else
+		snprintf(next, sizeof next, "now");
+	printf("%-10" PRIu64 " %9" PRIu64 "s %8" PRIu64 " %9s <%s> -> <%s>\n", q->id, q->age_seconds, q->attempts, next,
+	       q->sender, q->recipient);
+	if (q->last_answer[0])
+		printf("%10s last answer: %s\n", "", q->last_answer);
+	return 0;
+}
+
+/* queue: every waiting recipient, oldest first */
+int cmd_queue(struct mailctl *m, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		return EXIT_USAGE;
+	printf("%-10s %10s %8s %9s %s\n", "ID", "AGE", "ATTEMPTS", "NEXT TRY", "SENDER -> RECIPIENT");
+	return report(m, store_admin_queue_list(m->store, print_row, NULL), "queue");
+}
