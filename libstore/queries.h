@@ -62,6 +62,18 @@
 	Q(QUEUE_LIST, 1, "SELECT id, sender, recipient, TIMESTAMPDIFF(SECOND, created_at, NOW(6)), attempts," \
 	                 " GREATEST(0, TIMESTAMPDIFF(SECOND, NOW(6), next_try_at)), COALESCE(last_answer, '')" \
 	                 " FROM relay_queue ORDER BY id") \
+	Q(QUEUE_DUE, 0, "SELECT message_id, domain FROM relay_queue WHERE next_try_at <= NOW(6)" \
+	                " AND (lease_expires_at IS NULL OR lease_expires_at < NOW(6)) ORDER BY next_try_at LIMIT 1") \
+	Q(QUEUE_CLAIM, 0, "UPDATE relay_queue SET lease_owner = ?, lease_expires_at = NOW(6) + INTERVAL ? SECOND" \
+	                  " WHERE message_id = ? AND domain = ? AND next_try_at <= NOW(6)" \
+	                  " AND (lease_expires_at IS NULL OR lease_expires_at < NOW(6))") \
+	Q(QUEUE_CLAIMED, 0, "SELECT id, sender, recipient, attempts, TIMESTAMPDIFF(SECOND, created_at, NOW(6))" \
+	                    " FROM relay_queue WHERE lease_owner = ? ORDER BY id") \
+	Q(QUEUE_RENEW, 0, "UPDATE relay_queue SET lease_expires_at = NOW(6) + INTERVAL ? SECOND" \
+	                  " WHERE lease_owner = ? AND lease_expires_at >= NOW(6)") \
+	Q(QUEUE_DONE, 0, "DELETE FROM relay_queue WHERE id = ? AND lease_owner = ?") \
+	Q(QUEUE_RETRY, 0, "UPDATE relay_queue SET attempts = attempts + 1, next_try_at = NOW(6) + INTERVAL ? SECOND," \
+	                  " last_answer = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?") \
 	Q(ENTRY_LIST, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
 	Q(ENTRY_TAKE, 0, "SELECT message_id, size FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
 	Q(ENTRY_DELETE, 0, "DELETE FROM mailbox_entry WHERE id = ?") \

@@ -1,4 +1,9 @@
 /* The relay queue: mail for other domains, a row per remote recipient. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
 #include "internal.h"
 
 struct queue_list_args {
@@ -27,4 +32,111 @@ enum store_result store_admin_queue_list(struct store *s, store_queue_fn fn, voi
 {
 	struct queue_list_args a = {fn, ctx};
 	return store_read(s, queue_list_body, &a);
+}
+
+struct claim_args {
+	unsigned lease;
+	struct store_relay_claim *c;
+};
+
+static enum store_result claim_body(struct store *s, void *ctx)
+{
+	struct claim_args *a = ctx;
+	struct store_relay_claim *c = a->c;
+	c->n = 0;
+	MYSQL_STMT *st = q_exec(s, Q_QUEUE_DUE, "");
+	int rc = st ? q_fetch(s, st, "us", &c->message_id, c->domain, sizeof c->domain) : -1;
+	if (rc < 0)
+		return STORE_TEMPFAIL;
+	if (rc == 0)
+		return STORE_NOT_FOUND;
+	q_end(st);
+	if (!q_exec(s, Q_QUEUE_CLAIM, "suus", s->owner, (uint64_t)a->lease, c->message_id, c->domain) ||
+	    !(st = q_exec(s, Q_QUEUE_CLAIMED, "s", s->owner)))
+		return STORE_TEMPFAIL;
+	struct store_relay_row r;
+	while ((rc = q_fetch(s, st, "ussuu", &r.id, r.sender, sizeof r.sender, r.recipient, sizeof r.recipient,
+	                     &r.attempts, &r.age_seconds)) > 0) {
+		if (array_reserve(&c->rows, &c->cap, c->n, sizeof *c->rows) < 0) {
+			q_end(st);
+			store_fail(s, 0, "out of memory claiming queue rows");
+			return STORE_TEMPFAIL;
+		}
+		c->rows[c->n++] = r;
+	}
+	if (rc < 0)
+		return STORE_TEMPFAIL;
+	return c->n ? STORE_OK : STORE_NOT_FOUND; /* another agent was first: the caller asks again */
+}
+
+enum store_result store_relay_claim(struct store *s, unsigned lease_seconds, struct store_relay_claim *c)
+{
+	struct claim_args a = {lease_seconds, c};
+	return store_txn(s, claim_body, &a);
+}
+
+static enum store_result renew_body(struct store *s, void *ctx)
+{
+	MYSQL_STMT *st = q_exec(s, Q_QUEUE_RENEW, "us", (uint64_t)*(unsigned *)ctx, s->owner);
+	if (!st)
+		return STORE_TEMPFAIL;
+	return q_affected(st) ? STORE_OK : STORE_NOT_FOUND;
+}
+
+enum store_result store_relay_renew(struct store *s, unsigned lease_seconds)
+{
+	return store_txn(s, renew_body, &lease_seconds);
+}
+
+struct row_args {
+	uint64_t row_id, message_id;
+	unsigned retry;
+	const char *answer;
+};
+
+static enum store_result delivered_body(struct store *s, void *ctx)
+{
+	struct row_args *a = ctx;
+	MYSQL_STMT *st = q_exec(s, Q_QUEUE_DONE, "us", a->row_id, s->owner);
+	if (!st)
+		return STORE_TEMPFAIL;
+	if (!q_affected(st)) /* the lease ran out and another agent has the row */
+		return STORE_NOT_FOUND;
+	if (!q_exec(s, Q_MESSAGE_UNREF, "u", a->message_id))
+		return STORE_TEMPFAIL;
+	return store_drop_if_unreferenced(s, a->message_id);
+}
+
+enum store_result store_relay_delivered(struct store *s, const struct store_relay_claim *c, size_t row)
+{
+	struct row_args a = {.row_id = c->rows[row].id, .message_id = c->message_id};
+	return store_txn(s, delivered_body, &a);
+}
+
+static enum store_result retry_body(struct store *s, void *ctx)
+{
+	struct row_args *a = ctx;
+	MYSQL_STMT *st = q_exec(s, Q_QUEUE_RETRY, "usus", (uint64_t)a->retry, a->answer, a->row_id, s->owner);
+	if (!st)
+		return STORE_TEMPFAIL;
+	return q_affected(st) ? STORE_OK : STORE_NOT_FOUND;
+}
+
+enum store_result store_relay_retry(struct store *s, const struct store_relay_row *row, unsigned retry_seconds,
+                                    const char *answer)
+{
+	char cut[1001]; /* the width of relay_queue.last_answer; a remote's octets kept as printable ASCII */
+	snprintf(cut, sizeof cut, "%s", answer);
+	for (char *p = cut; *p; p++)
+		if (*p < ' ' || *p > '~')
+			*p = '?';
+	struct row_args a = {.row_id = row->id, .retry = retry_seconds, .answer = cut};
+	return store_txn(s, retry_body, &a);
+}
+
+void store_relay_claim_free(struct store_relay_claim *c)
+{
+	free(c->rows);
+	c->rows = NULL;
+	c->n = c->cap = 0;
 }

@@ -189,6 +189,33 @@ struct store_queue_info {
 };
 typedef int (*store_queue_fn)(void *ctx, const struct store_queue_info *);
 enum store_result store_admin_queue_list(struct store *, store_queue_fn, void *ctx);
+/* The relay agent's side. A claim leases every due row of one message to one
+ * domain to this process (owner: host, pid and a random token) for
+ * lease_seconds; rows whose lease ran out are due again, so a killed agent's
+ * work is taken over, while a live agent's is never taken twice. */
+struct store_relay_row {
+	uint64_t id;
+	char sender[STORE_ADDRESS_MAX + 1];
+	char recipient[STORE_ADDRESS_MAX + 1];
+	uint64_t attempts;
+	uint64_t age_seconds;
+};
+struct store_relay_claim {
+	uint64_t message_id;
+	char domain[STORE_DOMAIN_MAX + 1];
+	struct store_relay_row *rows;
+	size_t n, cap;
+};
+/* STORE_OK with claim filled, _NOT_FOUND when nothing is due. */
+enum store_result store_relay_claim(struct store *, unsigned lease_seconds, struct store_relay_claim *);
+/* Extends the lease; STORE_NOT_FOUND when it ran out (another agent may have the rows now). */
+enum store_result store_relay_renew(struct store *, unsigned lease_seconds);
+/* Delivered: the row goes, and the content with its last reference. */
+enum store_result store_relay_delivered(struct store *, const struct store_relay_claim *, size_t row);
+/* Not now: tried again in retry_seconds; answer is what the attempt ended with. */
+enum store_result store_relay_retry(struct store *, const struct store_relay_row *, unsigned retry_seconds,
+                                    const char *answer);
+void store_relay_claim_free(struct store_relay_claim *);
 /* Removes content left invisible (refs = 0) for longer than min_age_seconds. */
 enum store_result store_admin_gc(struct store *, unsigned min_age_seconds, uint64_t *removed);
 /* Brings the schema to the newest version found in sql_dir (schema.sql into

@@ -285,6 +285,51 @@ static void test_relay_queue(struct store *s, uint64_t alice, uint64_t bob)
 	   res.bounced == 1, "relaying off (the default): a remote recipient bounces as before");
 }
 
+/* Two agents on one queue: leases, take-over of a lapsed one, outcomes. */
+static void test_relay_lease(struct store *s)
+{
+	struct store *other = store_open();
+	struct store_relay_claim a = {0}, b = {0}, c = {0};
+	is_int(store_relay_claim(s, 60, &a), STORE_OK, "an agent claims due rows");
+	is_int(store_relay_claim(other, 60, &b), STORE_OK, "a second agent claims other rows");
+	ok(a.n == 1 && b.n == 1 && strcmp(a.domain, b.domain) && a.message_id == b.message_id &&
+	   !strcmp(a.rows[0].sender, "alice@example.com"),
+	   "one claim per domain of the message, never the same rows (%s, %s)", a.domain, b.domain);
+	is_int(store_relay_claim(other, 60, &c), STORE_NOT_FOUND, "nothing else is due");
+	long long refs = sql_num("SELECT refs FROM message WHERE id = %llu", (unsigned long long)a.message_id);
+
+	is_int(store_relay_retry(s, &a.rows[0], 300, "451 4.7.1 greylisted\r\nand \x01 more"), STORE_OK,
+	       "a temporary failure is recorded");
+	is_int(sql_num("SELECT COUNT(*) FROM relay_queue WHERE id = %llu AND attempts = 1 AND lease_owner IS NULL"
+	               " AND next_try_at > NOW(6) + INTERVAL 290 SECOND"
+	               " AND last_answer = '451 4.7.1 greylisted??and ? more'", (unsigned long long)a.rows[0].id), 1,
+	       "one attempt more, the lease given back, the next try later, the answer kept printable");
+	is_int(store_relay_claim(s, 60, &c), STORE_NOT_FOUND, "it is not due before then");
+
+	mysql_query(db, "UPDATE relay_queue SET lease_expires_at = NOW(6) - INTERVAL 1 SECOND WHERE lease_owner IS NOT NULL");
+	is_int(store_relay_claim(s, 60, &c), STORE_OK, "a lapsed lease (a killed agent) is taken over");
+	ok(c.n == 1 && c.rows[0].id == b.rows[0].id, "the same row");
+	is_int(store_relay_renew(other, 60), STORE_NOT_FOUND, "its old owner cannot renew it");
+	is_int(store_relay_delivered(other, &b, 0), STORE_NOT_FOUND, "nor record an outcome");
+	is_int(store_relay_renew(s, 60), STORE_OK, "the new owner renews");
+	is_int(store_relay_delivered(s, &c, 0), STORE_OK, "and records the delivery");
+	is_int(sql_num("SELECT COUNT(*) FROM relay_queue WHERE id = %llu", (unsigned long long)c.rows[0].id), 0,
+	       "the row is gone");
+	is_int(sql_num("SELECT refs FROM message WHERE id = %llu", (unsigned long long)a.message_id), refs - 1,
+	       "and its reference to the content");
+
+	mysql_query(db, "UPDATE relay_queue SET next_try_at = NOW(6)");
+	store_relay_claim_free(&c);
+	ok(store_relay_claim(other, 60, &c) == STORE_OK && c.n == 1 && c.rows[0].attempts == 1 &&
+	   store_relay_delivered(other, &c, 0) == STORE_OK, "the retried row, due again, is delivered by the other agent");
+	is_int(sql_num("SELECT refs FROM message WHERE id = %llu", (unsigned long long)a.message_id), refs - 2,
+	       "the content stays while a mailbox holds it");
+	store_relay_claim_free(&a);
+	store_relay_claim_free(&b);
+	store_relay_claim_free(&c);
+	store_close(other);
+}
+
 static void test_bounces(struct store *s, uint64_t alice, uint64_t bob)
 {
 	struct store_delivery_result res;
@@ -756,6 +801,7 @@ int main(void)
 	test_delivery(s, alice.id, bob.id, carol.id);
 	test_bounces(s, alice.id, bob.id);
 	test_relay_queue(s, alice.id, bob.id);
+	test_relay_lease(s);
 	test_bad_input(s, alice.id, bob.id);
 	test_quota(s, bob.id, carol.id);
 	test_aliases(s, alice.id, bob.id, carol.id);
