@@ -307,15 +307,19 @@ char *bounce_build(const struct bounce_scan *sc, const char *hostname, const cha
 		const struct bounce_failure *f = &failed[i];
 		add_str(&text, "Recipient ");
 		add_clean(&text, f->recipient, strlen(f->recipient), 0);
+		if (!f->status) {
+			add_str(&text, " was not found.\n");
+			continue;
+		}
 		if (f->remote_mta) {
 			add_str(&text, " was refused by ");
-			add_clean(&text, f->remote_mta, strlen(f->remote_mta), 0);
-			add_str(&text, ": ");
-			add_clean(&text, f->diagnostic, strnlen(f->diagnostic, BOUNCE_DIAGNOSTIC_MAX), 0);
-			add_str(&text, "\n");
+			add_clean(&text, f->remote_mta, strnlen(f->remote_mta, STORE_DOMAIN_MAX), 0);
 		} else {
-			add_str(&text, " was not found.\n");
+			add_str(&text, " could not be reached");
 		}
+		add_str(&text, ": ");
+		add_clean(&text, f->diagnostic, strnlen(f->diagnostic, BOUNCE_DIAGNOSTIC_MAX), 0);
+		add_str(&text, "\n");
 	}
 	size_t excerpt = sc->excerpt_len;
 	while (excerpt > 0 && strchr(" \t\r\n", sc->excerpt[excerpt - 1]))
@@ -353,7 +357,7 @@ char *bounce_build(const struct bounce_scan *sc, const char *hostname, const cha
 	for (size_t i = 0; i < n_failed; i++) {
 		const struct bounce_failure *f = &failed[i];
 		outbuf_printf(&b, "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\n", f->recipient);
-		if (!f->remote_mta) {
+		if (!f->status) {
 			outbuf_printf(&b, "Status: 5.1.1\r\n"
 			                  "Diagnostic-Code: smtp; 550 5.1.1 <%s>: no such mailbox here\r\n",
 			              f->recipient);
@@ -361,8 +365,10 @@ char *bounce_build(const struct bounce_scan *sc, const char *hostname, const cha
 		}
 		add_str(&b, "Status: ");
 		add_clean(&b, f->status, strnlen(f->status, 16), 0);
-		add_str(&b, "\r\nRemote-MTA: dns; ");
-		add_clean(&b, f->remote_mta, strnlen(f->remote_mta, STORE_DOMAIN_MAX), 0);
+		if (f->remote_mta) {
+			add_str(&b, "\r\nRemote-MTA: dns; ");
+			add_clean(&b, f->remote_mta, strnlen(f->remote_mta, STORE_DOMAIN_MAX), 0);
+		}
 		add_str(&b, "\r\nDiagnostic-Code: smtp; ");
 		add_clean(&b, f->diagnostic, strnlen(f->diagnostic, BOUNCE_DIAGNOSTIC_MAX), 0);
 		add_str(&b, "\r\n");

@@ -29,9 +29,9 @@ void bounce_subject(const struct bounce_scan *, char out[BOUNCE_SUBJECT_MAX + 1]
 
 #define BOUNCE_DIAGNOSTIC_MAX 900 /* a remote answer quoted back, so its line stays under 998 */
 
-/* A recipient the message did not reach. remote_mta NULL: it has no mailbox
- * here (5.1.1); else that server refused it with diagnostic, whose RFC 3463
- * code is status. */
+/* A recipient the message did not reach. status NULL: it has no mailbox here
+ * (5.1.1). Else status is the RFC 3463 code of diagnostic, the answer of
+ * remote_mta, or ours when remote_mta is NULL (no server could be reached). */
 struct bounce_failure {
 	const char *recipient;
 	const char *remote_mta;

@@ -232,6 +232,17 @@ static enum store_result add_entry(struct store *s, uint64_t account, uint64_t m
 	return STORE_PERMFAIL;
 }
 
+enum store_result store_bounce_put(struct store *s, uint64_t account_id, const char *bounce, size_t len,
+                                   uint64_t *message_id)
+{
+	uint32_t seq = 0;
+	if (insert_message(s, len, 1, message_id) != STORE_OK ||
+	    store_put_chunks(s, *message_id, &seq, bounce, len) != STORE_OK ||
+	    add_entry(s, account_id, *message_id, len, NULL) != STORE_OK)
+		return STORE_TEMPFAIL;
+	return STORE_OK;
+}
+
 static enum store_result finish_body(struct store *s, void *ctx)
 {
 	struct finish *f = ctx;
@@ -303,10 +314,7 @@ static enum store_result finish_body(struct store *s, void *ctx)
 
 	if (f->bounce) {
 		uint64_t bounce_id;
-		uint32_t bseq = 0;
-		if (insert_message(s, f->bounce_len, 1, &bounce_id) != STORE_OK ||
-		    store_put_chunks(s, bounce_id, &bseq, f->bounce, f->bounce_len) != STORE_OK ||
-		    add_entry(s, sender_id, bounce_id, f->bounce_len, NULL) != STORE_OK)
+		if (store_bounce_put(s, sender_id, f->bounce, f->bounce_len, &bounce_id) != STORE_OK)
 			return STORE_TEMPFAIL;
 		f->bounced = (unsigned)n_unknown;
 		if (!refs)

@@ -116,6 +116,9 @@ void store_penalty_wait(uint64_t failures);
 void store_penalty_record(struct store *, const char *address, int succeeded);
 
 /* The active account with this canonical address: STORE_OK, _NOT_FOUND or _TEMPFAIL. */
+/* A bounce into an account's mailbox (its charge is the caller's). */
+enum store_result store_bounce_put(struct store *, uint64_t account_id, const char *bounce, size_t len,
+                                   uint64_t *message_id);
 enum store_result store_find_account(struct store *, const char *address, uint64_t *id,
                                      char hash[STORE_HASH_MAX + 1]);
 int store_verify_password(const char *password, const char *hash);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "bounce.h"
 #include "internal.h"
 
 struct queue_list_args {
@@ -132,6 +133,71 @@ enum store_result store_relay_retry(struct store *s, const struct store_relay_ro
 			*p = '?';
 	struct row_args a = {.row_id = row->id, .retry = retry_seconds, .answer = cut};
 	return store_txn(s, retry_body, &a);
+}
+
+struct failed_args {
+	const struct store_relay_claim *c;
+	const struct store_relay_row *row;
+	const struct bounce_failure *failure;
+};
+
+/* The bounce of one recipient, built from the head of the message. */
+static char *relay_bounce(struct store *s, const struct failed_args *a, size_t *len)
+{
+	size_t n;
+	struct bounce_scan *sc = malloc(sizeof *sc);
+	MYSQL_STMT *st = NULL;
+	int rc = -1;
+	if (sc && (s->chunk || (s->chunk = malloc(STORE_CHUNK_SIZE))) &&
+	    (st = q_exec(s, Q_QUEUE_HEAD, "u", a->c->message_id)))
+		rc = q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &n);
+	char *b = NULL;
+	if (rc > 0) {
+		q_end(st);
+		bounce_scan_init(sc);
+		bounce_scan_feed(sc, s->chunk, n);
+		b = bounce_build(sc, store_hostname(), a->row->sender, a->failure, 1, len);
+	}
+	free(sc);
+	return b;
+}
+
+static enum store_result failed_body(struct store *s, void *ctx)
+{
+	struct failed_args *a = ctx;
+	MYSQL_STMT *st = q_exec(s, Q_QUEUE_DONE, "us", a->row->id, s->owner);
+	if (!st)
+		return STORE_TEMPFAIL;
+	if (!q_affected(st))
+		return STORE_NOT_FOUND;
+	uint64_t sender_id = 0, bounce_id;
+	char hash[STORE_HASH_MAX + 1];
+	enum store_result r = a->row->sender[0] ? store_find_account(s, a->row->sender, &sender_id, hash) : STORE_NOT_FOUND;
+	if (r == STORE_TEMPFAIL)
+		return r;
+	if (r == STORE_OK) { /* never a bounce to <>, nor to a sender without a mailbox here */
+		size_t len;
+		char *b = relay_bounce(s, a, &len);
+		if (!b)
+			return STORE_TEMPFAIL;
+		r = q_exec(s, Q_ACCOUNT_CHARGE, "uuuu", (uint64_t)len, sender_id, (uint64_t)1, (uint64_t)len)
+		        ? store_bounce_put(s, sender_id, b, len, &bounce_id)
+		        : STORE_TEMPFAIL;
+		free(b);
+		if (r != STORE_OK)
+			return r;
+	}
+	if (!q_exec(s, Q_MESSAGE_UNREF, "u", a->c->message_id))
+		return STORE_TEMPFAIL;
+	return store_drop_if_unreferenced(s, a->c->message_id);
+}
+
+enum store_result store_relay_failed(struct store *s, const struct store_relay_claim *c, size_t row,
+                                     const char *remote_mta, const char *status, const char *answer)
+{
+	struct bounce_failure f = {c->rows[row].recipient, remote_mta, status, answer};
+	struct failed_args a = {c, &c->rows[row], &f};
+	return store_txn(s, failed_body, &a);
 }
 
 void store_relay_claim_free(struct store_relay_claim *c)

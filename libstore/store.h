@@ -215,6 +215,11 @@ enum store_result store_relay_delivered(struct store *, const struct store_relay
 /* Not now: tried again in retry_seconds; answer is what the attempt ended with. */
 enum store_result store_relay_retry(struct store *, const struct store_relay_row *, unsigned retry_seconds,
                                     const char *answer);
+/* Refused for good by remote_mta (answer is its reply, status that reply's
+ * RFC 3463 code), or given up on (remote_mta NULL, answer and status ours):
+ * the row goes, and the sender, when it has a mailbox here, gets a bounce. */
+enum store_result store_relay_failed(struct store *, const struct store_relay_claim *, size_t row,
+                                     const char *remote_mta, const char *status, const char *answer);
 void store_relay_claim_free(struct store_relay_claim *);
 /* Removes content left invisible (refs = 0) for longer than min_age_seconds. */
 enum store_result store_admin_gc(struct store *, unsigned min_age_seconds, uint64_t *removed);

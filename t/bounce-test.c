@@ -115,5 +115,12 @@ int main(void)
 	   "the text part says which was refused where, in the seed's words");
 	ok(b && !strstr(b, "\r\nX-Injected"), "the answer cannot add a line");
 	free(b);
+	const struct bounce_failure expired[] = {{.recipient = "bob@remote.example", .status = "4.4.7",
+	                                          .diagnostic = "no answer from any server for 5 days"}};
+	b = bounce_build(&sc, "mail.example.com", "alice@example.com", expired, 1, &len);
+	ok(b && strstr(b, "\r\nStatus: 4.4.7\r\nDiagnostic-Code: smtp; no answer from any server for 5 days\r\n") &&
+	       !strstr(b, "Remote-MTA") && strstr(b, "Recipient bob@remote.example could not be reached: no answer"),
+	   "given up with no server's answer: our own reason, no Remote-MTA");
+	free(b);
 	return done_testing();
 }

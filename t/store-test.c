@@ -286,7 +286,7 @@ static void test_relay_queue(struct store *s, uint64_t alice, uint64_t bob)
 }
 
 /* Two agents on one queue: leases, take-over of a lapsed one, outcomes. */
-static void test_relay_lease(struct store *s)
+static void test_relay_lease(struct store *s, uint64_t alice)
 {
 	struct store *other = store_open();
 	struct store_relay_claim a = {0}, b = {0}, c = {0};
@@ -324,9 +324,49 @@ static void test_relay_lease(struct store *s)
 	   store_relay_delivered(other, &c, 0) == STORE_OK, "the retried row, due again, is delivered by the other agent");
 	is_int(sql_num("SELECT refs FROM message WHERE id = %llu", (unsigned long long)a.message_id), refs - 2,
 	       "the content stays while a mailbox holds it");
+	store_relay_claim_free(&c);
+
+	/* Refused for good: a bounce to the sender naming the remote server, the content gone. */
+	struct store_delivery_result res;
+	struct entries l;
+	struct sink out = {0};
+	size_t alice_before = list(s, alice, &l);
+	struct store_delivery *d = store_delivery_begin(s, "alice@example.com");
+	store_delivery_relay(d);
+	store_delivery_add_recipient(d, "carl@remote.example");
+	ok(store_delivery_write(d, msg1, sizeof msg1 - 1) == STORE_OK && store_delivery_commit(d, &res) == STORE_OK &&
+	   res.queued == 1, "a message only for a remote recipient is queued");
+	store_delivery_free(d);
+	ok(store_relay_claim(s, 60, &c) == STORE_OK && c.n == 1 && c.message_id == res.queue_id, "and claimed");
+	is_int(store_relay_failed(s, &c, 0, "mx.remote.example", "5.1.1", "550 5.1.1 <carl@remote.example>: no such user"),
+	       STORE_OK, "a permanent refusal is recorded");
+	is_int(list(s, alice, &l), alice_before + 1, "the sender has a bounce");
+	ok(read_newest(s, alice, &out) == 0 &&
+	   memmem(out.p, out.len, "\r\nSubject: ERROR - Your email was not sent\r\n", 43) &&
+	   memmem(out.p, out.len, "\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mx.remote.example\r\n"
+	                          "Diagnostic-Code: smtp; 550 5.1.1 <carl@remote.example>: no such user\r\n", 114),
+	   "with the seed's subject, the remote server and its answer");
+	is_int(check_bounce(&out, "--refused carl@remote.example --subject hi"), 0, "a well-formed multipart/report");
+	is_int(sql_num("SELECT COUNT(*) FROM message WHERE id = %llu", (unsigned long long)res.queue_id), 0,
+	       "the content, referenced by nothing now, is gone");
+	store_relay_claim_free(&c);
+
+	d = store_delivery_begin(s, "");
+	store_delivery_relay(d);
+	store_delivery_add_recipient(d, "carl@remote.example");
+	ok(store_delivery_write(d, msg1, sizeof msg1 - 1) == STORE_OK && store_delivery_commit(d, &res) == STORE_OK &&
+	   res.queued == 1, "a null-sender message is queued too");
+	store_delivery_free(d);
+	alice_before = list(s, alice, &l);
+	long long entries = sql_num("SELECT COUNT(*) FROM mailbox_entry");
+	ok(store_relay_claim(s, 60, &c) == STORE_OK &&
+	   store_relay_failed(s, &c, 0, NULL, "4.4.7", "gave up after 5 days") == STORE_OK &&
+	   sql_num("SELECT COUNT(*) FROM mailbox_entry") == entries && sql_num("SELECT COUNT(*) FROM relay_queue") == 0,
+	   "given up: no bounce to <>, the queue empty");
 	store_relay_claim_free(&a);
 	store_relay_claim_free(&b);
 	store_relay_claim_free(&c);
+	free(out.p);
 	store_close(other);
 }
 
@@ -801,7 +841,7 @@ int main(void)
 	test_delivery(s, alice.id, bob.id, carol.id);
 	test_bounces(s, alice.id, bob.id);
 	test_relay_queue(s, alice.id, bob.id);
-	test_relay_lease(s);
+	test_relay_lease(s, alice.id);
 	test_bad_input(s, alice.id, bob.id);
 	test_quota(s, bob.id, carol.id);
 	test_aliases(s, alice.id, bob.id, carol.id);

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Reads a bounce on stdin; exits 0 when it is a well-formed RFC 3464 report
 with the seed's subject and wording, else prints what is wrong and exits 1.
-  check-bounce.py --rcpt ADDR [--rcpt ADDR...] [--subject S] [--body B] [--header LINE]"""
-import argparse, email, email.policy, sys
+  check-bounce.py --rcpt ADDR [--rcpt ADDR...] [--refused ADDR...] [--subject S] [--body B] [--header LINE]
+--rcpt: not found here; --refused: refused by a remote server (named in Remote-MTA)."""
+import argparse, email, email.policy, re, sys
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--rcpt", action="append", default=[])
+ap.add_argument("--refused", action="append", default=[])
 ap.add_argument("--subject")
 ap.add_argument("--body")
 ap.add_argument("--header", action="append", default=[])
@@ -38,6 +40,8 @@ if len(parts) == 3:
     text = parts[0].get_payload(decode=True).decode("utf-8")
     for r in args.rcpt:
         need("Recipient %s was not found." % r in text, "no 'Recipient %s was not found.' in %r" % (r, text))
+    for r in args.refused:
+        need("Recipient %s was refused by " % r in text, "no 'Recipient %s was refused by' in %r" % (r, text))
     need("Please try again with another recipient." in text, "no closing sentence")
     if args.subject is not None:
         want = "Email with subject %s, body: " % args.subject
@@ -45,12 +49,17 @@ if len(parts) == 3:
     if args.body is not None:
         need(("body: " + args.body) in text, "body excerpt %r not in %r" % (args.body, text))
     blocks = parts[1].get_payload()
-    need(isinstance(blocks, list) and len(blocks) == 1 + len(args.rcpt), "delivery-status blocks")
+    need(isinstance(blocks, list) and len(blocks) == 1 + len(args.rcpt) + len(args.refused), "delivery-status blocks")
     if isinstance(blocks, list) and blocks:
         need((blocks[0]["Reporting-MTA"] or "").startswith("dns; "), "Reporting-MTA")
         finals = [b["Final-Recipient"] for b in blocks[1:]]
-        need(finals == ["rfc822; " + r for r in args.rcpt], "Final-Recipient %r" % finals)
+        need(sorted(finals) == sorted("rfc822; " + r for r in args.rcpt + args.refused), "Final-Recipient %r" % finals)
         for b in blocks[1:]:
+            if b["Final-Recipient"][len("rfc822; "):] in args.refused:
+                need(b["Action"] == "failed" and re.match(r"5\.\d+\.\d+$", b["Status"] or ""), "Action/Status")
+                need((b["Remote-MTA"] or "").startswith("dns; "), "Remote-MTA")
+                need((b["Diagnostic-Code"] or "").startswith("smtp; 5"), "Diagnostic-Code")
+                continue
             need(b["Action"] == "failed" and b["Status"] == "5.1.1", "Action/Status")
             need((b["Diagnostic-Code"] or "").startswith("smtp; 550 5.1.1"), "Diagnostic-Code")
     hdr = parts[2].get_payload(decode=True)
