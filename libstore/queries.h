@@ -73,6 +73,10 @@
 	                  " WHERE lease_owner = ? AND lease_expires_at >= NOW(6)") \
 	Q(QUEUE_DONE, 0, "DELETE FROM relay_queue WHERE id = ? AND lease_owner = ?") \
 	Q(QUEUE_HEAD, 0, "SELECT data FROM message_chunk WHERE message_id = ? AND seq = 0") \
+	Q(QUEUE_FLUSH, 0, "UPDATE relay_queue SET next_try_at = NOW(6) WHERE next_try_at > NOW(6)") \
+	Q(QUEUE_TAKE, 0, "UPDATE relay_queue SET lease_owner = ?, lease_expires_at = NOW(6) + INTERVAL 60 SECOND" \
+	                 " WHERE id = ? AND (lease_expires_at IS NULL OR lease_expires_at < NOW(6))") \
+	Q(QUEUE_ROW, 0, "SELECT message_id, sender, recipient FROM relay_queue WHERE id = ?") \
 	Q(QUEUE_RETRY, 0, "UPDATE relay_queue SET attempts = attempts + 1, next_try_at = NOW(6) + INTERVAL ? SECOND," \
 	                  " last_answer = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?") \
 	Q(ENTRY_LIST, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \

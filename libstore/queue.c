@@ -200,6 +200,51 @@ enum store_result store_relay_failed(struct store *s, const struct store_relay_c
 	return store_txn(s, failed_body, &a);
 }
 
+static enum store_result flush_body(struct store *s, void *ctx)
+{
+	MYSQL_STMT *st = q_exec(s, Q_QUEUE_FLUSH, "");
+	if (!st)
+		return STORE_TEMPFAIL;
+	*(uint64_t *)ctx = q_affected(st);
+	return STORE_OK;
+}
+
+enum store_result store_admin_queue_flush(struct store *s, uint64_t *n)
+{
+	return store_txn(s, flush_body, n);
+}
+
+static enum store_result del_body(struct store *s, void *ctx)
+{
+	uint64_t id = *(uint64_t *)ctx;
+	struct store_relay_claim c = {0};
+	struct store_relay_row row = {.id = id};
+	MYSQL_STMT *st = q_exec(s, Q_QUEUE_ROW, "u", id);
+	int rc = st ? q_fetch(s, st, "uss", &c.message_id, row.sender, sizeof row.sender, row.recipient,
+	                      sizeof row.recipient) : -1;
+	if (rc < 0)
+		return STORE_TEMPFAIL;
+	if (rc == 0) {
+		store_refuse(s, "queue id %llu: no such queued recipient", (unsigned long long)id);
+		return STORE_NOT_FOUND;
+	}
+	q_end(st);
+	if (!(st = q_exec(s, Q_QUEUE_TAKE, "su", s->owner, id)))
+		return STORE_TEMPFAIL;
+	if (!q_affected(st)) {
+		store_refuse(s, "queue id %llu: a relay agent is delivering it now; try again", (unsigned long long)id);
+		return STORE_IN_USE;
+	}
+	struct bounce_failure f = {row.recipient, NULL, "5.0.0", "removed from the queue by the administrator"};
+	struct failed_args a = {&c, &row, &f};
+	return failed_body(s, &a);
+}
+
+enum store_result store_admin_queue_del(struct store *s, uint64_t id)
+{
+	return store_txn(s, del_body, &id);
+}
+
 void store_relay_claim_free(struct store_relay_claim *c)
 {
 	free(c->rows);

@@ -189,6 +189,11 @@ struct store_queue_info {
 };
 typedef int (*store_queue_fn)(void *ctx, const struct store_queue_info *);
 enum store_result store_admin_queue_list(struct store *, store_queue_fn, void *ctx);
+/* Every waiting row due now; *n how many were waiting for a later try. */
+enum store_result store_admin_queue_flush(struct store *, uint64_t *n);
+/* Removes a row, with a bounce to its sender as a refusal would: STORE_NOT_FOUND
+ * when there is no such row, STORE_IN_USE while an agent is delivering it. */
+enum store_result store_admin_queue_del(struct store *, uint64_t id);
 /* The relay agent's side. A claim leases every due row of one message to one
  * domain to this process (owner: host, pid and a random token) for
  * lease_seconds; rows whose lease ran out are due again, so a killed agent's

@@ -32,6 +32,9 @@ int report(struct mailctl *m, enum store_result r, const char *what)
 		else
 			fprintf(stderr, "mailctl: %s: refused\n", what);
 		return EXIT_DATAERR;
+	case STORE_IN_USE: /* busy for now: the refusal says with what */
+		fprintf(stderr, "mailctl: %s\n", why);
+		return EXIT_TEMPFAIL;
 	default:
 		fprintf(stderr, "mailctl: %s: database unavailable: %s\n", what, store_error(m->store));
 		return EXIT_TEMPFAIL;
@@ -174,7 +177,7 @@ static int set_active(struct mailctl *m, int argc, char **argv, int active)
 int cmd_enable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 1); }
 int cmd_disable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 0); }
 
-static int parse_number(const char *s, uint64_t *out)
+int parse_number(const char *s, uint64_t *out)
 {
 	char *end;
 	if (*s < '0' || *s > '9')

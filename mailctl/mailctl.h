@@ -20,6 +20,7 @@ struct mailctl {
 
 /* Shared by the commands (commands.c). */
 int report(struct mailctl *, enum store_result, const char *what); /* a message, and the exit status */
+int parse_number(const char *s, uint64_t *out); /* a decimal number: 0, or -1 */
 int valid_address(const char *address);                            /* says so when not */
 int add_account(struct mailctl *, const char *address, const char *hash);
 

@@ -17,7 +17,7 @@ static const struct {
 	{"quota", cmd_quota, "ADDRESS BYTES|none"},
 	{"list", cmd_list, ""},
 	{"gc", cmd_gc, "[MIN_AGE_SECONDS]  (default 86400)"},
-	{"queue", cmd_queue, "            (mail waiting for the relay agent, oldest first)"},
+	{"queue", cmd_queue, "[flush | del ID]  (mail waiting for the relay agent; del bounces it)"},
 	{"migrate", cmd_migrate, "[SQL_DIR]     (default " SQLDIR ")"},
 	{"domain", cmd_domain, "add DOMAIN [--postmaster ADDRESS] | del DOMAIN [--force] | list"},
 	{"alias", cmd_alias, "add SOURCE TARGET... | del SOURCE [TARGET...] | list [DOMAIN]"},

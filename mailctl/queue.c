@@ -1,6 +1,7 @@
 /* mailctl queue: what waits for the relay agent. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mailctl.h"
 
@@ -19,12 +20,22 @@ static int print_row(void *ctx, const struct store_queue_info *q)
 	return 0;
 }
 
-/* queue: every waiting recipient, oldest first */
+/* queue | queue flush | queue del ID */
 int cmd_queue(struct mailctl *m, int argc, char **argv)
 {
-	(void)argv;
-	if (argc != 0)
-		return EXIT_USAGE;
-	printf("%-10s %10s %8s %9s %s\n", "ID", "AGE", "ATTEMPTS", "NEXT TRY", "SENDER -> RECIPIENT");
-	return report(m, store_admin_queue_list(m->store, print_row, NULL), "queue");
+	if (argc == 0) {
+		printf("%-10s %10s %8s %9s %s\n", "ID", "AGE", "ATTEMPTS", "NEXT TRY", "SENDER -> RECIPIENT");
+		return report(m, store_admin_queue_list(m->store, print_row, NULL), "queue");
+	}
+	if (argc == 1 && !strcmp(argv[0], "flush")) {
+		uint64_t n;
+		int rc = report(m, store_admin_queue_flush(m->store, &n), "queue flush");
+		if (rc == 0)
+			printf("%" PRIu64 " waiting recipients are due now\n", n);
+		return rc;
+	}
+	uint64_t id;
+	if (argc == 2 && !strcmp(argv[0], "del") && parse_number(argv[1], &id) == 0)
+		return report(m, store_admin_queue_del(m->store, id), argv[1]);
+	return EXIT_USAGE;
 }

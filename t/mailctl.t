@@ -62,6 +62,21 @@ out=$($M queue); is $? 0 "queue"
 like "$out" '^[0-9]+ +9[0-9]s +2 +(599|600)s <alice@example.com> -> <friend@elsewhere.example>$' \
 	"a row per recipient: age, attempts, next try, sender and recipient"
 like "$out" '^ +last answer: 451 4.7.1 try later$' "and the last answer"
+is "$($M queue flush)" "1 waiting recipients are due now" "queue flush"
+is "$(tsql "SELECT COUNT(*) FROM relay_queue WHERE next_try_at <= NOW(6)")" 1 "makes them due"
+id=$(tsql "SELECT id FROM relay_queue")
+tsql "UPDATE relay_queue SET lease_owner = 'agent', lease_expires_at = NOW(6) + INTERVAL 60 SECOND"
+err=$($M queue del "$id" 2>&1); is $? 75 "queue del of a row an agent is delivering: try again (75)"
+like "$err" 'a relay agent is delivering it now' "says so"
+tsql "UPDATE relay_queue SET lease_owner = NULL, lease_expires_at = NULL"
+bounces=$(tsql "SELECT COUNT(*) FROM mailbox_entry e JOIN account a ON a.id = e.account_id WHERE a.address = 'alice@example.com'")
+$M queue del "$id"; is $? 0 "queue del"
+is "$(tsql "SELECT COUNT(*) FROM relay_queue")" 0 "removes the row"
+is "$(tsql "SELECT COUNT(*) FROM mailbox_entry e JOIN account a ON a.id = e.account_id WHERE a.address = 'alice@example.com'")" \
+	$((bounces + 1)) "and bounces it to its sender"
+err=$($M queue del "$id" 2>&1); is $? 67 "queue del of no such row (67)"
+like "$err" 'no such queued recipient' "says so"
+$M queue del x 2>/dev/null; is $? 64 "queue del needs a number (64)"
 
 printf '[inetmail]\nsocket=/nonexistent/sock\n' >"$INETMAIL_TEST_DIR/down.cnf"
 INETMAIL_MYCNF=$INETMAIL_TEST_DIR/down.cnf $M list >/dev/null 2>&1; is $? 75 "database unreachable (75)"
