@@ -23,7 +23,7 @@ PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS))
 # mailctl and the tests link the usual way.
 HANDLER_LIBS = -Wl,-Bstatic $(shell pkg-config --static --libs-only-l $(LINK_PKGS) | \
 	sed 's/-ldl//; s/-lm\b//') -Wl,-Bdynamic -ldl -lm -lpthread
-ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror=incompatible-pointer-types $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon -Ismtp-handler -Ipop3-handler \
+ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror=incompatible-pointer-types $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon -Ismtp-handler -Ipop3-handler -Irelay \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DSQLDIR='"$(SQLDIR)"'
 
 LIBSTORE_SRC = $(wildcard libstore/*.c)
@@ -31,15 +31,17 @@ COMMON_SRC = $(wildcard common/*.c)
 SMTP_SRC = $(filter-out smtp-handler/main.c,$(wildcard smtp-handler/*.c))
 POP3_SRC = $(filter-out pop3-handler/main.c,$(wildcard pop3-handler/*.c))
 MAILCTL_SRC = $(wildcard mailctl/*.c)
+RELAY_SRC = $(filter-out relay/main.c,$(wildcard relay/*.c))
 TEST_SRC = $(wildcard t/*.c)
 
 LIBSTORE = $(BUILD)/libstore.a
 LIBCOMMON = $(BUILD)/libcommon.a
 LIBSMTP = $(BUILD)/libsmtp.a
 LIBPOP3 = $(BUILD)/libpop3.a
+LIBRELAY = $(BUILD)/librelay.a
 # Order matters to the linker: protocol machines, the store, then common.
-LIBS = $(LIBSMTP) $(LIBPOP3) $(LIBSTORE) $(LIBCOMMON)
-PROGRAMS = $(BUILD)/mailctl $(BUILD)/smtp-handler $(BUILD)/pop3-handler
+LIBS = $(LIBSMTP) $(LIBPOP3) $(LIBRELAY) $(LIBSTORE) $(LIBCOMMON)
+PROGRAMS = $(BUILD)/mailctl $(BUILD)/smtp-handler $(BUILD)/pop3-handler $(BUILD)/inetmail-relay
 TEST_PROGRAMS = $(TEST_SRC:t/%.c=$(BUILD)/t/%)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -89,6 +91,9 @@ $(LIBSMTP): $(call obj,$(SMTP_SRC))
 $(LIBPOP3): $(call obj,$(POP3_SRC))
 	$(AR) rcs $@ $^
 
+$(LIBRELAY): $(call obj,$(RELAY_SRC))
+	$(AR) rcs $@ $^
+
 $(BUILD)/%-handler: $(BUILD)/obj/%-handler/main.o $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -no-pie -o $@ $^ $(HANDLER_LIBS)
@@ -97,9 +102,14 @@ $(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The relay agent runs for long: it links the usual way, with the resolver for MX lookups.
+$(BUILD)/inetmail-relay: $(BUILD)/obj/relay/main.o $(LIBRELAY) $(LIBSTORE) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lresolv
+
 $(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lresolv
 
 # The yardstick of make bench's greeting figure: linked as a handler is, with no libraries.
 $(BUILD)/t/greeting-only: $(BUILD)/obj/t/greeting-only.o

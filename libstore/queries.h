@@ -72,7 +72,8 @@
 	Q(QUEUE_RENEW, 0, "UPDATE relay_queue SET lease_expires_at = NOW(6) + INTERVAL ? SECOND" \
 	                  " WHERE lease_owner = ? AND lease_expires_at >= NOW(6)") \
 	Q(QUEUE_DONE, 0, "DELETE FROM relay_queue WHERE id = ? AND lease_owner = ?") \
-	Q(QUEUE_HEAD, 0, "SELECT data FROM message_chunk WHERE message_id = ? AND seq = 0") \
+	Q(QUEUE_CHUNK, 0, "SELECT data FROM message_chunk WHERE message_id = ? AND seq = ?") \
+	Q(QUEUE_SIZE, 0, "SELECT size FROM message WHERE id = ?") \
 	Q(QUEUE_FLUSH, 0, "UPDATE relay_queue SET next_try_at = NOW(6) WHERE next_try_at > NOW(6)") \
 	Q(QUEUE_TAKE, 0, "UPDATE relay_queue SET lease_owner = ?, lease_expires_at = NOW(6) + INTERVAL 60 SECOND" \
 	                 " WHERE id = ? AND (lease_expires_at IS NULL OR lease_expires_at < NOW(6))") \

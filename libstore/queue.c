@@ -1,7 +1,9 @@
+#define _GNU_SOURCE
 /* The relay queue: mail for other domains, a row per remote recipient. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "array.h"
 #include "bounce.h"
@@ -67,7 +69,12 @@ static enum store_result claim_body(struct store *s, void *ctx)
 	}
 	if (rc < 0)
 		return STORE_TEMPFAIL;
-	return c->n ? STORE_OK : STORE_NOT_FOUND; /* another agent was first: the caller asks again */
+	if (!c->n)
+		return STORE_NOT_FOUND; /* another agent was first: the caller asks again */
+	if (!(st = q_exec(s, Q_QUEUE_SIZE, "u", c->message_id)) || q_fetch(s, st, "u", &c->size) <= 0)
+		return STORE_TEMPFAIL;
+	q_end(st);
+	return STORE_OK;
 }
 
 enum store_result store_relay_claim(struct store *s, unsigned lease_seconds, struct store_relay_claim *c)
@@ -87,6 +94,56 @@ static enum store_result renew_body(struct store *s, void *ctx)
 enum store_result store_relay_renew(struct store *s, unsigned lease_seconds)
 {
 	return store_txn(s, renew_body, &lease_seconds);
+}
+
+struct content_args {
+	uint64_t message_id;
+	uint64_t seq;
+	size_t len;
+};
+
+static enum store_result chunk_body(struct store *s, void *ctx)
+{
+	struct content_args *a = ctx;
+	MYSQL_STMT *st = q_exec(s, Q_QUEUE_CHUNK, "uu", a->message_id, a->seq);
+	int rc = st ? q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &a->len) : -1;
+	if (rc < 0)
+		return STORE_TEMPFAIL;
+	if (rc == 0)
+		return STORE_NOT_FOUND;
+	q_end(st);
+	return STORE_OK;
+}
+
+static double now_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+enum store_result store_relay_content(struct store *s, const struct store_relay_claim *c, unsigned lease_seconds,
+                                      store_data_fn fn, void *ctx)
+{
+	if (!s->chunk && !(s->chunk = malloc(STORE_CHUNK_SIZE)))
+		return STORE_TEMPFAIL;
+	double renewed = now_seconds();
+	struct content_args a = {.message_id = c->message_id};
+	enum store_result r;
+	for (;; a.seq++) {
+		/* a third of the lease gone: renewed well before another agent may take the rows */
+		if (now_seconds() - renewed > lease_seconds / 3.0) {
+			if ((r = store_relay_renew(s, lease_seconds)) != STORE_OK)
+				return r;
+			renewed = now_seconds();
+		}
+		if ((r = store_read(s, chunk_body, &a)) == STORE_NOT_FOUND)
+			return a.seq ? STORE_OK : STORE_TEMPFAIL; /* every message has a chunk 0 */
+		if (r != STORE_OK)
+			return r;
+		if (fn(ctx, s->chunk, a.len))
+			return STORE_PERMFAIL;
+	}
 }
 
 struct row_args {
@@ -149,7 +206,7 @@ static char *relay_bounce(struct store *s, const struct failed_args *a, size_t *
 	MYSQL_STMT *st = NULL;
 	int rc = -1;
 	if (sc && (s->chunk || (s->chunk = malloc(STORE_CHUNK_SIZE))) &&
-	    (st = q_exec(s, Q_QUEUE_HEAD, "u", a->c->message_id)))
+	    (st = q_exec(s, Q_QUEUE_CHUNK, "uu", a->c->message_id, (uint64_t)0)))
 		rc = q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &n);
 	char *b = NULL;
 	if (rc > 0) {

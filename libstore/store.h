@@ -208,6 +208,7 @@ struct store_relay_row {
 struct store_relay_claim {
 	uint64_t message_id;
 	char domain[STORE_DOMAIN_MAX + 1];
+	uint64_t size; /* of the message, octets */
 	struct store_relay_row *rows;
 	size_t n, cap;
 };
@@ -215,6 +216,11 @@ struct store_relay_claim {
 enum store_result store_relay_claim(struct store *, unsigned lease_seconds, struct store_relay_claim *);
 /* Extends the lease; STORE_NOT_FOUND when it ran out (another agent may have the rows now). */
 enum store_result store_relay_renew(struct store *, unsigned lease_seconds);
+/* Streams the claimed message, a chunk per query, renewing the lease as it
+ * goes (STORE_NOT_FOUND once it ran out); fn returning non-zero stops it
+ * with STORE_PERMFAIL. */
+enum store_result store_relay_content(struct store *, const struct store_relay_claim *, unsigned lease_seconds,
+                                      store_data_fn, void *ctx);
 /* Delivered: the row goes, and the content with its last reference. */
 enum store_result store_relay_delivered(struct store *, const struct store_relay_claim *, size_t row);
 /* Not now: tried again in retry_seconds; answer is what the attempt ended with. */

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Reads a bounce on stdin; exits 0 when it is a well-formed RFC 3464 report
 with the seed's subject and wording, else prints what is wrong and exits 1.
-  check-bounce.py --rcpt ADDR [--rcpt ADDR...] [--refused ADDR...] [--subject S] [--body B] [--header LINE]
---rcpt: not found here; --refused: refused by a remote server (named in Remote-MTA)."""
+  check-bounce.py --rcpt ADDR [--rcpt ADDR...] [--refused ADDR...] [--unreachable ADDR...] [--subject S] [--body B]
+                  [--header LINE]
+--rcpt: not found here; --refused: refused by a remote server (named in Remote-MTA);
+--unreachable: given up on with no server's refusal."""
 import argparse, email, email.policy, re, sys
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--rcpt", action="append", default=[])
 ap.add_argument("--refused", action="append", default=[])
+ap.add_argument("--unreachable", action="append", default=[])
 ap.add_argument("--subject")
 ap.add_argument("--body")
 ap.add_argument("--header", action="append", default=[])
@@ -42,6 +45,8 @@ if len(parts) == 3:
         need("Recipient %s was not found." % r in text, "no 'Recipient %s was not found.' in %r" % (r, text))
     for r in args.refused:
         need("Recipient %s was refused by " % r in text, "no 'Recipient %s was refused by' in %r" % (r, text))
+    for r in args.unreachable:
+        need("Recipient %s could not be reached: " % r in text, "no 'Recipient %s could not be reached' in %r" % (r, text))
     need("Please try again with another recipient." in text, "no closing sentence")
     if args.subject is not None:
         want = "Email with subject %s, body: " % args.subject
@@ -49,16 +54,23 @@ if len(parts) == 3:
     if args.body is not None:
         need(("body: " + args.body) in text, "body excerpt %r not in %r" % (args.body, text))
     blocks = parts[1].get_payload()
-    need(isinstance(blocks, list) and len(blocks) == 1 + len(args.rcpt) + len(args.refused), "delivery-status blocks")
+    need(isinstance(blocks, list) and len(blocks) == 1 + len(args.rcpt) + len(args.refused) + len(args.unreachable),
+         "delivery-status blocks")
     if isinstance(blocks, list) and blocks:
         need((blocks[0]["Reporting-MTA"] or "").startswith("dns; "), "Reporting-MTA")
         finals = [b["Final-Recipient"] for b in blocks[1:]]
-        need(sorted(finals) == sorted("rfc822; " + r for r in args.rcpt + args.refused), "Final-Recipient %r" % finals)
+        need(sorted(finals) == sorted("rfc822; " + r for r in args.rcpt + args.refused + args.unreachable),
+             "Final-Recipient %r" % finals)
         for b in blocks[1:]:
             if b["Final-Recipient"][len("rfc822; "):] in args.refused:
                 need(b["Action"] == "failed" and re.match(r"5\.\d+\.\d+$", b["Status"] or ""), "Action/Status")
                 need((b["Remote-MTA"] or "").startswith("dns; "), "Remote-MTA")
                 need((b["Diagnostic-Code"] or "").startswith("smtp; 5"), "Diagnostic-Code")
+                continue
+            if b["Final-Recipient"][len("rfc822; "):] in args.unreachable:
+                need(b["Action"] == "failed" and re.match(r"5\.\d+\.\d+$", b["Status"] or ""), "Action/Status")
+                need(b["Remote-MTA"] is None, "no Remote-MTA")
+                need((b["Diagnostic-Code"] or "").startswith("smtp; "), "Diagnostic-Code")
                 continue
             need(b["Action"] == "failed" and b["Status"] == "5.1.1", "Action/Status")
             need((b["Diagnostic-Code"] or "").startswith("smtp; 550 5.1.1"), "Diagnostic-Code")

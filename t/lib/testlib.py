@@ -28,10 +28,10 @@ class Tap:
         print("1..%d" % self.n, flush=True)
         sys.exit(1 if self.failed else 0)
 
-def sql(query):
+def sql(query, db=None):
     d = os.environ["INETMAIL_TEST_DIR"]
     p = subprocess.run(["mariadb", "--no-defaults", "-S", d + "/sock", "-u", os.environ.get("USER") or subprocess.getoutput("id -un"),
-                        "-N", "-B", os.environ["TESTDB"], "-e", query], capture_output=True)
+                        "-N", "-B", db or os.environ["TESTDB"], "-e", query], capture_output=True)
     if p.returncode:  # say why: the client's own words
         raise RuntimeError("mariadb exited %d on %r: %s" % (p.returncode, query[:200], p.stderr.decode().strip()))
     return p.stdout.decode()
@@ -44,10 +44,10 @@ def reset_db():
         subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", addr], input=(pw + "\n").encode(), check=True,
                        stdout=subprocess.DEVNULL)
 
-def mailboxes():
+def mailboxes(db=None):
     """[(address, message bytes)] for every mailbox entry, in delivery order."""
     rows = sql("SELECT e.id, a.address, HEX(c.data) FROM mailbox_entry e JOIN account a ON a.id = e.account_id"
-               " JOIN message_chunk c ON c.message_id = e.message_id ORDER BY e.id, c.seq")
+               " JOIN message_chunk c ON c.message_id = e.message_id ORDER BY e.id, c.seq", db)
     out = []
     last = None
     for row in rows.split("\n"):
@@ -80,11 +80,12 @@ def stop_servers():
 class Server:
     """A handler behind systemd-socket-activate on a loopback port, as a
     systemd socket unit with Accept=yes runs it. inetd=True puts the
-    connection on stdin/stdout, else on fd 3 (LISTEN_FDS=1)."""
-    def __init__(self, handler, env=None, inetd=True, wrapper=(), stderr=None):
+    connection on stdin/stdout, else on fd 3 (LISTEN_FDS=1). address and
+    port: where it listens (default a free port on 127.0.0.1)."""
+    def __init__(self, handler, env=None, inetd=True, wrapper=(), stderr=None, address="127.0.0.1", port=None):
         import socket, time
-        self.port = free_port()
-        args = ["systemd-socket-activate", "-l", "127.0.0.1:%d" % self.port, "-a"]
+        self.port = port or free_port()
+        args = ["systemd-socket-activate", "-l", "%s:%d" % (address, self.port), "-a"]
         if inetd:
             args.append("--inetd")
         full = dict(os.environ)
@@ -97,7 +98,7 @@ class Server:
         SERVERS.append(self)
         for _ in range(200):
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                socket.create_connection((address, self.port), timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.02)

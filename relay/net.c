@@ -1,0 +1,202 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "net.h"
+
+static int connect_one(const struct addrinfo *ai)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)
+		goto fail;
+	struct pollfd p = {fd, POLLOUT, 0};
+	int rc;
+	while ((rc = poll(&p, 1, NET_CONNECT_TIMEOUT_S * 1000)) < 0 && errno == EINTR)
+		;
+	if (rc <= 0) {
+		errno = rc == 0 ? ETIMEDOUT : errno;
+		goto fail;
+	}
+	int err = 0;
+	socklen_t len = sizeof err;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+		errno = err ? err : errno;
+		goto fail;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+fail:;
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int net_connect(struct net *n, const char *host, unsigned port, int *no_such_host, char *err, size_t errlen)
+{
+	char service[8];
+	snprintf(service, sizeof service, "%u", port);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+	memset(n, 0, sizeof *n);
+	n->fd = -1;
+	*no_such_host = 0;
+	int rc = getaddrinfo(host, service, &hints, &res);
+	if (rc) {
+		*no_such_host = rc == EAI_NONAME || rc == EAI_NODATA;
+		snprintf(err, errlen, "%s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	snprintf(err, errlen, "%s: no address", host);
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		char ip[INET6_ADDRSTRLEN] = "?";
+		void *a = ai->ai_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+		                                    : (void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		inet_ntop(ai->ai_family, a, ip, sizeof ip);
+		if ((n->fd = connect_one(ai)) >= 0) {
+			snprintf(n->addr, sizeof n->addr, "%s", ip);
+			break;
+		}
+		snprintf(err, errlen, "%s[%s]:%u: %s", host, ip, port, strerror(errno));
+	}
+	freeaddrinfo(res);
+	return n->fd >= 0 ? 0 : -1;
+}
+
+void net_timeout(struct net *n, unsigned seconds)
+{
+	struct timeval tv = {.tv_sec = seconds};
+	setsockopt(n->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(n->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+int net_tls(struct net *n, const char *host, int verify, const char *ca_file, char *err, size_t errlen)
+{
+	static SSL_CTX *ctx;
+	if (!ctx) {
+		if (!(ctx = SSL_CTX_new(TLS_client_method()))) {
+			snprintf(err, errlen, "TLS: no context");
+			return -1;
+		}
+		SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	}
+	SSL *ssl = SSL_new(ctx);
+	if (!ssl) {
+		snprintf(err, errlen, "TLS: no connection");
+		return -1;
+	}
+	n->ssl = ssl;
+	SSL_set_fd(ssl, n->fd);
+	SSL_set_tlsext_host_name(ssl, host);
+	if (verify) {
+		X509_STORE *store = X509_STORE_new();
+		if (!store || (ca_file ? X509_STORE_load_file(store, ca_file) : X509_STORE_set_default_paths(store)) != 1) {
+			X509_STORE_free(store);
+			snprintf(err, errlen, "TLS: cannot load the trusted certificates%s%s", ca_file ? " of " : "",
+			         ca_file ? ca_file : "");
+			return -1;
+		}
+		SSL_set0_verify_cert_store(ssl, store);
+		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		SSL_set1_host(ssl, host);
+	}
+	if (SSL_connect(ssl) != 1) {
+		long v = SSL_get_verify_result(ssl);
+		if (verify && v != X509_V_OK)
+			snprintf(err, errlen, "TLS: certificate of %s not verified: %s", host, X509_verify_cert_error_string(v));
+		else
+			snprintf(err, errlen, "TLS: handshake with %s failed", host);
+		return -1;
+	}
+	snprintf(n->tls, sizeof n->tls, "%s %s%s", SSL_get_version(ssl), SSL_get_cipher_name(ssl),
+	         verify ? " verified" : "");
+	return 0;
+}
+
+int net_write(struct net *n, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t w;
+		if (n->ssl) {
+			size_t done = 0;
+			w = SSL_write_ex(n->ssl, data, len, &done) == 1 ? (ssize_t)done : -1;
+		} else {
+			w = send(n->fd, data, len, MSG_NOSIGNAL);
+		}
+		if (w < 0 && errno == EINTR && !n->ssl)
+			continue;
+		if (w <= 0)
+			return -1;
+		data += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fill(struct net *n)
+{
+	if (n->off) {
+		memmove(n->buf, n->buf + n->off, n->len - n->off);
+		n->len -= n->off;
+		n->off = 0;
+	}
+	for (;;) {
+		ssize_t r;
+		if (n->ssl) {
+			size_t got = 0;
+			r = SSL_read_ex(n->ssl, n->buf + n->len, sizeof n->buf - n->len, &got) == 1 ? (ssize_t)got : -1;
+		} else {
+			r = recv(n->fd, n->buf + n->len, sizeof n->buf - n->len, 0);
+		}
+		if (r < 0 && errno == EINTR && !n->ssl)
+			continue;
+		if (r <= 0)
+			return -1;
+		n->len += (size_t)r;
+		return 0;
+	}
+}
+
+long net_line(struct net *n, char line[NET_LINE_MAX + 1])
+{
+	for (;;) {
+		char *nl = memchr(n->buf + n->off, '\n', n->len - n->off);
+		if (nl) {
+			size_t len = (size_t)(nl - (n->buf + n->off));
+			if (len && nl[-1] == '\r')
+				len--;
+			if (len > NET_LINE_MAX)
+				return -1;
+			memcpy(line, n->buf + n->off, len);
+			line[len] = 0;
+			n->off = (size_t)(nl - n->buf) + 1;
+			return (long)len;
+		}
+		if (n->len - n->off > NET_LINE_MAX || fill(n) < 0)
+			return -1;
+	}
+}
+
+void net_close(struct net *n)
+{
+	if (n->ssl) {
+		SSL_shutdown(n->ssl);
+		SSL_free(n->ssl);
+		n->ssl = NULL;
+	}
+	if (n->fd >= 0)
+		close(n->fd);
+	n->fd = -1;
+}

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""inetmail-relay against real servers: run by t/relay.t in a network and
+mount namespace of its own, where 127.0.0.1:53 is a dnsmasq serving the
+test's MX records, 127.0.0.2:25 a second inetmail (the remote domains' MX)
+and 127.0.0.2:587 the same as a smarthost with AUTH."""
+import os, signal, smtplib, subprocess, sys, tempfile, threading, time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from testlib import Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql, test_ca
+
+tap = Tap()
+build = build_dir()
+remote_db, remote_cnf = os.environ["REMOTE_DB"], os.environ["REMOTE_MYCNF"]
+tmp = tempfile.mkdtemp(prefix="relay-", dir=os.environ["INETMAIL_TEST_DIR"])
+
+# The namespace's network and name service: loopback up, our DNS in resolv.conf.
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+resolv = os.path.join(tmp, "resolv.conf")
+with open(resolv, "w") as f:
+    f.write("nameserver 127.0.0.1\noptions timeout:2 attempts:2\n")
+subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
+hosts = os.path.join(tmp, "hosts")  # no name from the machine's own /etc/hosts leaks in
+with open(hosts, "w") as f:
+    f.write("127.0.0.1 localhost\n")
+subprocess.run(["mount", "--bind", hosts, "/etc/hosts"], check=True)
+subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
+os.makedirs("/run/systemd/journal")
+journal = journal_socket()
+journal_lines = []
+def drain():  # a datagram socket holds only a few: every sender would block on a full one
+    while True:
+        journal_lines.extend(journal_entries(journal))
+threading.Thread(target=drain, daemon=True).start()
+dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll", "--user=root",
+                        "--listen-address=127.0.0.1", "--bind-interfaces", "--port=53", "--local=/test/",
+                        "--pid-file=" + os.path.join(tmp, "dnsmasq.pid"),
+                        "--mx-host=remote.test,mx.remote.test,10", "--host-record=mx.remote.test,127.0.0.2",
+                        "--host-record=nomx.test,127.0.0.2",               # no MX: its own address
+                        "--dns-rr=nullmx.test,15,000000",                  # RFC 7505: "0 ."
+                        "--mx-host=down.test,mx.down.test,10", "--host-record=mx.down.test,127.0.0.3"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(0.3)
+
+# The remote site: its own database, domains remote.test and nomx.test.
+def remote_ctl(*args, stdin=None):
+    return subprocess.run([build + "/mailctl", "--scheme", "sha512crypt"] + list(args), input=stdin, capture_output=True,
+                          env=dict(os.environ, INETMAIL_MYCNF=remote_cnf))
+# alice@example.com: this site's account at the smarthost's provider
+for addr in ("dave@remote.test", "erin@nomx.test", "alice@example.com"):
+    remote_ctl("add", addr, stdin=b"remote pw\n")
+ca, cert, key = test_ca(tmp, "mx.remote.test")
+other = os.path.join(tmp, "other")
+os.mkdir(other)
+other_ca = test_ca(other, "mx.remote.test")[0]
+remote_env = {"INETMAIL_MYCNF": remote_cnf, "INETMAIL_HOSTNAME": "mx.remote.test", "INETMAIL_DOMAIN": "remote.test",
+              "INETMAIL_TLS_CERT": cert, "INETMAIL_TLS_KEY": key}
+mx = Server(build + "/smtp-handler", dict(remote_env, INETMAIL_SMTP_MODE="mx", INETMAIL_SMTP_REJECT_UNKNOWN="1"),
+            address="127.0.0.2", port=25)
+smarthost = Server(build + "/smtp-handler", remote_env, address="127.0.0.2", port=587)
+
+# This site: example.com, submission relaying through the agent.
+reset_db()
+sql("DELETE FROM relay_queue")
+sub = Server(build + "/smtp-handler", {"INETMAIL_RELAY": "mx", "INETMAIL_PLAINTEXT_AUTH": "1"})
+
+def send(rcpts, subject, body="Hello from example.com.\r\n"):
+    msg = "From: alice@example.com\r\nSubject: %s\r\n\r\n%s" % (subject, body)
+    with smtplib.SMTP("127.0.0.1", sub.port, timeout=60) as c:
+        c.login("alice@example.com", "alice pw")
+        return c.sendmail("alice@example.com", rcpts, msg)
+
+def relay(env=None, once=True):
+    full = dict(os.environ, INETMAIL_RELAY="mx")
+    full.update(env or {})
+    args = (["strace", "-f", "-s", "300", "-o", "/tmp/relay-strace.%d" % time.time()] if os.environ.get("RELAY_STRACE") else []) + [build + "/inetmail-relay"] + (["--once"] if once else [])
+    if not once:
+        return subprocess.Popen(args, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.run(args, env=full, capture_output=True, timeout=60)
+
+def queue():
+    """[(id, recipient, attempts, last_answer, due now)]"""
+    rows = sql("SELECT id, recipient, attempts, COALESCE(last_answer, ''), next_try_at <= NOW(6) FROM relay_queue ORDER BY id")
+    return [tuple(r.split("\t")) for r in rows.splitlines()]
+
+def remote_box(addr):
+    return [m for a, m in mailboxes(remote_db) if a == addr]
+
+def local_box(addr):
+    return [m for a, m in mailboxes() if a == addr]
+
+def relay_logs():
+    """The agent's log lines since the last call."""
+    time.sleep(0.6)
+    lines = journal_lines[:]
+    del journal_lines[:len(lines)]
+    return [e for e in lines if e.get("SYSLOG_IDENTIFIER") == "inetmail-relay"]
+
+def check_bounce(raw, *args):
+    p = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "check-bounce.py")] + list(args),
+                       input=raw, capture_output=True)
+    if p.returncode:
+        tap.diag(p.stdout.decode())
+    return p.returncode == 0
+
+# Direct delivery to the remote MX, a local recipient beside.
+tap.is_(send(["dave@remote.test", "bob@example.com"], "to the world"), {}, "submission: a remote recipient is accepted")
+tap.is_([r[1] for r in queue()], ["dave@remote.test"], "it waits in the queue; the local one is delivered")
+relay_logs()
+r = relay()
+tap.is_(r.returncode, 0, "inetmail-relay --once exits 0" + (": " + r.stderr.decode() if r.returncode else ""))
+tap.is_(queue(), [], "the queue is empty")
+got, mine = remote_box("dave@remote.test"), local_box("bob@example.com")
+tap.is_(len(got), 1, "the remote MX stored it for dave")
+if not tap.ok(got and mine and got[0].endswith(mine[-1].split(b"\r\n", 1)[1]) and
+              got[0].startswith(b"Return-Path: <alice@example.com>\r\nReceived: from mail.example.com"),
+              "byte-exact: the remote's copy is ours (less our Return-Path:) under its Received: line"):
+    tap.diag("remote: %r\nlocal: %r" % (got[:1], mine[-1:]))
+tap.ok(got and b"TLS" in got[0].split(b"\r\n\r\n")[0], "sent over STARTTLS (the remote's Received: says so)")
+logs = relay_logs()
+sent = [e["MESSAGE"] for e in logs if e.get("INETMAIL_RESULT") == "sent"]
+tap.ok(len(sent) == 1 and "to=<dave@remote.test>" in sent[0] and "relay=mx.remote.test[127.0.0.2]" in sent[0] and
+       "tls=TLS" in sent[0] and "answer=250 " in sent[0], "one log line: queue id, recipient, remote host, TLS, answer")
+if not sent:
+    tap.diag(repr(logs))
+tap.is_(int(sql("SELECT COUNT(*) FROM message WHERE refs = 0")), 0, "no content left without a reference")
+
+# No MX: the domain's own address.
+send(["erin@nomx.test"], "no mx")
+relay()
+tap.is_(len(remote_box("erin@nomx.test")), 1, "a domain without MX gets it at its address record")
+
+# Refused for good: a bounce at once, with the remote's answer.
+before = len(local_box("alice@example.com"))
+send(["nobody@remote.test", "dave@remote.test"], "half refused")
+relay()
+bounces = local_box("alice@example.com")[before:]
+tap.is_(len(bounces), 1, "550 from the remote: one bounce to the sender")
+tap.ok(bounces and check_bounce(bounces[0], "--refused", "nobody@remote.test", "--subject", "half refused"),
+       "it is the seed's bounce, naming the remote and its answer")
+tap.ok(bounces and b"Remote-MTA: dns; mx.remote.test" in bounces[0] and b"Diagnostic-Code: smtp; 550" in bounces[0],
+       "Remote-MTA and Diagnostic-Code are the remote's")
+tap.is_(len(remote_box("dave@remote.test")), 2, "the other recipient of that message got it")
+tap.is_(queue(), [], "nothing waits")
+
+# Null MX and a domain that does not exist: bounced, nothing sent.
+for domain, status in (("nullmx.test", b"5.1.10"), ("gone.test", b"5.1.2")):
+    before = len(local_box("alice@example.com"))
+    send(["x@" + domain], "to " + domain)
+    relay()
+    bounces = local_box("alice@example.com")[before:]
+    tap.ok(len(bounces) == 1 and check_bounce(bounces[0], "--unreachable", "x@" + domain) and
+           b"Status: " + status in bounces[0], "%s: bounced at once (%s)" % (domain, status.decode()))
+tap.is_(queue(), [], "nothing waits")
+
+# A temporary failure, then success: delivered once.
+remote_ctl("quota", "dave@remote.test", "10")
+send(["dave@remote.test"], "temporarily refused")
+relay()
+q = queue()
+if not tap.ok(len(q) == 1 and q[0][2] == "1" and q[0][3].startswith("452 4.2.2") and q[0][4] == "0",
+              "452 from the remote: kept, one attempt, its answer, a later try"):
+    tap.diag(repr(q) + repr([e["MESSAGE"] for e in relay_logs()]))
+remote_ctl("quota", "dave@remote.test", "none")
+relay()
+tap.is_(len(queue()), 1, "not tried again before its time")
+subprocess.run([build + "/mailctl", "queue", "flush"], capture_output=True)
+relay()
+tap.is_(queue(), [], "after mailctl queue flush: delivered")
+tap.is_(sum(b"Subject: temporarily refused" in m for m in remote_box("dave@remote.test")), 1, "exactly once")
+
+# A host that does not answer: kept for later; after INETMAIL_RELAY_MAX_AGE a bounce.
+send(["x@down.test"], "down")
+relay()
+q = queue()
+tap.ok(len(q) == 1 and q[0][4] == "0" and "127.0.0.3" in q[0][3], "connection refused: deferred, the reason kept")
+subprocess.run([build + "/mailctl", "queue", "flush"], capture_output=True)
+before = len(local_box("alice@example.com"))
+relay({"INETMAIL_RELAY_MAX_AGE": "0"})
+bounces = local_box("alice@example.com")[before:]
+tap.ok(len(bounces) == 1 and check_bounce(bounces[0], "--unreachable", "x@down.test") and b"Status: 5.4.7" in bounces[0],
+       "past INETMAIL_RELAY_MAX_AGE: a bounce (5.4.7)")
+tap.is_(queue(), [], "and the row is gone")
+
+# The smarthost: STARTTLS verified against INETMAIL_RELAY_CA, AUTH from a file.
+auth = os.path.join(tmp, "auth")
+with open(auth, "w") as f:
+    f.write("alice@example.com:remote pw\n")
+os.chmod(auth, 0o600)
+smart = {"INETMAIL_RELAY": "smarthost", "INETMAIL_RELAY_HOST": "mx.remote.test:587", "INETMAIL_RELAY_AUTH_FILE": auth}
+send(["dave@remote.test"], "through the smarthost")
+relay_logs()
+relay(dict(smart, INETMAIL_RELAY_CA=other_ca))
+q = queue()
+tap.ok(len(q) == 1 and "not verified" in q[0][3], "a certificate that does not verify: not sent, kept")
+tap.ok(any("not verified" in e["MESSAGE"] and e.get("INETMAIL_RESULT") == "deferred" for e in relay_logs()),
+       "and logged")
+subprocess.run([build + "/mailctl", "queue", "flush"], capture_output=True)
+r = relay(dict(smart, INETMAIL_RELAY_CA=ca))
+tap.is_(queue(), [], "verified against INETMAIL_RELAY_CA: sent")
+got = [m for m in remote_box("dave@remote.test") if b"through the smarthost" in m]
+if not tap.ok(len(got) == 1 and b"ESMTPSA" in got[0].split(b"\r\n\r\n")[0], "the smarthost took it authenticated over TLS"):
+    tap.diag(repr(got) + repr([e["MESSAGE"] for e in relay_logs()]))
+env_dump = subprocess.run(["cat", "/proc/self/environ"], capture_output=True).stdout
+tap.ok(b"remote pw" not in env_dump, "the password is in no environment")
+
+# Two agents on one queue: every message once.
+before = len(remote_box("dave@remote.test"))
+for i in range(20):
+    send(["dave@remote.test"], "pair %d" % i)
+agents = [relay(once=False, env={"INETMAIL_RELAY_POLL": "1"}) for _ in range(2)]
+deadline = time.time() + 120
+while queue() and time.time() < deadline:
+    time.sleep(0.2)
+for a in agents:
+    a.send_signal(signal.SIGTERM)
+rcs = [a.wait(timeout=60) for a in agents]
+tap.is_(rcs, [0, 0], "SIGTERM: both agents exit 0")
+got = [m for m in remote_box("dave@remote.test")[before:]]
+subjects = sorted(l for m in got for l in m.split(b"\r\n") if l.startswith(b"Subject: pair"))
+tap.is_(len(got), 20, "two agents at once: 20 messages arrived")
+tap.is_(len(set(subjects)), 20, "each once")
+
+# SIGKILL in the middle of a large message: it is delivered after the lease lapses, at most twice.
+big = "".join("%08d the quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmn\r\n" % i
+              for i in range(30 * 1024 * 1024 // 80))
+before = len(remote_box("dave@remote.test"))
+send(["dave@remote.test"], "killed", big)
+agent = relay(once=False)
+deadline = time.time() + 30
+while time.time() < deadline and sql("SELECT COUNT(*) FROM relay_queue WHERE lease_owner IS NOT NULL").strip() != "1":
+    time.sleep(0.05)
+time.sleep(0.3)
+agent.kill()
+agent.wait()
+tap.is_(len([m for m in remote_box("dave@remote.test")[before:] if b"Subject: killed" in m]), 0,
+        "SIGKILLed after its claim, before the remote took the message")
+tap.is_(len(queue()), 1, "the row stays, leased to the dead agent")
+sql("UPDATE relay_queue SET lease_expires_at = NOW(6) - INTERVAL 1 SECOND")  # the lease's time passes
+relay()
+got = [m for m in remote_box("dave@remote.test")[before:] if b"Subject: killed" in m]
+tap.ok(1 <= len(got) <= 2, "delivered after the lease lapsed (%d copies: at most one duplicate)" % len(got))
+tap.ok(got and got[-1].endswith(big.encode()), "the copy that arrived is whole")
+tap.is_(queue(), [], "and the queue is empty")
+
+dns.terminate()
+tap.done()
