@@ -1,5 +1,6 @@
 /* libFuzzer harness for the small parsers: base64 (and its round trip),
- * SASL PLAIN, addresses, command-line splitting, the header end, SHA-crypt. */
+ * SASL PLAIN, addresses, command-line splitting, the header end, SHA-crypt,
+ * the relay agent's reading of replies and EHLO offers. */
 #define _GNU_SOURCE
 #include <crypt.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include "sasl.h"
 #include "internal.h"
 #include "store.h"
+#include "reply.h"
 #include "fuzz.h"
 
 
@@ -71,6 +73,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *theirs = crypt_rn(text, setting, &cd, sizeof cd);
 			check(theirs && !strcmp(ours, theirs));
 		}
+	}
+
+	/* the text's lines as a remote server's replies: bounded, well-formed codes */
+	struct reply r = {0};
+	struct ehlo_offer o = {0};
+	for (char *line = text, *end; line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (end)
+			*end = 0;
+		int rc = reply_line(&r, line);
+		check(strlen(r.text) <= REPLY_TEXT_MAX);
+		if (rc == 1) {
+			char st[16];
+			check(r.code >= 200 && r.code <= 599);
+			reply_status(&r, st);
+			check(st[0] - '0' == r.code / 100);
+			memset(&r, 0, sizeof r);
+		} else if (rc < 0) {
+			memset(&r, 0, sizeof r);
+		}
+		ehlo_offer_line(&o, line);
+		if (end)
+			*end = '\n';
 	}
 
 	struct header_end h = {0};

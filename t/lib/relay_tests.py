@@ -242,5 +242,21 @@ tap.ok(1 <= len(got) <= 2, "delivered after the lease lapsed (%d copies: at most
 tap.ok(got and got[-1].endswith(big.encode()), "the copy that arrived is whole")
 tap.is_(queue(), [], "and the queue is empty")
 
+# No open relay: with INETMAIL_RELAY=mx, the MX service and an unauthenticated submission still refuse.
+local_mx = Server(build + "/smtp-handler", {"INETMAIL_RELAY": "mx", "INETMAIL_SMTP_MODE": "mx"})
+p = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(local_mx.port), "--from", "spammer@remote.test",
+                    "--to", "victim@remote.test", "--quit-after", "RCPT"], capture_output=True)
+tap.ok(b"<** 554 5.7.1" in p.stdout and b"Relay access denied" in p.stdout, "swaks through the MX service: 554 5.7.1 Relay access denied")
+for port, what in ((local_mx.port, "the MX service"), (sub.port, "submission without AUTH")):
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+        c.ehlo("open-relay-check.example")
+        code, _ = c.mail("alice@example.com")
+        if code == 250:
+            code, text = c.rcpt("victim@remote.test")
+            tap.ok(code == 554 and b"5.7.1" in text, "smtplib through %s: RCPT refused (%d)" % (what, code))
+        else:
+            tap.ok(code == 530, "smtplib through %s: MAIL refused until AUTH (%d)" % (what, code))
+tap.is_(queue(), [], "nothing was queued")
+
 dns.terminate()
 tap.done()
