@@ -49,7 +49,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 XINETDDIR ?= $(SYSCONFDIR)/xinetd.d
 SERVICES = smtp submission submissions pop3 pop3s
-UNITS = $(SERVICES:%=$(BUILD)/units/%.socket) $(SERVICES:%=$(BUILD)/units/%@.service)
+UNITS = $(SERVICES:%=$(BUILD)/units/%.socket) $(SERVICES:%=$(BUILD)/units/%@.service) $(BUILD)/units/inetmail-relay.service
 XINETD = $(SERVICES:%=$(BUILD)/xinetd/%)
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
@@ -59,6 +59,10 @@ all: $(PROGRAMS) $(UNITS) $(XINETD)
 $(BUILD)/units/%@.service: units/%@.service.in units/handler.service.in $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	cat $(filter %.in,$^) | $(SUBST) >$@
+
+$(BUILD)/units/inetmail-relay.service: units/inetmail-relay.service.in $(PATHS_STAMP)
+	@mkdir -p $(dir $@)
+	$(SUBST) $< >$@
 
 $(BUILD)/units/%.socket: units/%.socket
 	@mkdir -p $(dir $@)

@@ -13,7 +13,8 @@
 #define IMPLICIT_TLS_PORT 465       /* RFC 8314 */
 #define SMTP_PORT 25
 
-/* "user:password" on the file's first line (as Postfix's sasl_passwd has it, without the host). */
+/* "user:password" on the file's first line (as Postfix's sasl_passwd has it,
+ * without the host); an empty file, or "none" (the unit's default), is no credentials. */
 static int read_credentials(struct relay_config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
@@ -24,7 +25,11 @@ static int read_credentials(struct relay_config *cfg, const char *path, char *er
 	}
 	int ok = fgets(line, sizeof line, f) != NULL;
 	fclose(f);
-	line[ok ? strcspn(line, "\r\n") : 0] = 0;
+	if (!ok)
+		return 0;
+	line[strcspn(line, "\r\n")] = 0;
+	if (!line[0] || !strcmp(line, "none"))
+		return 0;
 	char *colon = strchr(line, ':');
 	int rc = -1;
 	if (!colon || colon == line || colon - line > RELAY_CREDENTIAL_MAX || strlen(colon + 1) > RELAY_CREDENTIAL_MAX)

@@ -5,6 +5,7 @@
 
 CREATE USER IF NOT EXISTS 'inetmail_smtp'@'localhost';
 CREATE USER IF NOT EXISTS 'inetmail_pop3'@'localhost';
+CREATE USER IF NOT EXISTS 'inetmail_relay'@'localhost';
 CREATE USER IF NOT EXISTS 'inetmail_admin'@'localhost';
 
 -- smtp-handler: authenticate, look up recipients (accounts, domains, aliases),
@@ -27,6 +28,15 @@ GRANT SELECT, UPDATE, DELETE ON inetmail.message TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, DELETE ON inetmail.message_chunk TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.maildrop_lock TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, INSERT, DELETE ON inetmail.auth_failure TO 'inetmail_pop3'@'localhost';
+
+-- inetmail-relay: claim queue rows, read their content, record outcomes, and
+-- put bounces into senders' mailboxes.
+GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),
+      UPDATE (used_bytes) ON inetmail.account TO 'inetmail_relay'@'localhost';
+GRANT SELECT, UPDATE, DELETE ON inetmail.relay_queue TO 'inetmail_relay'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.message TO 'inetmail_relay'@'localhost';
+GRANT SELECT, INSERT, DELETE ON inetmail.message_chunk TO 'inetmail_relay'@'localhost';
+GRANT INSERT ON inetmail.mailbox_entry TO 'inetmail_relay'@'localhost';
 
 -- mailctl: accounts, domains, aliases, imports, quotas, garbage collection and
 -- schema migrations.

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 /* What each least-privilege database user of sql/grants.sql can and cannot do.
- * grants-test SMTP_CNF POP3_CNF: the option files of those two users. */
+ * grants-test SMTP_CNF POP3_CNF RELAY_CNF: the option files of those users. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +27,7 @@ static enum store_result deliver(struct store *s, const char *rcpt2, size_t size
 {
 	struct store_delivery *d = store_delivery_begin(s, "alice@example.com");
 	struct store_delivery_result res;
+	store_delivery_relay(d);
 	store_delivery_add_recipient(d, "bob@example.com");
 	store_delivery_add_recipient(d, rcpt2);
 	char *big = calloc(1, size + sizeof msg);
@@ -43,7 +44,7 @@ int main(int argc, char **argv)
 {
 	struct store_account a;
 	int created;
-	if (argc != 3)
+	if (argc != 4)
 		return 2;
 	setenv("INETMAIL_MYCNF", argv[1], 1);
 	struct store *s = store_open();
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
 		is_int(deliver(s, "ghost@example.com", 0, 1), STORE_OK, "smtp: deliver with a bounce");
 		is_int(deliver(s, "carol@example.com", 1 << 20, 1), STORE_OK, "smtp: deliver a written-ahead message");
 		is_int(deliver(s, "carol@example.com", 1 << 20, 0), STORE_OK, "smtp: abandon one");
+		is_int(deliver(s, "x@elsewhere.example", 0, 1), STORE_OK, "smtp: queue one for the relay agent");
 		is_int(store_maildrop_lock(s, a.id, 60), STORE_TEMPFAIL, "smtp: cannot lock maildrops");
 		uint64_t ids[64] = {0};
 		is_int(store_maildrop_list(s, a.id, count, ids), STORE_TEMPFAIL, "smtp: cannot list them");
@@ -70,12 +72,29 @@ int main(int argc, char **argv)
 		is_int(store_auth(s, "bob@example.com", "bob pw", &a), STORE_OK, "pop3: auth");
 		is_int(store_maildrop_lock(s, a.id, 60), STORE_OK, "pop3: lock");
 		is_int(store_maildrop_list(s, a.id, count, ids), STORE_OK, "pop3: list");
-		is_int(ids[0], 2, "pop3: both messages are there");
+		is_int(ids[0], 3, "pop3: the three messages are there");
 		is_int(store_maildrop_read(s, a.id, &(struct store_entry_ref){ids[1], 0}, 1, -1, discard, &bytes), STORE_OK, "pop3: read");
 		is_int(store_maildrop_delete(s, a.id, ids + 1, ids[0]), STORE_OK, "pop3: delete");
 		is_int(store_maildrop_unlock(s, a.id), STORE_OK, "pop3: unlock");
 		is_int(deliver(s, "carol@example.com", 0, 1), STORE_TEMPFAIL, "pop3: cannot deliver");
 		is_int(store_admin_set_quota(s, "bob@example.com", 5), STORE_TEMPFAIL, "pop3: cannot set quotas");
+	}
+	store_close(s);
+	setenv("INETMAIL_MYCNF", argv[3], 1);
+	s = store_open();
+	{
+		struct store_relay_claim c = {0};
+		size_t bytes = 0;
+		is_int(store_relay_claim(s, 60, &c), STORE_OK, "relay: claim");
+		is_int(store_relay_content(s, &c, 60, discard, &bytes), STORE_OK, "relay: read the content");
+		is_int(store_relay_retry(s, &c.rows[0], 0, "451 later"), STORE_OK, "relay: defer");
+		is_int(store_relay_claim(s, 60, &c), STORE_OK, "relay: claim again");
+		is_int(store_relay_failed(s, &c, 0, "mx.elsewhere.example", "5.1.1", "550 5.1.1 no"), STORE_OK,
+		       "relay: bounce to the sender");
+		uint64_t ids[64] = {0};
+		is_int(store_maildrop_list(s, 1, count, ids), STORE_TEMPFAIL, "relay: cannot list maildrops");
+		is_int(store_admin_add(s, "x@example.com", "*", &created), STORE_TEMPFAIL, "relay: cannot add accounts");
+		store_relay_claim_free(&c);
 	}
 	store_close(s);
 	return done_testing();

@@ -24,6 +24,16 @@ for s in smtp submission submissions pop3 pop3s; do
 		grep -q "^$k" "$d/$s@.service"; ok $? "$s@.service sets $k"
 	done
 done
+out=$(cd "$d" && systemd-analyze verify --man=no ./inetmail-relay.service 2>&1)
+is "$?:$out" "0:" "inetmail-relay.service: systemd-analyze verify is clean"
+level=$(cd "$d" && systemd-analyze security --offline=true ./inetmail-relay.service 2>&1 |
+	sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+awk -v l="$level" 'BEGIN { exit !(l != "" && l <= 2.0) }'
+ok $? "inetmail-relay.service: exposure $level is at most 2.0"
+for k in Restart=always DynamicUser=yes NoNewPrivileges=yes ProtectSystem=strict MemoryMax= CapabilityBoundingSet= \
+	LoadCredential=relay-auth: Environment=INETMAIL_RELAY_AUTH_FILE=; do
+	grep -q "^$k" "$d/inetmail-relay.service"; ok $? "inetmail-relay.service sets $k"
+done
 grep -q '^Environment=INETMAIL_SMTP_MODE=mx$' "$d/smtp@.service"; ok $? "port 25 is MX mode"
 grep -q '^Environment=INETMAIL_SMTP_MODE=submission$' "$d/submission@.service"; ok $? "port 587 is submission"
 grep -q '^Environment=INETMAIL_SMTP_MODE=submission INETMAIL_TLS=implicit$' "$d/submissions@.service"
