@@ -106,10 +106,11 @@ $(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# The relay agent runs for long: it links the usual way, with the resolver for MX lookups.
+# The relay agent runs for long: it links the usual way, with the resolver for
+# MX lookups and libopendkim for signing.
 $(BUILD)/inetmail-relay: $(BUILD)/obj/relay/main.o $(LIBRELAY) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lresolv
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lopendkim -lresolv
 
 $(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBS)
 	@mkdir -p $(dir $@)

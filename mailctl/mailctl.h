@@ -10,6 +10,7 @@ enum {
 	EXIT_DATAERR = 65,  /* a bad address, password or number; the account exists already */
 	EXIT_NOUSER = 67,   /* no such account */
 	EXIT_SOFTWARE = 70, /* out of memory or a broken SQL file */
+	EXIT_CANTCREAT = 73, /* a file that must be new exists, or cannot be written */
 	EXIT_TEMPFAIL = 75, /* the database is unreachable or busy: try again */
 };
 
@@ -62,6 +63,7 @@ int cmd_quota(struct mailctl *, int argc, char **argv);
 int cmd_list(struct mailctl *, int argc, char **argv);
 int cmd_gc(struct mailctl *, int argc, char **argv);
 int cmd_queue(struct mailctl *, int argc, char **argv);
+int cmd_dkim(struct mailctl *, int argc, char **argv);
 int cmd_migrate(struct mailctl *, int argc, char **argv);
 int cmd_domain(struct mailctl *, int argc, char **argv);
 int cmd_alias(struct mailctl *, int argc, char **argv);

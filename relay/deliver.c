@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "dkim.h"
 #include "log.h"
 #include "mx.h"
 #include "net.h"
@@ -36,6 +37,8 @@ struct attempt {
 	/* the content's dot-stuffing: where the last chunk ended */
 	int at_line_start, write_failed;
 	int first_chunk;
+	char *sig; /* the DKIM-Signature: field that goes first, or NULL */
+	size_t sig_len;
 	char last[2];
 };
 
@@ -197,12 +200,8 @@ static int write_content(void *ctx, const void *data, size_t len)
 {
 	struct attempt *a = ctx;
 	const char *p = data, *end = p + len, *from = p;
-	/* RFC 5321 4.4: Return-Path: is final delivery's; the stored copy has ours, the relayed
-	 * one not. It is the first line, whole in the first chunk (STORE_CHUNK_SIZE octets). */
-	if (a->first_chunk && len > 12 && !memcmp(p, "Return-Path:", 12)) {
-		const char *nl = memchr(p, '\n', len);
-		p = nl ? nl + 1 : p;
-	}
+	if (a->first_chunk)
+		p += relay_content_start(p, len);
 	a->first_chunk = 0;
 	from = p;
 	for (; p < end; p++) {
@@ -234,10 +233,11 @@ static int transaction(struct attempt *a)
 	const struct store_relay_claim *c = a->c;
 	char mail[NET_LINE_MAX + 1];
 	int utf8 = needs_utf8(c);
-	if (a->offer.size && c->size > a->offer.size) {
+	uint64_t size = c->size + a->sig_len;
+	if (a->offer.size && size > a->offer.size) {
 		char why[REPLY_TEXT_MAX + 1];
 		snprintf(why, sizeof why, "message of %llu octets is larger than %s accepts (SIZE %llu)",
-		         (unsigned long long)c->size, a->remote, (unsigned long long)a->offer.size);
+		         (unsigned long long)size, a->remote, (unsigned long long)a->offer.size);
 		set_all(a, PERM, "5.3.4", why, a->remote);
 		return 0;
 	}
@@ -249,7 +249,7 @@ static int transaction(struct attempt *a)
 	         utf8 ? " SMTPUTF8" : "");
 	if (a->offer.size) {
 		size_t n = strlen(mail);
-		snprintf(mail + n, sizeof mail - n, " SIZE=%llu", (unsigned long long)c->size);
+		snprintf(mail + n, sizeof mail - n, " SIZE=%llu", (unsigned long long)size);
 	}
 	size_t idx[c->n], n = 0;
 	for (size_t i = 0; i < c->n; i++)
@@ -306,7 +306,9 @@ static int transaction(struct attempt *a)
 	a->at_line_start = 1;
 	a->last[0] = a->last[1] = 0;
 	a->first_chunk = 1;
-	enum store_result r = store_relay_content(a->store, c, a->cfg->lease, write_content, a);
+	enum store_result r = a->sig && net_write(&a->net, a->sig, a->sig_len) < 0
+	                          ? (a->write_failed = 1, STORE_PERMFAIL)
+	                          : store_relay_content(a->store, c, a->cfg->lease, write_content, a);
 	if (r != STORE_OK) {
 		/* the mail stops short of its final dot: the server keeps nothing */
 		snprintf(a->answer, sizeof a->answer, "%s", a->write_failed ? "connection lost while sending the message"
@@ -459,6 +461,12 @@ void relay_deliver(struct store *s, const struct relay_config *cfg, const struct
 			break;
 		}
 	}
+	if (hosts.n) {
+		if (relay_dkim_sign(s, c, cfg->lease, &a->sig, &a->sig_len, err, sizeof err) < 0) { /* a key that cannot sign: the mail waits for the administrator, never goes unsigned */
+			set_all(a, TEMP, "4.7.0", err, NULL);
+			hosts.n = 0;
+		}
+	}
 	int tried = 0, stopped = 0, all_perm = 1;
 	for (int h = 0; h < hosts.n && !stopped; h++) {
 		int pending = 0;
@@ -483,5 +491,6 @@ void relay_deliver(struct store *s, const struct relay_config *cfg, const struct
 		for (size_t i = 0; i < c->n; i++)
 			record(a, i);
 	}
+	free(a->sig);
 	free(a);
 }

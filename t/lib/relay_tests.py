@@ -3,7 +3,7 @@
 mount namespace of its own, where 127.0.0.1:53 is a dnsmasq serving the
 test's MX records, 127.0.0.2:25 a second inetmail (the remote domains' MX)
 and 127.0.0.2:587 the same as a smarthost with AUTH."""
-import os, signal, smtplib, subprocess, sys, tempfile, threading, time
+import os, re, signal, smtplib, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql, test_ca
@@ -25,6 +25,15 @@ with open(hosts, "w") as f:
 subprocess.run(["mount", "--bind", hosts, "/etc/hosts"], check=True)
 subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
 os.makedirs("/run/systemd/journal")
+# DKIM: this site's key, its record served by the DNS below.
+os.environ["INETMAIL_DKIM_DIR"] = os.path.join(tmp, "dkim")
+keygen = subprocess.run([build + "/mailctl", "dkim", "keygen", "example.com", "sel"], capture_output=True)
+record = keygen.stdout.decode()
+tap.ok(keygen.returncode == 0 and record.startswith('sel._domainkey.example.com. IN TXT ( "v=DKIM1; k=rsa; p='),
+       "mailctl dkim keygen prints the TXT record")
+key_file = os.path.join(tmp, "dkim", "sel._domainkey.example.com.key")
+tap.is_(oct(os.stat(key_file).st_mode & 0o777) if os.path.exists(key_file) else None, "0o600", "the key file is 0600")
+txt = ",".join(re.findall(r'"([^"]*)"', record))  # dnsmasq: the record's strings, comma-separated
 journal = journal_socket()
 journal_lines = []
 def drain():  # a datagram socket holds only a few: every sender would block on a full one
@@ -37,7 +46,8 @@ dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-
                         "--mx-host=remote.test,mx.remote.test,10", "--host-record=mx.remote.test,127.0.0.2",
                         "--host-record=nomx.test,127.0.0.2",               # no MX: its own address
                         "--dns-rr=nullmx.test,15,000000",                  # RFC 7505: "0 ."
-                        "--mx-host=down.test,mx.down.test,10", "--host-record=mx.down.test,127.0.0.3"],
+                        "--mx-host=down.test,mx.down.test,10", "--host-record=mx.down.test,127.0.0.3",
+                        "--txt-record=sel._domainkey.example.com," + txt],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(0.3)
 
@@ -116,6 +126,14 @@ if not tap.ok(got and mine and got[0].endswith(mine[-1].split(b"\r\n", 1)[1]) an
               "byte-exact: the remote's copy is ours (less our Return-Path:) under its Received: line"):
     tap.diag("remote: %r\nlocal: %r" % (got[:1], mine[-1:]))
 tap.ok(got and b"TLS" in got[0].split(b"\r\n\r\n")[0], "sent over STARTTLS (the remote's Received: says so)")
+head = got[0].split(b"\r\n\r\n")[0] if got else b""
+tap.ok(b"\r\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=sel;" in head and
+       re.search(rb"h=Date:Message-ID:From:Subject;", head.replace(b"\r\n\t", b"")) is not None,
+       "DKIM-signed: rsa-sha256, relaxed/relaxed, d=example.com, s=sel, the message's own header fields")
+v = subprocess.run(["dkimverify"], input=got[0] if got else b"", capture_output=True)
+if not tap.ok(v.returncode == 0 and b"signature ok" in v.stdout, "dkimverify accepts it with the published record"):
+    tap.diag((v.stdout + v.stderr).decode())
+
 logs = relay_logs()
 sent = [e["MESSAGE"] for e in logs if e.get("INETMAIL_RESULT") == "sent"]
 tap.ok(len(sent) == 1 and "to=<dave@remote.test>" in sent[0] and "relay=mx.remote.test[127.0.0.2]" in sent[0] and
