@@ -31,7 +31,7 @@ level=$(cd "$d" && systemd-analyze security --offline=true ./inetmail-relay.serv
 awk -v l="$level" 'BEGIN { exit !(l != "" && l <= 2.0) }'
 ok $? "inetmail-relay.service: exposure $level is at most 2.0"
 for k in Restart=always DynamicUser=yes NoNewPrivileges=yes ProtectSystem=strict MemoryMax= CapabilityBoundingSet= \
-	LoadCredential=relay-auth: Environment=INETMAIL_RELAY_AUTH_FILE=; do
+	LoadCredential=relay-auth: Environment=INETMAIL_RELAY_AUTH_FILE= LoadCredential=dkim: Environment=INETMAIL_DKIM_DIR=; do
 	grep -q "^$k" "$d/inetmail-relay.service"; ok $? "inetmail-relay.service sets $k"
 done
 grep -q '^Environment=INETMAIL_SMTP_MODE=mx$' "$d/smtp@.service"; ok $? "port 25 is MX mode"
