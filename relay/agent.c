@@ -42,5 +42,5 @@ int relay_run(struct store *s, const struct relay_config *cfg, unsigned poll_sec
 			break;
 	}
 	store_relay_claim_free(&c);
-	return failed;
+	return once && failed; /* running on, a database that went away is no failure to stop with */
 }

@@ -35,7 +35,7 @@ struct relay_config {
 /* From the environment (and the credentials file): 0, or -1 with why in err. */
 int relay_config_load(struct relay_config *, char *err, size_t errlen);
 /* Claims and delivers until SIGTERM or SIGINT (once: until nothing is due);
- * non-zero when the database could not be used. */
+ * non-zero when, once, the database could not be used. */
 int relay_run(struct store *, const struct relay_config *, unsigned poll_seconds, int once);
 /* Delivers the claimed rows and records each one's outcome. */
 void relay_deliver(struct store *, const struct relay_config *, const struct store_relay_claim *);

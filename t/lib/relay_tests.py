@@ -9,8 +9,25 @@ sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql, test_ca
 
 tap = Tap()
+
+def db(action):
+    subprocess.run(["sh", "-c", '. "%s/t/lib/mariadb.sh"; mariadb_%s "%s"' % (top, action, dbdir)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def kill_db():
+    pid = int(open(os.path.join(dbdir, "mariadbd.pid")).read())
+    os.kill(pid, signal.SIGKILL)
+    while True:
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.02)
+        except ProcessLookupError:
+            break
+    os.unlink(os.path.join(dbdir, "mariadbd.pid"))
 build = build_dir()
-remote_db, remote_cnf = os.environ["REMOTE_DB"], os.environ["REMOTE_MYCNF"]
+remote_db, remote_cnf, remote_sock = os.environ["REMOTE_DB"], os.environ["REMOTE_MYCNF"], os.environ["REMOTE_SOCK"]
+top = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+dbdir = os.environ["RELAY_DB_DIR"]
 tmp = tempfile.mkdtemp(prefix="relay-", dir=os.environ["INETMAIL_TEST_DIR"])
 
 # The namespace's network and name service: loopback up, our DNS in resolv.conf.
@@ -93,7 +110,7 @@ def queue():
     return [tuple(r.split("\t")) for r in rows.splitlines()]
 
 def remote_box(addr):
-    return [m for a, m in mailboxes(remote_db) if a == addr]
+    return [m for a, m in mailboxes(remote_db, remote_sock) if a == addr]
 
 def local_box(addr):
     return [m for a, m in mailboxes() if a == addr]
@@ -259,6 +276,32 @@ got = [m for m in remote_box("dave@remote.test")[before:] if b"Subject: killed" 
 tap.ok(1 <= len(got) <= 2, "delivered after the lease lapsed (%d copies: at most one duplicate)" % len(got))
 tap.ok(got and got[-1].endswith(big.encode()), "the copy that arrived is whole")
 tap.is_(queue(), [], "and the queue is empty")
+
+# The database killed while an agent delivers: nothing lost, at most one duplicate.
+before = len(remote_box("dave@remote.test"))
+for i in range(5):
+    send(["dave@remote.test"], "db killed %d" % i, big if i == 0 else "Hello.\r\n")
+agent = relay(once=False, env={"INETMAIL_RELAY_POLL": "1"})
+deadline = time.time() + 30
+while time.time() < deadline and sql("SELECT COUNT(*) FROM relay_queue WHERE lease_owner IS NOT NULL").strip() == "0":
+    time.sleep(0.05)
+time.sleep(0.2)
+kill_db()
+time.sleep(2)
+tap.ok(agent.poll() is None, "the agent lives on while the database is down")
+db("start")
+sql("UPDATE relay_queue SET lease_expires_at = NOW(6) - INTERVAL 1 SECOND WHERE lease_owner IS NOT NULL")
+deadline = time.time() + 120
+while queue() and time.time() < deadline:
+    time.sleep(0.3)
+agent.send_signal(signal.SIGTERM)
+rc = agent.wait(timeout=60)
+tap.is_(queue(), [], "after the restart the queue empties")
+got = remote_box("dave@remote.test")[before:]
+counts = [sum(b"Subject: db killed %d\r\n" % i in m for m in got) for i in range(5)]
+tap.ok(all(1 <= n <= 2 for n in counts) and sum(counts) <= 6, "every message arrived, at most one twice: %r" % counts)
+tap.is_(rc, 0, "SIGTERM after it: the agent exits 0")
+tap.is_(int(sql("SELECT COUNT(*) FROM message WHERE refs = 0")), 0, "no content left without a reference")
 
 # No open relay: with INETMAIL_RELAY=mx, the MX service and an unauthenticated submission still refuse.
 local_mx = Server(build + "/smtp-handler", {"INETMAIL_RELAY": "mx", "INETMAIL_SMTP_MODE": "mx"})

@@ -28,9 +28,9 @@ class Tap:
         print("1..%d" % self.n, flush=True)
         sys.exit(1 if self.failed else 0)
 
-def sql(query, db=None):
-    d = os.environ["INETMAIL_TEST_DIR"]
-    p = subprocess.run(["mariadb", "--no-defaults", "-S", d + "/sock", "-u", os.environ.get("USER") or subprocess.getoutput("id -un"),
+def sql(query, db=None, sock=None):
+    sock = sock or os.environ["INETMAIL_TEST_DIR"] + "/sock"
+    p = subprocess.run(["mariadb", "--no-defaults", "-S", sock, "-u", os.environ.get("USER") or subprocess.getoutput("id -un"),
                         "-N", "-B", db or os.environ["TESTDB"], "-e", query], capture_output=True)
     if p.returncode:  # say why: the client's own words
         raise RuntimeError("mariadb exited %d on %r: %s" % (p.returncode, query[:200], p.stderr.decode().strip()))
@@ -44,10 +44,10 @@ def reset_db():
         subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", addr], input=(pw + "\n").encode(), check=True,
                        stdout=subprocess.DEVNULL)
 
-def mailboxes(db=None):
+def mailboxes(db=None, sock=None):
     """[(address, message bytes)] for every mailbox entry, in delivery order."""
     rows = sql("SELECT e.id, a.address, HEX(c.data) FROM mailbox_entry e JOIN account a ON a.id = e.account_id"
-               " JOIN message_chunk c ON c.message_id = e.message_id ORDER BY e.id, c.seq", db)
+               " JOIN message_chunk c ON c.message_id = e.message_id ORDER BY e.id, c.seq", db, sock)
     out = []
     last = None
     for row in rows.split("\n"):
