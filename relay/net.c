@@ -98,7 +98,10 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 	}
 	n->ssl = ssl;
 	SSL_set_fd(ssl, n->fd);
-	SSL_set_tlsext_host_name(ssl, host);
+	unsigned char ip[16];
+	int literal = inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
+	if (!literal) /* RFC 6066 3: SNI names hosts, never addresses */
+		SSL_set_tlsext_host_name(ssl, host);
 	if (verify) {
 		X509_STORE *store = X509_STORE_new();
 		if (!store || (ca_file ? X509_STORE_load_file(store, ca_file) : X509_STORE_set_default_paths(store)) != 1) {
@@ -109,8 +112,12 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 		}
 		SSL_set0_verify_cert_store(ssl, store);
 		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		SSL_set1_host(ssl, host);
+		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
+		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if (literal ? X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1 : SSL_set1_host(ssl, host) != 1) {
+			snprintf(err, errlen, "TLS: %s cannot be checked against a certificate", host);
+			return -1;
+		}
 	}
 	if (SSL_connect(ssl) != 1) {
 		long v = SSL_get_verify_result(ssl);
