@@ -54,6 +54,7 @@ struct store {
 	char client[64];          /* the client's key for the login penalty ("" when off) */
 	unsigned char *chunk;     /* STORE_CHUNK_SIZE bytes, for streaming out; lazily allocated */
 	struct read_ahead ahead;
+	double lease_renewed;     /* when the relay lease was last taken or renewed (CLOCK_MONOTONIC, s) */
 };
 
 /* Statement helpers. A type string names each parameter or column in order:

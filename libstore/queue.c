@@ -37,6 +37,13 @@ enum store_result store_admin_queue_list(struct store *s, store_queue_fn fn, voi
 	return store_read(s, queue_list_body, &a);
 }
 
+static double now_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
 struct claim_args {
 	unsigned lease;
 	struct store_relay_claim *c;
@@ -74,6 +81,7 @@ static enum store_result claim_body(struct store *s, void *ctx)
 	if (!(st = q_exec(s, Q_QUEUE_SIZE, "u", c->message_id)) || q_fetch(s, st, "u", &c->size) <= 0)
 		return STORE_TEMPFAIL;
 	q_end(st);
+	s->lease_renewed = now_seconds();
 	return STORE_OK;
 }
 
@@ -93,7 +101,16 @@ static enum store_result renew_body(struct store *s, void *ctx)
 
 enum store_result store_relay_renew(struct store *s, unsigned lease_seconds)
 {
-	return store_txn(s, renew_body, &lease_seconds);
+	enum store_result r = store_txn(s, renew_body, &lease_seconds);
+	if (r == STORE_OK)
+		s->lease_renewed = now_seconds();
+	return r;
+}
+
+enum store_result store_relay_keep(struct store *s, unsigned lease_seconds)
+{
+	/* a quarter gone: renewed with three quarters of it left for the wait that follows */
+	return now_seconds() - s->lease_renewed < lease_seconds / 4.0 ? STORE_OK : store_relay_renew(s, lease_seconds);
 }
 
 struct content_args {
@@ -115,28 +132,16 @@ static enum store_result chunk_body(struct store *s, void *ctx)
 	return STORE_OK;
 }
 
-static double now_seconds(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 enum store_result store_relay_content(struct store *s, const struct store_relay_claim *c, unsigned lease_seconds,
                                       store_data_fn fn, void *ctx)
 {
 	if (!s->chunk && !(s->chunk = malloc(STORE_CHUNK_SIZE)))
 		return STORE_TEMPFAIL;
-	double renewed = now_seconds();
 	struct content_args a = {.message_id = c->message_id};
 	enum store_result r;
 	for (;; a.seq++) {
-		/* a third of the lease gone: renewed well before another agent may take the rows */
-		if (now_seconds() - renewed > lease_seconds / 3.0) {
-			if ((r = store_relay_renew(s, lease_seconds)) != STORE_OK)
-				return r;
-			renewed = now_seconds();
-		}
+		if ((r = store_relay_keep(s, lease_seconds)) != STORE_OK)
+			return r;
 		if ((r = store_read(s, chunk_body, &a)) == STORE_NOT_FOUND)
 			return a.seq ? STORE_OK : STORE_TEMPFAIL; /* every message has a chunk 0 */
 		if (r != STORE_OK)

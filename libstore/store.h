@@ -216,6 +216,10 @@ struct store_relay_claim {
 enum store_result store_relay_claim(struct store *, unsigned lease_seconds, struct store_relay_claim *);
 /* Extends the lease; STORE_NOT_FOUND when it ran out (another agent may have the rows now). */
 enum store_result store_relay_renew(struct store *, unsigned lease_seconds);
+/* Renews it when a quarter of it has passed since the claim or the last
+ * renewal: called before every wait, no wait shorter than the lease's three
+ * quarters can outlast it. */
+enum store_result store_relay_keep(struct store *, unsigned lease_seconds);
 /* Streams the claimed message, a chunk per query, renewing the lease as it
  * goes (STORE_NOT_FOUND once it ran out); fn returning non-zero stops it
  * with STORE_PERMFAIL. */

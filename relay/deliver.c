@@ -37,6 +37,7 @@ struct attempt {
 	/* the content's dot-stuffing: where the last chunk ended */
 	int at_line_start, write_failed;
 	int first_chunk;
+	int lease_lost; /* then nothing more is sent, nor recorded */
 	char *sig; /* the DKIM-Signature: field that goes first, or NULL */
 	size_t sig_len;
 	char last[2];
@@ -62,11 +63,26 @@ static void set_reply(struct attempt *a, size_t i, const struct reply *rep)
 	a->r[i].remote = a->remote;
 }
 
-/* A whole reply; code 0 when the connection failed. */
+/* The claim's lease outlives the wait to come, or the attempt stops (-1):
+ * another agent may have the rows. */
+static int keep_lease(struct attempt *a)
+{
+	if (store_relay_keep(a->store, a->cfg->lease) == STORE_OK)
+		return 0;
+	a->lease_lost = 1;
+	snprintf(a->answer, sizeof a->answer, "the lease could not be renewed");
+	return -1;
+}
+
+/* A whole reply; code 0 when the connection failed (or the lease is lost). */
 static void read_reply(struct attempt *a, struct reply *rep)
 {
 	char line[NET_LINE_MAX + 1];
 	memset(rep, 0, sizeof *rep);
+	if (keep_lease(a) < 0) {
+		snprintf(rep->text, sizeof rep->text, "the lease could not be renewed");
+		return;
+	}
 	int rc = 0;
 	while (rc == 0) {
 		if (net_line(&a->net, line) < 0) {
@@ -318,6 +334,8 @@ static int transaction(struct attempt *a)
 			a->r[idx[k]].remote = a->remote;
 		return r == STORE_NOT_FOUND || !a->write_failed ? -2 : 0;
 	}
+	if (keep_lease(a) < 0)
+		return -2; /* no final dot: the server keeps nothing */
 	int crlf = a->last[0] == '\r' && a->last[1] == '\n';
 	if (net_write(&a->net, crlf ? ".\r\n" : "\r\n.\r\n", crlf ? 3 : 5) < 0)
 		rep.code = 0;
@@ -373,11 +391,13 @@ static int try_host(struct attempt *a, unsigned port)
 	if (cfg->auth && authenticate(a) < 0)
 		goto out;
 	rc = transaction(a);
+	if (a->lease_lost)
+		rc = -2;
 	if (rc == 0)
 		send_line(a, "QUIT"); /* its reply is not waited for: the mail is done */
 out:
 	net_close(&a->net);
-	return rc;
+	return a->lease_lost ? -2 : rc;
 }
 
 static unsigned retry_delay(const struct relay_config *cfg, uint64_t attempts)

@@ -5,7 +5,7 @@
 
 #include "store.h"
 
-#define RELAY_LEASE_S 300          /* a claim's lease; renewed while a message streams */
+#define RELAY_LEASE_S 1200         /* a claim's lease, renewed before every wait: twice the longest wait (10 min) */
 #define RELAY_RETRY_FIRST_S 300    /* "a few minutes" after the first failure, */
 #define RELAY_RETRY_MAX_S 3600     /* doubling up to an hour */
 #define RELAY_MAX_AGE_S (5 * 86400) /* then, after five days, a bounce */

@@ -312,6 +312,14 @@ static void test_relay_lease(struct store *s, uint64_t alice)
 	is_int(store_relay_renew(other, 60), STORE_NOT_FOUND, "its old owner cannot renew it");
 	is_int(store_relay_delivered(other, &b, 0), STORE_NOT_FOUND, "nor record an outcome");
 	is_int(store_relay_renew(s, 60), STORE_OK, "the new owner renews");
+	is_int(store_relay_keep(s, 60), STORE_OK, "keeping a lease just renewed:");
+	is_int(sql_num("SELECT COUNT(*) FROM relay_queue WHERE id = %llu AND lease_expires_at > NOW(6) + INTERVAL 50 SECOND",
+	               (unsigned long long)c.rows[0].id), 1, "leaves it as it is");
+	usleep(600000);
+	is_int(store_relay_keep(s, 2), STORE_OK, "past a quarter of it,");
+	is_int(sql_num("SELECT COUNT(*) FROM relay_queue WHERE id = %llu AND lease_expires_at < NOW(6) + INTERVAL 3 SECOND",
+	               (unsigned long long)c.rows[0].id), 1, "it is renewed");
+	is_int(store_relay_renew(s, 60), STORE_OK, "(and again for the rest of the test)");
 	is_int(store_relay_delivered(s, &c, 0), STORE_OK, "and records the delivery");
 	is_int(sql_num("SELECT COUNT(*) FROM relay_queue WHERE id = %llu", (unsigned long long)c.rows[0].id), 0,
 	       "the row is gone");
