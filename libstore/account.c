@@ -112,13 +112,7 @@ enum store_result store_find_account(struct store *s, const char *address, uint6
                                      char hash[STORE_HASH_MAX + 1])
 {
 	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_BY_ADDRESS, "s", address);
-	int rc = st ? q_fetch(s, st, "us", id, hash, (size_t)STORE_HASH_MAX + 1) : -1;
-	if (rc < 0)
-		return STORE_TEMPFAIL;
-	if (rc == 0)
-		return STORE_NOT_FOUND;
-	q_end(st);
-	return STORE_OK;
+	return q_one(st, st ? q_fetch(s, st, "us", id, hash, (size_t)STORE_HASH_MAX + 1) : -1, STORE_NOT_FOUND);
 }
 
 struct find_account {

@@ -479,6 +479,16 @@ int q_fetch(struct store *s, MYSQL_STMT *st, const char *types, ...)
 }
 
 void q_end(MYSQL_STMT *st) { mysql_stmt_free_result(st); }
+
+enum store_result q_one(MYSQL_STMT *st, int fetched, enum store_result none)
+{
+	if (fetched < 0)
+		return STORE_TEMPFAIL;
+	if (fetched == 0)
+		return none;
+	q_end(st);
+	return STORE_OK;
+}
 uint64_t q_affected(MYSQL_STMT *st) { return mysql_stmt_affected_rows(st); }
 uint64_t q_insert_id(MYSQL_STMT *st) { return mysql_stmt_insert_id(st); }
 

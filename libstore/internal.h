@@ -67,6 +67,9 @@ struct store {
 MYSQL_STMT *q_exec(struct store *, enum query_id, const char *types, ...);
 int q_fetch(struct store *, MYSQL_STMT *, const char *types, ...);
 void q_end(MYSQL_STMT *);             /* discards the rest of a result */
+/* After q_fetch of a query expected to give one row: STORE_OK (the rest of
+ * the result discarded), none when it gave no row, STORE_TEMPFAIL on error. */
+enum store_result q_one(MYSQL_STMT *, int fetched, enum store_result none);
 uint64_t q_affected(MYSQL_STMT *);
 uint64_t q_insert_id(MYSQL_STMT *);
 

@@ -55,16 +55,15 @@ static enum store_result claim_body(struct store *s, void *ctx)
 	struct store_relay_claim *c = a->c;
 	c->n = 0;
 	MYSQL_STMT *st = q_exec(s, Q_QUEUE_DUE, "");
-	int rc = st ? q_fetch(s, st, "us", &c->message_id, c->domain, sizeof c->domain) : -1;
-	if (rc < 0)
-		return STORE_TEMPFAIL;
-	if (rc == 0)
-		return STORE_NOT_FOUND;
-	q_end(st);
+	enum store_result due = q_one(st, st ? q_fetch(s, st, "us", &c->message_id, c->domain, sizeof c->domain) : -1,
+	                              STORE_NOT_FOUND);
+	if (due != STORE_OK)
+		return due;
 	if (!q_exec(s, Q_QUEUE_CLAIM, "suus", s->owner, (uint64_t)a->lease, c->message_id, c->domain) ||
 	    !(st = q_exec(s, Q_QUEUE_CLAIMED, "s", s->owner)))
 		return STORE_TEMPFAIL;
 	struct store_relay_row r;
+	int rc;
 	while ((rc = q_fetch(s, st, "ussuu", &r.id, r.sender, sizeof r.sender, r.recipient, sizeof r.recipient,
 	                     &r.attempts, &r.age_seconds)) > 0) {
 		if (array_reserve(&c->rows, &c->cap, c->n, sizeof *c->rows) < 0) {
@@ -78,9 +77,9 @@ static enum store_result claim_body(struct store *s, void *ctx)
 		return STORE_TEMPFAIL;
 	if (!c->n)
 		return STORE_NOT_FOUND; /* another agent was first: the caller asks again */
-	if (!(st = q_exec(s, Q_QUEUE_SIZE, "u", c->message_id)) || q_fetch(s, st, "u", &c->size) <= 0)
+	st = q_exec(s, Q_QUEUE_SIZE, "u", c->message_id);
+	if (q_one(st, st ? q_fetch(s, st, "u", &c->size) : -1, STORE_TEMPFAIL) != STORE_OK)
 		return STORE_TEMPFAIL;
-	q_end(st);
 	s->lease_renewed = now_seconds();
 	return STORE_OK;
 }
@@ -123,13 +122,7 @@ static enum store_result chunk_body(struct store *s, void *ctx)
 {
 	struct content_args *a = ctx;
 	MYSQL_STMT *st = q_exec(s, Q_QUEUE_CHUNK, "uu", a->message_id, a->seq);
-	int rc = st ? q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &a->len) : -1;
-	if (rc < 0)
-		return STORE_TEMPFAIL;
-	if (rc == 0)
-		return STORE_NOT_FOUND;
-	q_end(st);
-	return STORE_OK;
+	return q_one(st, st ? q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &a->len) : -1, STORE_NOT_FOUND);
 }
 
 enum store_result store_relay_content(struct store *s, const struct store_relay_claim *c, unsigned lease_seconds,

@@ -75,13 +75,7 @@ enum store_result store_domain_is_local(struct store *s, const char *domain)
 {
 	uint64_t one;
 	MYSQL_STMT *st = q_exec(s, Q_DOMAIN_EXISTS, "s", domain);
-	int rc = st ? q_fetch(s, st, "u", &one) : -1;
-	if (rc < 0)
-		return STORE_TEMPFAIL;
-	if (rc == 0)
-		return STORE_NOT_LOCAL;
-	q_end(st);
-	return STORE_OK;
+	return q_one(st, st ? q_fetch(s, st, "u", &one) : -1, STORE_NOT_LOCAL);
 }
 
 enum store_result store_resolve(struct store *s, const char *address, struct store_account_set *set)

@@ -7,27 +7,17 @@ never answers it. Nothing acknowledged is lost, nothing half-stored is seen."""
 import os, random, re, signal, smtplib, socket, subprocess, sys, threading, time, poplib
 
 sys.path.insert(0, os.path.dirname(__file__))
-from testlib import RSS_UNCHECKED, Tap, Server, build_dir, mailboxes, reset_db, sql
+from testlib import mariadb, mariadb_kill, RSS_UNCHECKED, Tap, Server, build_dir, mailboxes, reset_db, sql
 
 tap = Tap()
 build = build_dir()
-top = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 dbdir = os.environ["FAULTS_DB_DIR"]
 
 def db(action):
-    subprocess.run(["sh", "-c", '. "%s/t/lib/mariadb.sh"; mariadb_%s "%s"' % (top, action, dbdir)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mariadb(action, dbdir)
 
 def kill_db():
-    pid = int(open(os.path.join(dbdir, "mariadbd.pid")).read())
-    os.kill(pid, signal.SIGKILL)
-    while True:
-        try:
-            os.kill(pid, 0)
-            time.sleep(0.02)
-        except ProcessLookupError:
-            break
-    os.unlink(os.path.join(dbdir, "mariadbd.pid"))
+    mariadb_kill(dbdir)
 
 def visible(addr):
     return [m for a, m in mailboxes() if a == addr]

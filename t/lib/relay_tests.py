@@ -6,27 +6,17 @@ and 127.0.0.2:587 the same as a smarthost with AUTH."""
 import os, re, signal, smtplib, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from testlib import Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql, test_ca
+from testlib import mariadb, mariadb_kill, Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql, test_ca
 
 tap = Tap()
 
 def db(action):
-    subprocess.run(["sh", "-c", '. "%s/t/lib/mariadb.sh"; mariadb_%s "%s"' % (top, action, dbdir)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mariadb(action, dbdir)
 
 def kill_db():
-    pid = int(open(os.path.join(dbdir, "mariadbd.pid")).read())
-    os.kill(pid, signal.SIGKILL)
-    while True:
-        try:
-            os.kill(pid, 0)
-            time.sleep(0.02)
-        except ProcessLookupError:
-            break
-    os.unlink(os.path.join(dbdir, "mariadbd.pid"))
+    mariadb_kill(dbdir)
 build = build_dir()
 remote_db, remote_cnf, remote_sock = os.environ["REMOTE_DB"], os.environ["REMOTE_MYCNF"], os.environ["REMOTE_SOCK"]
-top = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 dbdir = os.environ["RELAY_DB_DIR"]
 tmp = tempfile.mkdtemp(prefix="relay-", dir=os.environ["INETMAIL_TEST_DIR"])
 

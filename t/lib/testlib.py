@@ -44,6 +44,25 @@ def reset_db():
         subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", addr], input=(pw + "\n").encode(), check=True,
                        stdout=subprocess.DEVNULL)
 
+def mariadb(action, dbdir):
+    """mariadb_start or mariadb_stop (t/lib/mariadb.sh) of the server in dbdir."""
+    top = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+    subprocess.run(["sh", "-c", '. "%s/t/lib/mariadb.sh"; mariadb_%s "%s"' % (top, action, dbdir)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def mariadb_kill(dbdir):
+    """SIGKILL of the server in dbdir, waited for: the database gone at once."""
+    import signal, time
+    pid = int(open(os.path.join(dbdir, "mariadbd.pid")).read())
+    os.kill(pid, signal.SIGKILL)
+    while True:
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.02)
+        except ProcessLookupError:
+            break
+    os.unlink(os.path.join(dbdir, "mariadbd.pid"))
+
 def mailboxes(db=None, sock=None):
     """[(address, message bytes)] for every mailbox entry, in delivery order."""
     rows = sql("SELECT e.id, a.address, HEX(c.data) FROM mailbox_entry e JOIN account a ON a.id = e.account_id"
