@@ -54,6 +54,7 @@ dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-
                         "--host-record=nomx.test,127.0.0.2",               # no MX: its own address
                         "--dns-rr=nullmx.test,15,000000",                  # RFC 7505: "0 ."
                         "--mx-host=down.test,mx.down.test,10", "--host-record=mx.down.test,127.0.0.3",
+                        "--mx-host=small.test,mx.small.test,10", "--host-record=mx.small.test,127.0.0.4",
                         "--txt-record=sel._domainkey.example.com," + txt],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(0.3)
@@ -63,7 +64,7 @@ def remote_ctl(*args, stdin=None):
     return subprocess.run([build + "/mailctl", "--scheme", "sha512crypt"] + list(args), input=stdin, capture_output=True,
                           env=dict(os.environ, INETMAIL_MYCNF=remote_cnf))
 # alice@example.com: this site's account at the smarthost's provider
-for addr in ("dave@remote.test", "erin@nomx.test", "alice@example.com"):
+for addr in ("dave@remote.test", "erin@nomx.test", "alice@example.com", "jürgen@remote.test", "sam@small.test"):
     remote_ctl("add", addr, stdin=b"remote pw\n")
 ca, cert, key = test_ca(tmp, "mx.remote.test")
 other = os.path.join(tmp, "other")
@@ -74,6 +75,8 @@ remote_env = {"INETMAIL_MYCNF": remote_cnf, "INETMAIL_HOSTNAME": "mx.remote.test
 mx = Server(build + "/smtp-handler", dict(remote_env, INETMAIL_SMTP_MODE="mx", INETMAIL_SMTP_REJECT_UNKNOWN="1"),
             address="127.0.0.2", port=25)
 smarthost = Server(build + "/smtp-handler", remote_env, address="127.0.0.2", port=587)
+small = Server(build + "/smtp-handler", dict(remote_env, INETMAIL_SMTP_MODE="mx", INETMAIL_SMTP_MAX_SIZE="2000"),
+               address="127.0.0.4", port=25)
 
 # This site: example.com, submission relaying through the agent.
 reset_db()
@@ -166,6 +169,26 @@ tap.ok(bounces and b"Remote-MTA: dns; mx.remote.test" in bounces[0] and b"Diagno
        "Remote-MTA and Diagnostic-Code are the remote's")
 tap.is_(len(remote_box("dave@remote.test")), 2, "the other recipient of that message got it")
 tap.is_(queue(), [], "nothing waits")
+
+# SMTPUTF8 and 8-bit content: an address that needs it, a body that has it.
+with smtplib.SMTP("127.0.0.1", sub.port, timeout=60) as c:
+    c.login("alice@example.com", "alice pw")
+    c.sendmail("alice@example.com", ["jürgen@remote.test"],
+               "From: alice@example.com\r\nSubject: utf8\r\n\r\nGrüße aus example.com\r\n".encode(),
+               mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+relay()
+got = remote_box("jürgen@remote.test")
+tap.ok(len(got) == 1 and got[0].endswith("\r\n\r\nGrüße aus example.com\r\n".encode()),
+       "an address in UTF-8 and an 8-bit body: sent with SMTPUTF8, arrived intact")
+
+# Larger than the server's SIZE: bounced before anything is sent.
+before = len(local_box("alice@example.com"))
+send(["sam@small.test"], "too big", "x" * 3000 + "\r\n")
+relay()
+bounces = local_box("alice@example.com")[before:]
+tap.ok(len(bounces) == 1 and b"Status: 5.3.4" in bounces[0] and b"SIZE 2000" in bounces[0],
+       "larger than the server's SIZE: a bounce (5.3.4), the limit named")
+tap.is_(remote_box("sam@small.test"), [], "and nothing was sent")
 
 # Null MX and a domain that does not exist: bounced, nothing sent.
 for domain, status in (("nullmx.test", b"5.1.10"), ("gone.test", b"5.1.2")):
