@@ -55,6 +55,8 @@ dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-
                         "--dns-rr=nullmx.test,15,000000",                  # RFC 7505: "0 ."
                         "--mx-host=down.test,mx.down.test,10", "--host-record=mx.down.test,127.0.0.3",
                         "--mx-host=small.test,mx.small.test,10", "--host-record=mx.small.test,127.0.0.4",
+                        "--mx-host=old.test,mx.old.test,10", "--host-record=mx.old.test,127.0.0.5",
+                        "--mx-host=backup.test,mx.down.test,10", "--mx-host=backup.test,mx.remote.test,20",
                         "--txt-record=sel._domainkey.example.com," + txt],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(0.3)
@@ -64,7 +66,8 @@ def remote_ctl(*args, stdin=None):
     return subprocess.run([build + "/mailctl", "--scheme", "sha512crypt"] + list(args), input=stdin, capture_output=True,
                           env=dict(os.environ, INETMAIL_MYCNF=remote_cnf))
 # alice@example.com: this site's account at the smarthost's provider
-for addr in ("dave@remote.test", "erin@nomx.test", "alice@example.com", "jürgen@remote.test", "sam@small.test"):
+for addr in ("dave@remote.test", "erin@nomx.test", "alice@example.com", "jürgen@remote.test", "sam@small.test",
+             "bo@backup.test"):
     remote_ctl("add", addr, stdin=b"remote pw\n")
 ca, cert, key = test_ca(tmp, "mx.remote.test")
 other = os.path.join(tmp, "other")
@@ -75,6 +78,7 @@ remote_env = {"INETMAIL_MYCNF": remote_cnf, "INETMAIL_HOSTNAME": "mx.remote.test
 mx = Server(build + "/smtp-handler", dict(remote_env, INETMAIL_SMTP_MODE="mx", INETMAIL_SMTP_REJECT_UNKNOWN="1"),
             address="127.0.0.2", port=25)
 smarthost = Server(build + "/smtp-handler", remote_env, address="127.0.0.2", port=587)
+submissions = Server(build + "/smtp-handler", dict(remote_env, INETMAIL_TLS="implicit"), address="127.0.0.2", port=465)
 small = Server(build + "/smtp-handler", dict(remote_env, INETMAIL_SMTP_MODE="mx", INETMAIL_SMTP_MAX_SIZE="2000"),
                address="127.0.0.4", port=25)
 
@@ -181,6 +185,64 @@ got = remote_box("jürgen@remote.test")
 tap.ok(len(got) == 1 and got[0].endswith("\r\n\r\nGrüße aus example.com\r\n".encode()),
        "an address in UTF-8 and an 8-bit body: sent with SMTPUTF8, arrived intact")
 
+# An old server: no EHLO (502), so HELO, and no PIPELINING: each command waits for its reply.
+import socket
+def old_server(listener, log):
+    """Commands as (line, early): early when it came before the reply to the one before."""
+    conn, _ = listener.accept()
+    conn.settimeout(30)
+    def say(line):
+        conn.sendall(line.encode() + b"\r\n")
+    say("220 mx.old.test old SMTP")
+    buf, data = b"", None
+    while True:
+        if b"\r\n" not in buf:
+            more = conn.recv(65536)
+            if not more:
+                break
+            buf += more
+            continue
+        line, buf = buf.split(b"\r\n", 1)
+        if data is not None:
+            if line == b".":
+                log.append(("BODY", data))
+                data = None
+                say("250 ok: queued")
+            else:
+                data += line + b"\r\n"
+            continue
+        log.append((line.decode(), b"\r\n" in buf))  # more waiting before this reply: pipelined
+        verb = line[:4].upper()
+        if verb == b"EHLO":
+            say("502 5.5.1 command not recognized")
+        elif verb == b"DATA":
+            data = b""
+            say("354 go ahead")
+        elif verb == b"QUIT":
+            say("221 bye")
+            break
+        else:
+            say("250 ok")
+    conn.close()
+old_listener = socket.socket()
+old_listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+old_listener.bind(("127.0.0.5", 25))
+old_listener.listen()
+old_log = []
+old_thread = threading.Thread(target=old_server, args=(old_listener, old_log), daemon=True)
+old_thread.start()
+send(["ann@old.test", "ben@old.test"], "to an old server")
+relay()
+old_thread.join(10)
+commands = [c for c, early in old_log if c != "BODY"]
+tap.ok([c.split(" ")[0] for c in commands] == ["EHLO", "HELO", "MAIL", "RCPT", "RCPT", "DATA", "QUIT"],
+       "EHLO refused: HELO, then one transaction for both recipients (%r)" % commands)
+tap.ok(not any(early for c, early in old_log if c != "BODY"), "without PIPELINING, no command before the last reply")
+tap.ok(commands[2:3] == ["MAIL FROM:<alice@example.com>"], "and no ESMTP parameters to a server that has none")
+body = [d for c, d in old_log if c == "BODY"]
+tap.ok(body and body[0].endswith(b"Subject: to an old server\r\n\r\nHello from example.com.\r\n"), "the message went")
+tap.is_(queue(), [], "both recipients done")
+
 # Larger than the server's SIZE: bounced before anything is sent.
 before = len(local_box("alice@example.com"))
 send(["sam@small.test"], "too big", "x" * 3000 + "\r\n")
@@ -216,11 +278,23 @@ relay()
 tap.is_(queue(), [], "after mailctl queue flush: delivered")
 tap.is_(sum(b"Subject: temporarily refused" in m for m in remote_box("dave@remote.test")), 1, "exactly once")
 
-# A host that does not answer: kept for later; after INETMAIL_RELAY_MAX_AGE a bounce.
+# MX hosts in order of preference: the first down, the second takes it.
+send(["bo@backup.test"], "to the backup")
+relay()
+tap.is_(len(remote_box("bo@backup.test")), 1, "the first MX refuses connections: the second (preference 20) has it")
+tap.is_(queue(), [], "nothing waits")
+
+# A host that does not answer: kept for later, each wait twice the last; after INETMAIL_RELAY_MAX_AGE a bounce.
 send(["x@down.test"], "down")
 relay()
 q = queue()
 tap.ok(len(q) == 1 and q[0][4] == "0" and "127.0.0.3" in q[0][3], "connection refused: deferred, the reason kept")
+wait = lambda: int(sql("SELECT TIMESTAMPDIFF(SECOND, NOW(6), next_try_at) FROM relay_queue"))
+first = wait()
+subprocess.run([build + "/mailctl", "queue", "flush"], capture_output=True)
+relay()
+second = wait()
+tap.ok(290 <= first <= 300 and 590 <= second <= 600, "retried after 5 minutes, then 10 (%d s, %d s)" % (first, second))
 subprocess.run([build + "/mailctl", "queue", "flush"], capture_output=True)
 before = len(local_box("alice@example.com"))
 relay({"INETMAIL_RELAY_MAX_AGE": "0"})
@@ -248,8 +322,33 @@ tap.is_(queue(), [], "verified against INETMAIL_RELAY_CA: sent")
 got = [m for m in remote_box("dave@remote.test") if b"through the smarthost" in m]
 if not tap.ok(len(got) == 1 and b"ESMTPSA" in got[0].split(b"\r\n\r\n")[0], "the smarthost took it authenticated over TLS"):
     tap.diag(repr(got) + repr([e["MESSAGE"] for e in relay_logs()]))
-env_dump = subprocess.run(["cat", "/proc/self/environ"], capture_output=True).stdout
-tap.ok(b"remote pw" not in env_dump, "the password is in no environment")
+import base64
+secrets = ("remote pw", base64.b64encode(b"\0alice@example.com\0remote pw").decode())
+tap.ok(not any(x in repr(relay_logs()) + repr(queue()) for x in secrets), "the password is in no log line, nor the queue")
+
+# Port 465: TLS from the first octet (RFC 8314).
+send(["dave@remote.test"], "over implicit TLS")
+relay(dict(smart, INETMAIL_RELAY_HOST="mx.remote.test:465", INETMAIL_RELAY_CA=ca))
+tap.is_(queue(), [], "a smarthost on port 465: sent")
+got = [m for m in remote_box("dave@remote.test") if b"over implicit TLS" in m]
+tap.ok(len(got) == 1 and b"ESMTPSA" in got[0].split(b"\r\n\r\n")[0] and b"TLS" in got[0].split(b"\r\n\r\n")[0],
+       "over implicit TLS, authenticated")
+
+# No AUTH without TLS, whatever the policy says.
+send(["dave@remote.test"], "no tls")
+relay(dict(smart, INETMAIL_RELAY_TLS="none"))
+q = queue()
+tap.ok(len(q) == 1 and "not authenticating without TLS" in q[0][3], "INETMAIL_RELAY_TLS=none with credentials: not sent, kept")
+r = subprocess.run([build + "/mailctl", "queue", "del", q[0][0] if q else "0"], capture_output=True)
+tap.ok(r.returncode == 0 and queue() == [], "mailctl queue del takes it out (with a bounce to its sender)")
+
+# INETMAIL_RELAY_TLS=none to an MX: plain SMTP, and the log says so.
+send(["dave@remote.test"], "in the clear")
+relay_logs()
+relay({"INETMAIL_RELAY_TLS": "none"})
+got = [m for m in remote_box("dave@remote.test") if b"in the clear" in m]
+tap.ok(len(got) == 1 and b"TLS" not in got[0].split(b"\r\n\r\n")[0], "INETMAIL_RELAY_TLS=none: sent without STARTTLS")
+tap.ok(any("tls=none status=sent" in e["MESSAGE"] for e in relay_logs()), "logged as tls=none")
 
 # Two agents on one queue: every message once.
 before = len(remote_box("dave@remote.test"))
@@ -289,6 +388,20 @@ got = [m for m in remote_box("dave@remote.test")[before:] if b"Subject: killed" 
 tap.ok(1 <= len(got) <= 2, "delivered after the lease lapsed (%d copies: at most one duplicate)" % len(got))
 tap.ok(got and got[-1].endswith(big.encode()), "the copy that arrived is whole")
 tap.is_(queue(), [], "and the queue is empty")
+
+# SIGTERM in the middle of a large message: the delivery is finished, then the agent exits.
+before = len(remote_box("dave@remote.test"))
+send(["dave@remote.test"], "terminated", big)
+agent = relay(once=False)
+deadline = time.time() + 30
+while time.time() < deadline and sql("SELECT COUNT(*) FROM relay_queue WHERE lease_owner IS NOT NULL").strip() != "1":
+    time.sleep(0.05)
+time.sleep(0.3)
+agent.send_signal(signal.SIGTERM)
+tap.is_(agent.wait(timeout=120), 0, "SIGTERM mid-delivery: the agent exits 0")
+tap.is_(queue(), [], "after recording the delivery")
+got = [m for m in remote_box("dave@remote.test")[before:] if b"Subject: terminated" in m]
+tap.ok(len(got) == 1 and got[0].endswith(big.encode()), "which arrived once, whole")
 
 # The database killed while an agent delivers: nothing lost, at most one duplicate.
 before = len(remote_box("dave@remote.test"))
