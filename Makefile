@@ -114,7 +114,7 @@ $(BUILD)/inetmail-relay: $(BUILD)/obj/relay/main.o $(LIBRELAY) $(LIBSTORE) $(LIB
 
 $(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lresolv
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The yardstick of make bench's greeting figure: linked as a handler is, with no libraries.
 $(BUILD)/t/greeting-only: $(BUILD)/obj/t/greeting-only.o
