@@ -371,12 +371,16 @@ tap.is_(len(set(subjects)), 20, "each once")
 big = "".join("%08d the quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmn\r\n" % i
               for i in range(30 * 1024 * 1024 // 80))
 before = len(remote_box("dave@remote.test"))
-send(["dave@remote.test"], "killed", big)
-agent = relay(once=False)
-deadline = time.time() + 30
-while time.time() < deadline and sql("SELECT COUNT(*) FROM relay_queue WHERE lease_owner IS NOT NULL").strip() != "1":
-    time.sleep(0.05)
-time.sleep(0.3)
+def agent_mid_delivery(subject):
+    """An agent started on a large message, 0.3 s after it claimed it."""
+    send(["dave@remote.test"], subject, big)
+    agent = relay(once=False)
+    deadline = time.time() + 30
+    while time.time() < deadline and sql("SELECT COUNT(*) FROM relay_queue WHERE lease_owner IS NOT NULL").strip() != "1":
+        time.sleep(0.05)
+    time.sleep(0.3)
+    return agent
+agent = agent_mid_delivery("killed")
 agent.kill()
 agent.wait()
 tap.is_(len([m for m in remote_box("dave@remote.test")[before:] if b"Subject: killed" in m]), 0,
@@ -391,12 +395,7 @@ tap.is_(queue(), [], "and the queue is empty")
 
 # SIGTERM in the middle of a large message: the delivery is finished, then the agent exits.
 before = len(remote_box("dave@remote.test"))
-send(["dave@remote.test"], "terminated", big)
-agent = relay(once=False)
-deadline = time.time() + 30
-while time.time() < deadline and sql("SELECT COUNT(*) FROM relay_queue WHERE lease_owner IS NOT NULL").strip() != "1":
-    time.sleep(0.05)
-time.sleep(0.3)
+agent = agent_mid_delivery("terminated")
 agent.send_signal(signal.SIGTERM)
 tap.is_(agent.wait(timeout=120), 0, "SIGTERM mid-delivery: the agent exits 0")
 tap.is_(queue(), [], "after recording the delivery")
