@@ -32,7 +32,7 @@ int dkim_key_path(const char *dir, const char *selector, const char *domain, cha
 
 int dkim_key_find(const char *dir, const char *domain, char selector[DKIM_SELECTOR_MAX + 1], char path[DKIM_PATH_MAX])
 {
-	char suffix[300];
+	char suffix[DKIM_PATH_MAX];
 	snprintf(suffix, sizeof suffix, "._domainkey.%s.key", domain);
 	size_t sl = strlen(suffix);
 	DIR *d = opendir(dir);

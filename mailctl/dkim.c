@@ -18,6 +18,7 @@
 
 #define DKIM_RSA_BITS 2048  /* RFC 8301: at least 1024, 2048 recommended; still fits DNS TXT */
 #define TXT_STRING_MAX 255  /* RFC 1035 3.3: a character-string's length is one octet */
+#define DKIM_RECORD_MAX 1024 /* the TXT record of a 2048-bit key is about 410 octets */
 
 /* The public key as the record's p= (RFC 6376 3.6.1: base64 of SubjectPublicKeyInfo). */
 static char *public_key_base64(EVP_PKEY *key)
@@ -83,7 +84,7 @@ static int keygen(const char *domain_arg, const char *selector_arg)
 	if (rc == 0) {
 		fprintf(stderr, "mailctl: wrote %s (mode 0600); publish this record, then mail from %s is signed:\n", path,
 		        domain);
-		char record[2048];
+		char record[DKIM_RECORD_MAX];
 		snprintf(record, sizeof record, "v=DKIM1; k=rsa; p=%s", p);
 		printf("%s._domainkey.%s. IN TXT (", selector, domain);
 		for (size_t i = 0, n = strlen(record); i < n; i += TXT_STRING_MAX)

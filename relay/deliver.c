@@ -34,24 +34,28 @@ struct attempt {
 	int host_perm;      /* that answer was a permanent refusal */
 	struct net net;
 	struct ehlo_offer offer;
-	/* the content's dot-stuffing: where the last chunk ended */
+	/* the content's dot-stuffing: whether the last chunk ended a line */
 	int at_line_start, write_failed;
 	int first_chunk;
 	int lease_lost; /* then nothing more is sent, nor recorded */
 	char *sig; /* the DKIM-Signature: field that goes first, or NULL */
 	size_t sig_len;
-	char last[2];
 };
+
+static void set_one(struct attempt *a, size_t i, enum outcome o, const char *status, const char *answer,
+                    const char *remote)
+{
+	a->r[i].outcome = o;
+	snprintf(a->r[i].status, sizeof a->r[i].status, "%s", status);
+	snprintf(a->r[i].answer, sizeof a->r[i].answer, "%s", answer);
+	a->r[i].remote = remote;
+}
 
 static void set_all(struct attempt *a, enum outcome o, const char *status, const char *answer, const char *remote)
 {
 	for (size_t i = 0; i < a->c->n; i++)
-		if (a->r[i].outcome == PENDING) {
-			a->r[i].outcome = o;
-			snprintf(a->r[i].status, sizeof a->r[i].status, "%s", status);
-			snprintf(a->r[i].answer, sizeof a->r[i].answer, "%s", answer);
-			a->r[i].remote = remote;
-		}
+		if (a->r[i].outcome == PENDING)
+			set_one(a, i, o, status, answer, remote);
 }
 
 static void set_reply(struct attempt *a, size_t i, const struct reply *rep)
@@ -162,16 +166,20 @@ static int start_tls(struct attempt *a)
 	return 0;
 }
 
+static int non_ascii(const char *s)
+{
+	for (; *s; s++)
+		if (*s & 0x80)
+			return 1;
+	return 0;
+}
+
 static int needs_utf8(const struct store_relay_claim *c)
 {
-	for (const char *p = c->rows[0].sender; *p; p++)
-		if (*p & 0x80)
-			return 1;
-	for (size_t i = 0; i < c->n; i++)
-		for (const char *p = c->rows[i].recipient; *p; p++)
-			if (*p & 0x80)
-				return 1;
-	return 0;
+	int any = non_ascii(c->rows[0].sender);
+	for (size_t i = 0; i < c->n && !any; i++)
+		any = non_ascii(c->rows[i].recipient);
+	return any;
 }
 
 static int authenticate(struct attempt *a)
@@ -215,11 +223,11 @@ static int authenticate(struct attempt *a)
 static int write_content(void *ctx, const void *data, size_t len)
 {
 	struct attempt *a = ctx;
-	const char *p = data, *end = p + len, *from = p;
+	const char *p = data, *end = p + len;
 	if (a->first_chunk)
 		p += relay_content_start(p, len);
 	a->first_chunk = 0;
-	from = p;
+	const char *from = p;
 	for (; p < end; p++) {
 		if (a->at_line_start && *p == '.') {
 			if (net_write(&a->net, from, (size_t)(p - from)) < 0 || net_write(&a->net, ".", 1) < 0)
@@ -230,12 +238,6 @@ static int write_content(void *ctx, const void *data, size_t len)
 	}
 	if (net_write(&a->net, from, (size_t)(end - from)) < 0)
 		goto fail;
-	if (len >= 2) {
-		memcpy(a->last, end - 2, 2);
-	} else if (len == 1) {
-		a->last[0] = a->last[1];
-		a->last[1] = *(end - 1);
-	}
 	return 0;
 fail:
 	a->write_failed = 1;
@@ -320,23 +322,22 @@ static int transaction(struct attempt *a)
 		return 0;
 	}
 	a->at_line_start = 1;
-	a->last[0] = a->last[1] = 0;
 	a->first_chunk = 1;
-	enum store_result r = a->sig && net_write(&a->net, a->sig, a->sig_len) < 0
-	                          ? (a->write_failed = 1, STORE_PERMFAIL)
-	                          : store_relay_content(a->store, c, a->cfg->lease, write_content, a);
+	a->write_failed = a->sig && net_write(&a->net, a->sig, a->sig_len) < 0;
+	enum store_result r =
+	        a->write_failed ? STORE_PERMFAIL : store_relay_content(a->store, c, a->cfg->lease, write_content, a);
 	if (r != STORE_OK) {
 		/* the mail stops short of its final dot: the server keeps nothing */
 		snprintf(a->answer, sizeof a->answer, "%s", a->write_failed ? "connection lost while sending the message"
 		                                                                : "the database failed while sending");
 		for (size_t k = 0; k < accepted; k++)
-			a->r[idx[k]].outcome = TEMP, snprintf(a->r[idx[k]].answer, REPLY_TEXT_MAX + 1, "%s", a->answer),
-			a->r[idx[k]].remote = a->remote;
+			set_one(a, idx[k], TEMP, "4.0.0", a->answer, a->remote);
 		return r == STORE_NOT_FOUND || !a->write_failed ? -2 : 0;
 	}
 	if (keep_lease(a) < 0)
 		return -2; /* no final dot: the server keeps nothing */
-	int crlf = a->last[0] == '\r' && a->last[1] == '\n';
+	/* stored lines end in CRLF (bare LF is refused on the way in): a last line without one gets it */
+	int crlf = a->at_line_start;
 	if (net_write(&a->net, crlf ? ".\r\n" : "\r\n.\r\n", crlf ? 3 : 5) < 0)
 		rep.code = 0;
 	else {
@@ -356,8 +357,7 @@ static int try_host(struct attempt *a, unsigned port)
 	const struct relay_config *cfg = a->cfg;
 	char err[REPLY_TEXT_MAX + 1];
 	struct reply rep;
-	int no_such_host;
-	if (net_connect(&a->net, a->host, port, &no_such_host, err, sizeof err) < 0) {
+	if (net_connect(&a->net, a->host, port, err, sizeof err) < 0) {
 		snprintf(a->answer, sizeof a->answer, "%s", err);
 		a->host_perm = 0;
 		return -1;

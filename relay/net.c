@@ -44,17 +44,15 @@ fail:;
 	return -1;
 }
 
-int net_connect(struct net *n, const char *host, unsigned port, int *no_such_host, char *err, size_t errlen)
+int net_connect(struct net *n, const char *host, unsigned port, char *err, size_t errlen)
 {
 	char service[8];
 	snprintf(service, sizeof service, "%u", port);
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
 	memset(n, 0, sizeof *n);
 	n->fd = -1;
-	*no_such_host = 0;
 	int rc = getaddrinfo(host, service, &hints, &res);
 	if (rc) {
-		*no_such_host = rc == EAI_NONAME || rc == EAI_NODATA;
 		snprintf(err, errlen, "%s: %s", host, gai_strerror(rc));
 		return -1;
 	}

@@ -9,20 +9,20 @@
 #define NET_CONNECT_TIMEOUT_S 30 /* a host that does not answer a SYN in 30 s is down for this try */
 #define NET_LINE_MAX 1000        /* RFC 5321 4.5.3.1.5: a reply line with its CRLF */
 #define NET_TLS_INFO_MAX 128
+#define NET_READ_MAX 4096        /* what comes back is replies, a few lines at a time */
 
 struct net {
 	int fd;
 	void *ssl;      /* the OpenSSL connection once TLS is on */
 	char tls[NET_TLS_INFO_MAX]; /* "TLSv1.3 TLS_AES_256_GCM_SHA384 verified", "" without TLS */
-	char buf[4096];
+	char buf[NET_READ_MAX];
 	size_t len, off;
 	char addr[64];  /* the address connected to, for the logs */
 };
 
 /* Connects to host (a name or an address) on port, trying each of its
- * addresses in turn: 0, or -1 with why in err. A name that does not exist
- * sets *no_such_host. */
-int net_connect(struct net *, const char *host, unsigned port, int *no_such_host, char *err, size_t errlen);
+ * addresses in turn: 0, or -1 with why in err. */
+int net_connect(struct net *, const char *host, unsigned port, char *err, size_t errlen);
 void net_timeout(struct net *, unsigned seconds); /* for the reads and writes from now on */
 /* TLS as a client; verify: the certificate must chain to ca_file (NULL: the
  * system's store) and name host. 0, or -1 with why in err. */

@@ -12,7 +12,7 @@
 #define RELAY_POLL_S 5             /* how long an idle agent sleeps before it looks again */
 #define RELAY_COMMAND_TIMEOUT_S 300 /* RFC 5321 4.5.3.2: 5 minutes for a reply */
 #define RELAY_DOT_TIMEOUT_S 600     /* and 10 for the one after the final dot */
-#define RELAY_CREDENTIAL_MAX 255
+#define RELAY_CREDENTIAL_MAX 255  /* RFC 4616: authcid and passwd up to 255 octets each */
 
 enum relay_mode { RELAY_SMARTHOST, RELAY_MX };
 /* INETMAIL_RELAY_TLS, with Postfix's names for the levels. */
@@ -20,7 +20,7 @@ enum relay_tls { RELAY_TLS_NONE, RELAY_TLS_MAY, RELAY_TLS_ENCRYPT, RELAY_TLS_VER
 
 struct relay_config {
 	enum relay_mode mode;
-	char host[256];   /* smarthost */
+	char host[STORE_DOMAIN_MAX + 1]; /* smarthost */
 	unsigned port;    /* 25 for mx */
 	int implicit_tls; /* port 465 (RFC 8314) */
 	enum relay_tls tls;
