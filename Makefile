@@ -27,7 +27,7 @@ PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS))
 # handlers (ASan needs the shared libc): HANDLER_LDFLAGS=-no-pie.
 HANDLER_LDFLAGS ?= -static -no-pie
 HANDLER_LIBS = $(shell pkg-config --static --libs-only-l $(LINK_PKGS))
-ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror=incompatible-pointer-types $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon -Ismtp-handler -Ipop3-handler -Irelay \
+ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror=incompatible-pointer-types $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DSQLDIR='"$(SQLDIR)"'
 
 LIBSTORE_SRC = $(wildcard libstore/*.c)
@@ -82,6 +82,10 @@ PATHS_STAMP = $(BUILD)/paths
 $(PATHS_STAMP): FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(SBINDIR) $(SYSCONFDIR) $(SQLDIR)' | cmp -s - $@ || echo '$(SBINDIR) $(SYSCONFDIR) $(SQLDIR)' >$@
+
+# A program finds its own headers beside its sources; the tests and fuzz
+# harnesses drive the protocol machines, so they see those directories too.
+$(BUILD)/obj/t/%.o: ALL_CFLAGS += -Ismtp-handler -Ipop3-handler -Irelay
 
 $(BUILD)/obj/%.o: %.c $(wildcard */*.h) $(PATHS_STAMP)
 	@mkdir -p $(dir $@)

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """make bench: the side-by-side table. Arguments: our results (JSON lines of
-../shared/bench/load, labelled as the peers' runs), then the peers'
-results.jsonl files; medians per label over all rounds, ratio = ours/theirs.
+../shared/bench/load, labelled as the peers' runs), the floor's (t/bench-floor.py:
+a program that only greets, under the same activator), then the peers'
+results.jsonl files; medians per label over all rounds, ratio = ours/theirs,
+and the floor's ratio: the best any one-process-per-connection server could show.
 --each FILE: print one peers round's figures as they come."""
 import json, statistics, sys
 
@@ -46,10 +48,13 @@ if sys.argv[1] == "--each":
                 r[0].get("lost", "-")))
     sys.exit(0)
 
-ours, theirs = load(sys.argv[1:2]), load(sys.argv[2:])
-print("| figure | inetmail | Postfix + Dovecot | ratio | goal |")
-print("|---|---|---|---|---|")
+def ratio(a, b):
+    return "%.2fx" % (a / b) if a is not None and b else "-"
+
+
+ours, floor, theirs = load(sys.argv[1:2]), load(sys.argv[2:3]), load(sys.argv[3:])
+print("| figure | inetmail | Postfix + Dovecot | ratio | goal | greeting-only floor | its ratio |")
+print("|---|---|---|---|---|---|---|")
 for label, field, what, goal in ROWS:
-    a, b = median(ours, label, field), median(theirs, label, field)
-    ratio = "%.2fx" % (a / b) if a is not None and b else "-"
-    print("| %s | %s | %s | %s | %s |" % (what, number(a), number(b), ratio, goal))
+    a, b, f = median(ours, label, field), median(theirs, label, field), median(floor, label, field)
+    print("| %s | %s | %s | %s | %s | %s | %s |" % (what, number(a), number(b), ratio(a, b), goal, number(f), ratio(f, b)))
