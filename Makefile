@@ -19,7 +19,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS))
 # A handler starts once per connection: it is linked fully static, so no
 # start-up pays for the loader mapping and relocating libc and resolving
-# symbols (0.8 ms of CPU each here). The linker warns of the connector's
+# symbols (0.7 ms of CPU per session here). The linker warns of the connector's
 # getaddrinfo, getpwuid, getservbyname and dlopen: glibc's static NSS has the
 # "files" and "dns" sources built in, which is all a host name or user in the
 # option file needs; dlopen is for client plugins the handlers never load.

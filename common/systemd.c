@@ -14,6 +14,7 @@
 #include "systemd.h"
 
 #define LISTEN_FDS_START 3               /* sd_listen_fds(3): passed sockets start here */
+#define LISTEN_FDS_MAX 1024              /* a sanity bound: a socket unit passes a handful */
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define JOURNAL_DATAGRAM_MAX (16 * 1024) /* far above any entry we write (about 3 KiB) */
 
@@ -23,7 +24,7 @@ int systemd_listen_fds(void)
 	char *end = NULL;
 	long n = fds ? strtol(fds, &end, 10) : 0;
 	/* Meant for this process only: a child must not take the sockets for its own. */
-	int ours = fds && *fds && !*end && n > 0 && n < 1024 && (!pid || strtol(pid, NULL, 10) == (long)getpid());
+	int ours = fds && *fds && !*end && n > 0 && n <= LISTEN_FDS_MAX && (!pid || strtol(pid, NULL, 10) == (long)getpid());
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDNAMES");
