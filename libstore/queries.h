@@ -67,8 +67,10 @@
 	Q(QUEUE_CLAIM, 0, "UPDATE relay_queue SET lease_owner = ?, lease_expires_at = NOW(6) + INTERVAL ? SECOND" \
 	                  " WHERE message_id = ? AND domain = ? AND next_try_at <= NOW(6)" \
 	                  " AND (lease_expires_at IS NULL OR lease_expires_at < NOW(6))") \
+	/* This claim's rows only: an attempt given up on (the database failed) leaves rows of another \
+	 * message under our name, lapsed; they are that message's, whoever claims it next. */ \
 	Q(QUEUE_CLAIMED, 0, "SELECT id, sender, recipient, attempts, TIMESTAMPDIFF(SECOND, created_at, NOW(6))" \
-	                    " FROM relay_queue WHERE lease_owner = ? ORDER BY id") \
+	                    " FROM relay_queue WHERE lease_owner = ? AND message_id = ? AND domain = ? ORDER BY id") \
 	Q(QUEUE_RENEW, 0, "UPDATE relay_queue SET lease_expires_at = NOW(6) + INTERVAL ? SECOND" \
 	                  " WHERE lease_owner = ? AND lease_expires_at >= NOW(6)") \
 	Q(QUEUE_DONE, 0, "DELETE FROM relay_queue WHERE id = ? AND lease_owner = ?") \

@@ -60,7 +60,7 @@ static enum store_result claim_body(struct store *s, void *ctx)
 	if (due != STORE_OK)
 		return due;
 	if (!q_exec(s, Q_QUEUE_CLAIM, "suus", s->owner, (uint64_t)a->lease, c->message_id, c->domain) ||
-	    !(st = q_exec(s, Q_QUEUE_CLAIMED, "s", s->owner)))
+	    !(st = q_exec(s, Q_QUEUE_CLAIMED, "sus", s->owner, c->message_id, c->domain)))
 		return STORE_TEMPFAIL;
 	struct store_relay_row r;
 	int rc;

@@ -378,6 +378,40 @@ static void test_relay_lease(struct store *s, uint64_t alice)
 	store_close(other);
 }
 
+/* An attempt given up on (the database failed mid-send) leaves its rows under
+ * the agent's name with a lapsed lease: the agent's next claim, of another
+ * message, must not take them along (it sent them that message's content). */
+static void test_relay_abandoned(struct store *s)
+{
+	struct store_delivery_result first, second;
+	struct store_relay_claim c = {0};
+	const char *const messages[] = {"Subject: first\r\n\r\nx\r\n", "Subject: second\r\n\r\ny\r\n"};
+	struct store_delivery_result *res[] = {&first, &second};
+	for (int i = 0; i < 2; i++) {
+		struct store_delivery *d = store_delivery_begin(s, "alice@example.com");
+		store_delivery_relay(d);
+		store_delivery_add_recipient(d, "carl@remote.example");
+		store_delivery_write(d, messages[i], strlen(messages[i]));
+		store_delivery_commit(d, res[i]);
+		store_delivery_free(d);
+	}
+	ok(store_relay_claim(s, 60, &c) == STORE_OK && c.message_id == first.queue_id, "the first message is claimed");
+	store_relay_claim_free(&c);
+	/* Given up: the lease lapses, and the row is not due before the second's. */
+	mysql_query(db, "UPDATE relay_queue SET lease_expires_at = NOW(6) - INTERVAL 1 SECOND,"
+	                " next_try_at = NOW(6) + INTERVAL 1 HOUR WHERE lease_owner IS NOT NULL");
+	ok(store_relay_claim(s, 60, &c) == STORE_OK && c.message_id == second.queue_id, "then the second");
+	is_int(c.n, 1, "with its own row only, not the abandoned one of the first");
+	ok(store_relay_delivered(s, &c, 0) == STORE_OK &&
+	   sql_num("SELECT COUNT(*) FROM relay_queue WHERE message_id = %llu", (unsigned long long)first.queue_id) == 1,
+	   "recording its delivery leaves the first message's row queued");
+	store_relay_claim_free(&c);
+	mysql_query(db, "UPDATE relay_queue SET next_try_at = NOW(6)");
+	ok(store_relay_claim(s, 60, &c) == STORE_OK && c.message_id == first.queue_id && c.n == 1 &&
+	   store_relay_delivered(s, &c, 0) == STORE_OK, "the first, due again, is claimed and sent on its own");
+	store_relay_claim_free(&c);
+}
+
 static void test_bounces(struct store *s, uint64_t alice, uint64_t bob)
 {
 	struct store_delivery_result res;
@@ -850,6 +884,7 @@ int main(void)
 	test_bounces(s, alice.id, bob.id);
 	test_relay_queue(s, alice.id, bob.id);
 	test_relay_lease(s, alice.id);
+	test_relay_abandoned(s);
 	test_bad_input(s, alice.id, bob.id);
 	test_quota(s, bob.id, carol.id);
 	test_aliases(s, alice.id, bob.id, carol.id);
