@@ -44,12 +44,17 @@ struct store *store_open(void)
 	/* Each process starts at a node of its own, so the load spreads. */
 	if (getrandom(&s->next_group, sizeof s->next_group, 0) != sizeof s->next_group)
 		s->next_group = (unsigned)getpid();
+	store_new_owner(s);
+	return s;
+}
+
+void store_new_owner(struct store *s)
+{
 	char token[17];
 	store_random_hex(token, 8);
 	char host[32] = "";
 	gethostname(host, sizeof host - 1);
 	snprintf(s->owner, sizeof s->owner, "%.31s:%ld:%s", host, (long)getpid(), token);
-	return s;
 }
 
 static void disconnect(struct store *s)

@@ -151,5 +151,7 @@ enum store_result store_domain_is_local(struct store *, const char *domain);
  * (some), _NOT_FOUND (a local domain, nobody), _NOT_LOCAL, or _TEMPFAIL. */
 enum store_result store_resolve(struct store *, const char *address, struct store_account_set *);
 void store_random_hex(char *out, size_t bytes); /* writes 2*bytes hex digits and a NUL */
+/* A fresh lease owner name (host:pid:random): the session's, or one relay claim's. */
+void store_new_owner(struct store *s);
 
 #endif

@@ -87,6 +87,8 @@ static enum store_result claim_body(struct store *s, void *ctx)
 enum store_result store_relay_claim(struct store *s, unsigned lease_seconds, struct store_relay_claim *c)
 {
 	struct claim_args a = {lease_seconds, c};
+	/* A name per claim: rows of an attempt given up on are not renewed with the next one's. */
+	store_new_owner(s);
 	return store_txn(s, claim_body, &a);
 }
 

@@ -379,8 +379,8 @@ static void test_relay_lease(struct store *s, uint64_t alice)
 }
 
 /* An attempt given up on (the database failed mid-send) leaves its rows under
- * the agent's name with a lapsed lease: the agent's next claim, of another
- * message, must not take them along (it sent them that message's content). */
+ * the agent's lease: the agent's next claim, of another message, must neither
+ * take them along (it sent them that message's content) nor keep them leased. */
 static void test_relay_abandoned(struct store *s)
 {
 	struct store_delivery_result first, second;
@@ -397,16 +397,18 @@ static void test_relay_abandoned(struct store *s)
 	}
 	ok(store_relay_claim(s, 60, &c) == STORE_OK && c.message_id == first.queue_id, "the first message is claimed");
 	store_relay_claim_free(&c);
-	/* Given up: the lease lapses, and the row is not due before the second's. */
-	mysql_query(db, "UPDATE relay_queue SET lease_expires_at = NOW(6) - INTERVAL 1 SECOND,"
-	                " next_try_at = NOW(6) + INTERVAL 1 HOUR WHERE lease_owner IS NOT NULL");
+	/* Given up while its lease runs: the second message is due first. */
+	mysql_query(db, "UPDATE relay_queue SET next_try_at = NOW(6) + INTERVAL 1 HOUR WHERE lease_owner IS NOT NULL");
 	ok(store_relay_claim(s, 60, &c) == STORE_OK && c.message_id == second.queue_id, "then the second");
 	is_int(c.n, 1, "with its own row only, not the abandoned one of the first");
+	is_int(store_relay_renew(s, 3600), STORE_OK, "renewing the second's lease");
+	is_int(sql_num("SELECT COUNT(*) FROM relay_queue WHERE message_id = %llu AND lease_expires_at < NOW(6) + INTERVAL 2 MINUTE",
+	               (unsigned long long)first.queue_id), 1, "leaves the first's to lapse");
 	ok(store_relay_delivered(s, &c, 0) == STORE_OK &&
 	   sql_num("SELECT COUNT(*) FROM relay_queue WHERE message_id = %llu", (unsigned long long)first.queue_id) == 1,
 	   "recording its delivery leaves the first message's row queued");
 	store_relay_claim_free(&c);
-	mysql_query(db, "UPDATE relay_queue SET next_try_at = NOW(6)");
+	mysql_query(db, "UPDATE relay_queue SET next_try_at = NOW(6), lease_expires_at = NOW(6) - INTERVAL 1 SECOND");
 	ok(store_relay_claim(s, 60, &c) == STORE_OK && c.message_id == first.queue_id && c.n == 1 &&
 	   store_relay_delivered(s, &c, 0) == STORE_OK, "the first, due again, is claimed and sent on its own");
 	store_relay_claim_free(&c);
