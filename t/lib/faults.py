@@ -33,7 +33,7 @@ def reply(f):
 
 reset_db()
 mx = Server(build + "/smtp-handler", {"INETMAIL_SMTP_MODE": "mx"})
-pop = Server(build + "/pop3-handler", {"INETMAIL_POP3_LOCK_TTL": "3", "INETMAIL_POP3_TIMEOUT": "2"})
+pop = Server(build + "/pop3-handler", {"INETMAIL_POP3_LOCK_TTL": "3"})
 
 # 1. The database is gone when a session starts.
 kill_db()
