@@ -29,6 +29,7 @@ _galera_cnf() {
 	cat >"$_d/n$_n/my.cnf" <<EOF
 [mariadbd]
 datadir=$_d/n$_n/data
+tmpdir=$_d/n$_n/tmp
 socket=$_d/n$_n/sock
 pid-file=$_d/n$_n/pid
 log-error=$_d/n$_n/err.log
@@ -85,7 +86,7 @@ galera_start() {
 	mkdir -p "$_d"
 	chmod 755 "$_d"
 	for _n in 1 2 3; do
-		mkdir -p "$_d/n$_n"
+		mkdir -p "$_d/n$_n/tmp" # its own: a starting node deletes the #sql* files of its tmpdir
 		_galera_cnf "$_d" "$_n"
 		chown -R mysql:mysql "$_d/n$_n"
 		mariadb-install-db --defaults-file="$_d/n$_n/my.cnf" --auth-root-authentication-method=socket \

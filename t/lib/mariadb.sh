@@ -15,7 +15,9 @@ mariadb_sql() {
 
 mariadb_start() {
 	_d=$1
-	mkdir -p "$_d"
+	# A tmpdir of its own: a starting mariadbd deletes every #sql* file in its
+	# tmpdir, so in a shared /tmp it deletes other servers' temporary tables.
+	mkdir -p "$_d/tmp"
 	if [ ! -d "$_d/data/mysql" ]; then
 		"$(mariadb_bin mariadb-install-db)" --no-defaults --datadir="$_d/data" --user="$(id -un)" \
 			--auth-root-authentication-method=socket --skip-test-db >"$_d/install.log" 2>&1 || {
@@ -24,7 +26,7 @@ mariadb_start() {
 		}
 	fi
 	"$(mariadb_bin mariadbd)" --no-defaults --datadir="$_d/data" --socket="$_d/sock" \
-		--pid-file="$_d/pid" --log-error="$_d/err.log" --user="$(id -un)" \
+		--pid-file="$_d/pid" --log-error="$_d/err.log" --user="$(id -un)" --tmpdir="$_d/tmp" \
 		--skip-networking --skip-log-bin --character-set-server=utf8mb4 \
 		--collation-server=utf8mb4_general_ci ${MARIADB_EXTRA_OPTS:-} </dev/null >/dev/null 2>&1 &
 	echo $! >"$_d/mariadbd.pid"
