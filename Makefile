@@ -56,8 +56,18 @@ SERVICES = smtp submission submissions pop3 pop3s
 UNITS = $(SERVICES:%=$(BUILD)/units/%.socket) $(SERVICES:%=$(BUILD)/units/%@.service) $(BUILD)/units/inetmail-relay.service
 XINETD = $(SERVICES:%=$(BUILD)/xinetd/%)
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+# What goes into $(SYSCONFDIR)/inetmail: the option files and the settings.
+ETC = $(patsubst units/etc/%,$(BUILD)/etc/%,$(wildcard units/etc/*))
 
-all: $(PROGRAMS) $(UNITS) $(XINETD)
+all: $(PROGRAMS) $(UNITS) $(XINETD) $(ETC)
+
+# Paths are compiled in (SYSCONFDIR, SQLDIR) and written into the units:
+# this stamp changes when they do, and everything that uses them is rebuilt.
+PATHS_STAMP = $(BUILD)/paths
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SBINDIR) $(SYSCONFDIR) $(SQLDIR)' | cmp -s - $@ || echo '$(SBINDIR) $(SYSCONFDIR) $(SQLDIR)' >$@
+
 
 # Each service is its own part plus the hardening all of them share.
 $(BUILD)/units/%@.service: units/%@.service.in units/handler.service.in $(PATHS_STAMP)
@@ -76,12 +86,9 @@ $(BUILD)/xinetd/%: units/xinetd/% $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	$(SUBST) $< >$@
 
-# Paths are compiled in (SYSCONFDIR, SQLDIR) and written into the units:
-# this stamp changes when they do, and everything that uses them is rebuilt.
-PATHS_STAMP = $(BUILD)/paths
-$(PATHS_STAMP): FORCE
+$(BUILD)/etc/%: units/etc/% $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
-	@echo '$(SBINDIR) $(SYSCONFDIR) $(SQLDIR)' | cmp -s - $@ || echo '$(SBINDIR) $(SYSCONFDIR) $(SQLDIR)' >$@
+	$(SUBST) $< >$@
 
 # A program finds its own headers beside its sources; the tests and fuzz
 # harnesses drive the protocol machines, so they see those directories too.
@@ -186,29 +193,36 @@ bench: deps
 
 EXAMPLEDIR = $(DATADIR)/inetmail/examples
 FAIL2BANDIR ?= $(SYSCONFDIR)/fail2ban
+SYSUSERSDIR ?= $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null || echo /usr/lib/sysusers.d)
 MANPAGES = $(wildcard man/*.8)
+# Files under $(SYSCONFDIR) are the administrator's once installed: make install
+# puts each only where there is none, make uninstall takes each only if unchanged.
+# Each "conf SOURCE TARGET" of the loop below does one or the other.
+EACH_CONFFILE = for f in $(ETC); do conf $$f $(SYSCONFDIR)/inetmail/$$(basename $$f); done; \
+	for f in $(XINETD); do conf $$f $(XINETDDIR)/inetmail-$$(basename $$f); done; \
+	for d in filter.d jail.d; do conf units/fail2ban/$$d/inetmail.conf $(FAIL2BANDIR)/$$d/inetmail.conf; done
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SQLDIR)/migrations $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(XINETDDIR) $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/inetmail $(DESTDIR)$(FAIL2BANDIR)/filter.d $(DESTDIR)$(FAIL2BANDIR)/jail.d
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
 	install -m 644 sql/schema.sql sql/grants.sql $(DESTDIR)$(SQLDIR)/
 	for f in sql/migrations/*.sql; do [ -e "$$f" ] || continue; \
 		install -m 644 "$$f" $(DESTDIR)$(SQLDIR)/migrations/; done
 	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
-	for f in $(XINETD); do install -m 644 "$$f" $(DESTDIR)$(XINETDDIR)/inetmail-$$(basename "$$f"); done
-	install -m 644 units/inetmail.env.example units/smtp.cnf.example $(DESTDIR)$(EXAMPLEDIR)/
+	install -m 644 units/inetmail.sysusers $(DESTDIR)$(SYSUSERSDIR)/inetmail.conf
+	install -m 644 units/remote-database.conf $(DESTDIR)$(EXAMPLEDIR)/
 	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
-	install -d $(DESTDIR)$(FAIL2BANDIR)/filter.d $(DESTDIR)$(FAIL2BANDIR)/jail.d
-	install -m 644 units/fail2ban/filter.d/inetmail.conf $(DESTDIR)$(FAIL2BANDIR)/filter.d/
-	install -m 644 units/fail2ban/jail.d/inetmail.conf $(DESTDIR)$(FAIL2BANDIR)/jail.d/
+	conf() { [ -e "$(DESTDIR)$$2" ] || install -m 644 "$$1" "$(DESTDIR)$$2"; }; $(EACH_CONFFILE)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
-	rm -f $(SERVICES:%=$(DESTDIR)$(XINETDDIR)/inetmail-%)
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/inetmail.conf
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
-	rm -f $(DESTDIR)$(FAIL2BANDIR)/filter.d/inetmail.conf $(DESTDIR)$(FAIL2BANDIR)/jail.d/inetmail.conf
+	conf() { ! cmp -s "$$1" "$(DESTDIR)$$2" || rm -f "$(DESTDIR)$$2"; }; $(EACH_CONFFILE)
+	rmdir $(DESTDIR)$(SYSCONFDIR)/inetmail 2>/dev/null || true
 	rm -rf $(DESTDIR)$(DATADIR)/inetmail
 
 clean:

@@ -38,8 +38,8 @@ static void tls_server_init(void)
 	}
 }
 
-/* A file that starts like PEM: a systemd credential whose file was missing
- * holds "none" instead, and means no TLS. */
+/* A file that starts like PEM: a missing or unreadable one (or a systemd
+ * credential that holds "none") means no TLS. */
 static int pem_file(const char *path)
 {
 	char head[10];

@@ -15,7 +15,8 @@ for f in usr/sbin/smtp-handler usr/sbin/pop3-handler usr/sbin/mailctl \
 	lib/systemd/system/submissions.socket etc/xinetd.d/inetmail-pop3s \
 	etc/xinetd.d/inetmail-smtp etc/xinetd.d/inetmail-submission etc/xinetd.d/inetmail-pop3 \
 	usr/share/inetmail/sql/schema.sql usr/share/inetmail/sql/grants.sql \
-	usr/share/inetmail/examples/inetmail.env.example usr/share/inetmail/examples/smtp.cnf.example \
+	usr/share/inetmail/examples/remote-database.conf usr/lib/sysusers.d/inetmail.conf \
+	etc/inetmail/inetmail.env etc/inetmail/my.cnf etc/inetmail/smtp.cnf etc/inetmail/pop3.cnf etc/inetmail/relay.cnf \
 	usr/share/man/man8/smtp-handler.8 usr/share/man/man8/pop3-handler.8 usr/share/man/man8/mailctl.8 \
 	etc/fail2ban/filter.d/inetmail.conf etc/fail2ban/jail.d/inetmail.conf; do
 	[ -f "$d/$f" ]; ok $? "installs /$f"
@@ -24,8 +25,13 @@ done
 grep -q '^ExecStart=/usr/sbin/smtp-handler$' "$d/lib/systemd/system/smtp@.service"; ok $? "the units run /usr/sbin/smtp-handler"
 grep -q 'server      = /usr/sbin/pop3-handler' "$d/etc/xinetd.d/inetmail-pop3"; ok $? "xinetd runs /usr/sbin/pop3-handler"
 grep -q "/usr/share/inetmail/sql" "$d/usr/sbin/mailctl"; ok $? "mailctl migrate defaults to the installed SQL"
-grep -q "LoadCredential=mycnf:/etc/inetmail/smtp.cnf" "$d/lib/systemd/system/submission@.service"; ok $? "the units read /etc/inetmail"
+grep -q "INETMAIL_MYCNF=/etc/inetmail/smtp.cnf" "$d/lib/systemd/system/submission@.service"; ok $? "the units read /etc/inetmail"
+grep -q '^user *= inetmail_pop3$' "$d/etc/inetmail/pop3.cnf"; ok $? "pop3.cnf names the database user inetmail_pop3"
+# The administrator's files under /etc: kept by a second make install and by make uninstall.
+echo 'INETMAIL_HOSTNAME=mail.example.org' >>"$d/etc/inetmail/inetmail.env"
+make -s -C "$TOP" install BUILD="$b" DESTDIR="$d" PREFIX=/usr UNITDIR=/lib/systemd/system >/dev/null 2>&1
+grep -q '^INETMAIL_HOSTNAME=mail.example.org$' "$d/etc/inetmail/inetmail.env"; ok $? "make install again keeps a changed inetmail.env"
 make -s -C "$TOP" uninstall BUILD="$b" DESTDIR="$d" PREFIX=/usr UNITDIR=/lib/systemd/system >/dev/null 2>&1
 ok $? "make uninstall"
-is "$(find "$d" -type f | wc -l)" 0 "removes every file it installed"
+is "$(cd "$d" && find . -type f)" "./etc/inetmail/inetmail.env" "removes every file it installed but the one changed since"
 done_testing

@@ -22,7 +22,8 @@ with open(conf, "w") as out:
     for name, port in ports.items():
         text = open(os.path.join(build, "xinetd", name)).read()
         text = re.sub(r"port\s*=\s*\d+", "port        = %d\n\ttype        = UNLISTED\n\tbind        = 127.0.0.1" % port, text)
-        text = text.replace("user        = inetmail", "user        = " + user)
+        text = re.sub(r"user\s*=\s*\S+", "user        = " + user, text)
+        text = re.sub(r"disable\s*=\s*yes", "disable     = no", text)
         text = re.sub(r"INETMAIL_MYCNF=\S+", "INETMAIL_MYCNF=" + os.environ["INETMAIL_MYCNF"] +
                       " INETMAIL_PLAINTEXT_AUTH=1 INETMAIL_HOSTNAME=mail.example.com" +
                       "".join(" %s=%s" % (k, os.environ[k]) for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS") if k in os.environ),
