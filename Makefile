@@ -1,5 +1,5 @@
 # inetmail: per-connection SMTP and POP3 handlers over MariaDB.
-# make | make check | make fresh-check | make install [PREFIX=/usr/local DESTDIR=] | make clean | make bench
+# make | make check | make fresh-check | make install [PREFIX=/usr/local DESTDIR=] | make deb | make clean | make bench
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -96,7 +96,7 @@ $(BUILD)/obj/t/%.o: ALL_CFLAGS += -Ismtp-handler -Ipop3-handler -Irelay
 
 $(BUILD)/obj/%.o: %.c $(wildcard */*.h) $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBSTORE): $(call obj,$(LIBSTORE_SRC))
 	$(AR) rcs $@ $^
@@ -225,8 +225,17 @@ uninstall:
 	rmdir $(DESTDIR)$(SYSCONFDIR)/inetmail 2>/dev/null || true
 	rm -rf $(DESTDIR)$(DATADIR)/inetmail
 
+# A Debian package built the Debian way (debian/, debhelper), from the files git
+# tracks as they are in the work tree, left in $(BUILD)/deb with lintian's verdict.
+deb: deps
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb/inetmail
+	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(BUILD)/deb/inetmail
+	cd $(BUILD)/deb/inetmail && dpkg-buildpackage -b -us -uc
+	lintian --fail-on error $(BUILD)/deb/inetmail_*.changes
+
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
 
-.PHONY: all deps check fresh-check tests run fuzz fuzzers bench install uninstall clean FORCE
+.PHONY: all deps check fresh-check tests run fuzz fuzzers bench install uninstall deb clean FORCE
 .SECONDARY:
