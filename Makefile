@@ -231,7 +231,8 @@ deb: deps
 	rm -rf $(BUILD)/deb
 	mkdir -p $(BUILD)/deb/inetmail
 	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(BUILD)/deb/inetmail
-	cd $(BUILD)/deb/inetmail && dpkg-buildpackage -b -us -uc
+	# Nothing of this make's command line (BUILD=, CFLAGS=) may reach the package's own.
+	cd $(BUILD)/deb/inetmail && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD dpkg-buildpackage -b -us -uc
 	lintian --fail-on error $(BUILD)/deb/inetmail_*.changes
 
 clean:

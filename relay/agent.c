@@ -18,17 +18,20 @@ static int asked_to_stop(const sigset_t *stop, unsigned sleep_seconds)
 	return sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT);
 }
 
-int relay_run(struct store *s, const struct relay_config *cfg, unsigned poll_seconds, int once)
+void relay_hold_stop_signals(sigset_t *stop)
 {
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
+	sigemptyset(stop);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGINT);
+	sigprocmask(SIG_BLOCK, stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int relay_run(struct store *s, const struct relay_config *cfg, const sigset_t *stop, unsigned poll_seconds, int once)
+{
 	struct store_relay_claim c = {0};
 	int failed = 0;
-	while (!asked_to_stop(&stop, 0)) {
+	while (!asked_to_stop(stop, 0)) {
 		enum store_result r = store_relay_claim(s, cfg->lease, &c);
 		if (r == STORE_OK) {
 			relay_deliver(s, cfg, &c);
@@ -38,7 +41,7 @@ int relay_run(struct store *s, const struct relay_config *cfg, unsigned poll_sec
 			log_send(LOG_ERR, NULL, "claiming from the queue: %s: %s", store_result_name(r), store_error(s));
 			failed = 1;
 		}
-		if (once || asked_to_stop(&stop, poll_seconds))
+		if (once || asked_to_stop(stop, poll_seconds))
 			break;
 	}
 	store_relay_claim_free(&c);

@@ -1,5 +1,7 @@
 /* inetmail-relay: delivers the relay queue until SIGTERM (or, with --once, what is due now). */
+#define _GNU_SOURCE
 #include <openssl/ssl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +19,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: inetmail-relay [--once]\n");
 		return EX_USAGE;
 	}
+	sigset_t stop;
+	relay_hold_stop_signals(&stop);
 	/* the full OpenSSL start, name tables and all, before the store's lean one */
 	OPENSSL_init_ssl(0, NULL);
 	log_open("inetmail-relay");
@@ -30,7 +34,7 @@ int main(int argc, char **argv)
 	struct store *s = store_open();
 	if (!s)
 		return 75;
-	int rc = relay_run(s, &cfg, (unsigned)env_ulong("INETMAIL_RELAY_POLL", RELAY_POLL_S), once);
+	int rc = relay_run(s, &cfg, &stop, (unsigned)env_ulong("INETMAIL_RELAY_POLL", RELAY_POLL_S), once);
 	store_close(s);
 	return rc ? 75 : 0;
 }

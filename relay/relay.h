@@ -3,6 +3,8 @@
 #ifndef INETMAIL_RELAY_H
 #define INETMAIL_RELAY_H
 
+#include <signal.h>
+
 #include "store.h"
 
 #define RELAY_LEASE_S 1200         /* a claim's lease, renewed before every wait: twice the longest wait (10 min) */
@@ -34,9 +36,12 @@ struct relay_config {
 
 /* From the environment (and the credentials file): 0, or -1 with why in err. */
 int relay_config_load(struct relay_config *, char *err, size_t errlen);
+/* Blocks SIGTERM and SIGINT into STOP, first thing: a stop asked for while the
+ * agent starts waits for relay_run like any other. */
+void relay_hold_stop_signals(sigset_t *stop);
 /* Claims and delivers until SIGTERM or SIGINT (once: until nothing is due);
  * non-zero when, once, the database could not be used. */
-int relay_run(struct store *, const struct relay_config *, unsigned poll_seconds, int once);
+int relay_run(struct store *, const struct relay_config *, const sigset_t *stop, unsigned poll_seconds, int once);
 /* Delivers the claimed rows and records each one's outcome. */
 void relay_deliver(struct store *, const struct relay_config *, const struct store_relay_claim *);
 
