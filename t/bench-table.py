@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """make bench: the side-by-side table. Arguments: our results (JSON lines of
-../shared/bench/load, labelled as the peers' runs), the floor's (t/bench-floor.py:
-a program that only greets, under the same activator), then the peers'
-results.jsonl files; medians per label over all rounds, ratio = ours/theirs,
-and the floor's ratio: the best any one-process-per-connection server could show.
+../shared/bench/load, labelled as the peers' runs and tagged with the activator
+that ran the handlers), the floor's (t/bench-floor.py: a program that only
+greets, under the same activator), then the peers' results.jsonl files; medians
+per label and activator over all rounds, ratio = ours/theirs, and the floor's
+ratio: the best any one-process-per-connection server could show there.
 --each FILE: print one peers round's figures as they come."""
 import json, statistics, sys
 
@@ -29,8 +30,9 @@ def load(paths):
     return runs
 
 
-def median(runs, label, field):
-    values = [r[field] for r in runs if r.get("label") == label and r.get(field) is not None]
+def median(runs, label, field, activator=None):
+    values = [r[field] for r in runs if r.get("label") == label and r.get(field) is not None and
+              (activator is None or r.get("activator") == activator)]
     return statistics.median(values) if values else None
 
 
@@ -53,8 +55,16 @@ def ratio(a, b):
 
 
 ours, floor, theirs = load(sys.argv[1:2]), load(sys.argv[2:3]), load(sys.argv[3:])
-print("| figure | inetmail | Postfix + Dovecot | ratio | goal | greeting-only floor | its ratio |")
-print("|---|---|---|---|---|---|---|")
+activators = []
+for r in ours:
+    if r.get("activator") not in activators:
+        activators.append(r.get("activator"))
+print("| figure | activator | inetmail | Postfix + Dovecot | ratio | goal | greeting-only floor | its ratio |")
+print("|---|---|---|---|---|---|---|---|")
 for label, field, what, goal in ROWS:
-    a, b, f = median(ours, label, field), median(theirs, label, field), median(floor, label, field)
-    print("| %s | %s | %s | %s | %s | %s | %s |" % (what, number(a), number(b), ratio(a, b), goal, number(f), ratio(f, b)))
+    b = median(theirs, label, field)
+    for act in activators:
+        a, f = median(ours, label, field, act), median(floor, label, field, act)
+        if a is not None:
+            print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (what, act, number(a), number(b), ratio(a, b), goal,
+                                                                number(f), ratio(f, b)))
