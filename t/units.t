@@ -23,7 +23,7 @@ for s in smtp submission submissions pop3 pop3s; do
 	for k in Accept=yes TriggerLimitIntervalSec=0 MaxConnections= MaxConnectionsPerSource=; do
 		grep -q "^$k" "$d/$s.socket"; ok $? "$s.socket sets $k"
 	done
-	for k in StandardInput=socket StandardOutput=socket StandardError=journal EnvironmentFile= User=inetmail_ \
+	for k in StandardInput=socket StandardOutput=socket StandardError=null EnvironmentFile= User=inetmail_ \
 		PrivateNetwork=yes RestrictAddressFamilies=AF_UNIX SystemCallArchitectures=native SystemCallFilter=~ \
 		NoNewPrivileges=yes MemoryMax= RuntimeMaxSec= CapabilityBoundingSet=; do
 		grep -q "^$k" "$d/$s@.service"; ok $? "$s@.service sets $k"
