@@ -62,12 +62,16 @@ try:
                   "p=$(pgrep -u inetmail_smtp -n smtp-handler); id -u inetmail_smtp; stat -c %u /proc/$p; "
                   "grep -E '^Cap(Eff|Bnd)' /proc/$p/status | tr -d '\\t'; "
                   "[ $(readlink /proc/$p/ns/net) != $(readlink /proc/1/ns/net) ] && echo private-network; "
-                  "grep -E '^(NoNewPrivs|Seccomp):' /proc/$p/status | tr -d '\\t'; wait")
+                  "grep -E '^(NoNewPrivs|Seccomp):' /proc/$p/status | tr -d '\\t'; "
+                  "grep -E '^Max (address space|core file size)' /proc/$p/limits | tr -s ' '; wait")
     lines = holder.stdout.split("\n")
     tap.ok(len(lines) > 2 and lines[0] == lines[1], "smtp-handler runs as inetmail_smtp (uid %s)" % lines[0])
     tap.ok("CapEff:0000000000000000" in lines and "CapBnd:0000000000000000" in lines, "with no capabilities")
     tap.ok("private-network" in lines and "NoNewPrivs:1" in lines and "Seccomp:2" in lines,
            "in a network namespace of its own, no new privileges, a system call filter")
+    tap.ok(any(l.startswith("Max core file size 0 0 ") for l in lines) and
+           any(l.startswith("Max address space 268435456 268435456 ") for l in lines),
+           "no core files, 256 MiB of address space: the handler's own limits hold under the system call filter")
 
     entries = [json.loads(l) for l in c.sh("journalctl -o json SYSLOG_IDENTIFIER=smtp-handler").stdout.split("\n") if l]
     quits = [e for e in entries if e.get("INETMAIL_RESULT") == "quit"]
