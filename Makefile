@@ -227,10 +227,12 @@ uninstall:
 
 # A Debian package built the Debian way (debian/, debhelper), from the files git
 # tracks as they are in the work tree, left in $(BUILD)/deb with lintian's verdict.
-deb: deps
+# dpkg-buildpackage checks the Build-Depends itself.
+deb:
 	rm -rf $(BUILD)/deb
 	mkdir -p $(BUILD)/deb/inetmail
-	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(BUILD)/deb/inetmail
+	git ls-files -z | tar --null -T - -cf $(BUILD)/deb/source.tar
+	tar -xf $(BUILD)/deb/source.tar -C $(BUILD)/deb/inetmail
 	# Nothing of this make's command line (BUILD=, CFLAGS=) may reach the package's own.
 	cd $(BUILD)/deb/inetmail && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD dpkg-buildpackage -b -us -uc
 	lintian --fail-on error $(BUILD)/deb/inetmail_*.changes

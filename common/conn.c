@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,6 +44,9 @@ static void peer_address(struct conn *c)
 
 static void limit_process(void)
 {
+	/* Every session of a handler runs as the same user: not dumpable, none
+	 * can read another's memory or descriptors through /proc. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct rlimit none = {0, 0};
 	setrlimit(RLIMIT_CORE, &none);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(INETMAIL_SANITIZE) /* ASan maps terabytes of shadow */

@@ -1,12 +1,15 @@
 -- Least-privilege database users for inetmail. The database is named `inetmail`
--- here; substitute another name if yours differs. Passwords are set apart from
--- this file, e.g. ALTER USER inetmail_smtp@localhost IDENTIFIED BY '...';
--- (or IDENTIFIED VIA unix_socket when a handler runs as a system user of that name).
+-- here; substitute another name if yours differs. Each user is made for
+-- MariaDB's unix_socket plugin: only the system user of the same name gets in
+-- (the package makes inetmail_smtp, inetmail_pop3 and inetmail_relay), never
+-- anyone without a password. A user that must log in with a password (from
+-- another host, or inetmail_admin) gets one apart from this file, e.g.
+-- ALTER USER inetmail_admin@localhost IDENTIFIED BY '...';
 
-CREATE USER IF NOT EXISTS 'inetmail_smtp'@'localhost';
-CREATE USER IF NOT EXISTS 'inetmail_pop3'@'localhost';
-CREATE USER IF NOT EXISTS 'inetmail_relay'@'localhost';
-CREATE USER IF NOT EXISTS 'inetmail_admin'@'localhost';
+CREATE USER IF NOT EXISTS 'inetmail_smtp'@'localhost' IDENTIFIED VIA unix_socket;
+CREATE USER IF NOT EXISTS 'inetmail_pop3'@'localhost' IDENTIFIED VIA unix_socket;
+CREATE USER IF NOT EXISTS 'inetmail_relay'@'localhost' IDENTIFIED VIA unix_socket;
+CREATE USER IF NOT EXISTS 'inetmail_admin'@'localhost' IDENTIFIED VIA unix_socket;
 
 -- smtp-handler: authenticate, look up recipients (accounts, domains, aliases),
 -- store content and entries.

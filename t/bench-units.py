@@ -2,7 +2,7 @@
 """What each systemd unit setting costs a connection, under the real systemd (PID 1).
 
 Run as root inside a booted system (make bench runs it in the systemd-nspawn
-container of t/systemd-boot.t). Each variant becomes a runtime socket unit with
+container of t/bench-systemd.py). Each variant becomes a runtime socket unit with
 Accept=yes on a port of its own and a service template of the lines given; the
 variants are then loaded in turn, BLOCK connections each, ROUNDS times over,
 so that every variant sees the same hours of this machine (its cost of making

@@ -30,10 +30,10 @@ async def one(i, t0, result):
         else:
             result["closed_without_greeting"] += 1
         writer.close()
-    except (ConnectionError, OSError):
-        result["closed_without_greeting"] += 1
-    except asyncio.TimeoutError:
+    except asyncio.TimeoutError:  # first: since Python 3.11 it is an OSError too
         result["timed_out"] += 1
+    except OSError:
+        result["closed_without_greeting"] += 1
 
 
 async def main():

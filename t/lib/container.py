@@ -8,7 +8,7 @@ what the package's apt-get install brings already downloaded) is built once and
 kept under INETMAIL_NSPAWN_CACHE (default /var/cache/inetmail-nspawn), rebuilt
 when a day old or when what it must hold changes; each boot runs on a
 throw-away overlay of it (--volatile=overlay)."""
-import fcntl, os, re, subprocess, time
+import fcntl, os, re, signal, subprocess, time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 CACHE = os.environ.get("INETMAIL_NSPAWN_CACHE", "/var/cache/inetmail-nspawn")
@@ -18,7 +18,7 @@ MAX_AGE_S = 86400  # as make fresh-check: Debian's updates reach the root within
 INCLUDE = ["systemd", "systemd-sysv", "dbus", "python3", "swaks", "libio-socket-ssl-perl", "libauthen-sasl-perl",
            "openssl", "curl", "iproute2", "procps"]
 # Downloaded only, beside the package's own dependencies: installed in each boot, from the root's cache.
-DOWNLOAD = ["fail2ban"]
+DOWNLOAD = ["fail2ban", "xinetd"]
 BOOT_WAIT_S = 120
 CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
              "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive"}
@@ -52,14 +52,21 @@ def ensure_root(deb, log):
     want = "\n".join(["include: " + ",".join(INCLUDE), "download: " + " ".join(DOWNLOAD),
                       "depends: " + deb_field(deb, "Depends"), "recommends: " + deb_field(deb, "Recommends")]) + "\n"
     stamp = os.path.join(ROOT, ".inetmail-root")
+
+    def current():
+        try:
+            return open(stamp).read() == want and time.time() - os.path.getmtime(stamp) < MAX_AGE_S
+        except OSError:
+            return False
     os.makedirs(CACHE, exist_ok=True)
     with open(os.path.join(CACHE, "lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        if current():
+            return ROOT
+        # Exclusive: it waits for every running container (Container.boot).
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if open(stamp).read() == want and time.time() - os.path.getmtime(stamp) < MAX_AGE_S:
-                return ROOT
-        except OSError:
-            pass
+        if current():
+            return ROOT
         new = ROOT + ".new"
         subprocess.run(["rm", "-rf", new], check=True)
         t0 = time.time()
@@ -94,27 +101,37 @@ def readme_steps(heading):
 
 
 class Container:
-    """A booted container on a throw-away overlay of ROOT; binds maps host
-    directories to read-only paths inside."""
+    """A booted container on a throw-away overlay of ROOT: systemd-nspawn's
+    process (its group) and the container's init."""
 
-    def __init__(self, root, binds, log):
-        self.log = log
+    def __init__(self, nspawn_pid, init_pid):
+        self.nspawn, self.init = nspawn_pid, init_pid
+
+    @classmethod
+    def boot(cls, root, binds, log):
+        """Boots ROOT; binds maps host directories to read-only paths inside.
+        systemd-nspawn keeps a shared lock on the cache for as long as it runs,
+        so that no rebuild of the root (ensure_root) takes it away meanwhile."""
         args = ["systemd-nspawn", "-q", "--register=no", "--keep-unit", "--private-network", "--volatile=overlay",
                 "-D", root, "-b"]
         args += ["--bind-ro=%s:%s" % (host, inside) for host, inside in binds.items()]
-        self.nspawn = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-        self.init = None
+        with open(os.path.join(CACHE, "lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            nspawn = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                                      pass_fds=(lock.fileno(),))
+        c = cls(nspawn.pid, None)
         try:
-            self._wait_booted()
+            c._wait_booted()
         except BaseException:
-            self.halt()  # nothing outlives a failed boot
+            c.halt()  # nothing outlives a failed boot
             raise
+        return c
 
     def _wait_booted(self):
         deadline = time.time() + BOOT_WAIT_S
         while time.time() < deadline and self.init is None:
             # nspawn's child becomes the container's init once it has exec'd systemd
-            children = subprocess.run(["pgrep", "-P", str(self.nspawn.pid), "-x", "systemd"], capture_output=True,
+            children = subprocess.run(["pgrep", "-P", str(self.nspawn), "-x", "systemd"], capture_output=True,
                                       text=True).stdout.split()
             self.init = int(children[0]) if children else None
             time.sleep(0.1)
@@ -133,11 +150,18 @@ class Container:
                               capture_output=True, text=True, timeout=timeout, env=CLEAN_ENV, check=check)
 
     def halt(self):
-        """SIGTERM to systemd-nspawn is a clean shutdown of the container."""
-        if self.nspawn.poll() is None:
-            self.nspawn.terminate()
+        """SIGTERM to systemd-nspawn is a clean shutdown of the container;
+        SIGKILL to its process group after a minute."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
-                self.nspawn.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.nspawn.pid, 9)
-                self.nspawn.wait()
+                os.killpg(self.nspawn, sig)
+            except ProcessLookupError:
+                return
+            for _ in range(600):
+                try:  # reaped here when it is our child, else by its own parent
+                    if os.waitpid(self.nspawn, os.WNOHANG)[0]:
+                        return
+                except ChildProcessError:
+                    if not os.path.exists("/proc/%d" % self.nspawn):
+                        return
+                time.sleep(0.1)

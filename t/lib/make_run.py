@@ -6,6 +6,9 @@ import os, re, signal, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, free_port
 
+# Ctrl-C as in a terminal: started in the background (as CI may start the
+# tests), this process inherits SIGINT ignored, and so would make run.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 tap = Tap()
 top = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 run_dir = tempfile.mkdtemp(prefix="inetmail-run.")

@@ -24,11 +24,13 @@ def json_of(result):
         return {}
 
 
-deb = container.build_deb(os.path.join(work, "build"), log)
-tap.ok(os.path.exists(deb), "make deb builds %s, lintian clean" % os.path.basename(deb))
-root = container.ensure_root(deb, log)
-c = container.Container(root, {os.path.dirname(deb): "/mnt/deb", os.path.join(container.TOP, "t"): "/mnt/t"}, log)
+c = None
 try:
+    deb = container.build_deb(os.path.join(work, "build"), log)
+    tap.ok(os.path.exists(deb), "make deb builds %s, lintian clean" % os.path.basename(deb))
+    root = container.ensure_root(deb, log)
+    c = container.Container.boot(root, {os.path.dirname(deb): "/mnt/deb", os.path.join(container.TOP, "t"): "/mnt/t"},
+                                 log)
     # The machine's own facts, not README's: its name, the addresses of the
     # fail2ban case, and no sshd log for Debian's default jail to read.
     c.sh("echo '127.0.0.1 mail.example.com' >>/etc/hosts; ip addr add 192.0.2.1/32 dev lo; ip addr add 192.0.2.10/32 dev lo",
@@ -43,6 +45,9 @@ try:
     tap.is_(lines[:2], ["install ok installed"] * 2, "apt-get install of the package alone brought MariaDB")
     tap.ok(len(lines) > 3 and "inetmail" in lines[2].split() and "inetmail" in lines[3].split(),
            "the package made inetmail_smtp and inetmail_pop3, in group inetmail")
+    r = c.sh("for u in smtp pop3 relay admin; do runuser -u nobody -- mariadb -u inetmail_$u -e 'SELECT 1' inetmail"
+             " >/dev/null 2>&1 && echo in; done; runuser -u inetmail_smtp -- mariadb -u inetmail_smtp -N -e 'SELECT 1' inetmail")
+    tap.is_(r.stdout.split(), ["1"], "the database lets inetmail_smtp in as itself and nobody in as any inetmail user")
     r = c.sh("systemctl is-active smtp.socket submission.socket submissions.socket pop3.socket pop3s.socket inetmail-relay")
     tap.is_(r.stdout.split(), ["active"] * 6, "the five sockets and the relay agent are active")
 
@@ -59,13 +64,16 @@ try:
 
     # A handler while its session is open: its user, no capabilities, no network.
     holder = c.sh("python3 -P /mnt/t/lib/deployed_clients.py hold 25 4 >/dev/null 2>&1 & sleep 1.5; "
-                  "p=$(pgrep -u inetmail_smtp -n smtp-handler); id -u inetmail_smtp; stat -c %u /proc/$p; "
+                  "p=$(pgrep -u inetmail_smtp -n smtp-handler); id -u inetmail_smtp; ps -o uid= -p $p | tr -d ' '; "
+                  "runuser -u inetmail_smtp -- cat /proc/$p/environ >/dev/null 2>&1 || echo not-readable; "
                   "grep -E '^Cap(Eff|Bnd)' /proc/$p/status | tr -d '\\t'; "
                   "[ $(readlink /proc/$p/ns/net) != $(readlink /proc/1/ns/net) ] && echo private-network; "
                   "grep -E '^(NoNewPrivs|Seccomp):' /proc/$p/status | tr -d '\\t'; "
                   "grep -E '^Max (address space|core file size)' /proc/$p/limits | tr -s ' '; wait")
     lines = holder.stdout.split("\n")
+    smtp_uid = lines[0]
     tap.ok(len(lines) > 2 and lines[0] == lines[1], "smtp-handler runs as inetmail_smtp (uid %s)" % lines[0])
+    tap.ok("not-readable" in lines, "another process of inetmail_smtp cannot read its /proc files (not dumpable)")
     tap.ok("CapEff:0000000000000000" in lines and "CapBnd:0000000000000000" in lines, "with no capabilities")
     tap.ok("private-network" in lines and "NoNewPrivs:1" in lines and "Seccomp:2" in lines,
            "in a network namespace of its own, no new privileges, a system call filter")
@@ -78,7 +86,7 @@ try:
     tap.ok(len(quits) >= 3 and all(e.get("INETMAIL_SESSION") and e.get("INETMAIL_PEER") == "127.0.0.1" for e in quits),
            "the real journal has each session's line with INETMAIL_SESSION, INETMAIL_PEER, INETMAIL_RESULT")
     tap.ok(all(e.get("_SYSTEMD_UNIT", "").startswith(("smtp@", "submission@", "submissions@")) and
-               e.get("_UID") == lines[0] and e.get("SYSLOG_FACILITY") == "2" for e in quits),
+               e.get("_UID") == smtp_uid and e.get("SYSLOG_FACILITY") == "2" for e in quits),
            "from the per-connection units, as inetmail_smtp, facility mail")
 
     # fail2ban installed as the package suggests, its shipped jail (systemd backend) enabled, a test action.
@@ -97,9 +105,10 @@ try:
     # The relay agent: restarted after SIGKILL, stopped cleanly.
     pid = c.sh("systemctl show -P MainPID inetmail-relay").stdout.strip()
     c.sh("kill -KILL " + pid)
-    restarted = ""
+    restarted = ["0", ""]
     for _ in range(100):
-        restarted = c.sh("systemctl show -P MainPID inetmail-relay; systemctl is-active inetmail-relay").stdout.split()
+        restarted = (c.sh("systemctl show -P MainPID inetmail-relay; systemctl is-active inetmail-relay").stdout.split()
+                     + ["0", ""])[:2]
         if restarted[0] not in ("0", pid) and restarted[1] == "active":
             break
         time.sleep(0.2)
@@ -117,8 +126,29 @@ try:
     tap.is_(c.sh("systemctl is-active smtp.socket").stdout.strip(), "active", "smtp.socket is still active")
     out = json_of(c.sh("python3 -P /mnt/t/lib/deployed_clients.py mx 'after the burst'"))
     tap.ok(out.get("refused") == {}, "and mail still flows through it")
+
+    # The same handlers through xinetd and its shipped files, in place of the sockets.
+    r = c.sh("systemctl stop smtp.socket submission.socket submissions.socket pop3.socket pop3s.socket &&"
+             " apt-get install -y -q xinetd >/dev/null && sed -i 's/^\tdisable     = yes$/\tdisable     = no/'"
+             " /etc/xinetd.d/inetmail-* && systemctl restart xinetd && sleep 1")
+    tap.is_(r.returncode, 0, "xinetd installed, the shipped files enabled")
+    for mode in ("submission", "mx", "submissions"):
+        out = json_of(c.sh("python3 -P /mnt/t/lib/deployed_clients.py %s 'xinetd %s'" % (mode, mode)))
+        tap.ok(out.get("refused") == {} and out.get("tls", "").startswith("TLSv1."),
+               "xinetd, %s: delivered over TLS (%s)" % (mode, out.get("tls")))
+    for mode in ("pop3", "pop3s"):
+        out = json_of(c.sh("python3 -P /mnt/t/lib/deployed_clients.py " + mode))
+        tap.ok({"xinetd mx", "xinetd submission", "xinetd submissions"} <= set(out.get("subjects", [])),
+               "xinetd, %s: alice reads them over TLS (%s)" % (mode, out.get("tls")))
+    entries = [json.loads(l) for l in c.sh("journalctl -o json SYSLOG_IDENTIFIER=smtp-handler _SYSTEMD_UNIT=xinetd.service")
+               .stdout.split("\n") if l]
+    tap.ok(entries and all(e.get("_UID") == smtp_uid for e in entries),
+           "under xinetd the handler runs as inetmail_smtp too, and logs to the journal (%d lines)" % len(entries))
+except Exception as e:  # the package, the root or the boot: what the log says
+    tap.ok(False, "no exception: %r" % e)
 finally:
-    c.halt()
+    if c:
+        c.halt()
     log.close()
     if tap.failed:
         tap.diag("the container's and the build's output: " + os.path.join(work, "log"))
