@@ -138,7 +138,8 @@ class Container:
         if self.init is None:
             raise RuntimeError("systemd-nspawn started no init")
         state = ""
-        while time.time() < deadline and not state:  # empty until PID 1 listens on its bus
+        # "offline" until PID 1 has made /run/systemd/system, empty until it listens on its bus
+        while time.time() < deadline and state in ("", "offline"):
             state = self.sh("systemctl is-system-running --wait", timeout=BOOT_WAIT_S).stdout.strip()
             time.sleep(0.1)
         if state not in ("running", "degraded"):
