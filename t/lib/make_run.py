@@ -46,7 +46,14 @@ def ours():
     return found
 
 def agent():
-    return [pid for pid in ours() if open("/proc/%s/comm" % pid).read().strip() == "inetmail-relay"]
+    found = []
+    for pid in ours():
+        try:
+            if open("/proc/%s/comm" % pid).read().strip() == "inetmail-relay":
+                found.append(pid)
+        except OSError:
+            pass  # ended since ours() saw it (a handler's session)
+    return found
 
 def ctrl_c(p):
     os.killpg(p.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
