@@ -49,7 +49,9 @@ try:
              " >/dev/null 2>&1 && echo in; done; runuser -u inetmail_smtp -- mariadb -u inetmail_smtp -N -e 'SELECT 1' inetmail")
     tap.is_(r.stdout.split(), ["1"], "the database lets inetmail_smtp in as itself and nobody in as any inetmail user")
     r = c.sh("systemctl is-active smtp.socket submission.socket submissions.socket pop3.socket pop3s.socket inetmail-relay")
-    tap.is_(r.stdout.split(), ["active"] * 6, "the five sockets and the relay agent are active")
+    if not tap.is_(r.stdout.split(), ["active"] * 6, "the five sockets and the relay agent are active"):
+        tap.diag(c.sh("systemctl --failed --no-pager; systemctl status --no-pager smtp.socket inetmail-relay;"
+                      " journalctl --no-pager -b -n 40").stdout)
 
     for mode in ("submission", "mx", "submissions"):
         out = json_of(c.sh("python3 -P /mnt/t/lib/deployed_clients.py %s 'through %s'" % (mode, mode)))
