@@ -146,10 +146,8 @@ class Container:
             raise RuntimeError("the container's systemd is %r" % state)
 
     def sh(self, script, input=None, timeout=300, check=False):
-        """Runs SCRIPT with sh inside: in all the container's namespaces, and at
-        its init's root, which is not its mount namespace's where nspawn ran in
-        a chroot (make fresh-check) and had to chroot rather than pivot_root."""
-        return subprocess.run(["nsenter", "-t", str(self.init), "-a", "-r", "-w", "sh", "-c", script], input=input,
+        """Runs SCRIPT with sh inside, in all the container's namespaces."""
+        return subprocess.run(["nsenter", "-t", str(self.init), "-a", "sh", "-c", script], input=input,
                               capture_output=True, text=True, timeout=timeout, env=CLEAN_ENV, check=check)
 
     def halt(self):
