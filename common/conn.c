@@ -73,31 +73,56 @@ void conn_open(struct conn *c, unsigned write_timeout_ms)
 	peer_address(c);
 }
 
-static long now_ms(void)
+long conn_now_ms(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
 }
 
+void conn_set_timer(struct conn *c, unsigned every_ms, int (*fn)(void *ctx), void *ctx, const char *why)
+{
+	c->timer = (struct conn_timer){every_ms, conn_now_ms() + every_ms, fn, ctx, why};
+}
+
+int conn_tick(struct conn *c)
+{
+	if (c->broken)
+		return -1;
+	long now = conn_now_ms();
+	if (!c->timer.every_ms || now < c->timer.due_ms)
+		return 0;
+	c->timer.due_ms = now + c->timer.every_ms;
+	if (c->timer.fn(c->timer.ctx))
+		c->broken = c->timer.why;
+	return c->broken ? -1 : 0;
+}
+
 int conn_wait(struct conn *c, int fd, short events, unsigned timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = conn_now_ms() + timeout_ms;
 	for (;;) {
+		if (conn_tick(c) < 0)
+			return -1;
 		struct pollfd p[2] = {{.fd = fd, .events = events}};
 		int side_ms = -1;
 		nfds_t n = c->side.fd && (p[1].fd = c->side.fd(c->side.ctx, &p[1].events, &side_ms)) >= 0 ? 2 : 1;
-		long left = deadline - now_ms();
+		long now = conn_now_ms(), left = deadline - now;
 		int wait = left > 0 ? (int)left : 0;
 		bool side_first = n == 2 && side_ms >= 0 && side_ms < wait;
-		int rc = poll(p, n, side_first ? side_ms : wait);
+		if (side_first)
+			wait = side_ms;
+		bool timer_first = c->timer.every_ms && c->timer.due_ms - now < wait;
+		if (timer_first)
+			wait = c->timer.due_ms > now ? (int)(c->timer.due_ms - now) : 0;
+		int rc = poll(p, n, wait);
 		if (rc < 0 && errno != EINTR)
 			return -1;
 		if (rc > 0 && p[0].revents)
 			return 1;
-		if (n == 2 && (p[1].revents || (rc == 0 && side_first)))
+		if (n == 2 && (p[1].revents || (rc == 0 && side_first && !timer_first)))
 			c->side.step(c->side.ctx, p[1].revents);
-		else if (rc == 0)
+		else if (rc == 0 && !timer_first && !side_first)
 			return 0;
 	}
 }
@@ -136,6 +161,8 @@ int conn_input_pending(struct conn *c)
 int conn_write(void *conn, const char *data, size_t len)
 {
 	struct conn *c = conn;
+	if (conn_tick(c) < 0)
+		return -1;
 	if (c->tls)
 		return tls_write(c, data, len);
 	while (len > 0) {
@@ -143,8 +170,7 @@ int conn_write(void *conn, const char *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd p = {.fd = c->out, .events = POLLOUT};
-			if (poll(&p, 1, (int)c->write_timeout_ms) > 0)
+			if (conn_wait(c, c->out, POLLOUT, c->write_timeout_ms) > 0)
 				continue;
 			return -1;
 		}

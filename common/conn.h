@@ -20,6 +20,17 @@ struct conn_side {
 	void *ctx;
 };
 
+/* Work due at intervals whatever the session is doing (the POP3 maildrop
+ * lock's renewal, while a command waits or a RETR streams): fn runs from
+ * every wait and write once due; non-zero ends the connection, why says how. */
+struct conn_timer {
+	unsigned every_ms; /* 0: no timer */
+	long due_ms;
+	int (*fn)(void *ctx);
+	void *ctx;
+	const char *why;
+};
+
 struct conn {
 	int in, out;
 	int is_socket;      /* a network peer: checks for early talkers and pipelining apply */
@@ -27,6 +38,8 @@ struct conn {
 	char peer[64];      /* the client's address, for Received: and the logs */
 	void *tls;          /* the OpenSSL connection once TLS is on (tls.c) */
 	struct conn_side side; /* polled with every wait for the client; none if fd is NULL */
+	struct conn_timer timer;
+	const char *broken;    /* the timer ended the connection: its why; every read and write fails */
 	char buf[CONN_READ_MAX];
 	size_t len;         /* octets waiting in buf */
 };
@@ -45,5 +58,8 @@ int conn_write(void *conn, const char *data, size_t len); /* an outbuf_sink */
  * input would send a reset that can destroy it. */
 void conn_close(struct conn *);
 void conn_pause(unsigned ms); /* the delay after a failed login */
+long conn_now_ms(void);       /* CLOCK_MONOTONIC */
+void conn_set_timer(struct conn *, unsigned every_ms, int (*fn)(void *ctx), void *ctx, const char *why);
+int conn_tick(struct conn *); /* runs the timer if due: 0, or -1 once the connection is broken */
 
 #endif

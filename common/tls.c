@@ -57,13 +57,15 @@ int tls_configured(void)
 
 int tls_implicit(void) { return !strcasecmp(env_str("INETMAIL_TLS", ""), "implicit"); }
 
-/* Waits until the connection can go on after WANT_READ or WANT_WRITE. */
-static int wait_for(struct conn *c, int error, unsigned timeout_ms)
+/* Waits until the connection can go on after WANT_READ or WANT_WRITE, at the
+ * latest until deadline (conn_now_ms): 0, -2 timed out, -1 failed. */
+static int wait_for(struct conn *c, int error, long deadline)
 {
 	if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE)
 		return -1;
-	int rc = error == SSL_ERROR_WANT_WRITE ? conn_wait(c, c->out, POLLOUT, timeout_ms)
-	                                       : conn_wait(c, c->in, POLLIN, timeout_ms);
+	long left = deadline - conn_now_ms();
+	unsigned ms = left > 0 ? (unsigned)left : 0;
+	int rc = error == SSL_ERROR_WANT_WRITE ? conn_wait(c, c->out, POLLOUT, ms) : conn_wait(c, c->in, POLLIN, ms);
 	return rc > 0 ? 0 : rc == 0 ? -2 : -1;
 }
 
@@ -90,8 +92,9 @@ static SSL_CTX *server_context(void)
 	return ctx;
 }
 
-int tls_start(struct conn *c, char info[TLS_INFO_MAX])
+int tls_start(struct conn *c, char info[TLS_INFO_MAX], unsigned timeout_ms)
 {
+	long deadline = conn_now_ms() + timeout_ms; /* for the whole handshake, however slowly it comes */
 	tls_server_init();
 	SSL_CTX *ctx = server_context();
 	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
@@ -100,12 +103,15 @@ int tls_start(struct conn *c, char info[TLS_INFO_MAX])
 		SSL_free(ssl);
 		return -1;
 	}
-	int rc;
+	int rc, w;
 	while ((rc = SSL_accept(ssl)) != 1)
-		if (wait_for(c, SSL_get_error(ssl, rc), TLS_HANDSHAKE_TIMEOUT_MS) < 0) {
-			log_session(LOG_NOTICE, NULL, "tls-failed", "handshake failed (error %lu)", ERR_get_error());
+		if ((w = wait_for(c, SSL_get_error(ssl, rc), deadline)) < 0) {
+			if (w == -2)
+				log_session(LOG_NOTICE, NULL, "tls-timeout", "no handshake within %u ms", timeout_ms);
+			else
+				log_session(LOG_NOTICE, NULL, "tls-failed", "handshake failed (error %lu)", ERR_get_error());
 			SSL_free(ssl);
-			return -1;
+			return w;
 		}
 	c->tls = ssl;
 	snprintf(info, TLS_INFO_MAX, "%s with cipher %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
@@ -114,6 +120,7 @@ int tls_start(struct conn *c, char info[TLS_INFO_MAX])
 
 long tls_read(struct conn *c, char *buf, size_t len, unsigned timeout_ms)
 {
+	long deadline = conn_now_ms() + timeout_ms; /* a record dribbled in gets no more time than a line */
 	for (;;) {
 		int n = SSL_read(c->tls, buf, (int)len);
 		if (n > 0)
@@ -121,7 +128,7 @@ long tls_read(struct conn *c, char *buf, size_t len, unsigned timeout_ms)
 		int e = SSL_get_error(c->tls, n);
 		if (e == SSL_ERROR_ZERO_RETURN)
 			return 0;
-		int w = wait_for(c, e, timeout_ms);
+		int w = wait_for(c, e, deadline);
 		if (w < 0)
 			return w;
 	}
@@ -134,7 +141,7 @@ int tls_write(struct conn *c, const char *data, size_t len)
 		if (n > 0) {
 			data += n;
 			len -= (size_t)n;
-		} else if (wait_for(c, SSL_get_error(c->tls, n), c->write_timeout_ms) < 0) {
+		} else if (wait_for(c, SSL_get_error(c->tls, n), conn_now_ms() + c->write_timeout_ms) < 0) {
 			return -1;
 		}
 	}

@@ -18,10 +18,11 @@ void tls_library_init(void);
 int tls_configured(void);
 /* INETMAIL_TLS=implicit: the handshake comes before the greeting. */
 int tls_implicit(void);
-/* The server handshake on the connection; afterwards every read and write
- * of conn goes through TLS. 0, or -1 (then the session must end). info gets
- * "TLSv1.3 with cipher NAME" for Received: and the logs. */
-int tls_start(struct conn *, char info[TLS_INFO_MAX]);
+/* The server handshake on the connection, all of it within timeout_ms;
+ * afterwards every read and write of conn goes through TLS. 0, -2 (timed out)
+ * or -1 (failed); then the session must end. info gets "TLSv1.3 with cipher
+ * NAME" for Received: and the logs. */
+int tls_start(struct conn *, char info[TLS_INFO_MAX], unsigned timeout_ms);
 
 /* For conn.c: TLS reads and writes; same results as conn_read/conn_write. */
 long tls_read(struct conn *, char *buf, size_t len, unsigned timeout_ms);

@@ -80,6 +80,7 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	disconnect(s);
+	store_close(s->keeper);
 	free(s->chunk);
 	free(s->ahead.buf);
 	free(s);

@@ -54,6 +54,8 @@ struct store {
 	char client[64];          /* the client's key for the login penalty ("" when off) */
 	unsigned char *chunk;     /* STORE_CHUNK_SIZE bytes, for streaming out; lazily allocated */
 	struct read_ahead ahead;
+	bool streaming;           /* a read's result is still coming in on db: no other query fits */
+	struct store *keeper;     /* a second connection that renews the maildrop lock meanwhile, or NULL */
 	double lease_renewed;     /* when the relay lease was last taken or renewed (CLOCK_MONOTONIC, s) */
 };
 

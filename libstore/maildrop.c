@@ -39,6 +39,17 @@ enum store_result store_maildrop_lock(struct store *s, uint64_t account_id, unsi
 	return store_txn(s, lock_body, &a);
 }
 
+enum store_result store_maildrop_keep(struct store *s, uint64_t account_id, unsigned ttl_seconds)
+{
+	if (!s->streaming)
+		return store_maildrop_lock(s, account_id, ttl_seconds);
+	if (!s->keeper && !(s->keeper = store_open()))
+		return STORE_TEMPFAIL;
+	memcpy(s->keeper->owner, s->owner, sizeof s->owner); /* the same lock, renewed */
+	s->keeper->next_group = s->next_group;
+	return store_maildrop_lock(s->keeper, account_id, ttl_seconds);
+}
+
 static enum store_result unlock_body(struct store *s, void *ctx)
 {
 	return q_exec(s, Q_LOCK_RELEASE, "us", *(uint64_t *)ctx, s->owner) ? STORE_OK : STORE_TEMPFAIL;
@@ -196,6 +207,7 @@ static enum store_result read_body(struct store *s, void *ctx)
 	uint64_t id = want;
 	size_t len;
 	int done = 0, rows = 0;
+	s->streaming = true;
 	while (!(done && n == 1) &&
 	       (rc = n == 1 ? q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &len)
 	                    : q_fetch(s, st, "ub", &id, s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0) {
@@ -210,12 +222,14 @@ static enum store_result read_body(struct store *s, void *ctx)
 		a->sent = a->sent || cut_len;
 		if (a->fn(a->ctx, s->chunk, cut_len)) {
 			q_end(st);
+			s->streaming = false;
 			ra->n = 0;
 			return STORE_PERMFAIL;
 		}
 	}
 	if (done && n == 1)
 		q_end(st);
+	s->streaming = false;
 	ra->valid = rc == 0;
 	if (rc < 0)
 		return a->sent ? STORE_UNKNOWN : STORE_TEMPFAIL; /* part of it went out: no retry */
@@ -287,17 +301,23 @@ struct delete_args {
 	uint64_t account_id;
 	const uint64_t *ids;
 	size_t n;
+	unsigned ttl;
 };
 
 static enum store_result delete_body(struct store *s, void *ctx)
 {
 	struct delete_args *a = ctx;
+	MYSQL_STMT *st = q_exec(s, Q_LOCK_CONFIRM, "uus", (uint64_t)a->ttl, a->account_id, s->owner);
+	if (!st)
+		return STORE_TEMPFAIL;
+	if (q_affected(st) != 1)
+		return STORE_IN_USE; /* the lock ran out, or another session has it: what it lists stays */
 	return store_delete_entries(s, a->account_id, a->ids, a->n);
 }
 
-enum store_result store_maildrop_delete(struct store *s, uint64_t account_id,
-                                        const uint64_t *entry_ids, size_t n)
+enum store_result store_maildrop_delete(struct store *s, uint64_t account_id, const uint64_t *entry_ids, size_t n,
+                                        unsigned lock_ttl_seconds)
 {
-	struct delete_args a = {account_id, entry_ids, n};
+	struct delete_args a = {account_id, entry_ids, n, lock_ttl_seconds};
 	return store_txn(s, delete_body, &a);
 }

@@ -90,6 +90,9 @@
 	Q(LOCK_TAKE, 0, "INSERT IGNORE INTO maildrop_lock (account_id, owner, expires_at)" \
 	                " VALUES (?, ?, NOW(6) + INTERVAL ? SECOND)") \
 	Q(LOCK_RELEASE, 0, "DELETE FROM maildrop_lock WHERE account_id = ? AND owner = ?") \
+	/* a write, not a read: on Galera, a takeover committed on another node meanwhile fails our certification */ \
+	Q(LOCK_CONFIRM, 0, "UPDATE maildrop_lock SET expires_at = NOW(6) + INTERVAL ? SECOND" \
+	                   " WHERE account_id = ? AND owner = ? AND expires_at >= NOW(6)") \
 	Q(LOCK_DROP, 0, "DELETE FROM maildrop_lock WHERE account_id = ?") \
 	Q(NODE_STATE, 1, "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS" \
 	                 " WHERE VARIABLE_NAME IN ('WSREP_READY', 'WSREP_LOCAL_STATE')") \

@@ -113,7 +113,12 @@ struct store_entry {
 typedef int (*store_entry_fn)(void *ctx, const struct store_entry *);
 typedef int (*store_data_fn)(void *ctx, const void *data, size_t len);
 
+/* The maildrop lock: taken (STORE_IN_USE when another session holds it) or
+ * renewed, for ttl_seconds from now. */
 enum store_result store_maildrop_lock(struct store *, uint64_t account_id, unsigned ttl_seconds);
+/* Renews it at any moment, also while a read streams on this connection (a
+ * RETR to a slow client): then through a second one, opened for the purpose. */
+enum store_result store_maildrop_keep(struct store *, uint64_t account_id, unsigned ttl_seconds);
 enum store_result store_maildrop_unlock(struct store *, uint64_t account_id);
 enum store_result store_maildrop_list(struct store *, uint64_t account_id, store_entry_fn, void *ctx);
 /* A message a client reads: its entry and the size the listing gave. */
@@ -129,8 +134,11 @@ struct store_entry_ref {
  * same query brings them, and reading them later costs no round trip. */
 enum store_result store_maildrop_read(struct store *, uint64_t account_id, const struct store_entry_ref *entries,
                                       size_t n, long body_lines, store_data_fn, void *ctx);
-enum store_result store_maildrop_delete(struct store *, uint64_t account_id,
-                                        const uint64_t *entry_ids, size_t n);
+/* Deletes the entries in one transaction that also confirms (and renews)
+ * this session's maildrop lock: STORE_IN_USE, nothing deleted, when it ran
+ * out or another session has it. */
+enum store_result store_maildrop_delete(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n,
+                                        unsigned lock_ttl_seconds);
 
 /* Passwords: crypt(3) strings. scheme is "yescrypt", "bcrypt" or "sha512crypt". */
 int store_password_hash(const char *scheme, const char *password, char out[STORE_HASH_MAX + 1]);

@@ -17,13 +17,29 @@ static enum store_result be_auth(void *ctx, const char *user, const char *passwo
 static enum store_result be_lock(void *ctx, uint64_t account_id)
 {
 	struct pop3_store *b = ctx;
-	return store_maildrop_lock(b->store, account_id, b->lock_ttl_s);
+	enum store_result r = store_maildrop_lock(b->store, account_id, b->lock_ttl_s);
+	if (r == STORE_OK)
+		b->locked_account = account_id;
+	return r;
 }
 
 static void be_unlock(void *ctx, uint64_t account_id)
 {
 	struct pop3_store *b = ctx;
+	b->locked_account = 0;
 	store_maildrop_unlock(b->store, account_id); /* if this fails, the lock expires */
+}
+
+int pop3_store_keep_lock(void *ctx)
+{
+	struct pop3_store *b = ctx;
+	if (!b->locked_account)
+		return 0;
+	enum store_result r = store_maildrop_keep(b->store, b->locked_account, b->lock_ttl_s);
+	if (r != STORE_OK && r != STORE_IN_USE) /* a database fault: the lock may hold until the next try */
+		log_session(LOG_WARNING, b->user, "store-failed", "lock renewal: %s: %s", store_result_name(r),
+		            store_error(b->store));
+	return r == STORE_IN_USE;
 }
 
 static enum store_result be_list(void *ctx, uint64_t account_id, store_entry_fn fn, void *fn_ctx)
@@ -42,7 +58,7 @@ static enum store_result be_read(void *ctx, uint64_t account_id, const struct st
 static enum store_result be_delete(void *ctx, uint64_t account_id, const uint64_t *ids, size_t n)
 {
 	struct pop3_store *b = ctx;
-	enum store_result r = store_maildrop_delete(b->store, account_id, ids, n);
+	enum store_result r = store_maildrop_delete(b->store, account_id, ids, n, b->lock_ttl_s);
 	if (r != STORE_OK)
 		log_session(LOG_WARNING, b->user, "store-failed", "%s: %s", store_result_name(r), store_error(b->store));
 	return r;

@@ -1,23 +1,16 @@
 /* pop3-handler: one POP3 session on stdin/stdout (or systemd's fd 3). */
 #define _GNU_SOURCE
 #include <string.h>
-#include <time.h>
 
 #include "backend.h"
 #include "conn.h"
 #include "env.h"
 #include "log.h"
+#include "session.h"
 #include "tls.h"
 
 #define DEFAULT_TIMEOUT_S 600 /* RFC 1939 3: an autologout timer of at least 10 minutes */
 #define SESSION_MAX_S 7200    /* a big maildrop on a slow link, and then the end */
-
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 int main(void)
 {
@@ -26,7 +19,7 @@ int main(void)
 	struct pop3_session s;
 	struct pop3_backend be;
 	struct pop3_store b = {0};
-	long start = now_ms(), last_input = start, last_lock = start;
+	long start = conn_now_ms();
 
 	long timeout_ms = (long)env_ulong("INETMAIL_POP3_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
 	conn_open(&conn, (unsigned)timeout_ms);
@@ -44,7 +37,6 @@ int main(void)
 	b.lock_ttl_s = (unsigned)env_ulong("INETMAIL_POP3_LOCK_TTL", POP3_LOCK_TTL_S);
 	if (b.lock_ttl_s < 3)
 		b.lock_ttl_s = 3;
-	long refresh_ms = b.lock_ttl_s * 1000L / 3;
 	b.store = store_open();
 	if (b.store)
 		store_auth_client(b.store, conn.peer);
@@ -52,15 +44,15 @@ int main(void)
 	pop3_store_backend(&b, &be);
 	if (!b.store || pop3_init(&s, &cfg, &be, &out) < 0)
 		return 1;
-	char tls_info[TLS_INFO_MAX];
-	const char *end = "quit";
-	if (tls_implicit()) { /* RFC 8314: TLS first, then the greeting */
-		if (cfg.tls_available && tls_start(&conn, tls_info) == 0) {
-			pop3_tls_started(&s);
-		} else {
-			s.state = POP3_CLOSED;
-			end = "tls failed";
-		}
+	/* The lock renewed at a third of its life, whether the client thinks or a RETR streams. */
+	conn_set_timer(&conn, b.lock_ttl_s * 1000 / 3, pop3_store_keep_lock, &b, "lock-lost");
+
+	struct session ss = {.conn = &conn, .out = &out, .sm = pop3_machine(&s), .idle_ms = (unsigned)timeout_ms,
+	                     .start_ms = start, .max_ms = SESSION_MAX_S * 1000L};
+	if (tls_implicit() && (!cfg.tls_available || session_tls(&ss) < 0)) { /* RFC 8314: TLS first, then the greeting */
+		s.state = POP3_CLOSED;
+		if (!ss.result)
+			ss.result = "tls-failed";
 	}
 	if (s.state != POP3_CLOSED) {
 		pop3_start(&s);
@@ -69,56 +61,13 @@ int main(void)
 		store_connect_start(b.store);
 		conn.side = (struct conn_side){store_pending_fd, store_pending_step, b.store};
 	}
-
-	while (s.state != POP3_CLOSED) {
-		long now = now_ms();
-		long wait = last_input + timeout_ms - now;
-		if (start + SESSION_MAX_S * 1000L - now < wait)
-			wait = start + SESSION_MAX_S * 1000L - now;
-		/* Wake up to renew the maildrop lock while the client thinks. */
-		if (s.state == POP3_TRANSACTION && wait > refresh_ms)
-			wait = refresh_ms;
-		long n = conn_read(&conn, wait > 0 ? (unsigned)wait : 0);
-		now = now_ms();
-		if (n > 0) {
-			pop3_input(&s, conn.buf, conn.len);
-			conn.len = 0; /* after STLS: what came with it in plaintext is dropped */
-			last_input = now;
-			if (s.state == POP3_STLS) {
-				if (outbuf_flush(&out) == 0 && tls_start(&conn, tls_info) == 0) {
-					pop3_tls_started(&s);
-				} else {
-					s.state = POP3_CLOSED;
-					end = "tls failed";
-				}
-			}
-		} else if (n == -2 && now - last_input < timeout_ms && now - start < SESSION_MAX_S * 1000L) {
-			/* only woken up to renew the lock */
-		} else if (n == -2) {
-			pop3_timeout(&s);
-			end = "timeout";
-		} else {
-			pop3_eof(&s);
-			end = n == 0 ? "eof" : "read error";
-		}
-		if (s.state == POP3_TRANSACTION && now - last_lock >= refresh_ms) {
-			if (store_maildrop_lock(b.store, s.account.id, b.lock_ttl_s) == STORE_IN_USE) {
-				pop3_eof(&s); /* our lock expired and was taken: leave without deleting */
-				end = "lock lost";
-			}
-			last_lock = now;
-		}
-		if ((s.state == POP3_CLOSED || !conn_input_pending(&conn) || out.len >= OUTBUF_HIGH_WATER) &&
-		    outbuf_flush(&out) < 0) {
-			pop3_eof(&s);
-			end = "write error";
-		}
-	}
+	session_run(&ss);
+	pop3_eof(&s); /* however it ended, a lock still held goes now */
 	outbuf_flush(&out);
 	conn_close(&conn);
-	log_session(LOG_INFO, s.account.id ? s.account.address : NULL, end,
+	log_session(LOG_INFO, s.account.id ? s.account.address : NULL, ss.result,
 	            "retrieved=%u deleted=%u bytes=%llu after %ld ms", s.retrieved, s.deleted,
-	            (unsigned long long)s.retrieved_bytes, now_ms() - start);
+	            (unsigned long long)s.retrieved_bytes, session_elapsed_ms(&ss));
 	pop3_free(&s);
 	outbuf_free(&out);
 	store_close(b.store);

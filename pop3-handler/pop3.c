@@ -45,17 +45,26 @@ static void line_out(struct pop3_session *s, const char *text)
 
 static void err(struct pop3_session *s, enum err_id e) { line_out(s, errors[e]); }
 
-static void close_with(struct pop3_session *s, enum err_id e)
+static void close_with(struct pop3_session *s, enum err_id e, const char *ended)
 {
 	err(s, e);
 	s->state = POP3_CLOSED;
+	s->ended = ended;
+}
+
+/* The maildrop lock goes with the session, however it ends. */
+static void release(struct pop3_session *s)
+{
+	if (s->locked)
+		s->be->unlock(s->be->ctx, s->account.id);
+	s->locked = 0;
 }
 
 static void bad_command(struct pop3_session *s, enum err_id e)
 {
 	err(s, e);
 	if (++s->bad_commands >= POP3_BAD_COMMANDS_MAX)
-		close_with(s, E_TOO_MANY_ERRORS);
+		close_with(s, E_TOO_MANY_ERRORS, "errors");
 }
 
 static void log_event(struct pop3_session *s, const char *event, const char *detail)
@@ -139,7 +148,7 @@ static void proceed_login(struct pop3_session *s, const char *user, const char *
 		log_event(s, "auth-failed", user);
 		s->be->delay(s->be->ctx, s->auth_failures * POP3_AUTH_DELAY_MS);
 		if (s->auth_failures >= POP3_AUTH_FAILURES_MAX)
-			close_with(s, E_AUTH_FAILED);
+			close_with(s, E_AUTH_FAILED, "auth-failures");
 		else
 			err(s, E_AUTH_FAILED);
 		return;
@@ -152,13 +161,15 @@ static void proceed_login(struct pop3_session *s, const char *user, const char *
 		return;
 	}
 	s->n_msgs = 0;
+	s->account = a;
+	s->locked = r == STORE_OK;
 	if (r == STORE_OK && (r = s->be->list(s->be->ctx, a.id, add_message, s)) != STORE_OK)
-		s->be->unlock(s->be->ctx, a.id);
+		release(s);
 	if (r != STORE_OK) {
+		s->account = (struct store_account){0};
 		err(s, E_TEMP);
 		return;
 	}
-	s->account = a;
 	s->state = POP3_TRANSACTION;
 	log_event(s, "login", a.address);
 	outbuf_printf(s->out, "+OK Logged in, %zu messages\r\n", s->n_msgs);
@@ -352,6 +363,7 @@ static void retrieve(struct pop3_session *s, struct pop3_message *m, long body_l
 	} else { /* half a message went out: only closing can tell the client */
 		log_event(s, "read-failed", m->uidl);
 		s->state = POP3_CLOSED;
+		s->ended = "read-failed";
 	}
 }
 
@@ -430,6 +442,7 @@ static void cmd_quit(struct pop3_session *s, char *arg)
 {
 	(void)arg;
 	s->state = POP3_CLOSED;
+	s->ended = "quit";
 	if (!s->account.id) {
 		line_out(s, "+OK Bye");
 		return;
@@ -441,8 +454,8 @@ static void cmd_quit(struct pop3_session *s, char *arg)
 			ids[n++] = s->msgs[i].entry_id;
 	enum store_result r = !ids ? STORE_TEMPFAIL : n ? s->be->delete(s->be->ctx, s->account.id, ids, n) : STORE_OK;
 	free(ids);
-	s->be->unlock(s->be->ctx, s->account.id);
-	if (r != STORE_OK) {
+	release(s);
+	if (r != STORE_OK) { /* the database failed, or the lock was not ours any more: nothing deleted */
 		err(s, E_TEMP);
 		return;
 	}
@@ -565,8 +578,7 @@ void pop3_tls_started(struct pop3_session *s)
 
 static void end_without_update(struct pop3_session *s)
 {
-	if (s->state == POP3_TRANSACTION)
-		s->be->unlock(s->be->ctx, s->account.id); /* nothing is deleted */
+	release(s); /* nothing is deleted */
 	s->state = POP3_CLOSED;
 }
 
@@ -578,8 +590,26 @@ void pop3_timeout(struct pop3_session *s)
 	err(s, E_TIMEOUT);
 }
 
-void pop3_eof(struct pop3_session *s)
+void pop3_eof(struct pop3_session *s) { end_without_update(s); }
+
+static size_t m_input(void *m, const char *data, size_t len) { return pop3_input(m, data, len); }
+static void m_timeout(void *m) { pop3_timeout(m); }
+static void m_eof(void *m) { pop3_eof(m); }
+static const char *m_ended(const void *m) { return ((const struct pop3_session *)m)->ended; }
+
+static void m_tls_started(void *m, const char *info)
 {
-	if (s->state != POP3_CLOSED)
-		end_without_update(s);
+	(void)info;
+	pop3_tls_started(m);
+}
+
+static enum session_phase m_phase(const void *m)
+{
+	enum pop3_state st = ((const struct pop3_session *)m)->state;
+	return st == POP3_CLOSED ? SESSION_CLOSED : st == POP3_STLS ? SESSION_TLS : SESSION_OPEN;
+}
+
+struct session_machine pop3_machine(struct pop3_session *s)
+{
+	return (struct session_machine){s, m_input, m_timeout, m_eof, m_tls_started, m_phase, m_ended};
 }

@@ -9,6 +9,7 @@
 
 #include "lines.h"
 #include "outbuf.h"
+#include "session.h"
 #include "store.h"
 #include "tls.h"
 
@@ -65,6 +66,8 @@ struct pop3_session {
 	int have_user;
 	int tls;                          /* the session runs over TLS */
 	struct store_account account;     /* once logged in */
+	int locked;                       /* this session holds the account's maildrop lock */
+	const char *ended;                /* why the session closed itself: "quit", "errors", ... */
 	struct pop3_message *msgs;        /* numbered at login, 1..n */
 	size_t n_msgs, cap_msgs;
 	unsigned auth_failures, bad_commands;
@@ -78,7 +81,11 @@ void pop3_free(struct pop3_session *);
 void pop3_start(struct pop3_session *);       /* the greeting */
 size_t pop3_input(struct pop3_session *, const char *data, size_t len);
 void pop3_timeout(struct pop3_session *);     /* -ERR, and the end: nothing deleted */
-void pop3_eof(struct pop3_session *);         /* the client went away: nothing deleted */
+/* The client went away, or the session ended any other way than QUIT:
+ * nothing deleted, and the maildrop lock released if still held. */
+void pop3_eof(struct pop3_session *);
+/* The session as common/session.c's loop runs it. */
+struct session_machine pop3_machine(struct pop3_session *);
 /* TLS is on (after STLS, or before the greeting): USER is forgotten (RFC 2595 4). */
 void pop3_tls_started(struct pop3_session *);
 

@@ -155,6 +155,7 @@ static void data_end(struct smtp_session *s)
 			 * connection lost after ".", the client will try again. */
 			log_delivery(s, "rejected", "commit outcome unknown, connection closed");
 			s->state = SMTP_CLOSED;
+			s->ended = "commit-unknown";
 			return;
 		}
 		e = r == STORE_OK ? 0 : r == STORE_OVER_QUOTA ? R_OVER_QUOTA : R_TEMPFAIL;

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "backend.h"
 #include "env.h"
@@ -14,13 +13,6 @@
 #define DEFAULT_TIMEOUT_S 300         /* RFC 5321 4.5.3.2.7: 5 minutes for a command */
 #define SESSION_MAX_S 3600            /* no session needs an hour; a stuck one must end */
 
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 int main(void)
 {
 	static struct conn conn;
@@ -28,8 +20,7 @@ int main(void)
 	struct smtp_session s;
 	struct smtp_backend be;
 	struct smtp_store b = {.conn = &conn};
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long start = conn_now_ms();
 
 	unsigned long timeout_ms = env_ulong("INETMAIL_SMTP_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
 	conn_open(&conn, (unsigned)timeout_ms);
@@ -63,15 +54,12 @@ int main(void)
 	if (!b.store || smtp_init(&s, &cfg, &be, &out) < 0)
 		return 1;
 
-	char tls_info[TLS_INFO_MAX];
-	const char *end = "quit";
-	if (tls_implicit()) { /* RFC 8314: TLS first, then the greeting */
-		if (cfg.tls_available && tls_start(&conn, tls_info) == 0) {
-			smtp_tls_started(&s, tls_info);
-		} else {
-			s.state = SMTP_CLOSED;
-			end = "tls failed";
-		}
+	struct session ss = {.conn = &conn, .out = &out, .sm = smtp_machine(&s), .idle_ms = (unsigned)timeout_ms,
+	                     .start_ms = start, .max_ms = SESSION_MAX_S * 1000L};
+	if (tls_implicit() && (!cfg.tls_available || session_tls(&ss) < 0)) { /* RFC 8314: TLS first, then the greeting */
+		s.state = SMTP_CLOSED;
+		if (!ss.result)
+			ss.result = "tls-failed";
 	}
 	if (s.state != SMTP_CLOSED) {
 		/* An early talker sends before the greeting (checked on sockets only). */
@@ -86,41 +74,11 @@ int main(void)
 		store_connect_start(b.store);
 		conn.side = (struct conn_side){store_pending_fd, store_pending_step, b.store};
 	}
-
-	while (s.state != SMTP_CLOSED) {
-		long left = SESSION_MAX_S * 1000L - elapsed_ms(&t0);
-		long n = conn_read(&conn, left < (long)timeout_ms ? (left > 0 ? (unsigned)left : 0) : timeout_ms);
-		if (n == -2) {
-			smtp_timeout(&s);
-			end = "timeout";
-		} else if (n <= 0) {
-			smtp_eof(&s);
-			end = n == 0 ? "eof" : "read error";
-		} else {
-			smtp_input(&s, conn.buf, conn.len);
-			conn.len = 0; /* after STARTTLS: what came with it in plaintext is dropped */
-			if (s.state == SMTP_CLOSED && strcmp(end, "quit"))
-				end = "closed";
-		}
-		if (s.state == SMTP_STARTTLS) {
-			if (outbuf_flush(&out) == 0 && tls_start(&conn, tls_info) == 0) {
-				smtp_tls_started(&s, tls_info);
-			} else {
-				s.state = SMTP_CLOSED;
-				end = "tls failed";
-			}
-		}
-		/* One write per reply group: when the client has sent all it had. */
-		if ((s.state == SMTP_CLOSED || !conn_input_pending(&conn) || out.len >= OUTBUF_HIGH_WATER) &&
-		    outbuf_flush(&out) < 0) {
-			smtp_eof(&s);
-			end = "write error";
-		}
-	}
+	session_run(&ss);
 	outbuf_flush(&out);
 	conn_close(&conn);
-	log_session(LOG_INFO, s.user[0] ? s.user : NULL, end, "messages=%u rejected=%u bytes=%llu after %ld ms",
-	            s.messages, s.rejected, (unsigned long long)s.message_bytes, elapsed_ms(&t0));
+	log_session(LOG_INFO, s.user[0] ? s.user : NULL, ss.result, "messages=%u rejected=%u bytes=%llu after %ld ms",
+	            s.messages, s.rejected, (unsigned long long)s.message_bytes, session_elapsed_ms(&ss));
 	smtp_free(&s);
 	outbuf_free(&out);
 	store_close(b.store);

@@ -89,3 +89,20 @@ size_t smtp_input(struct smtp_session *s, const char *data, size_t len)
 	}
 	return i;
 }
+
+static size_t m_input(void *m, const char *data, size_t len) { return smtp_input(m, data, len); }
+static void m_timeout(void *m) { smtp_timeout(m); }
+static void m_eof(void *m) { smtp_eof(m); }
+static void m_tls_started(void *m, const char *info) { smtp_tls_started(m, info); }
+static const char *m_ended(const void *m) { return ((const struct smtp_session *)m)->ended; }
+
+static enum session_phase m_phase(const void *m)
+{
+	enum smtp_state st = ((const struct smtp_session *)m)->state;
+	return st == SMTP_CLOSED ? SESSION_CLOSED : st == SMTP_STARTTLS ? SESSION_TLS : SESSION_OPEN;
+}
+
+struct session_machine smtp_machine(struct smtp_session *s)
+{
+	return (struct session_machine){s, m_input, m_timeout, m_eof, m_tls_started, m_phase, m_ended};
+}

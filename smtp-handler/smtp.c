@@ -9,12 +9,14 @@
 #include "sasl.h"
 #include "smtp_impl.h"
 
-/* Every reply the handler sends: code, enhanced status code, text. */
+/* Every reply the handler sends: code, enhanced status code, text; and for
+ * those that end the session, the session's result in the logs. */
 static const struct reply {
 	const char *text;
+	const char *ends;
 } replies[] = {
 	[R_GREETING] = {"220 %s ESMTP inetmail"},
-	[R_HELP] = {"214 2.0.0 Commands: HELO EHLO AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT"},
+	[R_HELP] = {"214 2.0.0 Commands: HELO EHLO%s%s MAIL RCPT DATA RSET NOOP VRFY HELP QUIT"},
 	[R_BYE] = {"221 2.0.0 Bye"},
 	[R_STARTTLS] = {"220 2.0.0 Ready to start TLS"},
 	[R_AUTH_OK] = {"235 2.7.0 Authentication successful"},
@@ -26,9 +28,9 @@ static const struct reply {
 	[R_VRFY] = {"252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery"},
 	[R_AUTH_CHALLENGE] = {"334 %s"},
 	[R_DATA] = {"354 End data with <CR><LF>.<CR><LF>"},
-	[R_TIMEOUT] = {"421 4.4.2 %s Error: timeout exceeded"},
-	[R_TOO_MANY_ERRORS] = {"421 4.7.0 %s Error: too many errors"},
-	[R_TOO_MUCH] = {"421 4.7.0 %s Error: session too long"},
+	[R_TIMEOUT] = {"421 4.4.2 %s Error: timeout exceeded", "timeout"},
+	[R_TOO_MANY_ERRORS] = {"421 4.7.0 %s Error: too many errors", "errors"},
+	[R_TOO_MUCH] = {"421 4.7.0 %s Error: session too long", "too-much"},
 	[R_TEMPFAIL] = {"451 4.3.0 Temporary failure, please try again later"},
 	[R_OVER_QUOTA] = {"452 4.2.2 Mailbox full"},
 	[R_TOO_MANY_RCPTS] = {"452 4.5.3 Error: too many recipients"},
@@ -52,7 +54,7 @@ static const struct reply {
 	[R_SIZE] = {"552 5.3.4 Message size exceeds fixed limit"},
 	[R_BAD_ADDRESS] = {"553 5.1.3 %s"},
 	[R_NEED_SMTPUTF8] = {"553 5.6.7 Non-ASCII address requires SMTPUTF8"},
-	[R_SYNC] = {"554 5.5.0 Error: SMTP protocol synchronization"},
+	[R_SYNC] = {"554 5.5.0 Error: SMTP protocol synchronization", "sync"},
 	[R_RELAY_DENIED] = {"554 5.7.1 <%s>: Relay access denied"},
 	[R_NO_RCPTS] = {"554 5.5.1 Error: no valid recipients"},
 	[R_PARAMETER] = {"555 5.5.4 Unsupported option: %s"},
@@ -78,6 +80,7 @@ void close_session(struct smtp_session *s, enum reply_id id)
 {
 	reply(s, id, s->cfg->hostname, NULL);
 	s->state = SMTP_CLOSED;
+	s->ended = replies[id].ends;
 }
 
 void reset_transaction(struct smtp_session *s)
@@ -549,7 +552,9 @@ static void cmd_vrfy(struct smtp_session *s, char *arg)
 static void cmd_help(struct smtp_session *s, char *arg)
 {
 	(void)arg;
-	reply(s, R_HELP, NULL, NULL);
+	/* What this session offers now, as EHLO says it */
+	reply(s, R_HELP, s->cfg->tls_available && !s->tls ? " STARTTLS" : "",
+	      auth_offered(s) && !s->authenticated ? " AUTH" : "");
 }
 
 static void cmd_quit(struct smtp_session *s, char *arg)
@@ -557,6 +562,7 @@ static void cmd_quit(struct smtp_session *s, char *arg)
 	(void)arg;
 	reply(s, R_BYE, NULL, NULL);
 	s->state = SMTP_CLOSED;
+	s->ended = "quit";
 }
 
 static void cmd_starttls(struct smtp_session *s, char *arg)

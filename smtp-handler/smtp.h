@@ -10,6 +10,7 @@
 #include "header.h"
 #include "lines.h"
 #include "outbuf.h"
+#include "session.h"
 #include "store.h"
 #include "tls.h"
 
@@ -108,6 +109,7 @@ struct smtp_session {
 	uint64_t session_bytes;
 	unsigned messages, rejected; /* for the session's summary line */
 	uint64_t message_bytes;
+	const char *ended;           /* why the session closed itself: "quit", "errors", ... */
 };
 
 int smtp_init(struct smtp_session *, const struct smtp_config *, const struct smtp_backend *, struct outbuf *);
@@ -121,5 +123,7 @@ void smtp_timeout(struct smtp_session *); /* 421 4.4.2 and the end */
  * session forgets all it knew from the client (RFC 3207 4.2). */
 void smtp_tls_started(struct smtp_session *, const char *info);
 void smtp_eof(struct smtp_session *);     /* the client went away */
+/* The session as common/session.c's loop runs it. */
+struct session_machine smtp_machine(struct smtp_session *);
 
 #endif

@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 		is_int(store_maildrop_list(s, a.id, count, ids), STORE_OK, "pop3: list");
 		is_int(ids[0], 3, "pop3: the three messages are there");
 		is_int(store_maildrop_read(s, a.id, &(struct store_entry_ref){ids[1], 0}, 1, -1, discard, &bytes), STORE_OK, "pop3: read");
-		is_int(store_maildrop_delete(s, a.id, ids + 1, ids[0]), STORE_OK, "pop3: delete");
+		is_int(store_maildrop_delete(s, a.id, ids + 1, ids[0], 60), STORE_OK, "pop3: delete");
 		is_int(store_maildrop_unlock(s, a.id), STORE_OK, "pop3: unlock");
 		is_int(deliver(s, "carol@example.com", 0, 1), STORE_TEMPFAIL, "pop3: cannot deliver");
 		is_int(store_admin_set_quota(s, "bob@example.com", 5), STORE_TEMPFAIL, "pop3: cannot set quotas");

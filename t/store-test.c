@@ -74,6 +74,16 @@ static size_t list(struct store *s, uint64_t account, struct entries *l)
 	return l->n;
 }
 
+/* As POP3's UPDATE state runs it: under the maildrop lock. */
+static enum store_result locked_delete(struct store *s, uint64_t account, const uint64_t *ids, size_t n)
+{
+	if (store_maildrop_lock(s, account, 60) != STORE_OK)
+		return STORE_IN_USE;
+	enum store_result r = store_maildrop_delete(s, account, ids, n, 60);
+	store_maildrop_unlock(s, account);
+	return r;
+}
+
 static enum store_result deliver(struct store *s, const char *sender, const char *const *rcpts,
                                  const void *msg, size_t len, struct store_delivery_result *res)
 {
@@ -564,6 +574,10 @@ static void test_lock(struct store *a, struct store *b, uint64_t alice)
 	is_int(store_maildrop_lock(b, alice, 0), STORE_OK, "B locks, with an expiry of 0 s");
 	is_int(store_maildrop_lock(a, alice, 60), STORE_OK, "A takes over the expired lock");
 	is_int(store_maildrop_lock(b, alice, 60), STORE_IN_USE, "B has lost it");
+	uint64_t none = 0;
+	is_int(store_maildrop_delete(b, alice, &none, 1, 60), STORE_IN_USE, "and B's UPDATE state deletes nothing");
+	is_int(store_maildrop_delete(a, alice, &none, 1, 60), STORE_OK, "while A's may");
+	is_int(store_maildrop_keep(a, alice, 60), STORE_OK, "A keeps its lock (no read streaming: on its own connection)");
 	is_int(store_maildrop_unlock(a, alice), STORE_OK, "A unlocks again");
 	is_int(sql_num("SELECT COUNT(*) FROM maildrop_lock"), 0, "no lock row is left");
 	store_close(c);
@@ -691,11 +705,13 @@ static void test_read_ahead(struct store *s, uint64_t erin, uint64_t carol)
 	uint64_t ids[20];
 	for (size_t i = 0; i < 20; i++)
 		ids[i] = refs[i].id;
-	is_int(store_maildrop_delete(s, erin, ids, 20), STORE_OK, "erin's mailbox emptied");
+	is_int(locked_delete(s, erin, ids, 20), STORE_OK, "erin's mailbox emptied");
 }
 
 static void test_delete(struct store *s, uint64_t alice, uint64_t bob, uint64_t carol)
 {
+	uint64_t none = 0;
+	is_int(store_maildrop_delete(s, alice, &none, 1, 60), STORE_IN_USE, "no deleting without the maildrop lock");
 	struct store_delivery_result res;
 	const char *rcpts[] = {"alice@example.com", "bob@example.com", "carol@example.com", NULL};
 	deliver(s, "", rcpts, msg1, sizeof msg1 - 1, &res);
@@ -706,16 +722,16 @@ static void test_delete(struct store *s, uint64_t alice, uint64_t bob, uint64_t 
 		e[i] = (uint64_t)sql_num("SELECT id FROM mailbox_entry WHERE message_id = %llu AND account_id = %llu", mid,
 		                         (unsigned long long)who[i]);
 	long long used = sql_num("SELECT used_bytes FROM account WHERE id = %llu", (unsigned long long)alice);
-	is_int(store_maildrop_delete(s, bob, &e[0], 1), STORE_OK, "deleting another account's entry");
+	is_int(locked_delete(s, bob, &e[0], 1), STORE_OK, "deleting another account's entry");
 	is_int(sql_num("SELECT COUNT(*) FROM mailbox_entry WHERE id = %llu", (unsigned long long)e[0]), 1, "does nothing");
-	is_int(store_maildrop_delete(s, alice, &e[0], 1), STORE_OK, "alice deletes her copy");
+	is_int(locked_delete(s, alice, &e[0], 1), STORE_OK, "alice deletes her copy");
 	is_int(sql_num("SELECT used_bytes FROM account WHERE id = %llu", (unsigned long long)alice),
 	       used - (long long)(sizeof msg1 - 1), "her used bytes shrink by its size");
 	is_int(sql_num("SELECT refs FROM message WHERE id = %llu", mid), 2, "the content stays for the others");
-	is_int(store_maildrop_delete(s, alice, &e[0], 1), STORE_OK, "deleting it again is harmless");
-	is_int(store_maildrop_delete(s, bob, &e[1], 1), STORE_OK, "bob deletes his");
+	is_int(locked_delete(s, alice, &e[0], 1), STORE_OK, "deleting it again is harmless");
+	is_int(locked_delete(s, bob, &e[1], 1), STORE_OK, "bob deletes his");
 	is_int(sql_num("SELECT COUNT(*) FROM message_chunk WHERE message_id = %llu", mid), 1, "content still there");
-	is_int(store_maildrop_delete(s, carol, &e[2], 1), STORE_OK, "carol deletes the last copy");
+	is_int(locked_delete(s, carol, &e[2], 1), STORE_OK, "carol deletes the last copy");
 	is_int(sql_num("SELECT COUNT(*) FROM message WHERE id = %llu", mid), 0, "the content is gone");
 	is_int(sql_num("SELECT COUNT(*) FROM message_chunk WHERE message_id = %llu", mid), 0, "with its chunks");
 
@@ -724,7 +740,7 @@ static void test_delete(struct store *s, uint64_t alice, uint64_t bob, uint64_t 
 	uint64_t ids[64];
 	for (size_t i = 0; i < n; i++)
 		ids[i] = l.e[i].id;
-	is_int(store_maildrop_delete(s, carol, ids, n), STORE_OK, "deleting a whole maildrop in one go");
+	is_int(locked_delete(s, carol, ids, n), STORE_OK, "deleting a whole maildrop in one go");
 	is_int(list(s, carol, &l), 0, "empties it");
 	is_int(sql_num("SELECT used_bytes FROM account WHERE id = %llu", (unsigned long long)carol), 0,
 	       "and its usage");

@@ -47,5 +47,15 @@ summary = logs[-1] if logs else {}
 tap.ok(summary.get("INETMAIL_RESULT") == "quit" and "retrieved=" in summary.get("MESSAGE", "") and
        summary.get("INETMAIL_USER") == "alice@example.com", "pop3: a summary line with what was retrieved and deleted")
 tap.ok(secret not in repr(logs) and "wrong secret" not in repr(logs), "pop3: no password in any line")
+# The summary's result says how each session ended.
+for handler, text, want in (("smtp-handler", "EHLO c\n" + "BOGUS\n" * 20, "errors"),
+                            ("smtp-handler", "EHLO c\nNOOP\n", "eof"),
+                            ("smtp-handler", "EHLO c\nQUIT\n", "quit"),
+                            ("pop3-handler", "USER alice@example.com\nPASS " + secret + "\n" + "BOGUS\n" * 20, "errors"),
+                            ("pop3-handler", "USER a\nPASS b\nUSER a\nPASS b\nUSER a\nPASS b\n", "auth-failures"),
+                            ("pop3-handler", "CAPA\n", "eof")):
+    out, logs = run(handler, text)
+    got = logs[-1].get("INETMAIL_RESULT") if logs else None
+    tap.is_(got, want, "%s: a session that ends with %r logs result=%s" % (handler, text.split("\n")[-2], want))
 tap.ok(not os.environ.get("JOURNAL_STREAM"), "the journal was found by its socket alone")
 tap.done()

@@ -1,0 +1,46 @@
+/* The one session loop of every protocol handler: reads bounded in time (a
+ * command's timeout, the session's whole allowance), the protocol's machine
+ * fed, replies flushed a group at a time, TLS started when the machine asks,
+ * and how the session ended, for its summary line. */
+#ifndef INETMAIL_SESSION_H
+#define INETMAIL_SESSION_H
+
+#include "conn.h"
+#include "outbuf.h"
+#include "tls.h"
+
+enum session_phase {
+	SESSION_OPEN,   /* reading commands */
+	SESSION_TLS,    /* the machine said go ahead (STARTTLS, STLS): the handshake comes next */
+	SESSION_CLOSED, /* over: the handler exits */
+};
+
+/* A protocol's machine (smtp.h, pop3.h), seen by the loop. */
+struct session_machine {
+	void *m;
+	size_t (*input)(void *m, const char *data, size_t len);
+	void (*timeout)(void *m);  /* no command in time: the machine says so and closes */
+	void (*eof)(void *m);      /* the client is gone: the machine closes without a word */
+	void (*tls_started)(void *m, const char *info);
+	enum session_phase (*phase)(const void *m);
+	const char *(*ended)(const void *m); /* why the machine closed itself ("quit", "errors"), or NULL */
+};
+
+struct session {
+	struct conn *conn;
+	struct outbuf *out;
+	struct session_machine sm;
+	unsigned idle_ms;      /* the protocol's timeout for a command */
+	long start_ms, max_ms; /* conn_now_ms at the start; the session's whole allowance */
+	const char *result;    /* how it ended: quit, eof, timeout, session-limit, errors, tls-timeout, ... */
+	char tls_info[TLS_INFO_MAX];
+};
+
+/* The TLS handshake, all of it within the command timeout, TLS_HANDSHAKE_TIMEOUT_MS
+ * and what is left of the session: 0, or -1 with result set (the caller closes). */
+int session_tls(struct session *);
+/* Runs the machine until it closes; result says how. */
+void session_run(struct session *);
+long session_elapsed_ms(const struct session *);
+
+#endif
