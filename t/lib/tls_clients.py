@@ -2,7 +2,7 @@
 """TLS with real clients: STARTTLS, STLS and implicit TLS, with a certificate
 made here; passwords refused before TLS; nothing pipelined behind STARTTLS or
 STLS is ever executed (the CVE-2011-0411 family)."""
-import os, poplib, smtplib, socket, ssl, subprocess, sys, tempfile, time
+import os, poplib, select, smtplib, socket, ssl, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, Server, build_dir, mailboxes, reset_db, test_ca
@@ -180,6 +180,48 @@ try:
     tap.ok(False, "TLS 1.1 is refused")
 except (ssl.SSLError, OSError):
     tap.ok(True, "TLS 1.1 is refused")
+
+# A ClientHello dribbled in a byte a second, each byte well within the 3 s a
+# command may take: the handshake as a whole gets those 3 s, no more.
+def client_hello():
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    try:
+        ctx.wrap_bio(inc, out, server_hostname="mail.example.com").do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+def dribble(port, before=b"", preamble=()):
+    """Seconds until the server closes a connection that sends its ClientHello slowly."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if preamble:
+        replies(s) if before == b"smtp" else s.recv(1000)
+        for line in preamble:
+            s.sendall(line)
+            replies(s) if before == b"smtp" else s.recv(1000)
+    t0 = time.time()
+    try:
+        for byte in client_hello():
+            s.sendall(bytes([byte]))
+            # the server's end: its FIN (or a reset)
+            if select.select([s], [], [], 1)[0] and not s.recv(4096):
+                break
+            if time.time() - t0 > 30:
+                return None
+    except OSError:
+        pass
+    return time.time() - t0
+
+slow = {"INETMAIL_SMTP_TIMEOUT": "3", "INETMAIL_POP3_TIMEOUT": "3"}
+for name, srv, before, preamble in (
+        ("implicit TLS (smtp)", Server(build + "/smtp-handler", dict(tlsenv, INETMAIL_TLS="implicit", **slow)), b"", ()),
+        ("STARTTLS", Server(build + "/smtp-handler", dict(tlsenv, **slow)), b"smtp", (b"EHLO x\r\n", b"STARTTLS\r\n")),
+        ("STLS", Server(build + "/pop3-handler", dict(tlsenv, **slow)), b"pop3", (b"STLS\r\n",))):
+    took = dribble(srv.port, before, preamble)
+    tap.ok(took is not None and took < 6, "a ClientHello a byte a second after %s: closed after %s s"
+           " (the command timeout, 3 s, bounds the whole handshake)" % (name, took and round(took, 1)))
+    srv.stop()
+
 for srv in (sub, pop, subs, pops):
     srv.stop()
 tap.done()
