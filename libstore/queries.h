@@ -60,7 +60,9 @@
 	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (?, ?, ?, ?)") \
 	Q(QUEUE_INSERT, 0, "INSERT INTO relay_queue (message_id, sender, recipient) VALUES (?, ?, ?)") \
 	Q(QUEUE_LIST, 1, "SELECT id, sender, recipient, TIMESTAMPDIFF(SECOND, created_at, NOW(6)), attempts," \
-	                 " GREATEST(0, TIMESTAMPDIFF(SECOND, NOW(6), next_try_at)), COALESCE(last_answer, '')" \
+	                 " GREATEST(0, TIMESTAMPDIFF(SECOND, NOW(6), next_try_at)), COALESCE(last_answer, '')," \
+	                 " IF(lease_expires_at >= NOW(6), lease_owner, '')," \
+	                 " GREATEST(0, CEIL(TIMESTAMPDIFF(MICROSECOND, NOW(6), lease_expires_at) / 1e6))" \
 	                 " FROM relay_queue ORDER BY id") \
 	Q(QUEUE_DUE, 0, "SELECT message_id, domain FROM relay_queue WHERE next_try_at <= NOW(6)" \
 	                " AND (lease_expires_at IS NULL OR lease_expires_at < NOW(6)) ORDER BY next_try_at LIMIT 1") \

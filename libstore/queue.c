@@ -22,8 +22,9 @@ static enum store_result queue_list_body(struct store *s, void *ctx)
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = q_fetch(s, st, "ussuuus", &i.id, i.sender, sizeof i.sender, i.recipient, sizeof i.recipient,
-	                     &i.age_seconds, &i.attempts, &i.next_try_seconds, i.last_answer, sizeof i.last_answer)) > 0)
+	while ((rc = q_fetch(s, st, "ussuuussu", &i.id, i.sender, sizeof i.sender, i.recipient, sizeof i.recipient,
+	                     &i.age_seconds, &i.attempts, &i.next_try_seconds, i.last_answer, sizeof i.last_answer,
+	                     i.lease_owner, sizeof i.lease_owner, &i.lease_seconds)) > 0)
 		if (a->fn(a->ctx, &i)) {
 			q_end(st);
 			return STORE_PERMFAIL;

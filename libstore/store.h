@@ -194,6 +194,8 @@ struct store_queue_info {
 	uint64_t attempts;
 	uint64_t next_try_seconds; /* 0: due now */
 	char last_answer[1001];    /* the last attempt's outcome, "" before the first */
+	char lease_owner[65];      /* the agent delivering it now (host:pid:token), "" none */
+	uint64_t lease_seconds;    /* how long its lease still runs */
 };
 typedef int (*store_queue_fn)(void *ctx, const struct store_queue_info *);
 enum store_result store_admin_queue_list(struct store *, store_queue_fn, void *ctx);

@@ -17,6 +17,9 @@ static int print_row(void *ctx, const struct store_queue_info *q)
 	       q->sender, q->recipient);
 	if (q->last_answer[0])
 		printf("%10s last answer: %s\n", "", q->last_answer);
+	if (q->lease_owner[0])
+		printf("%10s being delivered by %s, its lease for %" PRIu64 "s more\n", "", q->lease_owner,
+		       q->lease_seconds);
 	return 0;
 }
 

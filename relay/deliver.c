@@ -78,6 +78,9 @@ static int keep_lease(struct attempt *a)
 	return -1;
 }
 
+/* The connection's tick: the lease renewed while a wait goes on. */
+static int lease_tick(void *ctx) { return keep_lease(ctx) < 0; }
+
 /* A whole reply; code 0 when the connection failed (or the lease is lost). */
 static void read_reply(struct attempt *a, struct reply *rep)
 {
@@ -357,6 +360,8 @@ static int try_host(struct attempt *a, unsigned port)
 	const struct relay_config *cfg = a->cfg;
 	char err[REPLY_TEXT_MAX + 1];
 	struct reply rep;
+	if (keep_lease(a) < 0) /* the connect's wait, like any other */
+		return -2;
 	if (net_connect(&a->net, a->host, port, err, sizeof err) < 0) {
 		snprintf(a->answer, sizeof a->answer, "%s", err);
 		a->host_perm = 0;
@@ -364,6 +369,7 @@ static int try_host(struct attempt *a, unsigned port)
 	}
 	snprintf(a->remote, sizeof a->remote, "%s[%s]", a->host, a->net.addr);
 	net_timeout(&a->net, RELAY_COMMAND_TIMEOUT_S);
+	net_set_tick(&a->net, lease_tick, a);
 	int rc = -1;
 	if (cfg->implicit_tls && start_tls(a) < 0)
 		goto out;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -74,9 +75,34 @@ int net_connect(struct net *n, const char *host, unsigned port, char *err, size_
 
 void net_timeout(struct net *n, unsigned seconds)
 {
-	struct timeval tv = {.tv_sec = seconds};
+	n->timeout_s = seconds;
+	struct timeval tv = {.tv_sec = seconds < NET_SLICE_S ? seconds : NET_SLICE_S};
 	setsockopt(n->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(n->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+void net_set_tick(struct net *n, int (*tick)(void *ctx), void *ctx)
+{
+	n->tick = tick;
+	n->tick_ctx = ctx;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* After an operation that did not go through (rc: its return, ssl_rc the
+ * SSL one's): whether to try again, the tick run first. Only a slice that
+ * ran out, or a signal, before the deadline. */
+static int again(struct net *n, int ssl_rc, double deadline)
+{
+	int retry = n->ssl ? (SSL_get_error(n->ssl, ssl_rc) == SSL_ERROR_WANT_READ ||
+	                      SSL_get_error(n->ssl, ssl_rc) == SSL_ERROR_WANT_WRITE)
+	                   : (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+	return retry && now_s() < deadline && !(n->tick && n->tick(n->tick_ctx));
 }
 
 int net_tls(struct net *n, const char *host, int verify, const char *ca_file, char *err, size_t errlen)
@@ -117,7 +143,11 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 			return -1;
 		}
 	}
-	if (SSL_connect(ssl) != 1) {
+	double deadline = now_s() + n->timeout_s;
+	int rc;
+	while ((rc = SSL_connect(ssl)) != 1 && again(n, rc, deadline))
+		;
+	if (rc != 1) {
 		long v = SSL_get_verify_result(ssl);
 		if (verify && v != X509_V_OK)
 			snprintf(err, errlen, "TLS: certificate of %s not verified: %s", host, X509_verify_cert_error_string(v));
@@ -132,20 +162,25 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 
 int net_write(struct net *n, const char *data, size_t len)
 {
+	double deadline = now_s() + n->timeout_s;
 	while (len) {
 		ssize_t w;
+		int rc = 0;
 		if (n->ssl) {
 			size_t done = 0;
-			w = SSL_write_ex(n->ssl, data, len, &done) == 1 ? (ssize_t)done : -1;
+			w = (rc = SSL_write_ex(n->ssl, data, len, &done)) == 1 ? (ssize_t)done : -1;
 		} else {
 			w = send(n->fd, data, len, MSG_NOSIGNAL);
 		}
-		if (w < 0 && errno == EINTR && !n->ssl)
-			continue;
-		if (w <= 0)
+		if (w > 0) {
+			data += w;
+			len -= (size_t)w;
+			deadline = now_s() + n->timeout_s; /* progress: the remote reads, however slowly */
+			if (n->tick && n->tick(n->tick_ctx))
+				return -1;
+		} else if (!again(n, rc, deadline)) {
 			return -1;
-		data += w;
-		len -= (size_t)w;
+		}
 	}
 	return 0;
 }
@@ -157,20 +192,22 @@ static int fill(struct net *n)
 		n->len -= n->off;
 		n->off = 0;
 	}
+	double deadline = now_s() + n->timeout_s;
 	for (;;) {
 		ssize_t r;
+		int rc = 0;
 		if (n->ssl) {
 			size_t got = 0;
-			r = SSL_read_ex(n->ssl, n->buf + n->len, sizeof n->buf - n->len, &got) == 1 ? (ssize_t)got : -1;
+			r = (rc = SSL_read_ex(n->ssl, n->buf + n->len, sizeof n->buf - n->len, &got)) == 1 ? (ssize_t)got : -1;
 		} else {
 			r = recv(n->fd, n->buf + n->len, sizeof n->buf - n->len, 0);
 		}
-		if (r < 0 && errno == EINTR && !n->ssl)
-			continue;
-		if (r <= 0)
+		if (r > 0) {
+			n->len += (size_t)r;
+			return 0;
+		}
+		if (r == 0 || !again(n, rc, deadline))
 			return -1;
-		n->len += (size_t)r;
-		return 0;
 	}
 }
 

@@ -7,7 +7,9 @@
 
 #include "store.h"
 
-#define RELAY_LEASE_S 1200         /* a claim's lease, renewed before every wait: twice the longest wait (10 min) */
+/* A claim's lease, renewed every quarter of it through every wait: a killed
+ * agent's message is free again within a minute, however slow its remote. */
+#define RELAY_LEASE_S 60
 #define RELAY_RETRY_FIRST_S 300    /* "a few minutes" after the first failure, */
 #define RELAY_RETRY_MAX_S 3600     /* doubling up to an hour */
 #define RELAY_MAX_AGE_S (5 * 86400) /* then, after five days, a bounce */
