@@ -151,10 +151,12 @@ deps:
 SAN_BUILD = build-san
 SAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-DINETMAIL_SANITIZE
+SAN_MAKE = $(MAKE) all tests BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	HANDLER_LDFLAGS=-no-pie
 check: deps
 	$(MAKE) all tests
 	t/run
-	$(MAKE) all tests BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" LDFLAGS="-fsanitize=address,undefined" HANDLER_LDFLAGS=-no-pie
+	$(SAN_MAKE)
 	INETMAIL_SANITIZE=1 INETMAIL_BUILD=$(CURDIR)/$(SAN_BUILD) t/run
 
 tests: $(TEST_PROGRAMS) $(BUILD)/t/smtp-handler-shared $(BUILD)/t/pop3-handler-shared
@@ -171,7 +173,8 @@ run: deps
 	units/run-local
 
 # libFuzzer harnesses (clang, with ASan and UBSan) for the protocol machines
-# and parsers; each runs FUZZ_SECONDS after its regression inputs.
+# and parsers; each runs FUZZ_SECONDS after its regression inputs. Then the
+# wire fuzzer (t/fuzz/wire.py) as long, against the sanitized handlers.
 FUZZ_BUILD = build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZERS = smtp pop3 bounce parsers
@@ -179,7 +182,8 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-r
 
 fuzz: deps
 	$(MAKE) fuzzers BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="$(FUZZ_CFLAGS)"
-	t/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	$(SAN_MAKE)
+	t/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(CURDIR)/$(SAN_BUILD)
 
 fuzzers: $(FUZZERS:%=$(BUILD)/fuzz/fuzz-%)
 

@@ -9,11 +9,9 @@
 #include "sasl.h"
 #include "smtp_impl.h"
 
-/* Every reply the handler sends: code, enhanced status code, text; and for
- * those that end the session, the session's result in the logs. */
+/* Every reply the handler sends: code, enhanced status code, text. */
 static const struct reply {
 	const char *text;
-	const char *ends;
 } replies[] = {
 	[R_GREETING] = {"220 %s ESMTP inetmail"},
 	[R_HELP] = {"214 2.0.0 Commands: HELO EHLO%s%s MAIL RCPT DATA RSET NOOP VRFY HELP QUIT"},
@@ -28,9 +26,9 @@ static const struct reply {
 	[R_VRFY] = {"252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery"},
 	[R_AUTH_CHALLENGE] = {"334 %s"},
 	[R_DATA] = {"354 End data with <CR><LF>.<CR><LF>"},
-	[R_TIMEOUT] = {"421 4.4.2 %s Error: timeout exceeded", "timeout"},
-	[R_TOO_MANY_ERRORS] = {"421 4.7.0 %s Error: too many errors", "errors"},
-	[R_TOO_MUCH] = {"421 4.7.0 %s Error: session too long", "too-much"},
+	[R_TIMEOUT] = {"421 4.4.2 %s Error: timeout exceeded"},
+	[R_TOO_MANY_ERRORS] = {"421 4.7.0 %s Error: too many errors"},
+	[R_TOO_MUCH] = {"421 4.7.0 %s Error: session too long"},
 	[R_TEMPFAIL] = {"451 4.3.0 Temporary failure, please try again later"},
 	[R_OVER_QUOTA] = {"452 4.2.2 Mailbox full"},
 	[R_TOO_MANY_RCPTS] = {"452 4.5.3 Error: too many recipients"},
@@ -54,10 +52,15 @@ static const struct reply {
 	[R_SIZE] = {"552 5.3.4 Message size exceeds fixed limit"},
 	[R_BAD_ADDRESS] = {"553 5.1.3 %s"},
 	[R_NEED_SMTPUTF8] = {"553 5.6.7 Non-ASCII address requires SMTPUTF8"},
-	[R_SYNC] = {"554 5.5.0 Error: SMTP protocol synchronization", "sync"},
+	[R_SYNC] = {"554 5.5.0 Error: SMTP protocol synchronization"},
 	[R_RELAY_DENIED] = {"554 5.7.1 <%s>: Relay access denied"},
 	[R_NO_RCPTS] = {"554 5.5.1 Error: no valid recipients"},
 	[R_PARAMETER] = {"555 5.5.4 Unsupported option: %s"},
+};
+
+/* The replies that end a session, and the session's result in the logs. */
+static const char *const ends[] = {
+	[R_TIMEOUT] = "timeout", [R_TOO_MANY_ERRORS] = "errors", [R_TOO_MUCH] = "too-much", [R_SYNC] = "sync",
 };
 
 void reply(struct smtp_session *s, enum reply_id id, const char *arg, const char *arg2)
@@ -80,7 +83,7 @@ void close_session(struct smtp_session *s, enum reply_id id)
 {
 	reply(s, id, s->cfg->hostname, NULL);
 	s->state = SMTP_CLOSED;
-	s->ended = replies[id].ends;
+	s->ended = (size_t)id < sizeof ends / sizeof *ends ? ends[id] : NULL;
 }
 
 void reset_transaction(struct smtp_session *s)

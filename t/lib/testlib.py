@@ -44,6 +44,35 @@ def reset_db():
         subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", addr], input=(pw + "\n").encode(), check=True,
                        stdout=subprocess.DEVNULL)
 
+# What must hold in the store once every session has ended, however it ended:
+# a problem's name and the query that counts its cases.
+CONSISTENCY = [
+    ("maildrop lock rows left", "SELECT COUNT(*) FROM maildrop_lock"),
+    ("relay queue leases left", "SELECT COUNT(*) FROM relay_queue WHERE lease_owner IS NOT NULL"),
+    ("messages whose refs are not their mailbox entries and queue rows",
+     "SELECT COUNT(*) FROM message m WHERE m.refs <> (SELECT COUNT(*) FROM mailbox_entry e WHERE e.message_id = m.id)"
+     " + (SELECT COUNT(*) FROM relay_queue q WHERE q.message_id = m.id)"),
+    ("messages half stored (their chunks are not their size)",
+     "SELECT COUNT(*) FROM message m WHERE m.size <> (SELECT COALESCE(SUM(LENGTH(c.data)), 0) FROM message_chunk c"
+     " WHERE c.message_id = m.id)"),
+    ("chunks of no message", "SELECT COUNT(*) FROM message_chunk c WHERE NOT EXISTS"
+     " (SELECT 1 FROM message m WHERE m.id = c.message_id)"),
+    ("entries of no message", "SELECT COUNT(*) FROM mailbox_entry e WHERE NOT EXISTS"
+     " (SELECT 1 FROM message m WHERE m.id = e.message_id)"),
+    ("accounts whose used_bytes are not their entries' sizes",
+     "SELECT COUNT(*) FROM account a WHERE a.used_bytes <> (SELECT COALESCE(SUM(e.size), 0) FROM mailbox_entry e"
+     " WHERE e.account_id = a.id)"),
+]
+
+def store_problems():
+    """[(problem, count)] of CONSISTENCY that do not hold now."""
+    out = []
+    for name, query in CONSISTENCY:
+        n = int(sql(query).strip())
+        if n:
+            out.append((name, n))
+    return out
+
 def mariadb(action, dbdir):
     """mariadb_start or mariadb_stop (t/lib/mariadb.sh) of the server in dbdir."""
     top = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
