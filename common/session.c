@@ -22,6 +22,16 @@ int session_tls(struct session *ss)
 	return -1;
 }
 
+int session_implicit_tls(struct session *ss, int tls_available)
+{
+	if (!tls_implicit())
+		return 0;
+	if (tls_available)
+		return session_tls(ss);
+	ss->result = "tls-failed"; /* implicit TLS without a certificate */
+	return -1;
+}
+
 void session_run(struct session *ss)
 {
 	const struct session_machine *m = &ss->sm;

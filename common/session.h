@@ -39,6 +39,9 @@ struct session {
 /* The TLS handshake, all of it within the command timeout, TLS_HANDSHAKE_TIMEOUT_MS
  * and what is left of the session: 0, or -1 with result set (the caller closes). */
 int session_tls(struct session *);
+/* RFC 8314 implicit TLS, before the greeting, when INETMAIL_TLS=implicit: 0 to
+ * go on (TLS on, or not asked for), -1 when the session must close (result set). */
+int session_implicit_tls(struct session *, int tls_available);
 /* Runs the machine until it closes; result says how. */
 void session_run(struct session *);
 long session_elapsed_ms(const struct session *);

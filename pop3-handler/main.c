@@ -49,11 +49,8 @@ int main(void)
 
 	struct session ss = {.conn = &conn, .out = &out, .sm = pop3_machine(&s), .idle_ms = (unsigned)timeout_ms,
 	                     .start_ms = start, .max_ms = SESSION_MAX_S * 1000L};
-	if (tls_implicit() && (!cfg.tls_available || session_tls(&ss) < 0)) { /* RFC 8314: TLS first, then the greeting */
+	if (session_implicit_tls(&ss, cfg.tls_available) < 0)
 		s.state = POP3_CLOSED;
-		if (!ss.result)
-			ss.result = "tls-failed";
-	}
 	if (s.state != POP3_CLOSED) {
 		pop3_start(&s);
 		outbuf_flush(&out);

@@ -5,7 +5,7 @@ Handlers behind systemd-socket-activate, their journal caught (t/lib/journal.sh)
 import os, socket, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from testlib import Server, Tap, build_dir, journal_entries, journal_socket, reset_db, sql
+from testlib import Server, Tap, build_dir, journal_entries, journal_socket, reset_db, sql, wait_until
 
 tap = Tap()
 reset_db()
@@ -35,15 +35,6 @@ def login(port):
     s.sendall(b"USER alice@example.com\r\nPASS alice pw\r\n")
     f.readline()
     return s, f, f.readline()
-
-
-def wait_until(cond, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
 
 
 summaries = []

@@ -5,7 +5,7 @@ loopback; agents are inetmail-relay processes killed with SIGKILL."""
 import base64, os, re, signal, socket, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from testlib import Tap, build_dir, free_port, reset_db, sql
+from testlib import Tap, build_dir, free_port, reset_db, sql, wait_until
 
 tap = Tap()
 reset_db()
@@ -110,15 +110,6 @@ def holder():
     """The pid in the lease owner (host:pid:token) of the queued row, or None."""
     rows = sql("SELECT lease_owner FROM relay_queue WHERE lease_expires_at >= NOW(6)").split()
     return int(rows[0].split(":")[1]) if rows else None
-
-
-def wait_until(cond, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return cond()
 
 
 def case(name, agents, restart):

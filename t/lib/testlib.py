@@ -112,6 +112,16 @@ def mailboxes(db=None, sock=None):
         out[-1][1] += bytes.fromhex(data)
     return [(a, m) for a, m in out]
 
+def wait_until(cond, seconds, step=0.05):
+    """Whether cond() came true within seconds (looked at every step)."""
+    import time
+    end = time.time() + seconds
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
 def free_port():
     import socket
     with socket.socket() as s:
