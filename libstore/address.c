@@ -1,5 +1,6 @@
 /* Addresses (RFC 5321 4.1.2 Mailbox, with RFC 6531's UTF-8): syntax and the
  * one canonical form stored and compared everywhere. Pure: no SQL. */
+#include <stdio.h>
 #include <string.h>
 
 #include "store.h"
@@ -160,4 +161,12 @@ const char *store_address_domain(const char *canonical)
 {
 	const char *at = strrchr(canonical, '@');
 	return at ? at + 1 : canonical + strlen(canonical);
+}
+
+const char *store_login_name(const char *user, const char *default_domain, char buf[STORE_ADDRESS_MAX + 2])
+{
+	if (strchr(user, '@') || !default_domain ||
+	    snprintf(buf, STORE_ADDRESS_MAX + 2, "%s@%s", user, default_domain) >= STORE_ADDRESS_MAX + 2)
+		return user;
+	return buf;
 }

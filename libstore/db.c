@@ -151,6 +151,12 @@ static unsigned db_groups(char groups[DB_GROUPS_MAX][DB_GROUP_MAX + 1])
 	return n;
 }
 
+static const char *option_file(void)
+{
+	const char *cnf = getenv("INETMAIL_MYCNF");
+	return cnf && *cnf ? cnf : DEFAULT_MYCNF;
+}
+
 /* A handle for one group's node, set up but not connected; NULL with the error recorded. */
 static MYSQL *group_handle(struct store *s, const char *group, bool failover)
 {
@@ -171,7 +177,6 @@ static MYSQL *group_handle(struct store *s, const char *group, bool failover)
 		store_fail(s, CR_OUT_OF_MEMORY, "mysql_init failed");
 		return NULL;
 	}
-	const char *cnf = getenv("INETMAIL_MYCNF");
 	/* The group's own connect-timeout, read at connect, overrides this. */
 	unsigned connect_timeout = failover ? FAILOVER_CONNECT_TIMEOUT_S : CONNECT_TIMEOUT_S;
 	unsigned io_timeout = IO_TIMEOUT_S;
@@ -182,16 +187,20 @@ static MYSQL *group_handle(struct store *s, const char *group, bool failover)
 	/* READ COMMITTED: no gap locks between deliveries and deletions. */
 	mysql_options(db, MYSQL_INIT_COMMAND,
 	              "SET SESSION autocommit = 0, tx_isolation = 'READ-COMMITTED'");
-	mysql_options(db, MYSQL_READ_DEFAULT_FILE, cnf && *cnf ? cnf : DEFAULT_MYCNF);
+	mysql_options(db, MYSQL_READ_DEFAULT_FILE, option_file());
 	mysql_options(db, MYSQL_READ_DEFAULT_GROUP, group);
 	return db;
 }
 
-/* A connect that did not succeed: its error, under the group's name. */
+/* A connect that did not succeed: its error, under the option file's and the group's names. */
 static void connect_failed(struct store *s, MYSQL *db, const char *group)
 {
-	char msg[200];
-	snprintf(msg, sizeof msg, "[%s] %s", group, mysql_error(db));
+	char msg[400];
+	if (access(option_file(), R_OK) < 0)
+		snprintf(msg, sizeof msg, "cannot read the option file %s (%s; INETMAIL_MYCNF names it): %s", option_file(),
+		         strerror(errno), mysql_error(db));
+	else
+		snprintf(msg, sizeof msg, "%s [%s]: %s", option_file(), group, mysql_error(db));
 	store_fail(s, mysql_errno(db), msg);
 	mysql_close(db);
 }

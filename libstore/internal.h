@@ -47,7 +47,7 @@ struct store {
 	MYSQL_STMT *stmt[Q_COUNT];
 	char fresh[Q_COUNT];      /* stmt[q] not prepared yet: its first run prepares it */
 	unsigned err_no;          /* last server or client error number, 0 if none */
-	char err[256];
+	char err[512];  /* the option file, the group and the client library's words */
 	char owner[STORE_OWNER_MAX + 1]; /* this session's maildrop lock owner */
 	unsigned next_group;      /* the INETMAIL_DB_GROUPS entry to try first (modulo their number) */
 	bool causal;              /* reads on this connection wait for what other nodes committed */

@@ -52,6 +52,9 @@ const char *store_hostname(void);
 int store_address_canonical(const char *in, char out[STORE_ADDRESS_MAX + 1]);
 /* The same, where a bare local part (no "@domain") gets default_domain. */
 int store_address_qualify(const char *in, const char *default_domain, char out[STORE_ADDRESS_MAX + 1]);
+/* The account a login names: user as given, or a bare user name (no "@")
+ * with "@" default_domain, as SMTP AUTH and POP3 both take it. */
+const char *store_login_name(const char *user, const char *default_domain, char buf[STORE_ADDRESS_MAX + 2]);
 /* A domain name (no address literal), lowered; 0 or -1. */
 int store_domain_canonical(const char *in, char out[STORE_DOMAIN_MAX + 1]);
 /* The domain of a canonical address (after its last "@"). */

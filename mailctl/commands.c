@@ -100,6 +100,14 @@ static int new_hash(struct mailctl *m, char hash[STORE_HASH_MAX + 1])
 	return rc;
 }
 
+int report_change(struct mailctl *m, enum store_result r, const char *what, const char *done)
+{
+	int rc = report(m, r, what);
+	if (rc == 0)
+		printf("%s: %s\n", what, done);
+	return rc;
+}
+
 int valid_address(const char *address)
 {
 	char canon[STORE_ADDRESS_MAX + 1];
@@ -120,7 +128,7 @@ int add_account(struct mailctl *m, const char *address, const char *hash)
 	}
 	if (r == STORE_OK && domain_created && store_address_canonical(address, canon) == 0)
 		printf("%s is a local domain now\n", store_address_domain(canon));
-	return report(m, r, address);
+	return report_change(m, r, address, "account added");
 }
 
 /* add [--hash HASH] ADDRESS: a new password, or an existing crypt(3) hash. */
@@ -153,7 +161,7 @@ int cmd_passwd(struct mailctl *m, int argc, char **argv)
 		return EXIT_USAGE;
 	if (!valid_address(argv[0]) || new_hash(m, hash) < 0)
 		return EXIT_DATAERR;
-	return report(m, store_admin_set_password(m->store, argv[0], hash), argv[0]);
+	return report_change(m, store_admin_set_password(m->store, argv[0], hash), argv[0], "password changed");
 }
 
 int cmd_del(struct mailctl *m, int argc, char **argv)
@@ -162,7 +170,7 @@ int cmd_del(struct mailctl *m, int argc, char **argv)
 		return EXIT_USAGE;
 	if (!valid_address(argv[0]))
 		return EXIT_DATAERR;
-	return report(m, store_admin_delete(m->store, argv[0]), argv[0]);
+	return report_change(m, store_admin_delete(m->store, argv[0]), argv[0], "account deleted, with its mail");
 }
 
 static int set_active(struct mailctl *m, int argc, char **argv, int active)
@@ -171,7 +179,8 @@ static int set_active(struct mailctl *m, int argc, char **argv, int active)
 		return EXIT_USAGE;
 	if (!valid_address(argv[0]))
 		return EXIT_DATAERR;
-	return report(m, store_admin_set_active(m->store, argv[0], active), argv[0]);
+	return report_change(m, store_admin_set_active(m->store, argv[0], active), argv[0],
+	                     active ? "enabled" : "disabled: no login, no mail accepted");
 }
 
 int cmd_enable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 1); }
@@ -201,7 +210,8 @@ int cmd_quota(struct mailctl *m, int argc, char **argv)
 		fprintf(stderr, "mailctl: %s: not a number of bytes or 'none'\n", argv[1]);
 		return EXIT_DATAERR;
 	}
-	return report(m, store_admin_set_quota(m->store, argv[0], bytes), argv[0]);
+	return report_change(m, store_admin_set_quota(m->store, argv[0], bytes), argv[0],
+	                     bytes == UINT64_MAX ? "no quota" : "quota set");
 }
 
 static int print_account(void *ctx, const struct store_account_info *i)

@@ -49,10 +49,10 @@ int cmd_alias(struct mailctl *m, int argc, char **argv)
 		return report(m, store_admin_alias_list(m->store, argc == 2 ? argv[1] : NULL, print_alias, NULL),
 		              "alias list");
 	if (argc >= 3 && !strcmp(argv[0], "add"))
-		return report(m, store_admin_alias_add(m->store, argv[1], (const char *const *)argv + 2, (size_t)argc - 2),
-		              argv[1]);
+		return report_change(m, store_admin_alias_add(m->store, argv[1], (const char *const *)argv + 2,
+		                                              (size_t)argc - 2), argv[1], "alias added");
 	if (argc >= 2 && !strcmp(argv[0], "del"))
-		return report(m, store_admin_alias_del(m->store, argv[1], (const char *const *)argv + 2, (size_t)argc - 2),
-		              argv[1]);
+		return report_change(m, store_admin_alias_del(m->store, argv[1], (const char *const *)argv + 2,
+		                                              (size_t)argc - 2), argv[1], "alias removed");
 	return EXIT_USAGE;
 }

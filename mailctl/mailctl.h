@@ -21,6 +21,8 @@ struct mailctl {
 
 /* Shared by the commands (commands.c). */
 int report(struct mailctl *, enum store_result, const char *what); /* a message, and the exit status */
+/* The same for a change, and on success one line saying what changed: "WHAT: DONE". */
+int report_change(struct mailctl *, enum store_result, const char *what, const char *done);
 int parse_number(const char *s, uint64_t *out); /* a decimal number: 0, or -1 */
 int valid_address(const char *address);                            /* says so when not */
 int add_account(struct mailctl *, const char *address, const char *hash);

@@ -28,12 +28,14 @@ static const struct {
 	{"export", cmd_export, "ADDRESS      (mboxrd on stdout)"},
 };
 
-static int usage(void)
+/* On stderr with EXIT_USAGE for a wrong command line; asked for (--help), on stdout with 0. */
+static int usage(FILE *to, int rc)
 {
-	fprintf(stderr, "usage: mailctl [--scheme yescrypt|bcrypt|sha512crypt] COMMAND ...\n");
+	fprintf(to, "usage: mailctl [--scheme yescrypt|bcrypt|sha512crypt] COMMAND ...\n");
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		fprintf(stderr, "  mailctl %s %s\n", commands[i].name, commands[i].args);
-	return EXIT_USAGE;
+		fprintf(to, "  mailctl %s %s\n", commands[i].name, commands[i].args);
+	fprintf(to, "The database: the option file INETMAIL_MYCNF names, group [inetmail] (see mailctl(8)).\n");
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -44,8 +46,10 @@ int main(int argc, char **argv)
 		m.scheme = argv[i + 1];
 		i += 2;
 	}
+	if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || !strcmp(argv[i], "help")))
+		return usage(stdout, 0);
 	if (i >= argc)
-		return usage();
+		return usage(stderr, EXIT_USAGE);
 	for (size_t c = 0; c < sizeof commands / sizeof *commands; c++) {
 		if (strcmp(argv[i], commands[c].name))
 			continue;
@@ -55,7 +59,7 @@ int main(int argc, char **argv)
 		}
 		int rc = commands[c].fn(&m, argc - i - 1, argv + i + 1);
 		store_close(m.store);
-		return rc == EXIT_USAGE ? usage() : rc;
+		return rc == EXIT_USAGE ? usage(stderr, EXIT_USAGE) : rc;
 	}
-	return usage();
+	return usage(stderr, EXIT_USAGE);
 }

@@ -39,6 +39,6 @@ int cmd_queue(struct mailctl *m, int argc, char **argv)
 	}
 	uint64_t id;
 	if (argc == 2 && !strcmp(argv[0], "del") && parse_number(argv[1], &id) == 0)
-		return report(m, store_admin_queue_del(m->store, id), argv[1]);
+		return report_change(m, store_admin_queue_del(m->store, id), argv[1], "removed from the queue, bounced");
 	return EXIT_USAGE;
 }

@@ -30,6 +30,7 @@ int main(void)
 		.plaintext_auth = env_flag("INETMAIL_PLAINTEXT_AUTH"),
 		.delete_immediate = !strcmp(mode, "immediate"),
 		.tls_available = tls_configured(),
+		.domain = env_str("INETMAIL_DOMAIN", store_hostname()),
 	};
 	if (strcmp(mode, "immediate") && strcmp(mode, "quit"))
 		log_send(LOG_ERR, NULL, "INETMAIL_POP3_DELETE=%s is neither quit nor immediate: using quit", mode);

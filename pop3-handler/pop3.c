@@ -45,6 +45,8 @@ static void line_out(struct pop3_session *s, const char *text)
 
 static void err(struct pop3_session *s, enum err_id e) { line_out(s, errors[e]); }
 
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
 static void close_with(struct pop3_session *s, enum err_id e, const char *ended)
 {
 	err(s, e);
@@ -140,8 +142,10 @@ static int add_message(void *ctx, const struct store_entry *e)
 static void proceed_login(struct pop3_session *s, const char *user, const char *password)
 {
 	struct store_account a;
+	char qualified[STORE_ADDRESS_MAX + 2];
 	s->state = POP3_AUTHORIZATION;
 	s->have_user = 0;
+	user = store_login_name(user, s->cfg->domain, qualified);
 	enum store_result r = s->be->auth(s->be->ctx, user, password, &a);
 	if (r == STORE_DENIED) {
 		s->auth_failures++;
@@ -172,7 +176,7 @@ static void proceed_login(struct pop3_session *s, const char *user, const char *
 	}
 	s->state = POP3_TRANSACTION;
 	log_event(s, "login", a.address);
-	outbuf_printf(s->out, "+OK Logged in, %zu messages\r\n", s->n_msgs);
+	outbuf_printf(s->out, "+OK Logged in, %zu message%s\r\n", s->n_msgs, plural(s->n_msgs));
 }
 
 /* Passwords travel over TLS unless the administrator allowed plaintext. */
@@ -302,7 +306,7 @@ static void list_or_uidl(struct pop3_session *s, char *arg, int uidl)
 	if (uidl)
 		line_out(s, "+OK Unique-ID listing follows");
 	else
-		outbuf_printf(s->out, "+OK %zu messages (%llu octets)\r\n", count, (unsigned long long)octets);
+		outbuf_printf(s->out, "+OK %zu message%s (%llu octets)\r\n", count, plural(count), (unsigned long long)octets);
 	for (size_t i = 0; i < s->n_msgs; i++) {
 		if (s->msgs[i].deleted)
 			continue;
@@ -425,7 +429,8 @@ static void cmd_rset(struct pop3_session *s, char *arg)
 		if (s->msgs[i].deleted == 1)
 			s->msgs[i].deleted = 0;
 	maildrop_totals(s, &count, &octets);
-	outbuf_printf(s->out, "+OK maildrop has %zu messages (%llu octets)\r\n", count, (unsigned long long)octets);
+	outbuf_printf(s->out, "+OK maildrop has %zu message%s (%llu octets)\r\n", count, plural(count),
+	              (unsigned long long)octets);
 }
 
 static void cmd_noop(struct pop3_session *s, char *arg)
@@ -460,7 +465,7 @@ static void cmd_quit(struct pop3_session *s, char *arg)
 		return;
 	}
 	s->deleted += (unsigned)n;
-	outbuf_printf(s->out, "+OK Bye, %zu messages deleted\r\n", n);
+	outbuf_printf(s->out, "+OK Bye, %zu message%s deleted\r\n", n, plural(n));
 }
 
 static void cmd_capa(struct pop3_session *s, char *arg)

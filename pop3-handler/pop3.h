@@ -23,6 +23,7 @@ struct pop3_config {
 	int plaintext_auth;   /* USER/PASS and AUTH PLAIN allowed without TLS */
 	int tls_available;    /* a certificate is configured: STLS is offered */
 	int delete_immediate; /* DELE deletes at once (the seed's behaviour) */
+	const char *domain;   /* a bare user name logs in at this domain (INETMAIL_DOMAIN) */
 };
 
 struct pop3_backend {

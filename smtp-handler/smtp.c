@@ -236,8 +236,7 @@ static void proceed_auth(struct smtp_session *s, const char *user, const char *p
 {
 	char address[STORE_ADDRESS_MAX + 1], qualified[STORE_ADDRESS_MAX + 2];
 	s->state = SMTP_COMMAND;
-	if (!strchr(user, '@') && snprintf(qualified, sizeof qualified, "%s@%s", user, s->cfg->domain) < (int)sizeof qualified)
-		user = qualified;
+	user = store_login_name(user, s->cfg->domain, qualified);
 	enum store_result r = s->be->auth(s->be->ctx, user, password, address);
 	if (r == STORE_OK) {
 		s->authenticated = 1;

@@ -7,10 +7,11 @@ M=$BUILD/mailctl
 aliases() { tsql "SELECT GROUP_CONCAT(CONCAT(source, '>', target) ORDER BY source, target SEPARATOR ' ') FROM alias"; }
 
 out=$(echo pw | $M --scheme sha512crypt add alice@example.com); is $? 0 "an account in a new domain"
-is "$out" "example.com is a local domain now" "mailctl says the domain is local now"
+is "$out" "example.com is a local domain now
+alice@example.com: account added" "mailctl says the domain is local now, and that the account was added"
 is "$(tsql "SELECT name FROM domain")" "example.com" "it is in the domain table"
 is "$(aliases)" "postmaster@example.com>alice@example.com" "and its first account is its postmaster"
-out=$(echo pw | $M --scheme sha512crypt add bob@example.com); is "$out" "" "a second account says nothing more"
+out=$(echo pw | $M --scheme sha512crypt add bob@example.com); is "$out" "bob@example.com: account added" "a second account says only that"
 is "$(aliases)" "postmaster@example.com>alice@example.com" "and the postmaster stays"
 
 is "$($M domain add Other.Example)" "other.example is a local domain now" "domain add"

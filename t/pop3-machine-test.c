@@ -86,7 +86,7 @@ static int sink(void *c, const char *d, size_t n)
 	return 0;
 }
 
-static struct pop3_config cfg = {.plaintext_auth = 1};
+static struct pop3_config cfg = {.plaintext_auth = 1, .domain = "example.com"};
 static struct pop3_session s;
 static struct outbuf out;
 
@@ -156,6 +156,11 @@ int main(void)
 	is_int(fake.deletes, 1, "and a dropped connection deletes nothing more");
 	stop();
 	cfg.delete_immediate = 0;
+
+	start();
+	feed("USER a\r\nPASS pw\r\n");
+	is_str(s.account.address, "a@example.com", "a bare user name logs in at INETMAIL_DOMAIN, as SMTP AUTH does");
+	stop();
 
 	start();
 	fake.lock = STORE_IN_USE;

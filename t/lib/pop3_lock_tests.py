@@ -106,7 +106,7 @@ while not data.endswith(b"\r\n") or b"+OK Bye" not in data[-100:] and b"-ERR" no
     if not chunk:
         break
     data += chunk
-tap.ok(data.endswith(b"+OK Bye, 1 messages deleted\r\n"), "A reads it all, and its QUIT deletes it")
+tap.ok(data.endswith(b"+OK Bye, 1 message deleted\r\n"), "A reads it all, and its QUIT deletes it")
 tap.is_(messages(), 1, "the big one is gone, the small one stays")
 a.close()
 deliver(1000, "another")

@@ -34,7 +34,7 @@ STORED_ALL = "".join("== %s\n%s" % (a, b.decode().replace("\r\n", "\n") + ("\n" 
 
 w("seed-client", LOGIN + "LIST\nRETR 1\nDELE 1\nQUIT\n",
   GREET + LOGGED + "+OK 3 messages (%d octets)\n1 %d\n2 %d\n3 %d\n.\n" % (sum(size), *size)
-  + "+OK %d octets\n" % size[0] + stuffed(M[0]) + "+OK Message 1 deleted\n+OK Bye, 1 messages deleted\n",
+  + "+OK %d octets\n" % size[0] + stuffed(M[0]) + "+OK Message 1 deleted\n+OK Bye, 1 message deleted\n",
   "".join("== %s\n%s" % (a, b.decode().replace("\r\n", "\n") + ("\n" if not b.endswith(b"\r\n") else "")) for n, a, b in FILL[1:]))
 
 w("seed-immediate", LOGIN + "DELE 1\n",
