@@ -383,6 +383,14 @@ struct store_delivery *store_import_begin(struct store *s, const char *address, 
 	return d;
 }
 
+int store_import_uidl(struct store_delivery *d, const char *uidl)
+{
+	if (strlen(uidl) > STORE_UIDL_MAX)
+		return -1;
+	strcpy(d->uidl, uidl);
+	return 0;
+}
+
 void store_delivery_free(struct store_delivery *d)
 {
 	if (!d)

@@ -106,6 +106,8 @@ void store_delivery_free(struct store_delivery *); /* discards what was not comm
  * to it but never refused for quota. Its commit says STORE_PERMFAIL when that
  * mailbox has the UIDL already. */
 struct store_delivery *store_import_begin(struct store *, const char *address, const char *uidl);
+/* An import's UIDL, given once its content is known (before the commit): 0, or -1 when too long. */
+int store_import_uidl(struct store_delivery *, const char *uidl);
 
 /* Maildrop (POP3). A data callback returning non-zero stops the stream. */
 struct store_entry {

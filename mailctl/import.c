@@ -21,15 +21,36 @@ int import_begin(struct mailctl *m, struct import *im, const char *address, cons
 	im->len = 0;
 	im->last_cr = 0;
 	im->failed = STORE_OK;
-	im->d = store_import_begin(m->store, address, uidl);
+	im->digest = NULL;
+	im->d = store_import_begin(m->store, address, uidl ? uidl : "");
+	if (im->d && !uidl && (!(im->digest = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(im->digest, EVP_sha256(), NULL))) {
+		store_delivery_free(im->d);
+		im->d = NULL;
+	}
 	return im->d ? 0 : -1;
 }
 
 static void import_flush(struct import *im)
 {
+	if (im->len && im->digest)
+		EVP_DigestUpdate(im->digest, im->buf, im->len);
 	if (im->len && im->failed == STORE_OK)
 		im->failed = store_delivery_write(im->d, im->buf, im->len);
 	im->len = 0;
+}
+
+/* "c" and 128 bits of the content's SHA-256: the same message, the same UIDL. */
+static void content_uidl(struct import *im)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char uidl[34] = "c";
+	if (!EVP_DigestFinal_ex(im->digest, md, NULL))
+		im->failed = STORE_TEMPFAIL;
+	for (int i = 0; i < 16; i++)
+		snprintf(uidl + 1 + 2 * i, 3, "%02x", md[i]);
+	store_import_uidl(im->d, uidl);
+	EVP_MD_CTX_free(im->digest);
+	im->digest = NULL;
 }
 
 /* Message octets as a file has them: a LF without its CR gets one, as POP3
@@ -50,6 +71,8 @@ enum store_result import_end(struct import *im)
 {
 	struct store_delivery_result res;
 	import_flush(im);
+	if (im->digest)
+		content_uidl(im);
 	enum store_result r = im->failed == STORE_OK ? store_delivery_commit(im->d, &res) : im->failed;
 	store_delivery_free(im->d);
 	im->d = NULL;
@@ -349,6 +372,7 @@ int cmd_import_maildir(struct mailctl *m, int argc, char **argv)
 	free(md.msg);
 	mailbox_close(&mb);
 	if (!rc)
-		printf("%u messages imported into %s, %u there already\n", imported, mb.address, skipped);
+		printf("%u message%s imported into %s, %u there already\n", imported, imported == 1 ? "" : "s", mb.address,
+		       skipped);
 	return rc;
 }

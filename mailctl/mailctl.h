@@ -35,8 +35,11 @@ struct import {
 	size_t len;
 	int last_cr;            /* the last octet put was a CR */
 	enum store_result failed;
+	void *digest;           /* an EVP_MD_CTX when the UIDL comes from the content, else NULL */
 	char in[IMPORT_CHUNK];  /* for reading */
 };
+/* uidl NULL: one made of the message's content, so that importing it again
+ * finds it there (import_end says STORE_PERMFAIL then, and stores nothing). */
 int import_begin(struct mailctl *, struct import *, const char *address, const char *uidl);
 void import_put(struct import *, const char *p, size_t n);
 enum store_result import_end(struct import *); /* commits */

@@ -4,6 +4,7 @@
  * reads back byte for byte. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 		return EXIT_DATAERR;
 	}
 	char peek[MBOX_PEEK];
-	unsigned imported = 0;
+	unsigned imported = 0, there = 0;
 	int open = 0, start = 1, blank = 0;
 	enum store_result r = STORE_OK;
 	const char *why = NULL;
@@ -75,13 +76,18 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 		if (n == 0)
 			break;
 		if (is_from(peek, n) && (start || blank)) { /* the From_ line itself is no part of it */
-			if (open && (r = import_end(im)) != STORE_OK)
+			if (open && (r = import_end(im)) == STORE_PERMFAIL) { /* imported before */
+				there++;
+				r = STORE_OK;
+				open = 0;
+			}
+			if (r != STORE_OK)
 				break;
 			imported += open;
 			open = blank = start = 0;
 			if (peek[n - 1] != '\n')
 				skip_rest_of_line(f);
-			if (import_begin(m, im, mb.address, "") < 0) {
+			if (import_begin(m, im, mb.address, NULL) < 0) {
 				r = STORE_TEMPFAIL;
 				break;
 			}
@@ -110,16 +116,24 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 		why = "read error";
 		r = STORE_TEMPFAIL;
 	}
-	if (open && r == STORE_OK && (r = import_end(im)) == STORE_OK)
-		imported++;
-	else if (open)
+	if (open && r == STORE_OK) {
+		if ((r = import_end(im)) == STORE_OK)
+			imported++;
+		else if (r == STORE_PERMFAIL) {
+			there++;
+			r = STORE_OK;
+		}
+	} else if (open) {
 		store_delivery_free(im->d);
+		EVP_MD_CTX_free(im->digest);
+	}
 	if (f != stdin)
 		fclose(f);
 	free(im);
 	rc = r == STORE_OK ? 0 : import_failed(m, r, argv[1], why, imported);
 	if (!rc)
-		printf("%u messages imported into %s\n", imported, mb.address);
+		printf("%u message%s imported into %s, %u there already\n", imported, imported == 1 ? "" : "s", mb.address,
+		       there);
 	mailbox_close(&mb);
 	return rc;
 }

@@ -136,6 +136,19 @@ r = ctl("import-mbox", "mbox@example.com", mbox_file)
 tap.ok(r.returncode == 0 and b"3 messages imported" in r.stdout, "import-mbox: three messages")
 got = pop("mbox@example.com", "pw one")
 tap.is_([m for _, m in got], want, "byte-exact: >From unquoted once, separators dropped, LF made CRLF")
+grown = os.path.join(work, "grown.mbox")
+open(grown, "wb").write(mbox)
+ctl("add", "--hash", sha512, "twice@example.com")
+ctl("import-mbox", "twice@example.com", grown)
+r = ctl("import-mbox", "twice@example.com", grown)
+tap.ok(r.returncode == 0 and b"0 messages imported into twice@example.com, 3 there already" in r.stdout,
+       "import-mbox of the same file again imports nothing twice")
+open(grown, "ab").write(b"From someone Mon Jan  1 00:00:00 2024\nSubject: fourth\n\nnew\n\n")  # as an MDA appends
+r = ctl("import-mbox", "twice@example.com", grown)
+tap.ok(r.returncode == 0 and b"1 message imported into twice@example.com, 3 there already" in r.stdout,
+       "and of the file grown by one message, only that one")
+tap.is_([m for _, m in pop("twice@example.com", "pw one")], want + [b"Subject: fourth\r\n\r\nnew\r\n"],
+        "the mailbox has each message once, byte-exact")
 r = ctl("export", "mbox@example.com")
 out = r.stdout
 tap.ok(r.returncode == 0 and out.count(b"\nFrom MAILER-DAEMON ") == 2 and out.startswith(b"From MAILER-DAEMON "),
