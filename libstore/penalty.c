@@ -59,22 +59,31 @@ static int exempt(const unsigned char addr[16], int family, const char *list)
 	return 0;
 }
 
+/* The key of a client's failures: the IPv4 address, or the IPv6 /64. 0, or -1 for no address. */
+static int client_key(const char *peer, char out[64], unsigned char addr[16], int *family)
+{
+	if (!peer || parse_ip(peer, addr, family) < 0)
+		return -1;
+	if (*family == AF_INET) {
+		inet_ntop(AF_INET, addr, out, 64);
+		return 0;
+	}
+	unsigned char net[16];
+	memcpy(net, addr, 8);
+	memset(net + 8, 0, 8); /* IPv6 by /64: one site's addresses, one account of failures */
+	inet_ntop(AF_INET6, net, out, 64 - 3);
+	strcat(out, "/64");
+	return 0;
+}
+
 void store_auth_client(struct store *s, const char *peer)
 {
 	unsigned char addr[16];
 	int family;
 	const char *on = getenv("INETMAIL_AUTH_PENALTY");
-	s->client[0] = '\0';
-	if ((on && !strcmp(on, "0")) || !peer || parse_ip(peer, addr, &family) < 0 ||
+	if ((on && !strcmp(on, "0")) || client_key(peer, s->client, addr, &family) < 0 ||
 	    exempt(addr, family, getenv("INETMAIL_AUTH_PENALTY_EXEMPT")))
-		return;
-	if (family == AF_INET) {
-		inet_ntop(AF_INET, addr, s->client, sizeof s->client);
-		return;
-	}
-	memset(addr + 8, 0, 8); /* IPv6 by /64: one site's addresses, one account of failures */
-	inet_ntop(AF_INET6, addr, s->client, sizeof s->client - 3);
-	strcat(s->client, "/64");
+		s->client[0] = '\0';
 }
 
 /* min(2^(n-1), 15) seconds after n failures; none after none. */
@@ -142,4 +151,63 @@ void store_penalty_wait(uint64_t failures)
 	struct timespec ts = {penalty_seconds(failures), 0};
 	while (ts.tv_sec && nanosleep(&ts, &ts) < 0)
 		;
+}
+
+struct penalty_list_args {
+	store_penalty_fn fn;
+	void *ctx;
+};
+
+static enum store_result penalty_list_body(struct store *s, void *ctx)
+{
+	struct penalty_list_args *a = ctx;
+	struct store_penalty_info i;
+	MYSQL_STMT *st = q_exec(s, Q_PENALTY_LIST, "u", (uint64_t)PENALTY_WINDOW_S);
+	if (!st)
+		return STORE_TEMPFAIL;
+	int rc;
+	while ((rc = q_fetch(s, st, "suuu", i.client, sizeof i.client, &i.failures, &i.last_seconds, &i.accounts)) > 0) {
+		i.wait_seconds = penalty_seconds(i.failures);
+		if (a->fn(a->ctx, &i)) {
+			q_end(st);
+			return STORE_PERMFAIL;
+		}
+	}
+	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+}
+
+enum store_result store_admin_penalty_list(struct store *s, store_penalty_fn fn, void *ctx)
+{
+	struct penalty_list_args a = {fn, ctx};
+	return store_read(s, penalty_list_body, &a);
+}
+
+struct penalty_clear_args {
+	const char *client; /* NULL: all */
+	uint64_t n;
+};
+
+static enum store_result penalty_clear_body(struct store *s, void *ctx)
+{
+	struct penalty_clear_args *a = ctx;
+	MYSQL_STMT *st = a->client ? q_exec(s, Q_PENALTY_CLEAR, "s", a->client) : q_exec(s, Q_PENALTY_CLEAR_ALL, "");
+	if (!st)
+		return STORE_TEMPFAIL;
+	a->n = q_affected(st);
+	return STORE_OK;
+}
+
+enum store_result store_admin_penalty_clear(struct store *s, const char *address, uint64_t *n)
+{
+	char key[64];
+	unsigned char addr[16];
+	int family;
+	if (address && client_key(address, key, addr, &family) < 0) {
+		store_refuse(s, "%s: not an IP address", address);
+		return STORE_PERMFAIL;
+	}
+	struct penalty_clear_args a = {address ? key : NULL, 0};
+	enum store_result r = store_txn(s, penalty_clear_body, &a);
+	*n = a.n;
+	return r;
 }

@@ -14,6 +14,11 @@
 	/* LIMIT 100: each failure clears at most that many expired rows, so the write stays short */ \
 	Q(AUTH_FAILURE_EXPIRE, 0, "DELETE FROM auth_failure WHERE failed_at < NOW(6) - INTERVAL ? SECOND LIMIT 100") \
 	Q(AUTH_FAILURE_CLEAR, 0, "DELETE FROM auth_failure WHERE client = ? AND account = ?") \
+	Q(PENALTY_LIST, 0, "SELECT client, COUNT(*), TIMESTAMPDIFF(SECOND, MAX(failed_at), NOW(6))," \
+	                   " COUNT(DISTINCT account) FROM auth_failure WHERE failed_at > NOW(6) - INTERVAL ? SECOND" \
+	                   " GROUP BY client ORDER BY client") \
+	Q(PENALTY_CLEAR, 0, "DELETE FROM auth_failure WHERE client = ?") \
+	Q(PENALTY_CLEAR_ALL, 1, "DELETE FROM auth_failure") \
 	Q(ACCOUNT_ID_ANY, 0, "SELECT id FROM account WHERE address = ?") \
 	Q(ACCOUNT_LOCK, 0, "SELECT id FROM account WHERE id = ? FOR UPDATE") \
 	Q(ACCOUNT_CHARGE, 0, "UPDATE account SET used_bytes = used_bytes + ? WHERE id = ?" \

@@ -72,6 +72,18 @@ struct store_account {
  * INETMAIL_AUTH_PENALTY=0, or for addresses in INETMAIL_AUTH_PENALTY_EXEMPT
  * ("address[/bits]" separated by spaces); off too until this is called. */
 void store_auth_client(struct store *, const char *peer);
+/* mailctl penalty: the clients with failed logins in the window, and how
+ * long their next login waits; clear forgets a client's (an address, as
+ * the handlers key it: IPv6 by its /64) or, with NULL, everyone's. */
+struct store_penalty_info {
+	char client[64];
+	uint64_t failures, accounts; /* failed logins in the window, and for how many addresses */
+	uint64_t last_seconds;       /* since the last one */
+	uint64_t wait_seconds;       /* what its next login waits */
+};
+typedef int (*store_penalty_fn)(void *ctx, const struct store_penalty_info *);
+enum store_result store_admin_penalty_list(struct store *, store_penalty_fn, void *ctx);
+enum store_result store_admin_penalty_clear(struct store *, const char *address, uint64_t *n);
 
 /* An unknown or inactive account costs the same time as a wrong password. */
 enum store_result store_auth(struct store *, const char *address, const char *password,

@@ -68,6 +68,7 @@ int cmd_quota(struct mailctl *, int argc, char **argv);
 int cmd_list(struct mailctl *, int argc, char **argv);
 int cmd_gc(struct mailctl *, int argc, char **argv);
 int cmd_queue(struct mailctl *, int argc, char **argv);
+int cmd_penalty(struct mailctl *, int argc, char **argv);
 int cmd_dkim(struct mailctl *, int argc, char **argv);
 int cmd_migrate(struct mailctl *, int argc, char **argv);
 int cmd_domain(struct mailctl *, int argc, char **argv);

@@ -18,6 +18,7 @@ static const struct {
 	{"list", cmd_list, ""},
 	{"gc", cmd_gc, "[MIN_AGE_SECONDS]  (default 86400)"},
 	{"queue", cmd_queue, "[flush | del ID]  (mail waiting for the relay agent; del bounces it)"},
+	{"penalty", cmd_penalty, "list | clear [ADDRESS]  (clients slowed down after failed logins)"},
 	{"dkim", cmd_dkim, "keygen DOMAIN [SELECTOR]  (a key for the relay agent to sign with; prints its DNS record)"},
 	{"migrate", cmd_migrate, "[SQL_DIR]     (default " SQLDIR ")"},
 	{"domain", cmd_domain, "add DOMAIN [--postmaster ADDRESS] | del DOMAIN [--force] | list"},

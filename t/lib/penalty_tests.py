@@ -132,6 +132,22 @@ out, t = piped_pop3("2001:db8:1:2:ffff::99", "alice pw")
 tap.ok(b"+OK" in out.split(b"\r\n")[2] and t >= 0.95, "another address of the same /64 waits (%.2f s)" % t)
 failed_clients.append("2001:db8:1:2::10")
 
+# mailctl penalty: who is slowed down, and forgiving one of them.
+mailctl = lambda *args: subprocess.run([build + "/mailctl", "penalty"] + list(args), capture_output=True, text=True)
+piped_pop3("2001:db8:1:2::11", "wrong")
+failed_clients.append("2001:db8:1:2::11")
+r = mailctl("list")
+row = [l.split() for l in r.stdout.splitlines() if l.startswith("2001:db8:1:2::/64 ")]
+tap.ok(r.returncode == 0 and row and row[0][1] == "1" and row[0][4] == "1s",
+       "mailctl penalty list: the /64 with its failure and its next wait (%s)" % (row and " ".join(row[0])))
+r = mailctl("clear", "2001:db8:1:2::99")
+tap.ok(r.returncode == 0 and r.stdout.strip() == "1 failed login forgotten for 2001:db8:1:2::99",
+       "mailctl penalty clear ADDRESS forgets its /64's (%r)" % r.stdout.strip())
+out, t = piped_pop3("2001:db8:1:2::12", "alice pw")
+tap.ok(b"+OK" in out.split(b"\r\n")[2] and t < 0.9, "and the next login from there waits no more (%.2f s)" % t)
+tap.ok("2001:db8:1:2::/64" not in mailctl("list").stdout, "nor is it listed")
+tap.is_(mailctl("clear", "not-an-address").returncode, 65, "clear of something that is no address is refused")
+
 # The database down: no wait, no hang, a temporary error.
 dead = os.path.join(tempfile.mkdtemp(), "down.cnf")
 open(dead, "w").write("[inetmail]\nsocket=/nonexistent/sock\n")
