@@ -113,9 +113,15 @@ $(LIBPOP3): $(call obj,$(POP3_SRC))
 $(LIBRELAY): $(call obj,$(RELAY_SRC))
 	$(AR) rcs $@ $^
 
+# glibc warns, ten times a handler, that getaddrinfo, getpwuid and dlopen in
+# a static binary load the system's NSS modules at run time, so that glibc
+# must be the one the binary was built with: true of any Debian build, and
+# said once here. Every other line the linker prints is shown.
+STATIC_NSS_WARNINGS = -e 'statically linked applications requires at runtime' -e ': in function `'
 $(BUILD)/%-handler: $(BUILD)/obj/%-handler/main.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $(HANDLER_LDFLAGS) -o $@ $^ $(HANDLER_LIBS)
+	$(CC) $(LDFLAGS) $(HANDLER_LDFLAGS) -o $@ $^ $(HANDLER_LIBS) 2>$@.ld || { cat $@.ld >&2; rm -f $@.ld; exit 1; }
+	@grep -v $(STATIC_NSS_WARNINGS) $@.ld >&2 || true; rm -f $@.ld
 
 $(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -145,6 +151,10 @@ $(BUILD)/t/greeting-only: $(BUILD)/obj/t/greeting-only.o
 deps:
 	@.ci/deps
 
+# make run needs what building and running need, not what the tests add.
+run-deps:
+	@.ci/deps --run
+
 # The README's test command: dependencies, a build, then every TAP test in t/
 # against a private MariaDB that t/run starts and always stops; then all of it
 # again against a build with AddressSanitizer and UBSan, where any report fails.
@@ -168,9 +178,13 @@ fresh-check:
 
 # The README's first command: serve for real on a private MariaDB under ./var
 # (SMTP_PORT=2525, POP3_PORT=1110 by default), until Ctrl-C.
-run: deps
+run: run-deps
 	$(MAKE) all
 	units/run-local
+
+# Stops the make run of RUN_DIR (default ./var), from another terminal.
+stop:
+	@units/run-local stop
 
 # libFuzzer harnesses (clang, with ASan and UBSan) for the protocol machines
 # and parsers; each runs FUZZ_SECONDS after its regression inputs. Then the
@@ -244,5 +258,5 @@ deb:
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
 
-.PHONY: all deps check fresh-check tests run fuzz fuzzers bench install uninstall deb clean FORCE
+.PHONY: all deps run-deps check fresh-check tests run stop fuzz fuzzers bench install uninstall deb clean FORCE
 .SECONDARY:

@@ -2,6 +2,7 @@
 # mariadb_start DIR  installs (once) and starts a server with its data in DIR
 # mariadb_stop DIR   stops it
 # mariadb_sql DIR [ARGS...]  the mariadb client on that socket, as the OS user
+# The socket is DIR/sock, or MARIADB_SOCKET (make run as root: where others may reach it).
 
 mariadb_bin() {
 	command -v "$1" 2>/dev/null || echo "/usr/sbin/$1"
@@ -10,7 +11,7 @@ mariadb_bin() {
 mariadb_sql() {
 	_d=$1
 	shift
-	mariadb --no-defaults -S "$_d/sock" -u "$(id -un)" "$@"
+	mariadb --no-defaults -S "${MARIADB_SOCKET:-$_d/sock}" -u "$(id -un)" "$@"
 }
 
 mariadb_start() {
@@ -25,13 +26,13 @@ mariadb_start() {
 			return 1
 		}
 	fi
-	"$(mariadb_bin mariadbd)" --no-defaults --datadir="$_d/data" --socket="$_d/sock" \
+	"$(mariadb_bin mariadbd)" --no-defaults --datadir="$_d/data" --socket="${MARIADB_SOCKET:-$_d/sock}" \
 		--pid-file="$_d/pid" --log-error="$_d/err.log" --user="$(id -un)" --tmpdir="$_d/tmp" \
 		--skip-networking --skip-log-bin --character-set-server=utf8mb4 \
 		--collation-server=utf8mb4_general_ci ${MARIADB_EXTRA_OPTS:-} </dev/null >/dev/null 2>&1 &
 	echo $! >"$_d/mariadbd.pid"
 	_i=0
-	until mariadb-admin --no-defaults -S "$_d/sock" -u "$(id -un)" ping >/dev/null 2>&1; do
+	until mariadb-admin --no-defaults -S "${MARIADB_SOCKET:-$_d/sock}" -u "$(id -un)" ping >/dev/null 2>&1; do
 		_i=$((_i + 1))
 		if [ $_i -gt 600 ] || ! kill -0 "$(cat "$_d/mariadbd.pid")" 2>/dev/null; then
 			echo "mariadbd did not start:" >&2
