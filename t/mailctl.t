@@ -82,4 +82,15 @@ printf '[inetmail]\nsocket=/nonexistent/sock\n' >"$INETMAIL_TEST_DIR/down.cnf"
 INETMAIL_MYCNF=$INETMAIL_TEST_DIR/down.cnf $M list >/dev/null 2>&1; is $? 75 "database unreachable (75)"
 err=$(echo 'secret-pw' | INETMAIL_MYCNF=$INETMAIL_TEST_DIR/down.cnf $M add z@example.com 2>&1)
 case $err in *secret-pw*) ok 1 "no password in error messages" ;; *) ok 0 "no password in error messages" ;; esac
+case $err in *"$INETMAIL_TEST_DIR/down.cnf [inetmail]:"*) ok 0 "it names the option file and group it used" ;;
+*) ok 1 "it names the option file and group it used ($err)" ;; esac
+err=$(INETMAIL_MYCNF=$INETMAIL_TEST_DIR/missing.cnf $M list 2>&1 >/dev/null)
+case $err in *"cannot read the option file $INETMAIL_TEST_DIR/missing.cnf (No such file or directory; INETMAIL_MYCNF"*)
+	ok 0 "a missing option file is named, with INETMAIL_MYCNF" ;;
+*) ok 1 "a missing option file is named, with INETMAIL_MYCNF ($err)" ;; esac
+out=$($M --help); is $? 0 "mailctl --help exits 0"
+case $out in "usage: mailctl "*"mailctl penalty "*) ok 0 "and prints the usage on stdout" ;; *) ok 1 "and prints the usage on stdout" ;; esac
+$M 2>/dev/null; is $? 64 "no command at all is a usage error (64)"
+out=$(echo 'x pw' | $M add x@example.com); is "$out" "x@example.com: account added" "a change says what it changed"
+out=$($M del x@example.com); is "$out" "x@example.com: account deleted, with its mail" "and so does a deletion"
 done_testing
