@@ -27,7 +27,7 @@ PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS))
 # handlers (ASan needs the shared libc): HANDLER_LDFLAGS=-no-pie.
 HANDLER_LDFLAGS ?= -static -no-pie
 HANDLER_LIBS = $(shell pkg-config --static --libs-only-l $(LINK_PKGS))
-ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror=incompatible-pointer-types $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon \
+ALL_CFLAGS = -std=c11 -Wall -Wextra -Wmissing-prototypes -Werror=incompatible-pointer-types $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DSQLDIR='"$(SQLDIR)"'
 
 LIBSTORE_SRC = $(wildcard libstore/*.c)

@@ -41,7 +41,7 @@ int report(struct mailctl *m, enum store_result r, const char *what)
 	}
 }
 
-int read_line(FILE *f, char *buf, size_t cap)
+static int read_line(FILE *f, char *buf, size_t cap)
 {
 	if (!fgets(buf, (int)cap, f))
 		return -1;

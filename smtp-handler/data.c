@@ -11,7 +11,7 @@
 
 enum { D_LINE_START, D_IN_LINE, D_CR, D_DOT, D_DOT_CR };
 
-void data_begin(struct smtp_session *s)
+void smtp_data_begin(struct smtp_session *s)
 {
 	memset(&s->data, 0, sizeof s->data);
 	s->data.state = D_LINE_START;
@@ -167,19 +167,19 @@ static void data_end(struct smtp_session *s)
 		s->rejected++;
 		log_delivery(s, "rejected", e == R_SIZE ? "too big" : e == R_BARE_EOL ? "bare CR or LF"
 		                            : e == R_OVER_QUOTA ? "over quota" : "store failed");
-		reply(s, e, NULL, NULL);
+		smtp_reply(s, e, NULL, NULL);
 	} else {
 		char id[24];
 		snprintf(id, sizeof id, "%llX", (unsigned long long)queue_id);
 		s->messages++;
 		s->message_bytes += d->size;
 		log_delivery(s, "delivered", id);
-		reply(s, R_QUEUED, id, NULL);
+		smtp_reply(s, R_QUEUED, id, NULL);
 	}
-	reset_transaction(s);
+	smtp_reset_transaction(s);
 }
 
-size_t data_input(struct smtp_session *s, const char *p, size_t n)
+size_t smtp_data_input(struct smtp_session *s, const char *p, size_t n)
 {
 	struct smtp_data *d = &s->data;
 	size_t i = 0, run = 0; /* p[run..i) is unstuffed message not yet emitted */

@@ -34,20 +34,20 @@ void smtp_free(struct smtp_session *s)
 void smtp_start(struct smtp_session *s, int client_talked_first)
 {
 	if (client_talked_first)
-		close_session(s, R_SYNC);
+		smtp_close_session(s, R_SYNC);
 	else
-		reply(s, R_GREETING, s->cfg->hostname, NULL);
+		smtp_reply(s, R_GREETING, s->cfg->hostname, NULL);
 }
 
 void smtp_timeout(struct smtp_session *s)
 {
 	if (s->state != SMTP_CLOSED)
-		close_session(s, R_TIMEOUT);
+		smtp_close_session(s, R_TIMEOUT);
 }
 
 void smtp_tls_started(struct smtp_session *s, const char *info)
 {
-	reset_transaction(s);
+	smtp_reset_transaction(s);
 	s->helo_seen = s->esmtp = s->authenticated = 0;
 	s->helo[0] = s->user[0] = '\0';
 	s->tls = 1;
@@ -67,7 +67,7 @@ size_t smtp_input(struct smtp_session *s, const char *data, size_t len)
 	size_t i = 0;
 	while (i < len && s->state != SMTP_CLOSED && s->state != SMTP_STARTTLS) {
 		if (s->state == SMTP_DATA) {
-			i += data_input(s, data + i, len - i);
+			i += smtp_data_input(s, data + i, len - i);
 			continue;
 		}
 		int complete, too_long;
@@ -76,16 +76,16 @@ size_t smtp_input(struct smtp_session *s, const char *data, size_t len)
 		if (!complete)
 			break;
 		if (too_long)
-			bad_command(s, R_LINE_TOO_LONG, NULL);
+			smtp_bad_command(s, R_LINE_TOO_LONG, NULL);
 		else
-			command_line(s, s->line, l, i < len);
+			smtp_command_line(s, s->line, l, i < len);
 		explicit_bzero(s->line, l); /* it may have held a password */
 	}
 	s->session_bytes += i;
 	if (s->session_bytes > SMTP_SESSION_BYTES_MAX && s->state != SMTP_CLOSED) {
 		if (s->state == SMTP_DATA)
 			s->be->abort(s->be->ctx);
-		close_session(s, R_TOO_MUCH);
+		smtp_close_session(s, R_TOO_MUCH);
 	}
 	return i;
 }

@@ -63,7 +63,7 @@ static const char *const ends[] = {
 	[R_TIMEOUT] = "timeout", [R_TOO_MANY_ERRORS] = "errors", [R_TOO_MUCH] = "too-much", [R_SYNC] = "sync",
 };
 
-void reply(struct smtp_session *s, enum reply_id id, const char *arg, const char *arg2)
+void smtp_reply(struct smtp_session *s, enum reply_id id, const char *arg, const char *arg2)
 {
 	char line[SMTP_LINE_MAX];
 	/* Arguments come from the client: keep them short and printable. */
@@ -79,14 +79,14 @@ void reply(struct smtp_session *s, enum reply_id id, const char *arg, const char
 	outbuf_add(s->out, line, (size_t)n + 2);
 }
 
-void close_session(struct smtp_session *s, enum reply_id id)
+void smtp_close_session(struct smtp_session *s, enum reply_id id)
 {
-	reply(s, id, s->cfg->hostname, NULL);
+	smtp_reply(s, id, s->cfg->hostname, NULL);
 	s->state = SMTP_CLOSED;
 	s->ended = (size_t)id < sizeof ends / sizeof *ends ? ends[id] : NULL;
 }
 
-void reset_transaction(struct smtp_session *s)
+void smtp_reset_transaction(struct smtp_session *s)
 {
 	s->has_sender = s->smtputf8 = 0;
 	s->sender[0] = '\0';
@@ -100,11 +100,11 @@ static void log_event(struct smtp_session *s, const char *event, const char *det
 }
 
 /* A bad command: after too many, the session ends. */
-void bad_command(struct smtp_session *s, enum reply_id id, const char *arg)
+void smtp_bad_command(struct smtp_session *s, enum reply_id id, const char *arg)
 {
-	reply(s, id, arg, NULL);
+	smtp_reply(s, id, arg, NULL);
 	if (++s->bad_commands >= SMTP_BAD_COMMANDS_MAX)
-		close_session(s, R_TOO_MANY_ERRORS);
+		smtp_close_session(s, R_TOO_MANY_ERRORS);
 }
 
 /* ---- addresses and parameters ---- */
@@ -241,20 +241,20 @@ static void proceed_auth(struct smtp_session *s, const char *user, const char *p
 	if (r == STORE_OK) {
 		s->authenticated = 1;
 		strcpy(s->user, address);
-		reply(s, R_AUTH_OK, NULL, NULL);
+		smtp_reply(s, R_AUTH_OK, NULL, NULL);
 		log_event(s, "auth", address);
 		return;
 	}
 	if (r != STORE_DENIED) {
-		reply(s, R_AUTH_TEMPFAIL, NULL, NULL);
+		smtp_reply(s, R_AUTH_TEMPFAIL, NULL, NULL);
 		return;
 	}
 	s->auth_failures++;
 	log_event(s, "auth-failed", user);
 	s->be->delay(s->be->ctx, s->auth_failures * SMTP_AUTH_DELAY_MS);
-	reply(s, s->seed_auth ? R_SEED_AUTH_FAILED : R_AUTH_FAILED, NULL, NULL);
+	smtp_reply(s, s->seed_auth ? R_SEED_AUTH_FAILED : R_AUTH_FAILED, NULL, NULL);
 	if (s->auth_failures >= SMTP_AUTH_FAILURES_MAX)
-		close_session(s, R_TOO_MANY_ERRORS);
+		smtp_close_session(s, R_TOO_MANY_ERRORS);
 }
 
 /* Decodes a SASL response line into out: "*" cancels, bad base64 is refused.
@@ -264,7 +264,7 @@ static long sasl_line(struct smtp_session *s, const char *line, unsigned char *o
 	long n = strcmp(line, "*") ? sasl_decode(line, out) : -2;
 	if (n < 0) {
 		s->state = SMTP_COMMAND;
-		reply(s, n == -2 ? R_AUTH_CANCELLED : R_BAD_BASE64, NULL, NULL);
+		smtp_reply(s, n == -2 ? R_AUTH_CANCELLED : R_BAD_BASE64, NULL, NULL);
 	}
 	return n;
 }
@@ -278,14 +278,14 @@ static void auth_plain_response(struct smtp_session *s, const char *line)
 		return;
 	if (sasl_plain(buf, (size_t)n, &user, &password) < 0) {
 		s->state = SMTP_COMMAND;
-		reply(s, R_BAD_BASE64, NULL, NULL);
+		smtp_reply(s, R_BAD_BASE64, NULL, NULL);
 	} else {
 		proceed_auth(s, user, password);
 	}
 	explicit_bzero(buf, sizeof buf);
 }
 
-void auth_continue(struct smtp_session *s, const char *line)
+static void auth_continue(struct smtp_session *s, const char *line)
 {
 	unsigned char buf[SMTP_AUTH_LINE_MAX];
 	if (s->state == SMTP_AUTH_PLAIN) {
@@ -297,7 +297,7 @@ void auth_continue(struct smtp_session *s, const char *line)
 		return;
 	if (memchr(buf, '\0', (size_t)n)) { /* no NUL in a user name or password */
 		s->state = SMTP_COMMAND;
-		reply(s, R_BAD_BASE64, NULL, NULL);
+		smtp_reply(s, R_BAD_BASE64, NULL, NULL);
 		return;
 	}
 	if (s->state == SMTP_AUTH_USER) {
@@ -305,7 +305,7 @@ void auth_continue(struct smtp_session *s, const char *line)
 		memcpy(s->login_user, buf, n > STORE_ADDRESS_MAX ? 0 : (size_t)n + 1);
 		s->login_user[n > STORE_ADDRESS_MAX ? 0 : n] = '\0';
 		s->state = SMTP_AUTH_PASS;
-		reply(s, R_AUTH_CHALLENGE, "UGFzc3dvcmQ6", NULL); /* "Password:" */
+		smtp_reply(s, R_AUTH_CHALLENGE, "UGFzc3dvcmQ6", NULL); /* "Password:" */
 	} else {
 		proceed_auth(s, s->login_user, (char *)buf);
 	}
@@ -316,12 +316,12 @@ static void cmd_auth(struct smtp_session *s, char *arg)
 {
 	enum reply_id e = check_auth(s);
 	if (e) {
-		reply(s, e, !s->helo_seen ? "send HELO or EHLO first" : "already authenticated or in a transaction", NULL);
+		smtp_reply(s, e, !s->helo_seen ? "send HELO or EHLO first" : "already authenticated or in a transaction", NULL);
 		return;
 	}
 	char *mech = strtok(arg, " "), *initial = strtok(NULL, " ");
 	if (!mech || strtok(NULL, " ")) {
-		reply(s, R_SYNTAX, "AUTH mechanism [initial-response]", NULL);
+		smtp_reply(s, R_SYNTAX, "AUTH mechanism [initial-response]", NULL);
 		return;
 	}
 	s->seed_auth = 0;
@@ -330,15 +330,15 @@ static void cmd_auth(struct smtp_session *s, char *arg)
 		if (initial)
 			auth_continue(s, initial);
 		else
-			reply(s, R_AUTH_CHALLENGE, "", NULL);
+			smtp_reply(s, R_AUTH_CHALLENGE, "", NULL);
 	} else if (!strcasecmp(mech, "LOGIN")) {
 		s->state = SMTP_AUTH_USER;
 		if (initial)
 			auth_continue(s, initial);
 		else
-			reply(s, R_AUTH_CHALLENGE, "VXNlcm5hbWU6", NULL); /* "Username:" */
+			smtp_reply(s, R_AUTH_CHALLENGE, "VXNlcm5hbWU6", NULL); /* "Username:" */
 	} else {
-		reply(s, R_AUTH_MECHANISM, NULL, NULL);
+		smtp_reply(s, R_AUTH_MECHANISM, NULL, NULL);
 	}
 }
 
@@ -348,12 +348,12 @@ static void cmd_seed_authlogin(struct smtp_session *s, char *arg)
 {
 	enum reply_id e = check_auth(s);
 	if (e) {
-		reply(s, e, !s->helo_seen ? "send HELO or EHLO first" : "already authenticated or in a transaction", NULL);
+		smtp_reply(s, e, !s->helo_seen ? "send HELO or EHLO first" : "already authenticated or in a transaction", NULL);
 		return;
 	}
 	char *space = strchr(arg, ' ');
 	if (!*arg || !space) {
-		reply(s, R_SYNTAX, "AUTHLOGIN user password", NULL);
+		smtp_reply(s, R_SYNTAX, "AUTHLOGIN user password", NULL);
 		return;
 	}
 	*space = '\0';
@@ -366,15 +366,15 @@ static void cmd_seed_authlogin(struct smtp_session *s, char *arg)
 static void cmd_helo(struct smtp_session *s, char *arg, int esmtp)
 {
 	if (!*arg || strlen(arg) > SMTP_HELO_MAX || strchr(arg, ' ')) {
-		reply(s, R_SYNTAX, esmtp ? "EHLO hostname" : "HELO hostname", NULL);
+		smtp_reply(s, R_SYNTAX, esmtp ? "EHLO hostname" : "HELO hostname", NULL);
 		return;
 	}
-	reset_transaction(s);
+	smtp_reset_transaction(s);
 	s->helo_seen = 1;
 	s->esmtp = esmtp;
 	snprintf(s->helo, sizeof s->helo, "%s", arg);
 	if (!esmtp) {
-		reply(s, R_HELO, s->cfg->hostname, NULL);
+		smtp_reply(s, R_HELO, s->cfg->hostname, NULL);
 		return;
 	}
 	outbuf_printf(s->out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n250-8BITMIME\r\n"
@@ -396,19 +396,19 @@ static void cmd_mail(struct smtp_session *s, char *arg)
 	const char *bad = "";
 	char canon[STORE_ADDRESS_MAX + 1] = "";
 	if (!s->helo_seen) {
-		reply(s, R_SEQUENCE, "send HELO or EHLO first", NULL);
+		smtp_reply(s, R_SEQUENCE, "send HELO or EHLO first", NULL);
 		return;
 	}
 	if (s->has_sender) {
-		reply(s, R_SEQUENCE, "nested MAIL command", NULL);
+		smtp_reply(s, R_SEQUENCE, "nested MAIL command", NULL);
 		return;
 	}
 	if (s->cfg->mode == SMTP_SUBMISSION && !s->authenticated) {
-		reply(s, R_AUTH_REQUIRED, NULL, NULL);
+		smtp_reply(s, R_AUTH_REQUIRED, NULL, NULL);
 		return;
 	}
 	if (strncasecmp(arg, "FROM:", 5) || check_path(arg + 5, &address, &params) < 0) {
-		bad_command(s, R_SYNTAX, "MAIL FROM:<address>");
+		smtp_bad_command(s, R_SYNTAX, "MAIL FROM:<address>");
 		return;
 	}
 	s->smtputf8 = 0;
@@ -419,12 +419,12 @@ static void cmd_mail(struct smtp_session *s, char *arg)
 		e = R_NOT_OWNER;
 	if (e) {
 		s->smtputf8 = 0;
-		reply(s, e, e == R_NOT_OWNER ? canon : e == R_BAD_ADDRESS ? "Sender address syntax" : bad, s->user);
+		smtp_reply(s, e, e == R_NOT_OWNER ? canon : e == R_BAD_ADDRESS ? "Sender address syntax" : bad, s->user);
 		return;
 	}
 	s->has_sender = 1;
 	strcpy(s->sender, canon);
-	reply(s, R_MAIL_OK, NULL, NULL);
+	smtp_reply(s, R_MAIL_OK, NULL, NULL);
 }
 
 static int is_postmaster(const char *canon)
@@ -456,30 +456,30 @@ static void cmd_rcpt(struct smtp_session *s, char *arg)
 	char *address, *params;
 	char canon[STORE_ADDRESS_MAX + 1];
 	if (!s->has_sender) {
-		reply(s, R_SEQUENCE, "need MAIL command", NULL);
+		smtp_reply(s, R_SEQUENCE, "need MAIL command", NULL);
 		return;
 	}
 	if (strncasecmp(arg, "TO:", 3) || check_path(arg + 3, &address, &params) < 0) {
-		bad_command(s, R_SYNTAX, "RCPT TO:<address>");
+		smtp_bad_command(s, R_SYNTAX, "RCPT TO:<address>");
 		return;
 	}
 	if (*params) {
-		reply(s, R_PARAMETER, params, NULL);
+		smtp_reply(s, R_PARAMETER, params, NULL);
 		return;
 	}
 	enum reply_id e = check_address(s, address, canon);
 	if (e) {
-		reply(s, e, "Recipient address syntax", NULL);
+		smtp_reply(s, e, "Recipient address syntax", NULL);
 		return;
 	}
 	if (s->n_rcpt >= SMTP_RCPT_MAX) {
-		reply(s, R_TOO_MANY_RCPTS, NULL, NULL);
+		smtp_reply(s, R_TOO_MANY_RCPTS, NULL, NULL);
 		return;
 	}
 	enum reply_id refusal = 0;
 	enum store_result r = check_recipient(s, canon);
 	if (r == STORE_TEMPFAIL) {
-		reply(s, R_TEMPFAIL, NULL, NULL);
+		smtp_reply(s, R_TEMPFAIL, NULL, NULL);
 		return;
 	}
 	if (r == STORE_NOT_LOCAL && (s->cfg->mode == SMTP_MX || s->cfg->reject_unknown))
@@ -489,25 +489,25 @@ static void cmd_rcpt(struct smtp_session *s, char *arg)
 	if (refusal) {
 		s->rejected++;
 		log_event(s, "rejected", canon);
-		reply(s, refusal, canon, NULL);
+		smtp_reply(s, refusal, canon, NULL);
 		return;
 	}
 	strcpy(s->rcpt[s->n_rcpt++], canon);
-	reply(s, R_RCPT_OK, NULL, NULL);
+	smtp_reply(s, R_RCPT_OK, NULL, NULL);
 }
 
 static void cmd_data(struct smtp_session *s, char *arg)
 {
 	if (*arg) {
-		reply(s, R_SYNTAX, "DATA", NULL);
+		smtp_reply(s, R_SYNTAX, "DATA", NULL);
 		return;
 	}
 	if (!s->has_sender) {
-		reply(s, R_SEQUENCE, "need MAIL command", NULL);
+		smtp_reply(s, R_SEQUENCE, "need MAIL command", NULL);
 		return;
 	}
 	if (!s->n_rcpt) {
-		reply(s, R_NO_RCPTS, NULL, NULL);
+		smtp_reply(s, R_NO_RCPTS, NULL, NULL);
 		return;
 	}
 	const char **rcpts = malloc(s->n_rcpt * sizeof *rcpts);
@@ -520,49 +520,49 @@ static void cmd_data(struct smtp_session *s, char *arg)
 		free(rcpts);
 	}
 	if (rc < 0) {
-		reply(s, R_TEMPFAIL, NULL, NULL);
+		smtp_reply(s, R_TEMPFAIL, NULL, NULL);
 		return;
 	}
-	data_begin(s);
-	reply(s, R_DATA, NULL, NULL);
+	smtp_data_begin(s);
+	smtp_reply(s, R_DATA, NULL, NULL);
 }
 
 static void cmd_rset(struct smtp_session *s, char *arg)
 {
 	if (*arg) {
-		reply(s, R_SYNTAX, "RSET", NULL);
+		smtp_reply(s, R_SYNTAX, "RSET", NULL);
 		return;
 	}
-	reset_transaction(s);
-	reply(s, R_OK, NULL, NULL);
+	smtp_reset_transaction(s);
+	smtp_reply(s, R_OK, NULL, NULL);
 }
 
 static void cmd_noop(struct smtp_session *s, char *arg)
 {
 	(void)arg;
-	reply(s, R_OK, NULL, NULL);
+	smtp_reply(s, R_OK, NULL, NULL);
 }
 
 static void cmd_vrfy(struct smtp_session *s, char *arg)
 {
 	if (!*arg)
-		reply(s, R_SYNTAX, "VRFY address", NULL);
+		smtp_reply(s, R_SYNTAX, "VRFY address", NULL);
 	else
-		reply(s, R_VRFY, NULL, NULL);
+		smtp_reply(s, R_VRFY, NULL, NULL);
 }
 
 static void cmd_help(struct smtp_session *s, char *arg)
 {
 	(void)arg;
 	/* What this session offers now, as EHLO says it */
-	reply(s, R_HELP, s->cfg->tls_available && !s->tls ? " STARTTLS" : "",
+	smtp_reply(s, R_HELP, s->cfg->tls_available && !s->tls ? " STARTTLS" : "",
 	      auth_offered(s) && !s->authenticated ? " AUTH" : "");
 }
 
 static void cmd_quit(struct smtp_session *s, char *arg)
 {
 	(void)arg;
-	reply(s, R_BYE, NULL, NULL);
+	smtp_reply(s, R_BYE, NULL, NULL);
 	s->state = SMTP_CLOSED;
 	s->ended = "quit";
 }
@@ -570,13 +570,13 @@ static void cmd_quit(struct smtp_session *s, char *arg)
 static void cmd_starttls(struct smtp_session *s, char *arg)
 {
 	if (*arg) {
-		reply(s, R_SYNTAX, "STARTTLS", NULL);
+		smtp_reply(s, R_SYNTAX, "STARTTLS", NULL);
 	} else if (s->tls) {
-		reply(s, R_SEQUENCE, "TLS already active", NULL);
+		smtp_reply(s, R_SEQUENCE, "TLS already active", NULL);
 	} else if (!s->cfg->tls_available) {
-		reply(s, R_NO_TLS, NULL, NULL);
+		smtp_reply(s, R_NO_TLS, NULL, NULL);
 	} else {
-		reply(s, R_STARTTLS, NULL, NULL);
+		smtp_reply(s, R_STARTTLS, NULL, NULL);
 		s->state = SMTP_STARTTLS; /* nothing after this line is read in plaintext */
 	}
 }
@@ -604,7 +604,7 @@ static const struct command {
 };
 
 /* One complete command line (CRLF stripped). more_input: octets follow it. */
-void command_line(struct smtp_session *s, char *line, size_t len, int more_input)
+void smtp_command_line(struct smtp_session *s, char *line, size_t len, int more_input)
 {
 	if (s->state == SMTP_AUTH_PLAIN || s->state == SMTP_AUTH_USER || s->state == SMTP_AUTH_PASS) {
 		auth_continue(s, line);
@@ -616,11 +616,11 @@ void command_line(struct smtp_session *s, char *line, size_t len, int more_input
 		if (strlen(commands[i].verb) == vlen && !strncasecmp(line, commands[i].verb, vlen))
 			c = &commands[i];
 	if (len > SMTP_LINE_MAX - 2 && !(c && c->fn == cmd_auth)) {
-		bad_command(s, R_LINE_TOO_LONG, NULL);
+		smtp_bad_command(s, R_LINE_TOO_LONG, NULL);
 		return;
 	}
 	if (!c) {
-		bad_command(s, R_UNKNOWN, NULL);
+		smtp_bad_command(s, R_UNKNOWN, NULL);
 		return;
 	}
 	/* Postfix's smtpd_forbid_unauth_pipelining: an unauthenticated network
@@ -628,7 +628,7 @@ void command_line(struct smtp_session *s, char *line, size_t len, int more_input
 	if ((c->flags & LAST_IN_GROUP) && s->cfg->network_peer && !s->authenticated &&
 	    (more_input || s->be->input_pending(s->be->ctx))) {
 		log_event(s, "rejected", "pipelining before authentication");
-		close_session(s, R_SYNC);
+		smtp_close_session(s, R_SYNC);
 		return;
 	}
 	char *arg = line + vlen;

@@ -15,12 +15,12 @@ enum reply_id {
 };
 
 /* Appends one reply line; arg and arg2 fill its %s places. */
-void reply(struct smtp_session *, enum reply_id, const char *arg, const char *arg2);
-void bad_command(struct smtp_session *, enum reply_id, const char *arg); /* counts toward the limit */
-void close_session(struct smtp_session *, enum reply_id); /* reply (with the hostname) and end */
-void reset_transaction(struct smtp_session *);
-void command_line(struct smtp_session *, char *line, size_t len, int more_input);
-void data_begin(struct smtp_session *);
-size_t data_input(struct smtp_session *, const char *p, size_t n); /* octets consumed */
+void smtp_reply(struct smtp_session *, enum reply_id, const char *arg, const char *arg2);
+void smtp_bad_command(struct smtp_session *, enum reply_id, const char *arg); /* counts toward the limit */
+void smtp_close_session(struct smtp_session *, enum reply_id); /* reply (with the hostname) and end */
+void smtp_reset_transaction(struct smtp_session *);
+void smtp_command_line(struct smtp_session *, char *line, size_t len, int more_input);
+void smtp_data_begin(struct smtp_session *);
+size_t smtp_data_input(struct smtp_session *, const char *p, size_t n); /* octets consumed */
 
 #endif

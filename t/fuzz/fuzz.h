@@ -2,9 +2,13 @@
 #ifndef INETMAIL_FUZZ_H
 #define INETMAIL_FUZZ_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libFuzzer's entry point, which each harness defines. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A broken property: say which, then crash so libFuzzer keeps the input. */
 #define check(cond) \
