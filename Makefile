@@ -13,10 +13,9 @@ BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2
 PKGS = libmariadb libcrypt libssl libcrypto
-LINK_PKGS = libmariadb libcrypt libssl libcrypto
 # Recursive (=) so pkg-config runs only when compiling, after the deps step.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 # A handler starts once per connection: it is linked fully static, so no
 # start-up pays for the loader mapping and relocating libc and resolving
 # symbols (0.7 ms of CPU per session here). The linker warns of the connector's
@@ -26,7 +25,7 @@ PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS))
 # mailctl and the tests link the usual way; so do the sanitizer builds'
 # handlers (ASan needs the shared libc): HANDLER_LDFLAGS=-no-pie.
 HANDLER_LDFLAGS ?= -static -no-pie
-HANDLER_LIBS = $(shell pkg-config --static --libs-only-l $(LINK_PKGS))
+HANDLER_LIBS = $(shell pkg-config --static --libs-only-l $(PKGS))
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Wmissing-prototypes -Werror=incompatible-pointer-types $(CFLAGS) $(PKG_CFLAGS) -Ilibstore -Icommon \
 	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DSQLDIR='"$(SQLDIR)"'
 
