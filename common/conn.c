@@ -73,23 +73,16 @@ void conn_open(struct conn *c, unsigned write_timeout_ms)
 	peer_address(c);
 }
 
-long conn_now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
-}
-
 void conn_set_timer(struct conn *c, unsigned every_ms, int (*fn)(void *ctx), void *ctx, const char *why)
 {
-	c->timer = (struct conn_timer){every_ms, conn_now_ms() + every_ms, fn, ctx, why};
+	c->timer = (struct conn_timer){every_ms, clock_ms() + every_ms, fn, ctx, why};
 }
 
 int conn_tick(struct conn *c)
 {
 	if (c->broken)
 		return -1;
-	long now = conn_now_ms();
+	long now = clock_ms();
 	if (!c->timer.every_ms || now < c->timer.due_ms)
 		return 0;
 	c->timer.due_ms = now + c->timer.every_ms;
@@ -100,14 +93,14 @@ int conn_tick(struct conn *c)
 
 int conn_wait(struct conn *c, int fd, short events, unsigned timeout_ms)
 {
-	long deadline = conn_now_ms() + timeout_ms;
+	long deadline = clock_ms() + timeout_ms;
 	for (;;) {
 		if (conn_tick(c) < 0)
 			return -1;
 		struct pollfd p[2] = {{.fd = fd, .events = events}};
 		int side_ms = -1;
 		nfds_t n = c->side.fd && (p[1].fd = c->side.fd(c->side.ctx, &p[1].events, &side_ms)) >= 0 ? 2 : 1;
-		long now = conn_now_ms(), left = deadline - now;
+		long now = clock_ms(), left = deadline - now;
 		int wait = left > 0 ? (int)left : 0;
 		bool side_first = n == 2 && side_ms >= 0 && side_ms < wait;
 		if (side_first)

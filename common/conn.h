@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "clock.h"
+
 #define CONN_READ_MAX 65536 /* one read: large enough for a DATA stream, small enough to bound memory */
 #define CONN_LINGER_MS 1000   /* at close, how long to wait for the client's last octets */
 #define CONN_LINGER_READS 16  /* and how many reads of them to discard */
@@ -58,7 +60,6 @@ int conn_write(void *conn, const char *data, size_t len); /* an outbuf_sink */
  * input would send a reset that can destroy it. */
 void conn_close(struct conn *);
 void conn_pause(unsigned ms); /* the delay after a failed login */
-long conn_now_ms(void);       /* CLOCK_MONOTONIC */
 void conn_set_timer(struct conn *, unsigned every_ms, int (*fn)(void *ctx), void *ctx, const char *why);
 int conn_tick(struct conn *); /* runs the timer if due: 0, or -1 once the connection is broken */
 

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "session.h"
 
-long session_elapsed_ms(const struct session *ss) { return conn_now_ms() - ss->start_ms; }
+long session_elapsed_ms(const struct session *ss) { return clock_ms() - ss->start_ms; }
 
 /* What a wait may take now: the command timeout, or less when the session's allowance runs out first. */
 static unsigned wait_ms(const struct session *ss, unsigned most)

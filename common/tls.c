@@ -63,7 +63,7 @@ static int wait_for(struct conn *c, int error, long deadline)
 {
 	if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE)
 		return -1;
-	long left = deadline - conn_now_ms();
+	long left = deadline - clock_ms();
 	unsigned ms = left > 0 ? (unsigned)left : 0;
 	int rc = error == SSL_ERROR_WANT_WRITE ? conn_wait(c, c->out, POLLOUT, ms) : conn_wait(c, c->in, POLLIN, ms);
 	return rc > 0 ? 0 : rc == 0 ? -2 : -1;
@@ -94,7 +94,7 @@ static SSL_CTX *server_context(void)
 
 int tls_start(struct conn *c, char info[TLS_INFO_MAX], unsigned timeout_ms)
 {
-	long deadline = conn_now_ms() + timeout_ms; /* for the whole handshake, however slowly it comes */
+	long deadline = clock_ms() + timeout_ms; /* for the whole handshake, however slowly it comes */
 	tls_server_init();
 	SSL_CTX *ctx = server_context();
 	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
@@ -120,7 +120,7 @@ int tls_start(struct conn *c, char info[TLS_INFO_MAX], unsigned timeout_ms)
 
 long tls_read(struct conn *c, char *buf, size_t len, unsigned timeout_ms)
 {
-	long deadline = conn_now_ms() + timeout_ms; /* a record dribbled in gets no more time than a line */
+	long deadline = clock_ms() + timeout_ms; /* a record dribbled in gets no more time than a line */
 	for (;;) {
 		int n = SSL_read(c->tls, buf, (int)len);
 		if (n > 0)
@@ -141,7 +141,7 @@ int tls_write(struct conn *c, const char *data, size_t len)
 		if (n > 0) {
 			data += n;
 			len -= (size_t)n;
-		} else if (wait_for(c, SSL_get_error(c->tls, n), conn_now_ms() + c->write_timeout_ms) < 0) {
+		} else if (wait_for(c, SSL_get_error(c->tls, n), clock_ms() + c->write_timeout_ms) < 0) {
 			return -1;
 		}
 	}

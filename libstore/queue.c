@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "array.h"
 #include "bounce.h"
+#include "clock.h"
 #include "internal.h"
 
 struct queue_list_args {
@@ -36,13 +36,6 @@ enum store_result store_admin_queue_list(struct store *s, store_queue_fn fn, voi
 {
 	struct queue_list_args a = {fn, ctx};
 	return store_read(s, queue_list_body, &a);
-}
-
-static double now_seconds(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
 struct claim_args {
@@ -81,7 +74,7 @@ static enum store_result claim_body(struct store *s, void *ctx)
 	st = q_exec(s, Q_QUEUE_SIZE, "u", c->message_id);
 	if (q_one(st, st ? q_fetch(s, st, "u", &c->size) : -1, STORE_TEMPFAIL) != STORE_OK)
 		return STORE_TEMPFAIL;
-	s->lease_renewed = now_seconds();
+	s->lease_renewed = (clock_ms() / 1000.0);
 	return STORE_OK;
 }
 
@@ -105,14 +98,14 @@ enum store_result store_relay_renew(struct store *s, unsigned lease_seconds)
 {
 	enum store_result r = store_txn(s, renew_body, &lease_seconds);
 	if (r == STORE_OK)
-		s->lease_renewed = now_seconds();
+		s->lease_renewed = (clock_ms() / 1000.0);
 	return r;
 }
 
 enum store_result store_relay_keep(struct store *s, unsigned lease_seconds)
 {
 	/* a quarter gone: renewed with three quarters of it left for the wait that follows */
-	return now_seconds() - s->lease_renewed < lease_seconds / 4.0 ? STORE_OK : store_relay_renew(s, lease_seconds);
+	return (clock_ms() / 1000.0) - s->lease_renewed < lease_seconds / 4.0 ? STORE_OK : store_relay_renew(s, lease_seconds);
 }
 
 struct content_args {

@@ -19,7 +19,7 @@ int main(void)
 	struct pop3_session s;
 	struct pop3_backend be;
 	struct pop3_store b = {0};
-	long start = conn_now_ms();
+	long start = clock_ms();
 
 	long timeout_ms = (long)env_ulong("INETMAIL_POP3_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
 	conn_open(&conn, (unsigned)timeout_ms);

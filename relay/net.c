@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "clock.h"
 #include "net.h"
 
 static int connect_one(const struct addrinfo *ai)
@@ -87,13 +87,6 @@ void net_set_tick(struct net *n, int (*tick)(void *ctx), void *ctx)
 	n->tick_ctx = ctx;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* After an operation that did not go through (rc: its return, ssl_rc the
  * SSL one's): whether to try again, the tick run first. Only a slice that
  * ran out, or a signal, before the deadline. */
@@ -102,7 +95,7 @@ static int again(struct net *n, int ssl_rc, double deadline)
 	int retry = n->ssl ? (SSL_get_error(n->ssl, ssl_rc) == SSL_ERROR_WANT_READ ||
 	                      SSL_get_error(n->ssl, ssl_rc) == SSL_ERROR_WANT_WRITE)
 	                   : (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-	return retry && now_s() < deadline && !(n->tick && n->tick(n->tick_ctx));
+	return retry && (clock_ms() / 1000.0) < deadline && !(n->tick && n->tick(n->tick_ctx));
 }
 
 int net_tls(struct net *n, const char *host, int verify, const char *ca_file, char *err, size_t errlen)
@@ -143,7 +136,7 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 			return -1;
 		}
 	}
-	double deadline = now_s() + n->timeout_s;
+	double deadline = (clock_ms() / 1000.0) + n->timeout_s;
 	int rc;
 	while ((rc = SSL_connect(ssl)) != 1 && again(n, rc, deadline))
 		;
@@ -162,7 +155,7 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 
 int net_write(struct net *n, const char *data, size_t len)
 {
-	double deadline = now_s() + n->timeout_s;
+	double deadline = (clock_ms() / 1000.0) + n->timeout_s;
 	while (len) {
 		ssize_t w;
 		int rc = 0;
@@ -175,7 +168,7 @@ int net_write(struct net *n, const char *data, size_t len)
 		if (w > 0) {
 			data += w;
 			len -= (size_t)w;
-			deadline = now_s() + n->timeout_s; /* progress: the remote reads, however slowly */
+			deadline = (clock_ms() / 1000.0) + n->timeout_s; /* progress: the remote reads, however slowly */
 			if (n->tick && n->tick(n->tick_ctx))
 				return -1;
 		} else if (!again(n, rc, deadline)) {
@@ -192,7 +185,7 @@ static int fill(struct net *n)
 		n->len -= n->off;
 		n->off = 0;
 	}
-	double deadline = now_s() + n->timeout_s;
+	double deadline = (clock_ms() / 1000.0) + n->timeout_s;
 	for (;;) {
 		ssize_t r;
 		int rc = 0;

@@ -20,7 +20,7 @@ int main(void)
 	struct smtp_session s;
 	struct smtp_backend be;
 	struct smtp_store b = {.conn = &conn};
-	long start = conn_now_ms();
+	long start = clock_ms();
 
 	unsigned long timeout_ms = env_ulong("INETMAIL_SMTP_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
 	conn_open(&conn, (unsigned)timeout_ms);
