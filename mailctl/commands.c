@@ -186,18 +186,6 @@ static int set_active(struct mailctl *m, int argc, char **argv, int active)
 int cmd_enable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 1); }
 int cmd_disable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 0); }
 
-int parse_number(const char *s, uint64_t *out)
-{
-	char *end;
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v == UINT64_MAX)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 int cmd_quota(struct mailctl *m, int argc, char **argv)
 {
@@ -206,7 +194,7 @@ int cmd_quota(struct mailctl *m, int argc, char **argv)
 		return EXIT_USAGE;
 	if (!valid_address(argv[0]))
 		return EXIT_DATAERR;
-	if (strcmp(argv[1], "none") && parse_number(argv[1], &bytes) < 0) {
+	if (strcmp(argv[1], "none") && number_parse(argv[1], UINT64_MAX - 1, &bytes) < 0) {
 		fprintf(stderr, "mailctl: %s: not a number of bytes or 'none'\n", argv[1]);
 		return EXIT_DATAERR;
 	}
@@ -237,7 +225,7 @@ int cmd_list(struct mailctl *m, int argc, char **argv)
 int cmd_gc(struct mailctl *m, int argc, char **argv)
 {
 	uint64_t age = GC_DEFAULT_AGE, removed;
-	if (argc > 1 || (argc == 1 && (parse_number(argv[0], &age) < 0 || age > UINT32_MAX)))
+	if (argc > 1 || (argc == 1 && number_parse(argv[0], UINT32_MAX, &age) < 0))
 		return EXIT_USAGE;
 	int rc = report(m, store_admin_gc(m->store, (unsigned)age, &removed), "gc");
 	if (rc == 0)

@@ -2,6 +2,7 @@
 #ifndef INETMAIL_MAILCTL_H
 #define INETMAIL_MAILCTL_H
 
+#include "number.h"
 #include "store.h"
 
 /* sysexits(3) codes, which scripts around mailctl can rely on */
@@ -23,7 +24,6 @@ struct mailctl {
 int report(struct mailctl *, enum store_result, const char *what); /* a message, and the exit status */
 /* The same for a change, and on success one line saying what changed: "WHAT: DONE". */
 int report_change(struct mailctl *, enum store_result, const char *what, const char *done);
-int parse_number(const char *s, uint64_t *out); /* a decimal number: 0, or -1 */
 int valid_address(const char *address);                            /* says so when not */
 int add_account(struct mailctl *, const char *address, const char *hash);
 

@@ -38,7 +38,7 @@ int cmd_queue(struct mailctl *m, int argc, char **argv)
 		return rc;
 	}
 	uint64_t id;
-	if (argc == 2 && !strcmp(argv[0], "del") && parse_number(argv[1], &id) == 0)
+	if (argc == 2 && !strcmp(argv[0], "del") && number_parse(argv[1], UINT64_MAX - 1, &id) == 0)
 		return report_change(m, store_admin_queue_del(m->store, id), argv[1], "removed from the queue, bounced");
 	return EXIT_USAGE;
 }

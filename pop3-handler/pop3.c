@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "array.h"
+#include "number.h"
 #include "pop3.h"
 #include "sasl.h"
 
@@ -95,15 +96,8 @@ static int split_args(char *arg, char **argv, int max)
 	}
 }
 
-/* A decimal number with no sign, no leading zero and no more than fits. */
-static int parse_number(const char *a, uint64_t *out)
-{
-	size_t n = strlen(a);
-	if (n == 0 || n > 10 || strspn(a, "0123456789") != n || (a[0] == '0' && n > 1))
-		return -1;
-	*out = strtoull(a, NULL, 10);
-	return *out > UINT32_MAX ? -1 : 0;
-}
+/* A message number or a line count: no more than fits in 32 bits. */
+static int parse_number(const char *a, uint64_t *out) { return number_parse(a, UINT32_MAX, out); }
 
 /* The message a number names: 1..n, and not deleted. */
 static struct pop3_message *check_message(struct pop3_session *s, const char *a)

@@ -1,0 +1,19 @@
+#include <string.h>
+
+#include "number.h"
+
+int number_parse(const char *s, uint64_t max, uint64_t *out)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 20 || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1))
+		return -1;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (max - d) / 10) /* v * 10 + d would pass max */
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
