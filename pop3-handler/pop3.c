@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "array.h"
+#include "dotstuff.h"
 #include "number.h"
 #include "pop3.h"
 #include "sasl.h"
@@ -315,20 +316,17 @@ static void list_or_uidl(struct pop3_session *s, char *arg, int uidl)
 static void cmd_list(struct pop3_session *s, char *arg) { list_or_uidl(s, arg, 0); }
 static void cmd_uidl(struct pop3_session *s, char *arg) { list_or_uidl(s, arg, 1); }
 
+static int add_out(void *out, const char *p, size_t n)
+{
+	outbuf_add(out, p, n);
+	return 0;
+}
+
 /* Streams message octets out, dot-stuffed (RFC 1939 3), in pieces. */
 static int stream_out(void *ctx, const void *data, size_t len)
 {
 	struct pop3_session *s = ctx;
-	const char *p = data, *end = p + len;
-	while (p < end) {
-		if (s->at_line_start && *p == '.')
-			outbuf_add(s->out, ".", 1);
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *stop = nl ? nl + 1 : end;
-		outbuf_add(s->out, p, (size_t)(stop - p));
-		s->at_line_start = nl != NULL;
-		p = stop;
-	}
+	dotstuff_put(&s->stuff, data, len, add_out, s->out);
 	s->last_was_lf = len ? ((const char *)data)[len - 1] == '\n' : s->last_was_lf;
 	s->retrieved_bytes += len;
 	/* Keep the last octets back so ".\r\n" always goes out with the CRLF before
@@ -341,7 +339,7 @@ static void retrieve(struct pop3_session *s, struct pop3_message *m, long body_l
 	size_t mark = s->out->len;
 	unsigned flushes = s->out->flushes;
 	outbuf_printf(s->out, "+OK %llu octets\r\n", (unsigned long long)m->size);
-	s->at_line_start = 1;
+	s->stuff = (struct dotstuff){1};
 	s->last_was_lf = 1;
 	/* This message, then those a client reading in order asks for next. */
 	struct store_entry_ref next[STORE_READ_AHEAD_ENTRIES];

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dotstuff.h"
 #include "lines.h"
 #include "outbuf.h"
 #include "session.h"
@@ -74,7 +75,8 @@ struct pop3_session {
 	unsigned auth_failures, bad_commands;
 	unsigned retrieved, deleted;      /* for the session's summary line */
 	uint64_t retrieved_bytes;
-	int at_line_start, last_was_lf;   /* dot-stuffing state while streaming */
+	struct dotstuff stuff;            /* while a message streams out */
+	int last_was_lf;                  /* it ended a line: "." follows, else CRLF "." */
 };
 
 int pop3_init(struct pop3_session *, const struct pop3_config *, const struct pop3_backend *, struct outbuf *);

@@ -8,6 +8,7 @@
 
 #include "base64.h"
 #include "dkim.h"
+#include "dotstuff.h"
 #include "log.h"
 #include "mx.h"
 #include "net.h"
@@ -34,8 +35,8 @@ struct attempt {
 	int host_perm;      /* that answer was a permanent refusal */
 	struct net net;
 	struct ehlo_offer offer;
-	/* the content's dot-stuffing: whether the last chunk ended a line */
-	int at_line_start, write_failed;
+	struct dotstuff stuff; /* the content's, across chunks */
+	int write_failed;
 	int first_chunk;
 	int lease_lost; /* then nothing more is sent, nor recorded */
 	char *sig; /* the DKIM-Signature: field that goes first, or NULL */
@@ -222,27 +223,16 @@ static int authenticate(struct attempt *a)
 	return 0;
 }
 
+static int send_out(void *net, const char *p, size_t n) { return net_write(net, p, n); }
+
 /* The content, dot-stuffed (RFC 5321 4.5.2), as the store streams it. */
 static int write_content(void *ctx, const void *data, size_t len)
 {
 	struct attempt *a = ctx;
-	const char *p = data, *end = p + len;
-	if (a->first_chunk)
-		p += relay_content_start(p, len);
+	size_t skip = a->first_chunk ? relay_content_start(data, len) : 0;
 	a->first_chunk = 0;
-	const char *from = p;
-	for (; p < end; p++) {
-		if (a->at_line_start && *p == '.') {
-			if (net_write(&a->net, from, (size_t)(p - from)) < 0 || net_write(&a->net, ".", 1) < 0)
-				goto fail;
-			from = p;
-		}
-		a->at_line_start = *p == '\n';
-	}
-	if (net_write(&a->net, from, (size_t)(end - from)) < 0)
-		goto fail;
-	return 0;
-fail:
+	if (dotstuff_put(&a->stuff, (const char *)data + skip, len - skip, send_out, &a->net) == 0)
+		return 0;
 	a->write_failed = 1;
 	return -1;
 }
@@ -324,7 +314,7 @@ static int transaction(struct attempt *a)
 			return host_failed(a, ": ", &rep);
 		return 0;
 	}
-	a->at_line_start = 1;
+	a->stuff = (struct dotstuff){1};
 	a->first_chunk = 1;
 	a->write_failed = a->sig && net_write(&a->net, a->sig, a->sig_len) < 0;
 	enum store_result r =
@@ -340,7 +330,7 @@ static int transaction(struct attempt *a)
 	if (keep_lease(a) < 0)
 		return -2; /* no final dot: the server keeps nothing */
 	/* stored lines end in CRLF (bare LF is refused on the way in): a last line without one gets it */
-	int crlf = a->at_line_start;
+	int crlf = a->stuff.at_line_start;
 	if (net_write(&a->net, crlf ? ".\r\n" : "\r\n.\r\n", crlf ? 3 : 5) < 0)
 		rep.code = 0;
 	else {
