@@ -7,7 +7,8 @@
 #include <stdbool.h>
 
 #include "queries.h"
-#include "store.h"
+#include "store_admin.h"
+#include "store_relay.h"
 
 #define STORE_CHUNK_SIZE (256 * 1024) /* one message_chunk row: bounds every packet and buffer */
 /* A deadlock, or a Galera certification conflict on a busy mailbox, that

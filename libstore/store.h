@@ -72,19 +72,6 @@ struct store_account {
  * INETMAIL_AUTH_PENALTY=0, or for addresses in INETMAIL_AUTH_PENALTY_EXEMPT
  * ("address[/bits]" separated by spaces); off too until this is called. */
 void store_auth_client(struct store *, const char *peer);
-/* mailctl penalty: the clients with failed logins in the window, and how
- * long their next login waits; clear forgets a client's (an address, as
- * the handlers key it: IPv6 by its /64) or, with NULL, everyone's. */
-struct store_penalty_info {
-	char client[64];
-	uint64_t failures, accounts; /* failed logins in the window, and for how many addresses */
-	uint64_t last_seconds;       /* since the last one */
-	uint64_t wait_seconds;       /* what its next login waits */
-};
-typedef int (*store_penalty_fn)(void *ctx, const struct store_penalty_info *);
-enum store_result store_admin_penalty_list(struct store *, store_penalty_fn, void *ctx);
-enum store_result store_admin_penalty_clear(struct store *, const char *address, uint64_t *n);
-
 /* An unknown or inactive account costs the same time as a wrong password. */
 enum store_result store_auth(struct store *, const char *address, const char *password,
                              struct store_account *out);
@@ -113,14 +100,6 @@ void store_delivery_relay(struct store_delivery *);
 enum store_result store_delivery_write(struct store_delivery *, const void *data, size_t len);
 enum store_result store_delivery_commit(struct store_delivery *, struct store_delivery_result *);
 void store_delivery_free(struct store_delivery *); /* discards what was not committed */
-/* An imported message (mailctl): to the account at address, under uidl (the
- * old server's, so POP3 clients see nothing new; "" for a fresh one), charged
- * to it but never refused for quota. Its commit says STORE_PERMFAIL when that
- * mailbox has the UIDL already. */
-struct store_delivery *store_import_begin(struct store *, const char *address, const char *uidl);
-/* An import's UIDL, given once its content is known (before the commit): 0, or -1 when too long. */
-int store_import_uidl(struct store_delivery *, const char *uidl);
-
 /* Maildrop (POP3). A data callback returning non-zero stops the stream. */
 struct store_entry {
 	uint64_t id;
@@ -164,109 +143,5 @@ int store_password_hash(const char *scheme, const char *password, char out[STORE
  * Dovecot scheme prefix ({SHA512-CRYPT}, {SHA256-CRYPT}, {BLF-CRYPT},
  * {CRYPT}). 0 with the crypt string in out, or -1 with why it is refused. */
 int store_password_import(const char *in, char out[STORE_HASH_MAX + 1], const char **why);
-
-/* Administration (mailctl). */
-struct store_account_info {
-	char address[STORE_ADDRESS_MAX + 1];
-	int active;
-	uint64_t quota_bytes; /* UINT64_MAX: no quota */
-	uint64_t used_bytes;
-	uint64_t messages;
-};
-typedef int (*store_account_fn)(void *ctx, const struct store_account_info *);
-
-/* Adds an account; in a domain that was not local, makes it local (and says so). */
-enum store_result store_admin_add(struct store *, const char *address, const char *hash, int *domain_created);
-enum store_result store_admin_set_password(struct store *, const char *address, const char *hash);
-enum store_result store_admin_set_quota(struct store *, const char *address, uint64_t quota_bytes);
-enum store_result store_admin_set_active(struct store *, const char *address, int active);
-enum store_result store_admin_delete(struct store *, const char *address);
-enum store_result store_admin_list(struct store *, store_account_fn, void *ctx);
-/* Domains and aliases. Refusals (STORE_PERMFAIL, _NOT_FOUND, _NOT_LOCAL)
- * leave their reason in store_error(). */
-struct store_domain_info {
-	char name[STORE_DOMAIN_MAX + 1];
-	uint64_t accounts, aliases;
-};
-typedef int (*store_domain_fn)(void *ctx, const struct store_domain_info *);
-typedef int (*store_alias_fn)(void *ctx, const char *source, const char *target);
-/* postmaster: an existing account that postmaster@domain leads to, or NULL. */
-enum store_result store_admin_domain_add(struct store *, const char *domain, const char *postmaster, int *created);
-/* Refused while accounts or aliases remain, unless force (which deletes them). */
-enum store_result store_admin_domain_del(struct store *, const char *domain, int force);
-enum store_result store_admin_domain_list(struct store *, store_domain_fn, void *ctx);
-/* source: an address in a local domain, or "@domain" (the catch-all); each
- * target an account or an alias. Loops and chains deeper than resolution
- * follows are refused. */
-enum store_result store_admin_alias_add(struct store *, const char *source, const char *const *targets, size_t n);
-/* n == 0: every target of source. */
-enum store_result store_admin_alias_del(struct store *, const char *source, const char *const *targets, size_t n);
-enum store_result store_admin_alias_list(struct store *, const char *domain /* NULL: all */, store_alias_fn, void *ctx);
-/* The relay queue: a row per remote recipient still to be delivered. */
-struct store_queue_info {
-	uint64_t id;
-	char sender[STORE_ADDRESS_MAX + 1]; /* "" for <> */
-	char recipient[STORE_ADDRESS_MAX + 1];
-	uint64_t age_seconds;
-	uint64_t attempts;
-	uint64_t next_try_seconds; /* 0: due now */
-	char last_answer[1001];    /* the last attempt's outcome, "" before the first */
-	char lease_owner[65];      /* the agent delivering it now (host:pid:token), "" none */
-	uint64_t lease_seconds;    /* how long its lease still runs */
-};
-typedef int (*store_queue_fn)(void *ctx, const struct store_queue_info *);
-enum store_result store_admin_queue_list(struct store *, store_queue_fn, void *ctx);
-/* Every waiting row due now; *n how many were waiting for a later try. */
-enum store_result store_admin_queue_flush(struct store *, uint64_t *n);
-/* Removes a row, with a bounce to its sender as a refusal would: STORE_NOT_FOUND
- * when there is no such row, STORE_IN_USE while an agent is delivering it. */
-enum store_result store_admin_queue_del(struct store *, uint64_t id);
-/* The relay agent's side. A claim leases every due row of one message to one
- * domain to this process (owner: host, pid and a random token) for
- * lease_seconds; rows whose lease ran out are due again, so a killed agent's
- * work is taken over, while a live agent's is never taken twice. */
-struct store_relay_row {
-	uint64_t id;
-	char sender[STORE_ADDRESS_MAX + 1];
-	char recipient[STORE_ADDRESS_MAX + 1];
-	uint64_t attempts;
-	uint64_t age_seconds;
-};
-struct store_relay_claim {
-	uint64_t message_id;
-	char domain[STORE_DOMAIN_MAX + 1];
-	uint64_t size; /* of the message, octets */
-	struct store_relay_row *rows;
-	size_t n, cap;
-};
-/* STORE_OK with claim filled, _NOT_FOUND when nothing is due. */
-enum store_result store_relay_claim(struct store *, unsigned lease_seconds, struct store_relay_claim *);
-/* Extends the lease; STORE_NOT_FOUND when it ran out (another agent may have the rows now). */
-enum store_result store_relay_renew(struct store *, unsigned lease_seconds);
-/* Renews it when a quarter of it has passed since the claim or the last
- * renewal: called before every wait, no wait shorter than the lease's three
- * quarters can outlast it. */
-enum store_result store_relay_keep(struct store *, unsigned lease_seconds);
-/* Streams the claimed message, a chunk per query, renewing the lease as it
- * goes (STORE_NOT_FOUND once it ran out); fn returning non-zero stops it
- * with STORE_PERMFAIL. */
-enum store_result store_relay_content(struct store *, const struct store_relay_claim *, unsigned lease_seconds,
-                                      store_data_fn, void *ctx);
-/* Delivered: the row goes, and the content with its last reference. */
-enum store_result store_relay_delivered(struct store *, const struct store_relay_claim *, size_t row);
-/* Not now: tried again in retry_seconds; answer is what the attempt ended with. */
-enum store_result store_relay_retry(struct store *, const struct store_relay_row *, unsigned retry_seconds,
-                                    const char *answer);
-/* Refused for good by remote_mta (answer is its reply, status that reply's
- * RFC 3463 code), or given up on (remote_mta NULL, answer and status ours):
- * the row goes, and the sender, when it has a mailbox here, gets a bounce. */
-enum store_result store_relay_failed(struct store *, const struct store_relay_claim *, size_t row,
-                                     const char *remote_mta, const char *status, const char *answer);
-void store_relay_claim_free(struct store_relay_claim *);
-/* Removes content left invisible (refs = 0) for longer than min_age_seconds. */
-enum store_result store_admin_gc(struct store *, unsigned min_age_seconds, uint64_t *removed);
-/* Brings the schema to the newest version found in sql_dir (schema.sql into
- * an empty database, then migrations/NNNN_*.sql above the current version). */
-enum store_result store_admin_migrate(struct store *, const char *sql_dir, unsigned *from, unsigned *to);
 
 #endif

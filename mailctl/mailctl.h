@@ -3,7 +3,7 @@
 #define INETMAIL_MAILCTL_H
 
 #include "number.h"
-#include "store.h"
+#include "store_admin.h"
 
 /* sysexits(3) codes, which scripts around mailctl can rely on */
 enum {

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "store.h"
+#include "store_relay.h"
 
 #define DKIM_KEY_FILE_MAX 16384 /* a PEM RSA key of 8192 bits is under 7 KiB */
 

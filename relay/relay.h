@@ -5,7 +5,7 @@
 
 #include <signal.h>
 
-#include "store.h"
+#include "store_relay.h"
 
 /* A claim's lease, renewed every quarter of it through every wait: a killed
  * agent's message is free again within a minute, however slow its remote. */
