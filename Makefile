@@ -117,7 +117,8 @@ $(LIBRELAY): $(call obj,$(RELAY_SRC))
 # must be the one the binary was built with: true of any Debian build, and
 # said once here. Every other line the linker prints is shown.
 STATIC_NSS_WARNINGS = -e 'statically linked applications requires at runtime' -e ': in function `'
-$(BUILD)/%-handler: $(BUILD)/obj/%-handler/main.o $(LIBS)
+# Each handler links its own protocol's library, libstore and common only.
+$(BUILD)/%-handler: $(BUILD)/obj/%-handler/main.o $(BUILD)/lib%.a $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(HANDLER_LDFLAGS) -o $@ $^ $(HANDLER_LIBS) 2>$@.ld || { cat $@.ld >&2; rm -f $@.ld; exit 1; }
 	@grep -v $(STATIC_NSS_WARNINGS) $@.ld >&2 || true; rm -f $@.ld
@@ -138,7 +139,7 @@ $(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBS)
 
 # valgrind cannot replace a static glibc's malloc (it reports glibc's own start-up
 # and cannot see leaks): t/valgrind.t runs the handlers' objects linked the usual way.
-$(BUILD)/t/%-handler-shared: $(BUILD)/obj/%-handler/main.o $(LIBS)
+$(BUILD)/t/%-handler-shared: $(BUILD)/obj/%-handler/main.o $(BUILD)/lib%.a $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -1,5 +1,5 @@
-/* Inside the SMTP state machine: shared by smtp.c (commands), data.c (DATA)
- * and session.c (input, start and end). */
+/* Inside the SMTP state machine: shared by smtp.c (commands), data.c (DATA),
+ * reply.c (the replies) and session.c (input, start and end). */
 #ifndef INETMAIL_SMTP_IMPL_H
 #define INETMAIL_SMTP_IMPL_H
 
