@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
 #include "internal.h"
 
 #define SQL_FILE_MAX (1024 * 1024) /* a schema or migration script; far above any real one */
@@ -108,32 +107,6 @@ enum store_result store_admin_set_active(struct store *s, const char *address, i
 enum store_result store_admin_set_quota(struct store *s, const char *address, uint64_t quota_bytes)
 {
 	return run_account(s, set_quota_body, address, NULL, quota_bytes);
-}
-
-struct id_list {
-	uint64_t *ids;
-	size_t n, cap;
-};
-
-static int id_list_add(void *ctx, const struct store_entry *e)
-{
-	struct id_list *l = ctx;
-	if (array_reserve(&l->ids, &l->cap, l->n, sizeof *l->ids) < 0)
-		return -1;
-	l->ids[l->n++] = e->id;
-	return 0;
-}
-
-enum store_result store_delete_account(struct store *s, uint64_t id, const char *address)
-{
-	struct id_list l = {0};
-	enum store_result r = STORE_TEMPFAIL;
-	if (store_each_entry(s, id, id_list_add, &l) == STORE_OK && store_delete_entries(s, id, l.ids, l.n) == STORE_OK &&
-	    q_exec(s, Q_LOCK_DROP, "u", id) && q_exec(s, Q_ACCOUNT_DELETE, "u", id) &&
-	    q_exec(s, Q_ALIAS_DELETE_TARGET, "s", address))
-		r = store_postmaster_fix(s, store_address_domain(address));
-	free(l.ids);
-	return r;
 }
 
 static enum store_result delete_account_body(struct store *s, void *ctx)

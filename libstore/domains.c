@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "internal.h"
 
 static void postmaster_of(const char *domain, char out[STORE_ADDRESS_MAX + 1])
@@ -55,6 +56,33 @@ enum store_result store_postmaster_fix(struct store *s, const char *domain)
 	if (own || !first[0])
 		return STORE_OK;
 	return q_exec(s, Q_ALIAS_INSERT, "ss", postmaster, first) ? STORE_OK : STORE_TEMPFAIL;
+}
+
+struct id_list {
+	uint64_t *ids;
+	size_t n, cap;
+};
+
+static int id_list_add(void *ctx, const struct store_entry *e)
+{
+	struct id_list *l = ctx;
+	if (array_reserve(&l->ids, &l->cap, l->n, sizeof *l->ids) < 0)
+		return -1;
+	l->ids[l->n++] = e->id;
+	return 0;
+}
+
+/* An account and all it has; its domain keeps a postmaster (store_postmaster_fix). */
+enum store_result store_delete_account(struct store *s, uint64_t id, const char *address)
+{
+	struct id_list l = {0};
+	enum store_result r = STORE_TEMPFAIL;
+	if (store_each_entry(s, id, id_list_add, &l) == STORE_OK && store_delete_entries(s, id, l.ids, l.n) == STORE_OK &&
+	    q_exec(s, Q_LOCK_DROP, "u", id) && q_exec(s, Q_ACCOUNT_DELETE, "u", id) &&
+	    q_exec(s, Q_ALIAS_DELETE_TARGET, "s", address))
+		r = store_postmaster_fix(s, store_address_domain(address));
+	free(l.ids);
+	return r;
 }
 
 enum store_result store_add_domain(struct store *s, const char *domain, int *created)
