@@ -18,7 +18,6 @@
 
 #include "conn.h"
 #include "systemd.h"
-#include "tls.h"
 
 static void peer_address(struct conn *c)
 {
@@ -122,10 +121,10 @@ int conn_wait(struct conn *c, int fd, short events, unsigned timeout_ms)
 
 long conn_read(struct conn *c, unsigned timeout_ms)
 {
-	if (c->tls) {
+	if (c->transport) {
 		if (c->len == sizeof c->buf)
 			return -1;
-		long n = tls_read(c, c->buf + c->len, sizeof c->buf - c->len, timeout_ms);
+		long n = c->transport->read(c, c->buf + c->len, sizeof c->buf - c->len, timeout_ms);
 		if (n > 0)
 			c->len += (size_t)n;
 		return n;
@@ -145,7 +144,7 @@ long conn_read(struct conn *c, unsigned timeout_ms)
 
 int conn_input_pending(struct conn *c)
 {
-	if (c->tls && tls_pending(c))
+	if (c->transport && c->transport->pending(c))
 		return 1;
 	struct pollfd p = {.fd = c->in, .events = POLLIN};
 	return poll(&p, 1, 0) > 0;
@@ -156,8 +155,8 @@ int conn_write(void *conn, const char *data, size_t len)
 	struct conn *c = conn;
 	if (conn_tick(c) < 0)
 		return -1;
-	if (c->tls)
-		return tls_write(c, data, len);
+	if (c->transport)
+		return c->transport->write(c, data, len);
 	while (len > 0) {
 		ssize_t n = write(c->out, data, len);
 		if (n < 0 && errno == EINTR)
@@ -179,8 +178,8 @@ void conn_close(struct conn *c)
 {
 	if (!c->is_socket)
 		return;
-	if (c->tls)
-		tls_close(c);
+	if (c->transport)
+		c->transport->close(c);
 	shutdown(c->out, SHUT_WR);
 	/* Read what the client still sends, briefly, until it closes too. */
 	for (int i = 0; i < CONN_LINGER_READS; i++) {

@@ -33,12 +33,24 @@ struct conn_timer {
 	const char *why;
 };
 
+struct conn;
+
+/* How the octets travel once TLS is on (tls.c sets it): reads and writes with
+ * the results of conn_read and conn_write, as the connection's own would. */
+struct conn_transport {
+	long (*read)(struct conn *, char *buf, size_t len, unsigned timeout_ms);
+	int (*write)(struct conn *, const char *data, size_t len);
+	int (*pending)(struct conn *); /* octets decrypted and waiting */
+	void (*close)(struct conn *);
+};
+
 struct conn {
 	int in, out;
 	int is_socket;      /* a network peer: checks for early talkers and pipelining apply */
 	unsigned write_timeout_ms; /* a client that stops reading this long is gone */
 	char peer[64];      /* the client's address, for Received: and the logs */
 	void *tls;          /* the OpenSSL connection once TLS is on (tls.c) */
+	const struct conn_transport *transport; /* with it, or NULL: the descriptors themselves */
 	struct conn_side side; /* polled with every wait for the client; none if fd is NULL */
 	struct conn_timer timer;
 	const char *broken;    /* the timer ended the connection: its why; every read and write fails */

@@ -92,6 +92,8 @@ static SSL_CTX *server_context(void)
 	return ctx;
 }
 
+static const struct conn_transport tls_transport;
+
 int tls_start(struct conn *c, char info[TLS_INFO_MAX], unsigned timeout_ms)
 {
 	long deadline = clock_ms() + timeout_ms; /* for the whole handshake, however slowly it comes */
@@ -114,11 +116,12 @@ int tls_start(struct conn *c, char info[TLS_INFO_MAX], unsigned timeout_ms)
 			return w;
 		}
 	c->tls = ssl;
+	c->transport = &tls_transport;
 	snprintf(info, TLS_INFO_MAX, "%s with cipher %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
 	return 0;
 }
 
-long tls_read(struct conn *c, char *buf, size_t len, unsigned timeout_ms)
+static long tls_read(struct conn *c, char *buf, size_t len, unsigned timeout_ms)
 {
 	long deadline = clock_ms() + timeout_ms; /* a record dribbled in gets no more time than a line */
 	for (;;) {
@@ -134,7 +137,7 @@ long tls_read(struct conn *c, char *buf, size_t len, unsigned timeout_ms)
 	}
 }
 
-int tls_write(struct conn *c, const char *data, size_t len)
+static int tls_write(struct conn *c, const char *data, size_t len)
 {
 	while (len > 0) {
 		int n = SSL_write(c->tls, data, (int)len);
@@ -148,9 +151,11 @@ int tls_write(struct conn *c, const char *data, size_t len)
 	return 0;
 }
 
-int tls_pending(struct conn *c) { return SSL_pending(c->tls) > 0; }
+static int tls_pending(struct conn *c) { return SSL_pending(c->tls) > 0; }
 
-void tls_close(struct conn *c)
+static void tls_close(struct conn *c)
 {
 	SSL_shutdown(c->tls); /* close_notify, once; the peer's answer is not awaited */
 }
+
+static const struct conn_transport tls_transport = {tls_read, tls_write, tls_pending, tls_close};

@@ -24,10 +24,4 @@ int tls_implicit(void);
  * NAME" for Received: and the logs. */
 int tls_start(struct conn *, char info[TLS_INFO_MAX], unsigned timeout_ms);
 
-/* For conn.c: TLS reads and writes; same results as conn_read/conn_write. */
-long tls_read(struct conn *, char *buf, size_t len, unsigned timeout_ms);
-int tls_write(struct conn *, const char *data, size_t len);
-int tls_pending(struct conn *); /* decrypted octets waiting */
-void tls_close(struct conn *);
-
 #endif
