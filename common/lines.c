@@ -1,4 +1,5 @@
 #include <string.h>
+#include <strings.h>
 
 #include "lines.h"
 
@@ -24,4 +25,15 @@ size_t lines_take(struct lines *l, const char *data, size_t len, int *complete, 
 	l->len = 0;
 	l->too_long = 0;
 	return n;
+}
+
+const void *lines_verb(const void *rows, size_t n, size_t row_size, const char *line, size_t *vlen)
+{
+	*vlen = strcspn(line, " ");
+	for (const char *row = rows; n--; row += row_size) {
+		const char *verb = *(const char *const *)(const void *)row;
+		if (strlen(verb) == *vlen && !strncasecmp(line, verb, *vlen))
+			return row;
+	}
+	return NULL;
 }

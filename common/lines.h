@@ -16,5 +16,9 @@ struct lines {
  * NUL-terminated, its length in *line_len, and *too_long says whether it was
  * cut off (its content is then empty). */
 size_t lines_take(struct lines *, const char *data, size_t len, int *complete, size_t *line_len, int *too_long);
+/* The row of a command table whose verb (each row's first member, a const
+ * char *) the line starts with, case-insensitively, or NULL; *vlen is the
+ * length of the line's first word either way. */
+const void *lines_verb(const void *rows, size_t n, size_t row_size, const char *line, size_t *vlen);
 
 #endif

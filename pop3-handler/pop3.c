@@ -507,11 +507,8 @@ static void command_line(struct pop3_session *s, char *line, size_t len)
 		auth_plain_response(s, line);
 		return;
 	}
-	size_t vlen = strcspn(line, " ");
-	const struct command *c = NULL;
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strlen(commands[i].verb) == vlen && !strncasecmp(line, commands[i].verb, vlen))
-			c = &commands[i];
+	size_t vlen;
+	const struct command *c = lines_verb(commands, sizeof commands / sizeof *commands, sizeof *commands, line, &vlen);
 	if (len > POP3_LINE_MAX - 2 && !(c && c->fn == cmd_auth)) {
 		bad_command(s, E_LINE_TOO_LONG);
 		return;

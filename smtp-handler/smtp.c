@@ -518,11 +518,8 @@ void smtp_command_line(struct smtp_session *s, char *line, size_t len, int more_
 		auth_continue(s, line);
 		return;
 	}
-	size_t vlen = strcspn(line, " ");
-	const struct command *c = NULL;
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strlen(commands[i].verb) == vlen && !strncasecmp(line, commands[i].verb, vlen))
-			c = &commands[i];
+	size_t vlen;
+	const struct command *c = lines_verb(commands, sizeof commands / sizeof *commands, sizeof *commands, line, &vlen);
 	if (len > SMTP_LINE_MAX - 2 && !(c && c->fn == cmd_auth)) {
 		smtp_bad_command(s, R_LINE_TOO_LONG, NULL);
 		return;
