@@ -1,4 +1,6 @@
 #define _GNU_SOURCE
+#include <poll.h>
+
 #include "session.h"
 
 long session_elapsed_ms(const struct session *ss) { return clock_ms() - ss->start_ms; }
@@ -30,6 +32,14 @@ int session_implicit_tls(struct session *ss, int tls_available)
 		return session_tls(ss);
 	ss->result = "tls-failed"; /* implicit TLS without a certificate */
 	return -1;
+}
+
+int session_talked_first(const struct session *ss, unsigned pause_ms)
+{
+	if (!ss->conn->is_socket || ss->conn->tls)
+		return 0;
+	struct pollfd p = {.fd = ss->conn->in, .events = POLLIN};
+	return poll(&p, 1, (int)pause_ms) > 0;
 }
 
 void session_run(struct session *ss)

@@ -42,6 +42,9 @@ int session_tls(struct session *);
 /* RFC 8314 implicit TLS, before the greeting, when INETMAIL_TLS=implicit: 0 to
  * go on (TLS on, or not asked for), -1 when the session must close (result set). */
 int session_implicit_tls(struct session *, int tls_available);
+/* Whether the client sent something within pause_ms, before any greeting:
+ * an early talker (checked on network sockets, before TLS, only). */
+int session_talked_first(const struct session *, unsigned pause_ms);
 /* Runs the machine until it closes; result says how. */
 void session_run(struct session *);
 long session_elapsed_ms(const struct session *);

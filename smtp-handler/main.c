@@ -1,6 +1,5 @@
 /* smtp-handler: one SMTP session on stdin/stdout (or systemd's fd 3). */
 #define _GNU_SOURCE
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,13 +58,7 @@ int main(void)
 	if (session_implicit_tls(&ss, cfg.tls_available) < 0)
 		s.state = SMTP_CLOSED;
 	if (s.state != SMTP_CLOSED) {
-		/* An early talker sends before the greeting (checked on sockets only). */
-		int talked_first = 0;
-		if (conn.is_socket && !conn.tls) {
-			struct pollfd p = {.fd = conn.in, .events = POLLIN};
-			talked_first = poll(&p, 1, (int)pause_ms) > 0;
-		}
-		smtp_start(&s, talked_first);
+		smtp_start(&s, session_talked_first(&ss, (unsigned)pause_ms));
 		outbuf_flush(&out);
 		/* The greeting first; the database connect then overlaps the client's first commands. */
 		store_connect_start(b.store);
