@@ -93,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* replies that go on after their first line */
 			in_multi = !strncmp(l, "+OK Capability", 14) || !strncmp(l, "+OK Unique-ID", 13) ||
 			           !strncmp(l, "+OK Mechanisms", 14) || (!strncmp(l, "+OK ", 4) && l[4] >= '0' && l[4] <= '9' &&
-			           (memmem(l, len, " messages (", 11) || memmem(l, len, " octets\r\n", 9)));
+			           (memmem(l, len, " messages (", 11) || memmem(l, len, " message (", 10) ||
+			            memmem(l, len, " octets\r\n", 9)));
 		}
 		start = i + 1;
 	}
