@@ -57,15 +57,19 @@ import socket as socket_module
 smtp_port_of = lambda out: int(re.search(r"SMTP submission on 127.0.0.1:(\d+)", out).group(1))
 pop3_port_of = lambda out: int(re.search(r"POP3 on 127.0.0.1:(\d+)", out).group(1))
 
-def agent():
+def named(name):
+    """Our processes whose command is name (one that ended since ours() saw it, a watcher's sleep, is none)."""
     found = []
     for pid in ours():
         try:
-            if open("/proc/%s/comm" % pid).read().strip() == "inetmail-relay":
+            if open("/proc/%s/comm" % pid).read().strip() == name:
                 found.append(pid)
         except OSError:
-            pass  # ended since ours() saw it (a handler's session)
+            pass
     return found
+
+def agent():
+    return named("inetmail-relay")
 
 def left_running():
     return b"".join(subprocess.run(["pgrep", "-f", d], capture_output=True).stdout for d in runtimes | {run_dir}) + \
@@ -117,8 +121,7 @@ if os.geteuid() == 0:
     import pwd
     held = socket_module.create_connection(("127.0.0.1", smtp_port_of(out)), timeout=10)
     held.recv(100)
-    handlers = [pid for pid in ours() if open("/proc/%s/comm" % pid).read().strip() == "smtp-handler"]
-    uids = {open("/proc/%s/status" % pid).read().split("Uid:")[1].split()[0] for pid in handlers}
+    uids = {open("/proc/%s/status" % pid).read().split("Uid:")[1].split()[0] for pid in named("smtp-handler")}
     held.close()
     tap.is_(uids, {str(pwd.getpwnam("nobody").pw_uid)}, "run as root, a handler runs as nobody")
 else:
