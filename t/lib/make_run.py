@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make run` as a user meets it: it starts, prints how to send and read mail,
 those commands work exactly as printed, and Ctrl-C stops everything it started."""
-import os, re, signal, subprocess, sys, tempfile, time
+import atexit, os, re, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, free_port
@@ -20,11 +20,22 @@ def environment(smtp_port=None, pop3_port=None, **extra):
                SMTPS_PORT=str(free_port()), POP3S_PORT=str(free_port()), **extra)
     return env
 
+started = []
+
+@atexit.register
+def stop_started():
+    """Whatever this test stopped early (an exception), no make run of its outlives it."""
+    for p in started:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait(timeout=60)
+
 def start(sigint=signal.SIG_DFL, **ports):
     """make run in a session of its own; sigint: how it inherits SIGINT (SIG_IGN: as a shell's background job)."""
     p = subprocess.Popen(["make", "-s", "-C", top, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          env=environment(**ports), start_new_session=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
+    started.append(p)
     out = b""
     deadline = time.time() + 60
     while b"Press Ctrl-C to stop." not in out and time.time() < deadline:
