@@ -34,7 +34,7 @@ void log_open(const char *ident)
 /* A line of the file: time, program[pid], the message; one write, so lines of several processes never mix. */
 static void file_line(const char *msg)
 {
-	char line[1200], stamp[32];
+	char line[1200], stamp[32]; /* a message of log_send (1024) with its time, name and pid */
 	time_t now = time(NULL);
 	struct tm tm;
 	strftime(stamp, sizeof stamp, "%b %d %H:%M:%S", localtime_r(&now, &tm));

@@ -2,10 +2,12 @@
 
 #include "number.h"
 
+#define NUMBER_DIGITS_MAX 20 /* UINT64_MAX has 20: a longer one cannot fit */
+
 int number_parse(const char *s, uint64_t max, uint64_t *out)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > 20 || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1))
+	if (n == 0 || n > NUMBER_DIGITS_MAX || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1))
 		return -1;
 	uint64_t v = 0;
 	for (size_t i = 0; i < n; i++) {

@@ -57,7 +57,7 @@ struct store {
 	struct read_ahead ahead;
 	bool streaming;           /* a read's result is still coming in on db: no other query fits */
 	struct store *keeper;     /* a second connection that renews the maildrop lock meanwhile, or NULL */
-	double lease_renewed;     /* when the relay lease was last taken or renewed (CLOCK_MONOTONIC, s) */
+	long lease_renewed;       /* when the relay lease was last taken or renewed (clock_ms) */
 };
 
 /* Statement helpers. A type string names each parameter or column in order:

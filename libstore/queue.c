@@ -74,7 +74,7 @@ static enum store_result claim_body(struct store *s, void *ctx)
 	st = q_exec(s, Q_QUEUE_SIZE, "u", c->message_id);
 	if (q_one(st, st ? q_fetch(s, st, "u", &c->size) : -1, STORE_TEMPFAIL) != STORE_OK)
 		return STORE_TEMPFAIL;
-	s->lease_renewed = (clock_ms() / 1000.0);
+	s->lease_renewed = clock_ms();
 	return STORE_OK;
 }
 
@@ -98,14 +98,14 @@ enum store_result store_relay_renew(struct store *s, unsigned lease_seconds)
 {
 	enum store_result r = store_txn(s, renew_body, &lease_seconds);
 	if (r == STORE_OK)
-		s->lease_renewed = (clock_ms() / 1000.0);
+		s->lease_renewed = clock_ms();
 	return r;
 }
 
 enum store_result store_relay_keep(struct store *s, unsigned lease_seconds)
 {
 	/* a quarter gone: renewed with three quarters of it left for the wait that follows */
-	return (clock_ms() / 1000.0) - s->lease_renewed < lease_seconds / 4.0 ? STORE_OK : store_relay_renew(s, lease_seconds);
+	return clock_ms() - s->lease_renewed < lease_seconds * 250L ? STORE_OK : store_relay_renew(s, lease_seconds);
 }
 
 struct content_args {

@@ -90,12 +90,12 @@ void net_set_tick(struct net *n, int (*tick)(void *ctx), void *ctx)
 /* After an operation that did not go through (rc: its return, ssl_rc the
  * SSL one's): whether to try again, the tick run first. Only a slice that
  * ran out, or a signal, before the deadline. */
-static int again(struct net *n, int ssl_rc, double deadline)
+static int again(struct net *n, int ssl_rc, long deadline)
 {
 	int retry = n->ssl ? (SSL_get_error(n->ssl, ssl_rc) == SSL_ERROR_WANT_READ ||
 	                      SSL_get_error(n->ssl, ssl_rc) == SSL_ERROR_WANT_WRITE)
 	                   : (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-	return retry && (clock_ms() / 1000.0) < deadline && !(n->tick && n->tick(n->tick_ctx));
+	return retry && clock_ms() < deadline && !(n->tick && n->tick(n->tick_ctx));
 }
 
 int net_tls(struct net *n, const char *host, int verify, const char *ca_file, char *err, size_t errlen)
@@ -136,7 +136,7 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 			return -1;
 		}
 	}
-	double deadline = (clock_ms() / 1000.0) + n->timeout_s;
+	long deadline = clock_ms() + n->timeout_s * 1000L;
 	int rc;
 	while ((rc = SSL_connect(ssl)) != 1 && again(n, rc, deadline))
 		;
@@ -155,7 +155,7 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 
 int net_write(struct net *n, const char *data, size_t len)
 {
-	double deadline = (clock_ms() / 1000.0) + n->timeout_s;
+	long deadline = clock_ms() + n->timeout_s * 1000L;
 	while (len) {
 		ssize_t w;
 		int rc = 0;
@@ -168,7 +168,7 @@ int net_write(struct net *n, const char *data, size_t len)
 		if (w > 0) {
 			data += w;
 			len -= (size_t)w;
-			deadline = (clock_ms() / 1000.0) + n->timeout_s; /* progress: the remote reads, however slowly */
+			deadline = clock_ms() + n->timeout_s * 1000L; /* progress: the remote reads, however slowly */
 			if (n->tick && n->tick(n->tick_ctx))
 				return -1;
 		} else if (!again(n, rc, deadline)) {
@@ -185,7 +185,7 @@ static int fill(struct net *n)
 		n->len -= n->off;
 		n->off = 0;
 	}
-	double deadline = (clock_ms() / 1000.0) + n->timeout_s;
+	long deadline = clock_ms() + n->timeout_s * 1000L;
 	for (;;) {
 		ssize_t r;
 		int rc = 0;
