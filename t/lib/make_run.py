@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make run` as a user meets it: it starts, prints how to send and read mail,
 those commands work exactly as printed, and Ctrl-C stops everything it started."""
-import atexit, os, re, signal, subprocess, sys, tempfile, time
+import atexit, os, re, select, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, free_port
@@ -9,6 +9,8 @@ from testlib import Tap, free_port
 # Ctrl-C as in a terminal: started in the background (as CI may start the
 # tests), this process inherits SIGINT ignored, and so would make run.
 signal.signal(signal.SIGINT, signal.SIG_DFL)
+# Stopped from outside (t/run's time limit), it still stops the make runs it started.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
 tap = Tap()
 top = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 run_dir = tempfile.mkdtemp(prefix="inetmail-run.")
@@ -30,19 +32,24 @@ def stop_started():
             os.killpg(p.pid, signal.SIGTERM)
             p.wait(timeout=60)
 
+def read_for(p, seconds, until=None):
+    """What make run prints within seconds: all of it (its output closed), or up to until."""
+    fd, out = p.stdout.fileno(), b""
+    deadline = time.time() + seconds
+    while (until is None or until not in out) and select.select([fd], [], [], max(0, deadline - time.time()))[0]:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        out += chunk
+    return out
+
 def start(sigint=signal.SIG_DFL, **ports):
     """make run in a session of its own; sigint: how it inherits SIGINT (SIG_IGN: as a shell's background job)."""
     p = subprocess.Popen(["make", "-s", "-C", top, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          env=environment(**ports), start_new_session=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
     started.append(p)
-    out = b""
-    deadline = time.time() + 60
-    while b"Press Ctrl-C to stop." not in out and time.time() < deadline:
-        line = p.stdout.readline()
-        if not line:
-            break
-        out += line
+    out = read_for(p, 60, b"Press Ctrl-C to stop.")
     try:
         runtimes.update(re.findall(r"^runtime (\S+)$", open(run_dir + "/run.info").read(), re.M))
     except OSError:
@@ -89,7 +96,7 @@ def left_running():
 def stopped(p, signal_it):
     """signal_it(p) ends make run: what it printed after, and what is left running."""
     signal_it(p)
-    rest = p.stdout.read().decode()
+    rest = read_for(p, 90).decode()  # past that, a process still holds the output: left_running() names it
     p.wait(timeout=30)
     time.sleep(0.5)
     return rest, left_running()
