@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <poll.h>
 
+#include "log.h"
 #include "session.h"
 
 long session_elapsed_ms(const struct session *ss) { return clock_ms() - ss->start_ms; }
@@ -75,4 +76,16 @@ void session_run(struct session *ss)
 	}
 	if (!ss->result)
 		ss->result = m->ended(m->m) ? m->ended(m->m) : "closed";
+}
+
+void session_backend_pause(void *ctx, unsigned ms)
+{
+	(void)ctx;
+	conn_pause(ms);
+}
+
+void session_backend_logged(void *ctx, const char *event, const char *detail)
+{
+	const char *user = ctx;
+	log_machine_event(*user ? user : NULL, event, detail);
 }

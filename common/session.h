@@ -49,4 +49,9 @@ int session_talked_first(const struct session *, unsigned pause_ms);
 void session_run(struct session *);
 long session_elapsed_ms(const struct session *);
 
+/* The backend hooks every handler shares. ctx is the handler's backend
+ * context, whose first member is the logged-in address ("" before a login). */
+void session_backend_pause(void *ctx, unsigned ms);                             /* before a failed login's reply */
+void session_backend_logged(void *ctx, const char *event, const char *detail); /* one log line */
+
 #endif

@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "backend.h"
-#include "conn.h"
 #include "log.h"
+#include "session.h"
 
 static enum store_result be_auth(void *ctx, const char *user, const char *password, struct store_account *out)
 {
@@ -17,29 +17,23 @@ static enum store_result be_auth(void *ctx, const char *user, const char *passwo
 static enum store_result be_lock(void *ctx, uint64_t account_id)
 {
 	struct pop3_store *b = ctx;
-	enum store_result r = store_maildrop_lock(b->store, account_id, b->lock_ttl_s);
-	if (r == STORE_OK)
-		b->locked_account = account_id;
-	return r;
+	return store_maildrop_lock(b->store, account_id, b->lock_ttl_s);
 }
 
 static void be_unlock(void *ctx, uint64_t account_id)
 {
 	struct pop3_store *b = ctx;
-	b->locked_account = 0;
 	store_maildrop_unlock(b->store, account_id); /* if this fails, the lock expires */
 }
 
-int pop3_store_keep_lock(void *ctx)
+static enum store_result be_keep(void *ctx, uint64_t account_id)
 {
 	struct pop3_store *b = ctx;
-	if (!b->locked_account)
-		return 0;
-	enum store_result r = store_maildrop_keep(b->store, b->locked_account, b->lock_ttl_s);
+	enum store_result r = store_maildrop_keep(b->store, account_id, b->lock_ttl_s);
 	if (r != STORE_OK && r != STORE_IN_USE) /* a database fault: the lock may hold until the next try */
 		log_session(LOG_WARNING, b->user, "store-failed", "lock renewal: %s: %s", store_result_name(r),
 		            store_error(b->store));
-	return r == STORE_IN_USE;
+	return r;
 }
 
 static enum store_result be_list(void *ctx, uint64_t account_id, store_entry_fn fn, void *fn_ctx)
@@ -64,18 +58,6 @@ static enum store_result be_delete(void *ctx, uint64_t account_id, const uint64_
 	return r;
 }
 
-static void be_delay(void *ctx, unsigned ms)
-{
-	(void)ctx;
-	conn_pause(ms);
-}
-
-static void be_logged(void *ctx, const char *event, const char *detail)
-{
-	struct pop3_store *b = ctx;
-	log_machine_event(b->user[0] ? b->user : NULL, event, detail);
-}
-
 void pop3_store_backend(struct pop3_store *b, struct pop3_backend *be)
 {
 	*be = (struct pop3_backend){
@@ -86,7 +68,8 @@ void pop3_store_backend(struct pop3_store *b, struct pop3_backend *be)
 		.list = be_list,
 		.read = be_read,
 		.delete = be_delete,
-		.delay = be_delay,
-		.logged = be_logged,
+		.delay = session_backend_pause,
+		.logged = session_backend_logged,
+		.keep = be_keep,
 	};
 }

@@ -46,7 +46,7 @@ int main(void)
 	if (!b.store || pop3_init(&s, &cfg, &be, &out) < 0)
 		return 1;
 	/* The lock renewed at a third of its life, whether the client thinks or a RETR streams. */
-	conn_set_timer(&conn, b.lock_ttl_s * 1000 / 3, pop3_store_keep_lock, &b, "lock-lost");
+	conn_set_timer(&conn, b.lock_ttl_s * 1000 / 3, pop3_keep_lock, &s, "lock-lost");
 
 	struct session ss = {.conn = &conn, .out = &out, .sm = pop3_machine(&s), .idle_ms = (unsigned)timeout_ms,
 	                     .start_ms = start, .max_ms = SESSION_MAX_S * 1000L};

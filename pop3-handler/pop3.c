@@ -64,6 +64,12 @@ static void release(struct pop3_session *s)
 	s->locked = 0;
 }
 
+int pop3_keep_lock(void *session)
+{
+	struct pop3_session *s = session;
+	return s->locked && s->be->keep(s->be->ctx, s->account.id) == STORE_IN_USE;
+}
+
 static void bad_command(struct pop3_session *s, enum err_id e)
 {
 	err(s, e);

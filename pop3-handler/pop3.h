@@ -40,6 +40,7 @@ struct pop3_backend {
 	enum store_result (*delete)(void *ctx, uint64_t account_id, const uint64_t *entry_ids, size_t n);
 	void (*delay)(void *ctx, unsigned ms);
 	void (*logged)(void *ctx, const char *event, const char *detail);
+	enum store_result (*keep)(void *ctx, uint64_t account_id); /* renews the lock (pop3_keep_lock) */
 };
 
 enum pop3_state {
@@ -79,6 +80,9 @@ struct pop3_session {
 	int last_was_lf;                  /* it ended a line: "." follows, else CRLF "." */
 };
 
+/* The connection's timer: renews the maildrop lock while the session holds
+ * it; non-zero when another session has taken it (then this one must end). */
+int pop3_keep_lock(void *session);
 int pop3_init(struct pop3_session *, const struct pop3_config *, const struct pop3_backend *, struct outbuf *);
 void pop3_free(struct pop3_session *);
 void pop3_start(struct pop3_session *);       /* the greeting */

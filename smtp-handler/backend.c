@@ -4,6 +4,7 @@
 
 #include "backend.h"
 #include "log.h"
+#include "session.h"
 
 static enum store_result be_auth(void *ctx, const char *user, const char *password,
                                  char address[STORE_ADDRESS_MAX + 1])
@@ -65,22 +66,10 @@ static void be_abort(void *ctx)
 	b->delivery = NULL;
 }
 
-static void be_delay(void *ctx, unsigned ms)
-{
-	(void)ctx;
-	conn_pause(ms);
-}
-
 static int be_input_pending(void *ctx)
 {
 	struct smtp_store *b = ctx;
 	return conn_input_pending(b->conn);
-}
-
-static void be_logged(void *ctx, const char *event, const char *detail)
-{
-	struct smtp_store *b = ctx;
-	log_machine_event(b->user[0] ? b->user : NULL, event, detail);
 }
 
 void smtp_store_backend(struct smtp_store *b, struct smtp_backend *be)
@@ -93,8 +82,8 @@ void smtp_store_backend(struct smtp_store *b, struct smtp_backend *be)
 		.write = be_write,
 		.commit = be_commit,
 		.abort = be_abort,
-		.delay = be_delay,
+		.delay = session_backend_pause,
 		.input_pending = be_input_pending,
-		.logged = be_logged,
+		.logged = session_backend_logged,
 	};
 }

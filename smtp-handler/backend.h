@@ -6,10 +6,10 @@
 #include "smtp.h"
 
 struct smtp_store {
+	char user[STORE_ADDRESS_MAX + 1]; /* the authenticated address, for the logs: first (session_backend_logged) */
 	struct store *store;
 	struct store_delivery *delivery;
 	struct conn *conn;
-	char user[STORE_ADDRESS_MAX + 1]; /* the authenticated address, for the logs */
 	int relay; /* submissions queue other domains' recipients for the relay agent */
 };
 

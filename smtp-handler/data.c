@@ -15,27 +15,20 @@ void smtp_data_begin(struct smtp_session *s)
 {
 	memset(&s->data, 0, sizeof s->data);
 	s->data.state = D_LINE_START;
-	s->hold_len = s->chunk_len = 0;
+	s->hold_len = 0;
 	s->store_failed = 0;
 	s->state = SMTP_DATA;
 }
 
+/* Straight to the store, which gathers them into its chunk rows: no buffer here. */
 static void store_bytes(struct smtp_session *s, const char *p, size_t n)
 {
-	while (n > 0 && !s->store_failed) {
-		size_t k = SMTP_CHUNK - s->chunk_len < n ? SMTP_CHUNK - s->chunk_len : n;
-		memcpy(s->chunk + s->chunk_len, p, k);
-		s->chunk_len += k;
-		p += k;
-		n -= k;
-		if (s->chunk_len == SMTP_CHUNK) {
-			enum store_result r = s->be->write(s->be->ctx, s->chunk, s->chunk_len);
-			s->chunk_len = 0;
-			if (r != STORE_OK) {
-				s->store_failed = 1;
-				s->store_result = r;
-			}
-		}
+	if (s->store_failed)
+		return;
+	enum store_result r = s->be->write(s->be->ctx, p, n);
+	if (r != STORE_OK) {
+		s->store_failed = 1;
+		s->store_result = r;
 	}
 }
 
@@ -137,13 +130,6 @@ static void data_end(struct smtp_session *s)
 	enum reply_id e = d->too_big ? R_SIZE : d->bare_eol ? R_BARE_EOL : 0;
 	if (!e && !d->header_done)
 		write_header(s, 1); /* the message was all header */
-	if (!e && !s->store_failed && s->chunk_len) {
-		enum store_result r = s->be->write(s->be->ctx, s->chunk, s->chunk_len);
-		if (r != STORE_OK) {
-			s->store_failed = 1;
-			s->store_result = r;
-		}
-	}
 	if (!e && s->store_failed)
 		e = s->store_result == STORE_OVER_QUOTA ? R_OVER_QUOTA : R_TEMPFAIL;
 	uint64_t queue_id = 0;
@@ -162,7 +148,7 @@ static void data_end(struct smtp_session *s)
 	} else {
 		s->be->abort(s->be->ctx);
 	}
-	s->state = SMTP_COMMAND;
+	s->state = SMTP_READY;
 	if (e) {
 		s->rejected++;
 		log_delivery(s, "rejected", e == R_SIZE ? "too big" : e == R_BARE_EOL ? "bare CR or LF"

@@ -85,9 +85,11 @@ void smtp_close_session(struct smtp_session *s, enum reply_id id)
 
 void smtp_reset_transaction(struct smtp_session *s)
 {
-	s->has_sender = s->smtputf8 = 0;
+	s->smtputf8 = 0;
 	s->sender[0] = '\0';
 	s->n_rcpt = 0;
+	if (s->state == SMTP_MAIL || s->state == SMTP_RCPT || s->state == SMTP_DATA)
+		s->state = SMTP_READY;
 }
 
 /* A bad command: after too many, the session ends. */

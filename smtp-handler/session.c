@@ -13,12 +13,11 @@ int smtp_init(struct smtp_session *s, const struct smtp_config *cfg, const struc
 	s->cfg = cfg;
 	s->be = be;
 	s->out = out;
-	s->state = SMTP_COMMAND;
+	s->state = SMTP_GREETED;
 	s->lines = (struct lines){.buf = s->line, .cap = SMTP_AUTH_LINE_MAX + 2};
 	s->rcpt = malloc(SMTP_RCPT_MAX * sizeof *s->rcpt);
 	s->hold = malloc(SMTP_HEADER_HOLD_MAX);
-	s->chunk = malloc(SMTP_CHUNK);
-	return s->rcpt && s->hold && s->chunk ? 0 : -1;
+	return s->rcpt && s->hold ? 0 : -1;
 }
 
 void smtp_free(struct smtp_session *s)
@@ -28,7 +27,6 @@ void smtp_free(struct smtp_session *s)
 	explicit_bzero(s->line, sizeof s->line); /* it may have held a password */
 	free(s->rcpt);
 	free(s->hold);
-	free(s->chunk);
 }
 
 void smtp_start(struct smtp_session *s, int client_talked_first)
@@ -48,11 +46,11 @@ void smtp_timeout(struct smtp_session *s)
 void smtp_tls_started(struct smtp_session *s, const char *info)
 {
 	smtp_reset_transaction(s);
-	s->helo_seen = s->esmtp = s->authenticated = 0;
+	s->esmtp = s->authenticated = 0;
 	s->helo[0] = s->user[0] = '\0';
 	s->tls = 1;
 	snprintf(s->tls_info, sizeof s->tls_info, "%s", info);
-	s->state = SMTP_COMMAND;
+	s->state = SMTP_GREETED;
 }
 
 void smtp_eof(struct smtp_session *s)

@@ -1,5 +1,6 @@
-/* SMTP commands: a table of {verb, handler}; each handler checks first (pure
- * validation, check_*) and then proceeds (side effects through the backend). */
+/* SMTP commands: a table of {verb, handler, the states it is allowed in};
+ * check_command and each handler's check_* come first (pure validation), then
+ * the handler proceeds (side effects through the backend). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,23 +128,20 @@ static int auth_offered(const struct smtp_session *s)
 	return s->cfg->mode == SMTP_SUBMISSION && (s->tls || s->cfg->plaintext_auth);
 }
 
-static enum reply_id check_auth(const struct smtp_session *s)
+/* Whether AUTH exists here at all; asked before its sequence. */
+static enum reply_id check_auth_available(const struct smtp_session *s)
 {
 	if (s->cfg->mode != SMTP_SUBMISSION)
 		return R_NOT_IMPLEMENTED;
-	if (!auth_offered(s))
-		return R_ENCRYPTION_REQUIRED;
-	if (!s->helo_seen)
-		return R_SEQUENCE;
-	if (s->authenticated || s->has_sender)
-		return R_SEQUENCE;
-	return 0;
+	return auth_offered(s) ? 0 : R_ENCRYPTION_REQUIRED;
 }
+
+#define AUTH_AGAIN "already authenticated or in a transaction"
 
 static void proceed_auth(struct smtp_session *s, const char *user, const char *password)
 {
 	char address[STORE_ADDRESS_MAX + 1], qualified[STORE_ADDRESS_MAX + 2];
-	s->state = SMTP_COMMAND;
+	s->state = SMTP_READY;
 	user = store_login_name(user, s->cfg->domain, qualified);
 	enum store_result r = s->be->auth(s->be->ctx, user, password, address);
 	if (r == STORE_OK) {
@@ -171,7 +169,7 @@ static long sasl_line(struct smtp_session *s, const char *line, unsigned char *o
 {
 	long n = strcmp(line, "*") ? sasl_decode(line, out) : -2;
 	if (n < 0) {
-		s->state = SMTP_COMMAND;
+		s->state = SMTP_READY;
 		smtp_reply(s, n == -2 ? R_AUTH_CANCELLED : R_BAD_BASE64, NULL, NULL);
 	}
 	return n;
@@ -185,7 +183,7 @@ static void auth_plain_response(struct smtp_session *s, const char *line)
 	if (n < 0)
 		return;
 	if (sasl_plain(buf, (size_t)n, &user, &password) < 0) {
-		s->state = SMTP_COMMAND;
+		s->state = SMTP_READY;
 		smtp_reply(s, R_BAD_BASE64, NULL, NULL);
 	} else {
 		proceed_auth(s, user, password);
@@ -204,7 +202,7 @@ static void auth_continue(struct smtp_session *s, const char *line)
 	if (n < 0)
 		return;
 	if (memchr(buf, '\0', (size_t)n)) { /* no NUL in a user name or password */
-		s->state = SMTP_COMMAND;
+		s->state = SMTP_READY;
 		smtp_reply(s, R_BAD_BASE64, NULL, NULL);
 		return;
 	}
@@ -222,9 +220,8 @@ static void auth_continue(struct smtp_session *s, const char *line)
 
 static void cmd_auth(struct smtp_session *s, char *arg)
 {
-	enum reply_id e = check_auth(s);
-	if (e) {
-		smtp_reply(s, e, !s->helo_seen ? "send HELO or EHLO first" : "already authenticated or in a transaction", NULL);
+	if (s->authenticated) {
+		smtp_reply(s, R_SEQUENCE, AUTH_AGAIN, NULL);
 		return;
 	}
 	char *mech = strtok(arg, " "), *initial = strtok(NULL, " ");
@@ -254,9 +251,8 @@ static void cmd_auth(struct smtp_session *s, char *arg)
  * same rules; a failure is exactly "535", which is what that client tests. */
 static void cmd_seed_authlogin(struct smtp_session *s, char *arg)
 {
-	enum reply_id e = check_auth(s);
-	if (e) {
-		smtp_reply(s, e, !s->helo_seen ? "send HELO or EHLO first" : "already authenticated or in a transaction", NULL);
+	if (s->authenticated) {
+		smtp_reply(s, R_SEQUENCE, AUTH_AGAIN, NULL);
 		return;
 	}
 	char *space = strchr(arg, ' ');
@@ -278,7 +274,7 @@ static void cmd_helo(struct smtp_session *s, char *arg, int esmtp)
 		return;
 	}
 	smtp_reset_transaction(s);
-	s->helo_seen = 1;
+	s->state = SMTP_READY;
 	s->esmtp = esmtp;
 	snprintf(s->helo, sizeof s->helo, "%s", arg);
 	if (!esmtp) {
@@ -303,14 +299,6 @@ static void cmd_mail(struct smtp_session *s, char *arg)
 	char *address, *params;
 	const char *bad = "";
 	char canon[STORE_ADDRESS_MAX + 1] = "";
-	if (!s->helo_seen) {
-		smtp_reply(s, R_SEQUENCE, "send HELO or EHLO first", NULL);
-		return;
-	}
-	if (s->has_sender) {
-		smtp_reply(s, R_SEQUENCE, "nested MAIL command", NULL);
-		return;
-	}
 	if (s->cfg->mode == SMTP_SUBMISSION && !s->authenticated) {
 		smtp_reply(s, R_AUTH_REQUIRED, NULL, NULL);
 		return;
@@ -330,7 +318,7 @@ static void cmd_mail(struct smtp_session *s, char *arg)
 		smtp_reply(s, e, e == R_NOT_OWNER ? canon : e == R_BAD_ADDRESS ? "Sender address syntax" : bad, s->user);
 		return;
 	}
-	s->has_sender = 1;
+	s->state = SMTP_MAIL;
 	strcpy(s->sender, canon);
 	smtp_reply(s, R_MAIL_OK, NULL, NULL);
 }
@@ -363,10 +351,6 @@ static void cmd_rcpt(struct smtp_session *s, char *arg)
 {
 	char *address, *params;
 	char canon[STORE_ADDRESS_MAX + 1];
-	if (!s->has_sender) {
-		smtp_reply(s, R_SEQUENCE, "need MAIL command", NULL);
-		return;
-	}
 	if (strncasecmp(arg, "TO:", 3) || check_path(arg + 3, &address, &params) < 0) {
 		smtp_bad_command(s, R_SYNTAX, "RCPT TO:<address>");
 		return;
@@ -401,23 +385,13 @@ static void cmd_rcpt(struct smtp_session *s, char *arg)
 		return;
 	}
 	strcpy(s->rcpt[s->n_rcpt++], canon);
+	s->state = SMTP_RCPT;
 	smtp_reply(s, R_RCPT_OK, NULL, NULL);
 }
 
 static void cmd_data(struct smtp_session *s, char *arg)
 {
-	if (*arg) {
-		smtp_reply(s, R_SYNTAX, "DATA", NULL);
-		return;
-	}
-	if (!s->has_sender) {
-		smtp_reply(s, R_SEQUENCE, "need MAIL command", NULL);
-		return;
-	}
-	if (!s->n_rcpt) {
-		smtp_reply(s, R_NO_RCPTS, NULL, NULL);
-		return;
-	}
+	(void)arg;
 	const char **rcpts = malloc(s->n_rcpt * sizeof *rcpts);
 	int rc = -1;
 	if (rcpts) {
@@ -437,10 +411,7 @@ static void cmd_data(struct smtp_session *s, char *arg)
 
 static void cmd_rset(struct smtp_session *s, char *arg)
 {
-	if (*arg) {
-		smtp_reply(s, R_SYNTAX, "RSET", NULL);
-		return;
-	}
+	(void)arg;
 	smtp_reset_transaction(s);
 	smtp_reply(s, R_OK, NULL, NULL);
 }
@@ -477,9 +448,8 @@ static void cmd_quit(struct smtp_session *s, char *arg)
 
 static void cmd_starttls(struct smtp_session *s, char *arg)
 {
-	if (*arg) {
-		smtp_reply(s, R_SYNTAX, "STARTTLS", NULL);
-	} else if (s->tls) {
+	(void)arg;
+	if (s->tls) {
 		smtp_reply(s, R_SEQUENCE, "TLS already active", NULL);
 	} else if (!s->cfg->tls_available) {
 		smtp_reply(s, R_NO_TLS, NULL, NULL);
@@ -489,27 +459,60 @@ static void cmd_starttls(struct smtp_session *s, char *arg)
 	}
 }
 
+/* The states a command is allowed in. */
+#define IN_GREETED (1u << SMTP_GREETED)
+#define IN_READY (1u << SMTP_READY)
+#define IN_MAIL (1u << SMTP_MAIL)
+#define IN_RCPT (1u << SMTP_RCPT)
+#define ANYWHERE (IN_GREETED | IN_READY | IN_MAIL | IN_RCPT)
+
 #define LAST_IN_GROUP 1 /* RFC 2920 3.1: the client must wait for this reply */
+#define NO_ARGUMENT 2   /* an argument is a syntax error, before anything else is looked at */
 
 static const struct command {
 	const char *verb;
-	void (*fn)(struct smtp_session *, char *arg);
+	void (*proceed)(struct smtp_session *, char *arg);
+	unsigned states;
 	int flags;
+	enum reply_id (*check_available)(const struct smtp_session *); /* before the state: is it offered at all */
+	const char *in_transaction; /* why not, refused during a transaction */
 } commands[] = {
-	{"EHLO", cmd_ehlo, LAST_IN_GROUP},
-	{"HELO", cmd_helo_plain, LAST_IN_GROUP},
-	{"AUTH", cmd_auth, 0},
-	{"AUTHLOGIN", cmd_seed_authlogin, 0},
-	{"MAIL", cmd_mail, 0},
-	{"RCPT", cmd_rcpt, 0},
-	{"DATA", cmd_data, LAST_IN_GROUP},
-	{"RSET", cmd_rset, 0},
-	{"NOOP", cmd_noop, 0},
-	{"VRFY", cmd_vrfy, 0},
-	{"HELP", cmd_help, 0},
-	{"QUIT", cmd_quit, LAST_IN_GROUP},
-	{"STARTTLS", cmd_starttls, LAST_IN_GROUP},
+	{"EHLO", cmd_ehlo, ANYWHERE, LAST_IN_GROUP, NULL, NULL},
+	{"HELO", cmd_helo_plain, ANYWHERE, LAST_IN_GROUP, NULL, NULL},
+	{"AUTH", cmd_auth, IN_READY, 0, check_auth_available, AUTH_AGAIN},
+	{"AUTHLOGIN", cmd_seed_authlogin, IN_READY, 0, check_auth_available, AUTH_AGAIN},
+	{"MAIL", cmd_mail, IN_READY, 0, NULL, "nested MAIL command"},
+	{"RCPT", cmd_rcpt, IN_MAIL | IN_RCPT, 0, NULL, NULL},
+	{"DATA", cmd_data, IN_RCPT, LAST_IN_GROUP | NO_ARGUMENT, NULL, NULL},
+	{"RSET", cmd_rset, ANYWHERE, NO_ARGUMENT, NULL, NULL},
+	{"NOOP", cmd_noop, ANYWHERE, 0, NULL, NULL},
+	{"VRFY", cmd_vrfy, ANYWHERE, 0, NULL, NULL},
+	{"HELP", cmd_help, ANYWHERE, 0, NULL, NULL},
+	{"QUIT", cmd_quit, ANYWHERE, LAST_IN_GROUP, NULL, NULL},
+	{"STARTTLS", cmd_starttls, ANYWHERE, LAST_IN_GROUP | NO_ARGUMENT, NULL, NULL},
 };
+
+/* Whether c may run now (pure): 0, or the reply refusing it and its text. */
+static enum reply_id check_command(const struct smtp_session *s, const struct command *c, const char *arg,
+                                   const char **why)
+{
+	*why = NULL;
+	if ((c->flags & NO_ARGUMENT) && *arg) {
+		*why = c->verb;
+		return R_SYNTAX;
+	}
+	enum reply_id e = c->check_available ? c->check_available(s) : 0;
+	if (e || (c->states & (1u << s->state)))
+		return e;
+	if (!(c->states & (IN_GREETED | IN_READY))) { /* a transaction's command */
+		if (s->state == SMTP_MAIL)
+			return R_NO_RCPTS;
+		*why = "need MAIL command";
+		return R_SEQUENCE;
+	}
+	*why = s->state == SMTP_GREETED ? "send HELO or EHLO first" : c->in_transaction;
+	return R_SEQUENCE;
+}
 
 /* One complete command line (CRLF stripped). more_input: octets follow it. */
 void smtp_command_line(struct smtp_session *s, char *line, size_t len, int more_input)
@@ -520,7 +523,7 @@ void smtp_command_line(struct smtp_session *s, char *line, size_t len, int more_
 	}
 	size_t vlen;
 	const struct command *c = lines_verb(commands, sizeof commands / sizeof *commands, sizeof *commands, line, &vlen);
-	if (len > SMTP_LINE_MAX - 2 && !(c && c->fn == cmd_auth)) {
+	if (len > SMTP_LINE_MAX - 2 && !(c && c->proceed == cmd_auth)) {
 		smtp_bad_command(s, R_LINE_TOO_LONG, NULL);
 		return;
 	}
@@ -539,5 +542,10 @@ void smtp_command_line(struct smtp_session *s, char *line, size_t len, int more_
 	char *arg = line + vlen;
 	if (*arg == ' ')
 		arg++;
-	c->fn(s, arg);
+	const char *why;
+	enum reply_id e = check_command(s, c, arg, &why);
+	if (e)
+		smtp_reply(s, e, why, NULL);
+	else
+		c->proceed(s, arg);
 }

@@ -24,7 +24,6 @@
 #define SMTP_AUTH_LINE_MAX 12288   /* RFC 4954 4: a SASL line may exceed the command limit */
 #define SMTP_SESSION_BYTES_MAX ((uint64_t)1 << 30) /* several big messages, not an endless stream */
 #define SMTP_HEADER_HOLD_MAX (64 * 1024) /* header held to see if Date:/Message-ID: are missing */
-#define SMTP_CHUNK (64 * 1024)     /* message octets handed to the store at a time */
 
 enum smtp_mode {
 	SMTP_SUBMISSION, /* AUTH required; unknown recipients bounce to the sender */
@@ -61,7 +60,10 @@ struct smtp_backend {
 };
 
 enum smtp_state {
-	SMTP_COMMAND,     /* reading command lines */
+	SMTP_GREETED,     /* reading commands: no HELO or EHLO yet */
+	SMTP_READY,       /* after HELO or EHLO, no transaction */
+	SMTP_MAIL,        /* MAIL accepted, no recipient yet */
+	SMTP_RCPT,        /* recipients accepted: DATA may follow */
 	SMTP_AUTH_PLAIN,  /* waiting for the PLAIN response */
 	SMTP_AUTH_USER,   /* AUTH LOGIN: waiting for the user name */
 	SMTP_AUTH_PASS,   /* AUTH LOGIN: waiting for the password */
@@ -87,7 +89,7 @@ struct smtp_session {
 	enum smtp_state state;
 	char line[SMTP_AUTH_LINE_MAX + 3];
 	struct lines lines;
-	int helo_seen, esmtp, authenticated;
+	int esmtp, authenticated;
 	int tls;                                /* the session runs over TLS */
 	char tls_info[TLS_INFO_MAX];            /* protocol and cipher, for Received: */
 	char helo[SMTP_HELO_MAX + 1];
@@ -95,15 +97,13 @@ struct smtp_session {
 	char login_user[STORE_ADDRESS_MAX + 1]; /* AUTH LOGIN's first answer */
 	int seed_auth;                          /* the seed's one-line AUTHLOGIN */
 	unsigned auth_failures, bad_commands;
-	int has_sender, smtputf8;
+	int smtputf8;
 	char sender[STORE_ADDRESS_MAX + 1];
 	char (*rcpt)[STORE_ADDRESS_MAX + 1];
 	size_t n_rcpt;
 	struct smtp_data data;
 	char *hold;        /* the message header held back, SMTP_HEADER_HOLD_MAX */
 	size_t hold_len;
-	char *chunk;       /* message octets not yet handed to the store, SMTP_CHUNK */
-	size_t chunk_len;
 	int store_failed;  /* the backend refused a write: the end of DATA says so */
 	enum store_result store_result;
 	uint64_t session_bytes;

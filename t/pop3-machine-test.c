@@ -10,9 +10,9 @@
 static const char *bodies[] = {"Subject: a\r\n\r\n.dot\r\nline\r\n", "no newline at the end"};
 static char big[200000];
 static struct {
-	enum store_result auth, lock, list, read, delete;
+	enum store_result auth, lock, list, read, delete, keep;
 	int fail_after; /* read: fail after this many chunks */
-	int locked, unlocked, deletes;
+	int locked, unlocked, deletes, kept;
 	size_t deleted_n;
 	char read_refs[64]; /* the last read's entries, "id/size ..." */
 } fake;
@@ -67,7 +67,8 @@ static enum store_result f_delete(void *c, uint64_t a, const uint64_t *ids, size
 	return fake.delete;
 }
 static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
-static const struct pop3_backend be = {NULL, f_auth, f_lock, f_unlock, f_list, f_read, f_delete, f_delay, NULL};
+static enum store_result f_keep(void *c, uint64_t id) { (void)c; fake.kept += id == 7; return fake.keep; }
+static const struct pop3_backend be = {NULL, f_auth, f_lock, f_unlock, f_list, f_read, f_delete, f_delay, NULL, f_keep};
 
 static char written[1 << 20];
 static size_t written_len;
@@ -172,6 +173,20 @@ int main(void)
 	fake.auth = STORE_TEMPFAIL;
 	feed("USER a@example.com\r\nPASS pw\r\n");
 	ok(strstr(written, "-ERR [SYS/TEMP]") != NULL, "database trouble at login: -ERR [SYS/TEMP]");
+	stop();
+
+	start();
+	feed("USER a@example.com\r\n");
+	is_int(pop3_keep_lock(&s), 0, "before a login, the timer has no lock to keep");
+	feed("PASS pw\r\n");
+	ok(pop3_keep_lock(&s) == 0 && fake.kept == 1, "logged in, it renews the account's lock");
+	fake.keep = STORE_TEMPFAIL;
+	is_int(pop3_keep_lock(&s), 0, "a database fault does not end the session (the lock may hold till the next try)");
+	fake.keep = STORE_IN_USE;
+	is_int(pop3_keep_lock(&s), 1, "a lock another session took ends it");
+	feed("QUIT\r\n");
+	fake.kept = 0;
+	ok(pop3_keep_lock(&s) == 0 && fake.kept == 0, "after QUIT released it, nothing is renewed");
 	stop();
 
 	start();

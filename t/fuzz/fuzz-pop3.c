@@ -51,7 +51,8 @@ static enum store_result f_delete(void *c, uint64_t a, const uint64_t *ids, size
 	return STORE_OK;
 }
 static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
-static const struct pop3_backend be = {NULL, f_auth, f_lock, f_unlock, f_list, f_read, f_delete, f_delay, NULL};
+static enum store_result f_keep(void *c, uint64_t id) { (void)c; (void)id; return STORE_OK; }
+static const struct pop3_backend be = {NULL, f_auth, f_lock, f_unlock, f_list, f_read, f_delete, f_delay, NULL, f_keep};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
