@@ -8,12 +8,12 @@
 #include "dkimkey.h"
 #include "env.h"
 
-const char *dkim_key_dir(void)
+const char *dkimkey_dir(void)
 {
 	return env_str("INETMAIL_DKIM_DIR", SYSCONFDIR "/inetmail/dkim");
 }
 
-int dkim_selector_valid(const char *s)
+int dkimkey_selector_valid(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > DKIM_SELECTOR_MAX || s[0] == '-' || s[n - 1] == '-')
@@ -24,13 +24,13 @@ int dkim_selector_valid(const char *s)
 	return 0;
 }
 
-int dkim_key_path(const char *dir, const char *selector, const char *domain, char path[DKIM_PATH_MAX])
+int dkimkey_path(const char *dir, const char *selector, const char *domain, char path[DKIM_PATH_MAX])
 {
 	int n = snprintf(path, DKIM_PATH_MAX, "%s/%s._domainkey.%s.key", dir, selector, domain);
 	return n > 0 && n < DKIM_PATH_MAX ? 0 : -1;
 }
 
-int dkim_key_find(const char *dir, const char *domain, char selector[DKIM_SELECTOR_MAX + 1], char path[DKIM_PATH_MAX])
+int dkimkey_find(const char *dir, const char *domain, char selector[DKIM_SELECTOR_MAX + 1], char path[DKIM_PATH_MAX])
 {
 	char suffix[DKIM_PATH_MAX];
 	snprintf(suffix, sizeof suffix, "._domainkey.%s.key", domain);
@@ -57,7 +57,7 @@ int dkim_key_find(const char *dir, const char *domain, char selector[DKIM_SELECT
 			continue;
 		memcpy(sel, start, len);
 		sel[len] = 0;
-		if (dkim_selector_valid(sel) < 0)
+		if (dkimkey_selector_valid(sel) < 0)
 			continue;
 		if (!found || st.st_mtim.tv_sec > newest.tv_sec ||
 		    (st.st_mtim.tv_sec == newest.tv_sec && st.st_mtim.tv_nsec > newest.tv_nsec)) {

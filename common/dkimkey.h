@@ -9,13 +9,13 @@
 #define DKIM_SELECTOR_MAX 63 /* one DNS label */
 #define DKIM_PATH_MAX 4096
 
-const char *dkim_key_dir(void); /* INETMAIL_DKIM_DIR, default SYSCONFDIR/inetmail/dkim */
+const char *dkimkey_dir(void); /* INETMAIL_DKIM_DIR, default SYSCONFDIR/inetmail/dkim */
 /* A selector is one DNS label of letters, digits and hyphens: 0, or -1. */
-int dkim_selector_valid(const char *selector);
-int dkim_key_path(const char *dir, const char *selector, const char *domain, char path[DKIM_PATH_MAX]);
+int dkimkey_selector_valid(const char *selector);
+int dkimkey_path(const char *dir, const char *selector, const char *domain, char path[DKIM_PATH_MAX]);
 /* The newest key of domain in dir: 1 with its selector and path, 0 when it
  * has none. A systemd credential directory prefixes names with "ID_": the
  * selector is what follows the last "/" or "_". */
-int dkim_key_find(const char *dir, const char *domain, char selector[DKIM_SELECTOR_MAX + 1], char path[DKIM_PATH_MAX]);
+int dkimkey_find(const char *dir, const char *domain, char selector[DKIM_SELECTOR_MAX + 1], char path[DKIM_PATH_MAX]);
 
 #endif

@@ -111,8 +111,8 @@ int store_password_import(const char *in, char out[STORE_HASH_MAX + 1], const ch
 enum store_result store_find_account(struct store *s, const char *address, uint64_t *id,
                                      char hash[STORE_HASH_MAX + 1])
 {
-	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_BY_ADDRESS, "s", address);
-	return q_one(st, st ? q_fetch(s, st, "us", id, hash, (size_t)STORE_HASH_MAX + 1) : -1, STORE_NOT_FOUND);
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_BY_ADDRESS, "s", address);
+	return store_q_one(st, st ? store_q_fetch(s, st, "us", id, hash, (size_t)STORE_HASH_MAX + 1) : -1, STORE_NOT_FOUND);
 }
 
 struct find_account {

@@ -22,11 +22,11 @@ struct account_args {
 /* The id of an account, active or not. */
 static enum store_result account_id(struct store *s, const char *address, uint64_t *id)
 {
-	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_ID_ANY, "s", address);
-	int rc = st ? q_fetch(s, st, "u", id) : -1;
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_ID_ANY, "s", address);
+	int rc = st ? store_q_fetch(s, st, "u", id) : -1;
 	if (rc <= 0)
 		return rc < 0 ? STORE_TEMPFAIL : STORE_NOT_FOUND;
-	q_end(st);
+	store_q_end(st);
 	return STORE_OK;
 }
 
@@ -38,7 +38,7 @@ static enum store_result add_body(struct store *s, void *ctx)
 	enum store_result r = store_add_domain(s, domain, &a->domain_created);
 	if (r != STORE_OK)
 		return r;
-	if (!q_exec(s, Q_ACCOUNT_INSERT, "ss", a->address, a->hash)) {
+	if (!store_q_exec(s, Q_ACCOUNT_INSERT, "ss", a->address, a->hash)) {
 		if (s->err_no != ER_DUP_ENTRY)
 			return STORE_TEMPFAIL;
 		store_refuse(s, "%s: the account exists already", a->address);
@@ -50,8 +50,8 @@ static enum store_result add_body(struct store *s, void *ctx)
 static enum store_result set_hash_body(struct store *s, void *ctx)
 {
 	struct account_args *a = ctx;
-	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_SET_HASH, "ss", a->hash, a->address);
-	return !st ? STORE_TEMPFAIL : q_affected(st) ? STORE_OK : STORE_NOT_FOUND;
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_SET_HASH, "ss", a->hash, a->address);
+	return !st ? STORE_TEMPFAIL : store_q_affected(st) ? STORE_OK : STORE_NOT_FOUND;
 }
 
 static enum store_result set_active_body(struct store *s, void *ctx)
@@ -61,7 +61,7 @@ static enum store_result set_active_body(struct store *s, void *ctx)
 	enum store_result r = account_id(s, a->address, &id);
 	if (r != STORE_OK)
 		return r;
-	return q_exec(s, Q_ACCOUNT_SET_ACTIVE, "us", a->value, a->address) ? STORE_OK : STORE_TEMPFAIL;
+	return store_q_exec(s, Q_ACCOUNT_SET_ACTIVE, "us", a->value, a->address) ? STORE_OK : STORE_TEMPFAIL;
 }
 
 static enum store_result set_quota_body(struct store *s, void *ctx)
@@ -71,7 +71,7 @@ static enum store_result set_quota_body(struct store *s, void *ctx)
 	enum store_result r = account_id(s, a->address, &id);
 	if (r != STORE_OK)
 		return r;
-	return q_exec(s, Q_ACCOUNT_SET_QUOTA, "ns", a->value, a->address) ? STORE_OK : STORE_TEMPFAIL;
+	return store_q_exec(s, Q_ACCOUNT_SET_QUOTA, "ns", a->value, a->address) ? STORE_OK : STORE_TEMPFAIL;
 }
 
 static enum store_result run_account(struct store *s, store_txn_body body, const char *address,
@@ -132,15 +132,15 @@ static enum store_result list_body(struct store *s, void *ctx)
 	struct list_args *a = ctx;
 	struct store_account_info i;
 	uint64_t active;
-	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_LIST, "");
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_LIST, "");
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = q_fetch(s, st, "suuuu", i.address, sizeof i.address, &active, &i.quota_bytes,
+	while ((rc = store_q_fetch(s, st, "suuuu", i.address, sizeof i.address, &active, &i.quota_bytes,
 	                     &i.used_bytes, &i.messages)) > 0) {
 		i.active = active == 1;
 		if (a->fn(a->ctx, &i)) {
-			q_end(st);
+			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
 	}
@@ -163,13 +163,13 @@ static enum store_result find_orphans_body(struct store *s, void *ctx)
 {
 	struct gc_args *g = ctx;
 	g->n = 0;
-	MYSQL_STMT *st = q_exec(s, Q_MESSAGE_ORPHANS, "u", (uint64_t)g->min_age);
+	MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_ORPHANS, "u", (uint64_t)g->min_age);
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc = 0;
-	while (g->n < GC_BATCH && (rc = q_fetch(s, st, "u", &g->ids[g->n])) > 0)
+	while (g->n < GC_BATCH && (rc = store_q_fetch(s, st, "u", &g->ids[g->n])) > 0)
 		g->n++;
-	q_end(st);
+	store_q_end(st);
 	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
 }
 
@@ -234,11 +234,11 @@ static enum store_result run_script(struct store *s, const char *path)
 static enum store_result query_number(struct store *s, enum query_id q, unsigned *out)
 {
 	uint64_t v;
-	MYSQL_STMT *st = q_exec(s, q, "");
-	int rc = st ? q_fetch(s, st, "u", &v) : -1;
+	MYSQL_STMT *st = store_q_exec(s, q, "");
+	int rc = st ? store_q_fetch(s, st, "u", &v) : -1;
 	if (rc <= 0)
 		return STORE_TEMPFAIL;
-	q_end(st);
+	store_q_end(st);
 	mysql_commit(s->db);
 	*out = (unsigned)v;
 	return STORE_OK;
@@ -287,7 +287,7 @@ enum store_result store_admin_migrate(struct store *s, const char *sql_dir, unsi
 		if (r == STORE_OK && v > *to) {
 			snprintf(path, sizeof path, "%s/migrations/%s", sql_dir, list[i]->d_name);
 			if ((r = run_script(s, path)) == STORE_OK) {
-				if (q_exec(s, Q_SCHEMA_SET, "u", (uint64_t)v) && mysql_commit(s->db) == 0)
+				if (store_q_exec(s, Q_SCHEMA_SET, "u", (uint64_t)v) && mysql_commit(s->db) == 0)
 					*to = v;
 				else
 					r = STORE_TEMPFAIL;

@@ -14,14 +14,14 @@
 
 #define QP_LINE_MAX 76 /* RFC 2045 6.7: encoded lines at most 76 characters */
 
-void bounce_scan_init(struct bounce_scan *sc)
+void store_bounce_scan_init(struct bounce_scan *sc)
 {
 	memset(&sc->end, 0, sizeof sc->end);
 	sc->header_len = sc->excerpt_len = 0;
 	sc->excerpt_truncated = 0;
 }
 
-void bounce_scan_feed(struct bounce_scan *sc, const void *data, size_t len)
+void store_bounce_scan_feed(struct bounce_scan *sc, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	size_t i = sc->end.done ? 0 : header_end_scan(&sc->end, p, len);
@@ -188,7 +188,7 @@ static size_t header_complete_len(const struct bounce_scan *sc)
 	return n;
 }
 
-void bounce_subject(const struct bounce_scan *sc, char out[BOUNCE_SUBJECT_MAX + 1])
+void store_bounce_subject(const struct bounce_scan *sc, char out[BOUNCE_SUBJECT_MAX + 1])
 {
 	const char *h = sc->header;
 	size_t n = header_complete_len(sc);
@@ -292,15 +292,15 @@ static void add_original_header(struct outbuf *b, const struct bounce_scan *sc)
 	}
 }
 
-char *bounce_build(const struct bounce_scan *sc, const char *hostname, const char *sender,
+char *store_bounce_build(const struct bounce_scan *sc, const char *hostname, const char *sender,
                    const struct bounce_failure *failed, size_t n_failed, size_t *len)
 {
 	char date[64], boundary[40], id[33], subject[BOUNCE_SUBJECT_MAX + 1];
-	header_date(date, sizeof date, time(NULL));
+	store_header_date(date, sizeof date, time(NULL));
 	store_random_hex(id, 16);
 	/* "=_" never occurs in quoted-printable output, and the rest is random. */
 	snprintf(boundary, sizeof boundary, "=_inetmail_%.16s", id + 16);
-	bounce_subject(sc, subject);
+	store_bounce_subject(sc, subject);
 
 	struct outbuf text = {0}, b = {0};
 	for (size_t i = 0; i < n_failed; i++) {

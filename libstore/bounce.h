@@ -21,11 +21,11 @@ struct bounce_scan {
 	int excerpt_truncated;
 };
 
-void bounce_scan_init(struct bounce_scan *);
-void bounce_scan_feed(struct bounce_scan *, const void *data, size_t len);
+void store_bounce_scan_init(struct bounce_scan *);
+void store_bounce_scan_feed(struct bounce_scan *, const void *data, size_t len);
 
 /* The decoded, sanitised (valid UTF-8, no control characters) Subject. */
-void bounce_subject(const struct bounce_scan *, char out[BOUNCE_SUBJECT_MAX + 1]);
+void store_bounce_subject(const struct bounce_scan *, char out[BOUNCE_SUBJECT_MAX + 1]);
 
 #define BOUNCE_DIAGNOSTIC_MAX 900 /* a remote answer quoted back, so its line stays under 998 */
 
@@ -41,7 +41,7 @@ struct bounce_failure {
 
 /* Builds the whole bounce message (CRLF lines) into a malloc'd buffer.
  * Returns NULL when out of memory. */
-char *bounce_build(const struct bounce_scan *, const char *hostname, const char *sender,
+char *store_bounce_build(const struct bounce_scan *, const char *hostname, const char *sender,
                    const struct bounce_failure *failed, size_t n_failed, size_t *len);
 
 #endif

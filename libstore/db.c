@@ -130,9 +130,9 @@ static bool node_ready(struct store *s)
 {
 	char name[64], value[64];
 	bool ready = true;
-	MYSQL_STMT *st = q_exec(s, Q_NODE_STATE, "");
+	MYSQL_STMT *st = store_q_exec(s, Q_NODE_STATE, "");
 	int rc = -1;
-	while (st && (rc = q_fetch(s, st, "ss", name, sizeof name, value, sizeof value)) > 0)
+	while (st && (rc = store_q_fetch(s, st, "ss", name, sizeof name, value, sizeof value)) > 0)
 		ready = ready && (!strcasecmp(name, "wsrep_ready") ? !strcasecmp(value, "ON") : !strcmp(value, "4"));
 	return st && rc == 0 && ready;
 }
@@ -369,7 +369,7 @@ static MYSQL_STMT *statement(struct store *s, enum query_id q, unsigned n_params
 	return s->stmt[q] = st;
 }
 
-MYSQL_STMT *q_exec(struct store *s, enum query_id q, const char *types, ...)
+MYSQL_STMT *store_q_exec(struct store *s, enum query_id q, const char *types, ...)
 {
 	MYSQL_STMT *st = statement(s, q, (unsigned)strlen(types));
 	if (!st)
@@ -428,7 +428,7 @@ MYSQL_STMT *q_exec(struct store *s, enum query_id q, const char *types, ...)
 	return st;
 }
 
-int q_fetch(struct store *s, MYSQL_STMT *st, const char *types, ...)
+int store_q_fetch(struct store *s, MYSQL_STMT *st, const char *types, ...)
 {
 	MYSQL_BIND bind[MAX_PARAMS];
 	unsigned long len[MAX_PARAMS];
@@ -466,22 +466,22 @@ int q_fetch(struct store *s, MYSQL_STMT *st, const char *types, ...)
 	va_end(ap);
 	if (mysql_stmt_bind_result(st, bind)) {
 		stmt_failed(s, st);
-		q_end(st);
+		store_q_end(st);
 		return -1;
 	}
 	int rc = mysql_stmt_fetch(st);
 	if (rc == MYSQL_NO_DATA) {
-		q_end(st);
+		store_q_end(st);
 		return 0;
 	}
 	if (rc == 1) {
 		stmt_failed(s, st);
-		q_end(st);
+		store_q_end(st);
 		return -1;
 	}
 	if (rc == MYSQL_DATA_TRUNCATED) {
 		store_fail(s, CR_UNKNOWN_ERROR, "column longer than its buffer");
-		q_end(st);
+		store_q_end(st);
 		return -1;
 	}
 	for (size_t i = 0; types[i]; i++) {
@@ -495,19 +495,19 @@ int q_fetch(struct store *s, MYSQL_STMT *st, const char *types, ...)
 	return 1;
 }
 
-void q_end(MYSQL_STMT *st) { mysql_stmt_free_result(st); }
+void store_q_end(MYSQL_STMT *st) { mysql_stmt_free_result(st); }
 
-enum store_result q_one(MYSQL_STMT *st, int fetched, enum store_result none)
+enum store_result store_q_one(MYSQL_STMT *st, int fetched, enum store_result none)
 {
 	if (fetched < 0)
 		return STORE_TEMPFAIL;
 	if (fetched == 0)
 		return none;
-	q_end(st);
+	store_q_end(st);
 	return STORE_OK;
 }
-uint64_t q_affected(MYSQL_STMT *st) { return mysql_stmt_affected_rows(st); }
-uint64_t q_insert_id(MYSQL_STMT *st) { return mysql_stmt_insert_id(st); }
+uint64_t store_q_affected(MYSQL_STMT *st) { return mysql_stmt_affected_rows(st); }
+uint64_t store_q_insert_id(MYSQL_STMT *st) { return mysql_stmt_insert_id(st); }
 
 static void back_off(int attempt)
 {

@@ -45,7 +45,7 @@ struct store_delivery *store_delivery_begin(struct store *s, const char *sender)
 		free(d);
 		return NULL;
 	}
-	bounce_scan_init(&d->scan);
+	store_bounce_scan_init(&d->scan);
 	return d;
 }
 
@@ -68,14 +68,14 @@ enum store_result store_put_chunks(struct store *s, uint64_t message_id, uint32_
 {
 	const char *p = data;
 	if (len == 0 && *seq == 0) { /* an empty message still gets its one chunk */
-		if (!q_exec(s, Q_CHUNK_INSERT, "uub", message_id, (uint64_t)0, "", (size_t)0))
+		if (!store_q_exec(s, Q_CHUNK_INSERT, "uub", message_id, (uint64_t)0, "", (size_t)0))
 			return STORE_TEMPFAIL;
 		++*seq;
 		return STORE_OK;
 	}
 	while (len > 0) {
 		size_t n = len < STORE_CHUNK_SIZE ? len : STORE_CHUNK_SIZE;
-		if (!q_exec(s, Q_CHUNK_INSERT, "uub", message_id, (uint64_t)*seq, p, n))
+		if (!store_q_exec(s, Q_CHUNK_INSERT, "uub", message_id, (uint64_t)*seq, p, n))
 			return STORE_TEMPFAIL;
 		++*seq;
 		p += n;
@@ -87,24 +87,24 @@ enum store_result store_put_chunks(struct store *s, uint64_t message_id, uint32_
 enum store_result store_drop_if_unreferenced(struct store *s, uint64_t message_id)
 {
 	uint64_t refs;
-	MYSQL_STMT *st = q_exec(s, Q_MESSAGE_REFS, "u", message_id);
-	int rc = st ? q_fetch(s, st, "u", &refs) : -1;
+	MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_REFS, "u", message_id);
+	int rc = st ? store_q_fetch(s, st, "u", &refs) : -1;
 	if (rc < 0)
 		return STORE_TEMPFAIL;
-	q_end(st);
+	store_q_end(st);
 	if (rc == 0 || refs > 0)
 		return STORE_OK;
-	if (!q_exec(s, Q_CHUNK_DELETE, "u", message_id) || !q_exec(s, Q_MESSAGE_DELETE, "u", message_id))
+	if (!store_q_exec(s, Q_CHUNK_DELETE, "u", message_id) || !store_q_exec(s, Q_MESSAGE_DELETE, "u", message_id))
 		return STORE_TEMPFAIL;
 	return STORE_OK;
 }
 
 static enum store_result insert_message(struct store *s, uint64_t size, uint64_t refs, uint64_t *id)
 {
-	MYSQL_STMT *st = q_exec(s, Q_MESSAGE_INSERT, "uu", size, refs);
+	MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_INSERT, "uu", size, refs);
 	if (!st)
 		return STORE_TEMPFAIL;
-	*id = q_insert_id(st);
+	*id = store_q_insert_id(st);
 	return STORE_OK;
 }
 
@@ -141,7 +141,7 @@ enum store_result store_delivery_write(struct store_delivery *d, const void *dat
 	const unsigned char *p = data;
 	if (d->failed != STORE_OK)
 		return d->failed;
-	bounce_scan_feed(&d->scan, p, len);
+	store_bounce_scan_feed(&d->scan, p, len);
 	d->size += len;
 	while (len > 0) {
 		size_t n = STORE_CHUNK_SIZE - d->buf_len;
@@ -227,7 +227,7 @@ static enum store_result add_entry(struct store *s, uint64_t account, uint64_t m
 		strcpy(uidl, given_uidl);
 	else
 		store_random_hex(uidl, 16);
-	if (q_exec(s, Q_ENTRY_INSERT, "uusu", account, message, uidl, size))
+	if (store_q_exec(s, Q_ENTRY_INSERT, "uusu", account, message, uidl, size))
 		return STORE_OK;
 	if (s->err_no != ER_DUP_ENTRY)
 		return STORE_TEMPFAIL;
@@ -265,7 +265,7 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	if (n_unknown && d->sender[0] && resolve(s, d->sender, &sender_id) != STORE_OK)
 		return STORE_TEMPFAIL;
 	if (sender_id) {
-		f->bounce = bounce_build(&d->scan, store_hostname(), d->sender, f->unknown, n_unknown,
+		f->bounce = store_bounce_build(&d->scan, store_hostname(), d->sender, f->unknown, n_unknown,
 		                         &f->bounce_len);
 		if (!f->bounce) {
 			store_fail(s, 0, "out of memory building a bounce");
@@ -278,11 +278,11 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	qsort(f->charges, n_charges, sizeof *f->charges, charge_cmp);
 	for (size_t i = 0; i < n_charges; i++) {
 		struct charge *c = &f->charges[i];
-		MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_CHARGE, "uuuu", c->bytes, c->account_id,
+		MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_CHARGE, "uuuu", c->bytes, c->account_id,
 		                        c->ignore_quota, c->bytes);
 		if (!st)
 			return STORE_TEMPFAIL;
-		if (c->bytes && q_affected(st) == 0)
+		if (c->bytes && store_q_affected(st) == 0)
 			return STORE_OVER_QUOTA;
 	}
 
@@ -294,10 +294,10 @@ static enum store_result finish_body(struct store *s, void *ctx)
 		    store_put_chunks(s, f->id, &seq, d->buf, d->buf_len) != STORE_OK)
 			return STORE_TEMPFAIL;
 	} else if (f->id && refs) {
-		MYSQL_STMT *st = q_exec(s, Q_MESSAGE_PUBLISH, "uuu", d->size, (uint64_t)refs, f->id);
+		MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_PUBLISH, "uuu", d->size, (uint64_t)refs, f->id);
 		if (!st)
 			return STORE_TEMPFAIL;
-		if (q_affected(st) != 1) { /* content collected by `mailctl gc` under our feet */
+		if (store_q_affected(st) != 1) { /* content collected by `mailctl gc` under our feet */
 			store_fail(s, 0, "written-ahead content vanished");
 			return STORE_TEMPFAIL;
 		}
@@ -311,7 +311,7 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	}
 	f->delivered = found;
 	for (size_t i = 0; i < f->n_remote; i++)
-		if (!q_exec(s, Q_QUEUE_INSERT, "uss", f->id, d->sender, f->remote[i]))
+		if (!store_q_exec(s, Q_QUEUE_INSERT, "uss", f->id, d->sender, f->remote[i]))
 			return STORE_TEMPFAIL;
 	f->queued = (unsigned)f->n_remote;
 

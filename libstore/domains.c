@@ -18,10 +18,10 @@ static void postmaster_of(const char *domain, char out[STORE_ADDRESS_MAX + 1])
 static int is_account(struct store *s, const char *address)
 {
 	uint64_t id;
-	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_ID_ANY, "s", address);
-	int rc = st ? q_fetch(s, st, "u", &id) : -1;
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_ID_ANY, "s", address);
+	int rc = st ? store_q_fetch(s, st, "u", &id) : -1;
 	if (rc > 0)
-		q_end(st);
+		store_q_end(st);
 	return rc;
 }
 
@@ -29,12 +29,12 @@ static int is_account(struct store *s, const char *address)
 static enum store_result first_account(struct store *s, const char *domain, char out[STORE_ADDRESS_MAX + 1])
 {
 	uint64_t id;
-	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_IN_DOMAIN, "s", domain);
-	int rc = st ? q_fetch(s, st, "us", &id, out, (size_t)STORE_ADDRESS_MAX + 1) : -1;
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_IN_DOMAIN, "s", domain);
+	int rc = st ? store_q_fetch(s, st, "us", &id, out, (size_t)STORE_ADDRESS_MAX + 1) : -1;
 	if (rc < 0)
 		return STORE_TEMPFAIL;
 	if (rc > 0)
-		q_end(st);
+		store_q_end(st);
 	else
 		out[0] = '\0';
 	return STORE_OK;
@@ -55,7 +55,7 @@ enum store_result store_postmaster_fix(struct store *s, const char *domain)
 		return STORE_TEMPFAIL;
 	if (own || !first[0])
 		return STORE_OK;
-	return q_exec(s, Q_ALIAS_INSERT, "ss", postmaster, first) ? STORE_OK : STORE_TEMPFAIL;
+	return store_q_exec(s, Q_ALIAS_INSERT, "ss", postmaster, first) ? STORE_OK : STORE_TEMPFAIL;
 }
 
 struct id_list {
@@ -78,8 +78,8 @@ enum store_result store_delete_account(struct store *s, uint64_t id, const char 
 	struct id_list l = {0};
 	enum store_result r = STORE_TEMPFAIL;
 	if (store_each_entry(s, id, id_list_add, &l) == STORE_OK && store_delete_entries(s, id, l.ids, l.n) == STORE_OK &&
-	    q_exec(s, Q_LOCK_DROP, "u", id) && q_exec(s, Q_ACCOUNT_DELETE, "u", id) &&
-	    q_exec(s, Q_ALIAS_DELETE_TARGET, "s", address))
+	    store_q_exec(s, Q_LOCK_DROP, "u", id) && store_q_exec(s, Q_ACCOUNT_DELETE, "u", id) &&
+	    store_q_exec(s, Q_ALIAS_DELETE_TARGET, "s", address))
 		r = store_postmaster_fix(s, store_address_domain(address));
 	free(l.ids);
 	return r;
@@ -87,10 +87,10 @@ enum store_result store_delete_account(struct store *s, uint64_t id, const char 
 
 enum store_result store_add_domain(struct store *s, const char *domain, int *created)
 {
-	MYSQL_STMT *st = q_exec(s, Q_DOMAIN_INSERT, "s", domain);
+	MYSQL_STMT *st = store_q_exec(s, Q_DOMAIN_INSERT, "s", domain);
 	if (!st)
 		return STORE_TEMPFAIL;
-	*created = q_affected(st) == 1;
+	*created = store_q_affected(st) == 1;
 	return STORE_OK;
 }
 
@@ -115,8 +115,8 @@ static enum store_result domain_add_body(struct store *s, void *ctx)
 	}
 	postmaster_of(a->name, source);
 	if (!strcmp(source, a->postmaster)) /* the account itself: no alias needed */
-		return q_exec(s, Q_ALIAS_DELETE_SOURCE, "s", source) ? STORE_OK : STORE_TEMPFAIL;
-	return q_exec(s, Q_ALIAS_DELETE_SOURCE, "s", source) && q_exec(s, Q_ALIAS_INSERT, "ss", source, a->postmaster)
+		return store_q_exec(s, Q_ALIAS_DELETE_SOURCE, "s", source) ? STORE_OK : STORE_TEMPFAIL;
+	return store_q_exec(s, Q_ALIAS_DELETE_SOURCE, "s", source) && store_q_exec(s, Q_ALIAS_INSERT, "ss", source, a->postmaster)
 	               ? STORE_OK
 	               : STORE_TEMPFAIL;
 }
@@ -143,12 +143,12 @@ static int count_domain(struct store *s, const char *domain, uint64_t *accounts,
 	uint64_t id;
 	char a[STORE_ADDRESS_MAX + 1], b[STORE_ADDRESS_MAX + 1];
 	int rc = -1;
-	MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_IN_DOMAIN, "s", domain);
-	for (*accounts = 0; st && (rc = q_fetch(s, st, "us", &id, a, sizeof a)) > 0;)
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_IN_DOMAIN, "s", domain);
+	for (*accounts = 0; st && (rc = store_q_fetch(s, st, "us", &id, a, sizeof a)) > 0;)
 		++*accounts;
-	if (rc < 0 || !(st = q_exec(s, Q_ALIAS_LIST_DOMAIN, "s", domain)))
+	if (rc < 0 || !(st = store_q_exec(s, Q_ALIAS_LIST_DOMAIN, "s", domain)))
 		return -1;
-	for (*aliases = 0; (rc = q_fetch(s, st, "ss", a, sizeof a, b, sizeof b)) > 0;)
+	for (*aliases = 0; (rc = store_q_fetch(s, st, "ss", a, sizeof a, b, sizeof b)) > 0;)
 		*aliases += strncmp(a, "postmaster@", 11) != 0;
 	return rc;
 }
@@ -174,15 +174,15 @@ static enum store_result domain_del_body(struct store *s, void *ctx)
 	for (uint64_t i = 0; i < accounts; i++) { /* the first one each time, until none is left */
 		char address[STORE_ADDRESS_MAX + 1];
 		uint64_t id;
-		MYSQL_STMT *st = q_exec(s, Q_ACCOUNT_IN_DOMAIN, "s", a->name);
-		int rc = st ? q_fetch(s, st, "us", &id, address, sizeof address) : -1;
+		MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_IN_DOMAIN, "s", a->name);
+		int rc = st ? store_q_fetch(s, st, "us", &id, address, sizeof address) : -1;
 		if (rc <= 0)
 			return STORE_TEMPFAIL;
-		q_end(st);
+		store_q_end(st);
 		if (store_delete_account(s, id, address) != STORE_OK)
 			return STORE_TEMPFAIL;
 	}
-	return q_exec(s, Q_ALIAS_DELETE_DOMAIN, "s", a->name) && q_exec(s, Q_DOMAIN_DELETE, "s", a->name)
+	return store_q_exec(s, Q_ALIAS_DELETE_DOMAIN, "s", a->name) && store_q_exec(s, Q_DOMAIN_DELETE, "s", a->name)
 	               ? STORE_OK
 	               : STORE_TEMPFAIL;
 }
@@ -206,13 +206,13 @@ static enum store_result domain_list_body(struct store *s, void *ctx)
 {
 	struct domain_list_args *a = ctx;
 	struct store_domain_info i;
-	MYSQL_STMT *st = q_exec(s, Q_DOMAIN_LIST, "");
+	MYSQL_STMT *st = store_q_exec(s, Q_DOMAIN_LIST, "");
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = q_fetch(s, st, "suu", i.name, sizeof i.name, &i.accounts, &i.aliases)) > 0)
+	while ((rc = store_q_fetch(s, st, "suu", i.name, sizeof i.name, &i.accounts, &i.aliases)) > 0)
 		if (a->fn(a->ctx, &i)) {
-			q_end(st);
+			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
 	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
@@ -278,7 +278,7 @@ static enum store_result alias_add_body(struct store *s, void *ctx)
 			store_refuse(s, "%s: neither an account nor an alias", a->targets[i]);
 			return STORE_NOT_FOUND;
 		}
-		if (!q_exec(s, Q_ALIAS_INSERT, "ss", a->source, a->targets[i]))
+		if (!store_q_exec(s, Q_ALIAS_INSERT, "ss", a->source, a->targets[i]))
 			return STORE_TEMPFAIL;
 	}
 	return check_chain(s, a->source, a->source, 0);
@@ -327,14 +327,14 @@ static enum store_result alias_del_body(struct store *s, void *ctx)
 	uint64_t removed = 0;
 	MYSQL_STMT *st;
 	if (!a->n) {
-		if (!(st = q_exec(s, Q_ALIAS_DELETE_SOURCE, "s", a->source)))
+		if (!(st = store_q_exec(s, Q_ALIAS_DELETE_SOURCE, "s", a->source)))
 			return STORE_TEMPFAIL;
-		removed = q_affected(st);
+		removed = store_q_affected(st);
 	}
 	for (size_t i = 0; i < a->n; i++) {
-		if (!(st = q_exec(s, Q_ALIAS_DELETE, "ss", a->source, a->targets[i])))
+		if (!(st = store_q_exec(s, Q_ALIAS_DELETE, "ss", a->source, a->targets[i])))
 			return STORE_TEMPFAIL;
-		removed += q_affected(st);
+		removed += store_q_affected(st);
 	}
 	if (!removed) {
 		store_refuse(s, "%s: no such alias", a->source);
@@ -371,13 +371,13 @@ static enum store_result alias_list_body(struct store *s, void *ctx)
 {
 	struct alias_list_args *a = ctx;
 	char source[STORE_ADDRESS_MAX + 1], target[STORE_ADDRESS_MAX + 1];
-	MYSQL_STMT *st = a->domain ? q_exec(s, Q_ALIAS_LIST_DOMAIN, "s", a->domain) : q_exec(s, Q_ALIAS_LIST, "");
+	MYSQL_STMT *st = a->domain ? store_q_exec(s, Q_ALIAS_LIST_DOMAIN, "s", a->domain) : store_q_exec(s, Q_ALIAS_LIST, "");
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = q_fetch(s, st, "ss", source, sizeof source, target, sizeof target)) > 0)
+	while ((rc = store_q_fetch(s, st, "ss", source, sizeof source, target, sizeof target)) > 0)
 		if (a->fn(a->ctx, source, target)) {
-			q_end(st);
+			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
 	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;

@@ -6,7 +6,7 @@
 #include "header.h"
 #include "internal.h"
 
-void header_date(char *out, size_t n, time_t t)
+void store_header_date(char *out, size_t n, time_t t)
 {
 	struct tm tm;
 	localtime_r(&t, &tm);
@@ -19,7 +19,7 @@ void header_date(char *out, size_t n, time_t t)
 	         off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 }
 
-void header_message_id(char *out, size_t n, const char *hostname)
+void store_header_message_id(char *out, size_t n, const char *hostname)
 {
 	char id[33];
 	store_random_hex(id, 16);

@@ -29,8 +29,8 @@ static inline size_t header_end_scan(struct header_end *h, const unsigned char *
 }
 
 /* An RFC 5322 date-time, e.g. "Sat, 28 Nov 2026 01:20:00 +0000". */
-void header_date(char *out, size_t n, time_t t);
+void store_header_date(char *out, size_t n, time_t t);
 /* A Message-ID value, "<random@hostname>". */
-void header_message_id(char *out, size_t n, const char *hostname);
+void store_header_message_id(char *out, size_t n, const char *hostname);
 
 #endif

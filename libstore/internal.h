@@ -65,16 +65,16 @@ struct store {
  *   'n' uint64_t parameter where UINT64_MAX binds NULL
  *   's' parameter: const char *; column: char *buf, size_t cap (NUL-terminated)
  *   'b' parameter: const void *, size_t; column: void *buf, size_t cap, size_t *len
- * q_exec returns the executed statement or NULL (error recorded in the store).
- * q_fetch returns 1 for a row, 0 at the end (result freed), -1 on error. */
-MYSQL_STMT *q_exec(struct store *, enum query_id, const char *types, ...);
-int q_fetch(struct store *, MYSQL_STMT *, const char *types, ...);
-void q_end(MYSQL_STMT *);             /* discards the rest of a result */
-/* After q_fetch of a query expected to give one row: STORE_OK (the rest of
+ * store_q_exec returns the executed statement or NULL (error recorded in the store).
+ * store_q_fetch returns 1 for a row, 0 at the end (result freed), -1 on error. */
+MYSQL_STMT *store_q_exec(struct store *, enum query_id, const char *types, ...);
+int store_q_fetch(struct store *, MYSQL_STMT *, const char *types, ...);
+void store_q_end(MYSQL_STMT *);             /* discards the rest of a result */
+/* After store_q_fetch of a query expected to give one row: STORE_OK (the rest of
  * the result discarded), none when it gave no row, STORE_TEMPFAIL on error. */
-enum store_result q_one(MYSQL_STMT *, int fetched, enum store_result none);
-uint64_t q_affected(MYSQL_STMT *);
-uint64_t q_insert_id(MYSQL_STMT *);
+enum store_result store_q_one(MYSQL_STMT *, int fetched, enum store_result none);
+uint64_t store_q_affected(MYSQL_STMT *);
+uint64_t store_q_insert_id(MYSQL_STMT *);
 
 int store_connect(struct store *);    /* 0, or -1 with the error recorded */
 void store_fail(struct store *, unsigned err_no, const char *msg);

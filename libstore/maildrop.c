@@ -18,19 +18,19 @@ static enum store_result lock_body(struct store *s, void *ctx)
 	 * it reads: the lock, then the listing (mail acknowledged through another
 	 * node a moment ago). A server without that variable ignores it. */
 	if (!s->causal) {
-		if (!q_exec(s, Q_CAUSAL_READS, "") && !s->db)
+		if (!store_q_exec(s, Q_CAUSAL_READS, "") && !s->db)
 			return STORE_TEMPFAIL;
 		s->causal = true;
 	}
-	MYSQL_STMT *st = q_exec(s, Q_LOCK_RENEW, "suus", s->owner, (uint64_t)a->ttl, a->account_id, s->owner);
+	MYSQL_STMT *st = store_q_exec(s, Q_LOCK_RENEW, "suus", s->owner, (uint64_t)a->ttl, a->account_id, s->owner);
 	if (!st)
 		return STORE_TEMPFAIL;
-	if (q_affected(st) == 1)
+	if (store_q_affected(st) == 1)
 		return STORE_OK;
-	st = q_exec(s, Q_LOCK_TAKE, "usu", a->account_id, s->owner, (uint64_t)a->ttl);
+	st = store_q_exec(s, Q_LOCK_TAKE, "usu", a->account_id, s->owner, (uint64_t)a->ttl);
 	if (!st)
 		return STORE_TEMPFAIL;
-	return q_affected(st) == 1 ? STORE_OK : STORE_IN_USE;
+	return store_q_affected(st) == 1 ? STORE_OK : STORE_IN_USE;
 }
 
 enum store_result store_maildrop_lock(struct store *s, uint64_t account_id, unsigned ttl_seconds)
@@ -52,7 +52,7 @@ enum store_result store_maildrop_keep(struct store *s, uint64_t account_id, unsi
 
 static enum store_result unlock_body(struct store *s, void *ctx)
 {
-	return q_exec(s, Q_LOCK_RELEASE, "us", *(uint64_t *)ctx, s->owner) ? STORE_OK : STORE_TEMPFAIL;
+	return store_q_exec(s, Q_LOCK_RELEASE, "us", *(uint64_t *)ctx, s->owner) ? STORE_OK : STORE_TEMPFAIL;
 }
 
 enum store_result store_maildrop_unlock(struct store *s, uint64_t account_id)
@@ -69,13 +69,13 @@ struct list_args {
 enum store_result store_each_entry(struct store *s, uint64_t account_id, store_entry_fn fn, void *ctx)
 {
 	struct store_entry e;
-	MYSQL_STMT *st = q_exec(s, Q_ENTRY_LIST, "u", account_id);
+	MYSQL_STMT *st = store_q_exec(s, Q_ENTRY_LIST, "u", account_id);
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = q_fetch(s, st, "uus", &e.id, &e.size, e.uidl, sizeof e.uidl)) > 0)
+	while ((rc = store_q_fetch(s, st, "uus", &e.id, &e.size, e.uidl, sizeof e.uidl)) > 0)
 		if (fn(ctx, &e)) {
-			q_end(st);
+			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
 	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
@@ -196,9 +196,9 @@ static enum store_result read_body(struct store *s, void *ctx)
 		ids[i] = a->entries[i < n ? i : 0].id; /* the unused places repeat the first */
 	*ra = (struct read_ahead){.account_id = a->account_id, .buf = ra->buf};
 	if (n == 1)
-		st = q_exec(s, Q_CHUNK_READ, "uu", want, a->account_id);
+		st = store_q_exec(s, Q_CHUNK_READ, "uu", want, a->account_id);
 	else
-		st = q_exec(s, Q_CHUNK_READ_AHEAD, "u" "uuuuuuuu" "uuuuuuuu", a->account_id, ids[0], ids[1], ids[2],
+		st = store_q_exec(s, Q_CHUNK_READ_AHEAD, "u" "uuuuuuuu" "uuuuuuuu", a->account_id, ids[0], ids[1], ids[2],
 		            ids[3], ids[4], ids[5], ids[6], ids[7], ids[8], ids[9], ids[10], ids[11], ids[12], ids[13],
 		            ids[14], ids[15]);
 	if (!st)
@@ -209,8 +209,8 @@ static enum store_result read_body(struct store *s, void *ctx)
 	int done = 0, rows = 0;
 	s->streaming = true;
 	while (!(done && n == 1) &&
-	       (rc = n == 1 ? q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &len)
-	                    : q_fetch(s, st, "ub", &id, s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0) {
+	       (rc = n == 1 ? store_q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &len)
+	                    : store_q_fetch(s, st, "ub", &id, s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0) {
 		if (id != want) {
 			ahead_keep(ra, id, s->chunk, len);
 			continue;
@@ -221,14 +221,14 @@ static enum store_result read_body(struct store *s, void *ctx)
 		size_t cut_len = top_cut(&cut, s->chunk, len, &done);
 		a->sent = a->sent || cut_len;
 		if (a->fn(a->ctx, s->chunk, cut_len)) {
-			q_end(st);
+			store_q_end(st);
 			s->streaming = false;
 			ra->n = 0;
 			return STORE_PERMFAIL;
 		}
 	}
 	if (done && n == 1)
-		q_end(st);
+		store_q_end(st);
 	s->streaming = false;
 	ra->valid = rc == 0;
 	if (rc < 0)
@@ -267,28 +267,28 @@ enum store_result store_delete_entries(struct store *s, uint64_t account_id,
 	if (n)
 		memcpy(ids, entry_ids, n * sizeof *ids);
 	qsort(ids, n, sizeof *ids, id_cmp);
-	if (!(st = q_exec(s, Q_ACCOUNT_LOCK, "u", account_id)) || q_fetch(s, st, "u", &locked) < 0)
+	if (!(st = store_q_exec(s, Q_ACCOUNT_LOCK, "u", account_id)) || store_q_fetch(s, st, "u", &locked) < 0)
 		goto out;
-	q_end(st);
+	store_q_end(st);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t size;
 		int rc;
-		if (!(st = q_exec(s, Q_ENTRY_TAKE, "uu", ids[i], account_id)) ||
-		    (rc = q_fetch(s, st, "uu", &msgs[n_msgs], &size)) < 0)
+		if (!(st = store_q_exec(s, Q_ENTRY_TAKE, "uu", ids[i], account_id)) ||
+		    (rc = store_q_fetch(s, st, "uu", &msgs[n_msgs], &size)) < 0)
 			goto out;
 		if (rc == 0)
 			continue; /* already gone: deleting is idempotent */
-		q_end(st);
-		if (!q_exec(s, Q_ENTRY_DELETE, "u", ids[i]))
+		store_q_end(st);
+		if (!store_q_exec(s, Q_ENTRY_DELETE, "u", ids[i]))
 			goto out;
 		total += size;
 		n_msgs++;
 	}
 	qsort(msgs, n_msgs, sizeof *msgs, id_cmp);
 	for (size_t i = 0; i < n_msgs; i++)
-		if (!q_exec(s, Q_MESSAGE_UNREF, "u", msgs[i]) || store_drop_if_unreferenced(s, msgs[i]) != STORE_OK)
+		if (!store_q_exec(s, Q_MESSAGE_UNREF, "u", msgs[i]) || store_drop_if_unreferenced(s, msgs[i]) != STORE_OK)
 			goto out;
-	if (total && !q_exec(s, Q_ACCOUNT_CREDIT, "uuu", total, total, account_id))
+	if (total && !store_q_exec(s, Q_ACCOUNT_CREDIT, "uuu", total, total, account_id))
 		goto out;
 	r = STORE_OK;
 out:
@@ -307,10 +307,10 @@ struct delete_args {
 static enum store_result delete_body(struct store *s, void *ctx)
 {
 	struct delete_args *a = ctx;
-	MYSQL_STMT *st = q_exec(s, Q_LOCK_CONFIRM, "uus", (uint64_t)a->ttl, a->account_id, s->owner);
+	MYSQL_STMT *st = store_q_exec(s, Q_LOCK_CONFIRM, "uus", (uint64_t)a->ttl, a->account_id, s->owner);
 	if (!st)
 		return STORE_TEMPFAIL;
-	if (q_affected(st) != 1)
+	if (store_q_affected(st) != 1)
 		return STORE_IN_USE; /* the lock ran out, or another session has it: what it lists stays */
 	return store_delete_entries(s, a->account_id, a->ids, a->n);
 }

@@ -104,12 +104,12 @@ struct penalty_args {
 static enum store_result lookup_body(struct store *s, void *ctx)
 {
 	struct penalty_args *a = ctx;
-	MYSQL_STMT *st = q_exec(s, Q_AUTH_LOOKUP, "sssussu", a->address, a->address, a->client,
+	MYSQL_STMT *st = store_q_exec(s, Q_AUTH_LOOKUP, "sssussu", a->address, a->address, a->client,
 	                        (uint64_t)PENALTY_WINDOW_S, a->client, a->address, (uint64_t)PENALTY_WINDOW_S);
-	int rc = st ? q_fetch(s, st, "usuu", &a->id, a->hash, (size_t)STORE_HASH_MAX + 1, &a->failures, &a->mine) : -1;
+	int rc = st ? store_q_fetch(s, st, "usuu", &a->id, a->hash, (size_t)STORE_HASH_MAX + 1, &a->failures, &a->mine) : -1;
 	if (rc <= 0)
 		return STORE_TEMPFAIL;
-	q_end(st);
+	store_q_end(st);
 	return a->id == UINT64_MAX ? STORE_NOT_FOUND : STORE_OK;
 }
 
@@ -127,8 +127,8 @@ enum store_result store_penalty_lookup(struct store *s, const char *address, uin
 static enum store_result failed_body(struct store *s, void *ctx)
 {
 	struct penalty_args *a = ctx;
-	return q_exec(s, Q_AUTH_FAILURE_INSERT, "ss", a->client, a->address) &&
-	               q_exec(s, Q_AUTH_FAILURE_EXPIRE, "u", (uint64_t)PENALTY_WINDOW_S)
+	return store_q_exec(s, Q_AUTH_FAILURE_INSERT, "ss", a->client, a->address) &&
+	               store_q_exec(s, Q_AUTH_FAILURE_EXPIRE, "u", (uint64_t)PENALTY_WINDOW_S)
 	           ? STORE_OK
 	           : STORE_TEMPFAIL;
 }
@@ -136,7 +136,7 @@ static enum store_result failed_body(struct store *s, void *ctx)
 static enum store_result cleared_body(struct store *s, void *ctx)
 {
 	struct penalty_args *a = ctx;
-	return q_exec(s, Q_AUTH_FAILURE_CLEAR, "ss", a->client, a->address) ? STORE_OK : STORE_TEMPFAIL;
+	return store_q_exec(s, Q_AUTH_FAILURE_CLEAR, "ss", a->client, a->address) ? STORE_OK : STORE_TEMPFAIL;
 }
 
 void store_penalty_record(struct store *s, const char *address, int succeeded)
@@ -162,14 +162,14 @@ static enum store_result penalty_list_body(struct store *s, void *ctx)
 {
 	struct penalty_list_args *a = ctx;
 	struct store_penalty_info i;
-	MYSQL_STMT *st = q_exec(s, Q_PENALTY_LIST, "u", (uint64_t)PENALTY_WINDOW_S);
+	MYSQL_STMT *st = store_q_exec(s, Q_PENALTY_LIST, "u", (uint64_t)PENALTY_WINDOW_S);
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = q_fetch(s, st, "suuu", i.client, sizeof i.client, &i.failures, &i.last_seconds, &i.accounts)) > 0) {
+	while ((rc = store_q_fetch(s, st, "suuu", i.client, sizeof i.client, &i.failures, &i.last_seconds, &i.accounts)) > 0) {
 		i.wait_seconds = penalty_seconds(i.failures);
 		if (a->fn(a->ctx, &i)) {
-			q_end(st);
+			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
 	}
@@ -190,10 +190,10 @@ struct penalty_clear_args {
 static enum store_result penalty_clear_body(struct store *s, void *ctx)
 {
 	struct penalty_clear_args *a = ctx;
-	MYSQL_STMT *st = a->client ? q_exec(s, Q_PENALTY_CLEAR, "s", a->client) : q_exec(s, Q_PENALTY_CLEAR_ALL, "");
+	MYSQL_STMT *st = a->client ? store_q_exec(s, Q_PENALTY_CLEAR, "s", a->client) : store_q_exec(s, Q_PENALTY_CLEAR_ALL, "");
 	if (!st)
 		return STORE_TEMPFAIL;
-	a->n = q_affected(st);
+	a->n = store_q_affected(st);
 	return STORE_OK;
 }
 

@@ -18,15 +18,15 @@ static enum store_result queue_list_body(struct store *s, void *ctx)
 {
 	struct queue_list_args *a = ctx;
 	struct store_queue_info i;
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_LIST, "");
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_LIST, "");
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = q_fetch(s, st, "ussuuussu", &i.id, i.sender, sizeof i.sender, i.recipient, sizeof i.recipient,
+	while ((rc = store_q_fetch(s, st, "ussuuussu", &i.id, i.sender, sizeof i.sender, i.recipient, sizeof i.recipient,
 	                     &i.age_seconds, &i.attempts, &i.next_try_seconds, i.last_answer, sizeof i.last_answer,
 	                     i.lease_owner, sizeof i.lease_owner, &i.lease_seconds)) > 0)
 		if (a->fn(a->ctx, &i)) {
-			q_end(st);
+			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
 	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
@@ -48,20 +48,20 @@ static enum store_result claim_body(struct store *s, void *ctx)
 	struct claim_args *a = ctx;
 	struct store_relay_claim *c = a->c;
 	c->n = 0;
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_DUE, "");
-	enum store_result due = q_one(st, st ? q_fetch(s, st, "us", &c->message_id, c->domain, sizeof c->domain) : -1,
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_DUE, "");
+	enum store_result due = store_q_one(st, st ? store_q_fetch(s, st, "us", &c->message_id, c->domain, sizeof c->domain) : -1,
 	                              STORE_NOT_FOUND);
 	if (due != STORE_OK)
 		return due;
-	if (!q_exec(s, Q_QUEUE_CLAIM, "suus", s->owner, (uint64_t)a->lease, c->message_id, c->domain) ||
-	    !(st = q_exec(s, Q_QUEUE_CLAIMED, "sus", s->owner, c->message_id, c->domain)))
+	if (!store_q_exec(s, Q_QUEUE_CLAIM, "suus", s->owner, (uint64_t)a->lease, c->message_id, c->domain) ||
+	    !(st = store_q_exec(s, Q_QUEUE_CLAIMED, "sus", s->owner, c->message_id, c->domain)))
 		return STORE_TEMPFAIL;
 	struct store_relay_row r;
 	int rc;
-	while ((rc = q_fetch(s, st, "ussuu", &r.id, r.sender, sizeof r.sender, r.recipient, sizeof r.recipient,
+	while ((rc = store_q_fetch(s, st, "ussuu", &r.id, r.sender, sizeof r.sender, r.recipient, sizeof r.recipient,
 	                     &r.attempts, &r.age_seconds)) > 0) {
 		if (array_reserve(&c->rows, &c->cap, c->n, sizeof *c->rows) < 0) {
-			q_end(st);
+			store_q_end(st);
 			store_fail(s, 0, "out of memory claiming queue rows");
 			return STORE_TEMPFAIL;
 		}
@@ -71,8 +71,8 @@ static enum store_result claim_body(struct store *s, void *ctx)
 		return STORE_TEMPFAIL;
 	if (!c->n)
 		return STORE_NOT_FOUND; /* another agent was first: the caller asks again */
-	st = q_exec(s, Q_QUEUE_SIZE, "u", c->message_id);
-	if (q_one(st, st ? q_fetch(s, st, "u", &c->size) : -1, STORE_TEMPFAIL) != STORE_OK)
+	st = store_q_exec(s, Q_QUEUE_SIZE, "u", c->message_id);
+	if (store_q_one(st, st ? store_q_fetch(s, st, "u", &c->size) : -1, STORE_TEMPFAIL) != STORE_OK)
 		return STORE_TEMPFAIL;
 	s->lease_renewed = clock_ms();
 	return STORE_OK;
@@ -88,10 +88,10 @@ enum store_result store_relay_claim(struct store *s, unsigned lease_seconds, str
 
 static enum store_result renew_body(struct store *s, void *ctx)
 {
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_RENEW, "us", (uint64_t)*(unsigned *)ctx, s->owner);
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_RENEW, "us", (uint64_t)*(unsigned *)ctx, s->owner);
 	if (!st)
 		return STORE_TEMPFAIL;
-	return q_affected(st) ? STORE_OK : STORE_NOT_FOUND;
+	return store_q_affected(st) ? STORE_OK : STORE_NOT_FOUND;
 }
 
 enum store_result store_relay_renew(struct store *s, unsigned lease_seconds)
@@ -117,8 +117,8 @@ struct content_args {
 static enum store_result chunk_body(struct store *s, void *ctx)
 {
 	struct content_args *a = ctx;
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_CHUNK, "uu", a->message_id, a->seq);
-	return q_one(st, st ? q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &a->len) : -1, STORE_NOT_FOUND);
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_CHUNK, "uu", a->message_id, a->seq);
+	return store_q_one(st, st ? store_q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &a->len) : -1, STORE_NOT_FOUND);
 }
 
 enum store_result store_relay_content(struct store *s, const struct store_relay_claim *c, unsigned lease_seconds,
@@ -149,12 +149,12 @@ struct row_args {
 static enum store_result delivered_body(struct store *s, void *ctx)
 {
 	struct row_args *a = ctx;
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_DONE, "us", a->row_id, s->owner);
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_DONE, "us", a->row_id, s->owner);
 	if (!st)
 		return STORE_TEMPFAIL;
-	if (!q_affected(st)) /* the lease ran out and another agent has the row */
+	if (!store_q_affected(st)) /* the lease ran out and another agent has the row */
 		return STORE_NOT_FOUND;
-	if (!q_exec(s, Q_MESSAGE_UNREF, "u", a->message_id))
+	if (!store_q_exec(s, Q_MESSAGE_UNREF, "u", a->message_id))
 		return STORE_TEMPFAIL;
 	return store_drop_if_unreferenced(s, a->message_id);
 }
@@ -168,10 +168,10 @@ enum store_result store_relay_delivered(struct store *s, const struct store_rela
 static enum store_result retry_body(struct store *s, void *ctx)
 {
 	struct row_args *a = ctx;
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_RETRY, "usus", (uint64_t)a->retry, a->answer, a->row_id, s->owner);
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_RETRY, "usus", (uint64_t)a->retry, a->answer, a->row_id, s->owner);
 	if (!st)
 		return STORE_TEMPFAIL;
-	return q_affected(st) ? STORE_OK : STORE_NOT_FOUND;
+	return store_q_affected(st) ? STORE_OK : STORE_NOT_FOUND;
 }
 
 enum store_result store_relay_retry(struct store *s, const struct store_relay_row *row, unsigned retry_seconds,
@@ -200,14 +200,14 @@ static char *relay_bounce(struct store *s, const struct failed_args *a, size_t *
 	MYSQL_STMT *st = NULL;
 	int rc = -1;
 	if (sc && (s->chunk || (s->chunk = malloc(STORE_CHUNK_SIZE))) &&
-	    (st = q_exec(s, Q_QUEUE_CHUNK, "uu", a->c->message_id, (uint64_t)0)))
-		rc = q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &n);
+	    (st = store_q_exec(s, Q_QUEUE_CHUNK, "uu", a->c->message_id, (uint64_t)0)))
+		rc = store_q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &n);
 	char *b = NULL;
 	if (rc > 0) {
-		q_end(st);
-		bounce_scan_init(sc);
-		bounce_scan_feed(sc, s->chunk, n);
-		b = bounce_build(sc, store_hostname(), a->row->sender, a->failure, 1, len);
+		store_q_end(st);
+		store_bounce_scan_init(sc);
+		store_bounce_scan_feed(sc, s->chunk, n);
+		b = store_bounce_build(sc, store_hostname(), a->row->sender, a->failure, 1, len);
 	}
 	free(sc);
 	return b;
@@ -216,10 +216,10 @@ static char *relay_bounce(struct store *s, const struct failed_args *a, size_t *
 static enum store_result failed_body(struct store *s, void *ctx)
 {
 	struct failed_args *a = ctx;
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_DONE, "us", a->row->id, s->owner);
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_DONE, "us", a->row->id, s->owner);
 	if (!st)
 		return STORE_TEMPFAIL;
-	if (!q_affected(st))
+	if (!store_q_affected(st))
 		return STORE_NOT_FOUND;
 	uint64_t sender_id = 0, bounce_id;
 	char hash[STORE_HASH_MAX + 1];
@@ -231,14 +231,14 @@ static enum store_result failed_body(struct store *s, void *ctx)
 		char *b = relay_bounce(s, a, &len);
 		if (!b)
 			return STORE_TEMPFAIL;
-		r = q_exec(s, Q_ACCOUNT_CHARGE, "uuuu", (uint64_t)len, sender_id, (uint64_t)1, (uint64_t)len)
+		r = store_q_exec(s, Q_ACCOUNT_CHARGE, "uuuu", (uint64_t)len, sender_id, (uint64_t)1, (uint64_t)len)
 		        ? store_bounce_put(s, sender_id, b, len, &bounce_id)
 		        : STORE_TEMPFAIL;
 		free(b);
 		if (r != STORE_OK)
 			return r;
 	}
-	if (!q_exec(s, Q_MESSAGE_UNREF, "u", a->c->message_id))
+	if (!store_q_exec(s, Q_MESSAGE_UNREF, "u", a->c->message_id))
 		return STORE_TEMPFAIL;
 	return store_drop_if_unreferenced(s, a->c->message_id);
 }
@@ -253,10 +253,10 @@ enum store_result store_relay_failed(struct store *s, const struct store_relay_c
 
 static enum store_result flush_body(struct store *s, void *ctx)
 {
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_FLUSH, "");
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_FLUSH, "");
 	if (!st)
 		return STORE_TEMPFAIL;
-	*(uint64_t *)ctx = q_affected(st);
+	*(uint64_t *)ctx = store_q_affected(st);
 	return STORE_OK;
 }
 
@@ -270,8 +270,8 @@ static enum store_result del_body(struct store *s, void *ctx)
 	uint64_t id = *(uint64_t *)ctx;
 	struct store_relay_claim c = {0};
 	struct store_relay_row row = {.id = id};
-	MYSQL_STMT *st = q_exec(s, Q_QUEUE_ROW, "u", id);
-	int rc = st ? q_fetch(s, st, "uss", &c.message_id, row.sender, sizeof row.sender, row.recipient,
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_ROW, "u", id);
+	int rc = st ? store_q_fetch(s, st, "uss", &c.message_id, row.sender, sizeof row.sender, row.recipient,
 	                      sizeof row.recipient) : -1;
 	if (rc < 0)
 		return STORE_TEMPFAIL;
@@ -279,10 +279,10 @@ static enum store_result del_body(struct store *s, void *ctx)
 		store_refuse(s, "queue id %llu: no such queued recipient", (unsigned long long)id);
 		return STORE_NOT_FOUND;
 	}
-	q_end(st);
-	if (!(st = q_exec(s, Q_QUEUE_TAKE, "su", s->owner, id)))
+	store_q_end(st);
+	if (!(st = store_q_exec(s, Q_QUEUE_TAKE, "su", s->owner, id)))
 		return STORE_TEMPFAIL;
-	if (!q_affected(st)) {
+	if (!store_q_affected(st)) {
 		store_refuse(s, "queue id %llu: a relay agent is delivering it now; try again", (unsigned long long)id);
 		return STORE_IN_USE;
 	}

@@ -24,14 +24,14 @@ int store_account_set_add(struct store_account_set *set, uint64_t id)
 enum store_result store_alias_targets(struct store *s, const char *source, struct store_address_list *t)
 {
 	char target[STORE_ADDRESS_MAX + 1];
-	MYSQL_STMT *st = q_exec(s, Q_ALIAS_TARGETS, "s", source);
+	MYSQL_STMT *st = store_q_exec(s, Q_ALIAS_TARGETS, "s", source);
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
 	t->n = 0;
-	while ((rc = q_fetch(s, st, "s", target, sizeof target)) > 0) {
+	while ((rc = store_q_fetch(s, st, "s", target, sizeof target)) > 0) {
 		if (array_reserve(&t->addr, &t->cap, t->n, sizeof *t->addr) < 0) {
-			q_end(st);
+			store_q_end(st);
 			store_fail(s, 0, "out of memory reading aliases");
 			return STORE_TEMPFAIL;
 		}
@@ -74,8 +74,8 @@ static enum store_result reach(struct store *s, const char *address, unsigned de
 enum store_result store_domain_is_local(struct store *s, const char *domain)
 {
 	uint64_t one;
-	MYSQL_STMT *st = q_exec(s, Q_DOMAIN_EXISTS, "s", domain);
-	return q_one(st, st ? q_fetch(s, st, "u", &one) : -1, STORE_NOT_LOCAL);
+	MYSQL_STMT *st = store_q_exec(s, Q_DOMAIN_EXISTS, "s", domain);
+	return store_q_one(st, st ? store_q_fetch(s, st, "u", &one) : -1, STORE_NOT_LOCAL);
 }
 
 enum store_result store_resolve(struct store *s, const char *address, struct store_account_set *set)

@@ -13,7 +13,7 @@
 #define PASSWORD_LINE_MAX 1024 /* longer passwords are refused by libstore too */
 #define GC_DEFAULT_AGE 86400   /* far longer than any SMTP session may write ahead */
 
-int report(struct mailctl *m, enum store_result r, const char *what)
+int mailctl_report(struct mailctl *m, enum store_result r, const char *what)
 {
 	const char *why = store_error(m->store);
 	switch (r) {
@@ -100,15 +100,15 @@ static int new_hash(struct mailctl *m, char hash[STORE_HASH_MAX + 1])
 	return rc;
 }
 
-int report_change(struct mailctl *m, enum store_result r, const char *what, const char *done)
+int mailctl_report_change(struct mailctl *m, enum store_result r, const char *what, const char *done)
 {
-	int rc = report(m, r, what);
+	int rc = mailctl_report(m, r, what);
 	if (rc == 0)
 		printf("%s: %s\n", what, done);
 	return rc;
 }
 
-int valid_address(const char *address)
+int mailctl_valid_address(const char *address)
 {
 	char canon[STORE_ADDRESS_MAX + 1];
 	if (store_address_canonical(address, canon) == 0)
@@ -117,7 +117,7 @@ int valid_address(const char *address)
 	return 0;
 }
 
-int add_account(struct mailctl *m, const char *address, const char *hash)
+int mailctl_add_account(struct mailctl *m, const char *address, const char *hash)
 {
 	int domain_created;
 	char canon[STORE_ADDRESS_MAX + 1];
@@ -128,11 +128,11 @@ int add_account(struct mailctl *m, const char *address, const char *hash)
 	}
 	if (r == STORE_OK && domain_created && store_address_canonical(address, canon) == 0)
 		printf("%s is a local domain now\n", store_address_domain(canon));
-	return report_change(m, r, address, "account added");
+	return mailctl_report_change(m, r, address, "account added");
 }
 
 /* add [--hash HASH] ADDRESS: a new password, or an existing crypt(3) hash. */
-int cmd_add(struct mailctl *m, int argc, char **argv)
+int mailctl_add(struct mailctl *m, int argc, char **argv)
 {
 	char hash[STORE_HASH_MAX + 1];
 	const char *why, *given = NULL;
@@ -143,7 +143,7 @@ int cmd_add(struct mailctl *m, int argc, char **argv)
 	}
 	if (argc != 1)
 		return EXIT_USAGE;
-	if (!valid_address(argv[0]))
+	if (!mailctl_valid_address(argv[0]))
 		return EXIT_DATAERR;
 	if (given && store_password_import(given, hash, &why) < 0) {
 		fprintf(stderr, "mailctl: %s: the hash is refused: %s\n", argv[0], why);
@@ -151,54 +151,54 @@ int cmd_add(struct mailctl *m, int argc, char **argv)
 	}
 	if (!given && new_hash(m, hash) < 0)
 		return EXIT_DATAERR;
-	return add_account(m, argv[0], hash);
+	return mailctl_add_account(m, argv[0], hash);
 }
 
-int cmd_passwd(struct mailctl *m, int argc, char **argv)
+int mailctl_passwd(struct mailctl *m, int argc, char **argv)
 {
 	char hash[STORE_HASH_MAX + 1];
 	if (argc != 1)
 		return EXIT_USAGE;
-	if (!valid_address(argv[0]) || new_hash(m, hash) < 0)
+	if (!mailctl_valid_address(argv[0]) || new_hash(m, hash) < 0)
 		return EXIT_DATAERR;
-	return report_change(m, store_admin_set_password(m->store, argv[0], hash), argv[0], "password changed");
+	return mailctl_report_change(m, store_admin_set_password(m->store, argv[0], hash), argv[0], "password changed");
 }
 
-int cmd_del(struct mailctl *m, int argc, char **argv)
+int mailctl_del(struct mailctl *m, int argc, char **argv)
 {
 	if (argc != 1)
 		return EXIT_USAGE;
-	if (!valid_address(argv[0]))
+	if (!mailctl_valid_address(argv[0]))
 		return EXIT_DATAERR;
-	return report_change(m, store_admin_delete(m->store, argv[0]), argv[0], "account deleted, with its mail");
+	return mailctl_report_change(m, store_admin_delete(m->store, argv[0]), argv[0], "account deleted, with its mail");
 }
 
 static int set_active(struct mailctl *m, int argc, char **argv, int active)
 {
 	if (argc != 1)
 		return EXIT_USAGE;
-	if (!valid_address(argv[0]))
+	if (!mailctl_valid_address(argv[0]))
 		return EXIT_DATAERR;
-	return report_change(m, store_admin_set_active(m->store, argv[0], active), argv[0],
+	return mailctl_report_change(m, store_admin_set_active(m->store, argv[0], active), argv[0],
 	                     active ? "enabled" : "disabled: no login, no mail accepted");
 }
 
-int cmd_enable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 1); }
-int cmd_disable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 0); }
+int mailctl_enable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 1); }
+int mailctl_disable(struct mailctl *m, int argc, char **argv) { return set_active(m, argc, argv, 0); }
 
 
-int cmd_quota(struct mailctl *m, int argc, char **argv)
+int mailctl_quota(struct mailctl *m, int argc, char **argv)
 {
 	uint64_t bytes = UINT64_MAX;
 	if (argc != 2)
 		return EXIT_USAGE;
-	if (!valid_address(argv[0]))
+	if (!mailctl_valid_address(argv[0]))
 		return EXIT_DATAERR;
 	if (strcmp(argv[1], "none") && number_parse(argv[1], UINT64_MAX - 1, &bytes) < 0) {
 		fprintf(stderr, "mailctl: %s: not a number of bytes or 'none'\n", argv[1]);
 		return EXIT_DATAERR;
 	}
-	return report_change(m, store_admin_set_quota(m->store, argv[0], bytes), argv[0],
+	return mailctl_report_change(m, store_admin_set_quota(m->store, argv[0], bytes), argv[0],
 	                     bytes == UINT64_MAX ? "no quota" : "quota set");
 }
 
@@ -213,27 +213,27 @@ static int print_account(void *ctx, const struct store_account_info *i)
 	return 0;
 }
 
-int cmd_list(struct mailctl *m, int argc, char **argv)
+int mailctl_list(struct mailctl *m, int argc, char **argv)
 {
 	(void)argv;
 	if (argc != 0)
 		return EXIT_USAGE;
 	printf("%-40s %8s %12s %12s %s\n", "ADDRESS", "MESSAGES", "BYTES", "QUOTA", "STATE");
-	return report(m, store_admin_list(m->store, print_account, NULL), "list");
+	return mailctl_report(m, store_admin_list(m->store, print_account, NULL), "list");
 }
 
-int cmd_gc(struct mailctl *m, int argc, char **argv)
+int mailctl_gc(struct mailctl *m, int argc, char **argv)
 {
 	uint64_t age = GC_DEFAULT_AGE, removed;
 	if (argc > 1 || (argc == 1 && number_parse(argv[0], UINT32_MAX, &age) < 0))
 		return EXIT_USAGE;
-	int rc = report(m, store_admin_gc(m->store, (unsigned)age, &removed), "gc");
+	int rc = mailctl_report(m, store_admin_gc(m->store, (unsigned)age, &removed), "gc");
 	if (rc == 0)
 		printf("removed %" PRIu64 " unreferenced messages\n", removed);
 	return rc;
 }
 
-int cmd_migrate(struct mailctl *m, int argc, char **argv)
+int mailctl_migrate(struct mailctl *m, int argc, char **argv)
 {
 	unsigned from, to;
 	if (argc > 1)
@@ -243,7 +243,7 @@ int cmd_migrate(struct mailctl *m, int argc, char **argv)
 		fprintf(stderr, "mailctl: migrate: %s\n", store_error(m->store));
 		return EXIT_SOFTWARE;
 	}
-	int rc = report(m, r, "migrate");
+	int rc = mailctl_report(m, r, "migrate");
 	if (rc == 0)
 		printf("schema version %u -> %u\n", from, to);
 	return rc;

@@ -65,16 +65,16 @@ static int keygen(const char *domain_arg, const char *selector_arg)
 		time_t now = time(NULL);
 		strftime(selector, sizeof selector, "s%Y%m", gmtime(&now));
 	}
-	if (dkim_selector_valid(selector) < 0 || (selector_arg && strlen(selector_arg) > DKIM_SELECTOR_MAX)) {
+	if (dkimkey_selector_valid(selector) < 0 || (selector_arg && strlen(selector_arg) > DKIM_SELECTOR_MAX)) {
 		fprintf(stderr, "mailctl: %s: a selector is one DNS label of letters, digits and hyphens\n", selector_arg);
 		return EXIT_DATAERR;
 	}
-	const char *dir = dkim_key_dir();
+	const char *dir = dkimkey_dir();
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "mailctl: %s: %s\n", dir, strerror(errno));
 		return EXIT_CANTCREAT;
 	}
-	if (dkim_key_path(dir, selector, domain, path) < 0) {
+	if (dkimkey_path(dir, selector, domain, path) < 0) {
 		fprintf(stderr, "mailctl: %s: path too long\n", dir);
 		return EXIT_DATAERR;
 	}
@@ -98,7 +98,7 @@ static int keygen(const char *domain_arg, const char *selector_arg)
 	return rc;
 }
 
-int cmd_dkim(struct mailctl *m, int argc, char **argv)
+int mailctl_dkim(struct mailctl *m, int argc, char **argv)
 {
 	(void)m;
 	if ((argc == 2 || argc == 3) && !strcmp(argv[0], "keygen"))

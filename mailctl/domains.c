@@ -13,11 +13,11 @@ static int print_domain(void *ctx, const struct store_domain_info *d)
 }
 
 /* domain add DOMAIN [--postmaster ADDRESS] | del DOMAIN [--force] | list */
-int cmd_domain(struct mailctl *m, int argc, char **argv)
+int mailctl_domain(struct mailctl *m, int argc, char **argv)
 {
 	if (argc == 1 && !strcmp(argv[0], "list")) {
 		printf("%-40s %8s %8s\n", "DOMAIN", "ACCOUNTS", "ALIASES");
-		return report(m, store_admin_domain_list(m->store, print_domain, NULL), "domain list");
+		return mailctl_report(m, store_admin_domain_list(m->store, print_domain, NULL), "domain list");
 	}
 	if (argc < 2)
 		return EXIT_USAGE;
@@ -25,13 +25,13 @@ int cmd_domain(struct mailctl *m, int argc, char **argv)
 	if (!strcmp(argv[0], "add") && (argc == 2 || (argc == 4 && !strcmp(argv[2], "--postmaster")))) {
 		int created;
 		char name[STORE_DOMAIN_MAX + 1];
-		int rc = report(m, store_admin_domain_add(m->store, domain, argc == 4 ? argv[3] : NULL, &created), domain);
+		int rc = mailctl_report(m, store_admin_domain_add(m->store, domain, argc == 4 ? argv[3] : NULL, &created), domain);
 		if (rc == 0 && store_domain_canonical(domain, name) == 0)
 			printf("%s %s\n", name, created ? "is a local domain now" : "was a local domain already");
 		return rc;
 	}
 	if (!strcmp(argv[0], "del") && (argc == 2 || (argc == 3 && !strcmp(argv[2], "--force"))))
-		return report(m, store_admin_domain_del(m->store, domain, argc == 3), domain);
+		return mailctl_report(m, store_admin_domain_del(m->store, domain, argc == 3), domain);
 	return EXIT_USAGE;
 }
 
@@ -43,16 +43,16 @@ static int print_alias(void *ctx, const char *source, const char *target)
 }
 
 /* alias add SOURCE TARGET... | del SOURCE [TARGET...] | list [DOMAIN] */
-int cmd_alias(struct mailctl *m, int argc, char **argv)
+int mailctl_alias(struct mailctl *m, int argc, char **argv)
 {
 	if (argc >= 1 && argc <= 2 && !strcmp(argv[0], "list"))
-		return report(m, store_admin_alias_list(m->store, argc == 2 ? argv[1] : NULL, print_alias, NULL),
+		return mailctl_report(m, store_admin_alias_list(m->store, argc == 2 ? argv[1] : NULL, print_alias, NULL),
 		              "alias list");
 	if (argc >= 3 && !strcmp(argv[0], "add"))
-		return report_change(m, store_admin_alias_add(m->store, argv[1], (const char *const *)argv + 2,
+		return mailctl_report_change(m, store_admin_alias_add(m->store, argv[1], (const char *const *)argv + 2,
 		                                              (size_t)argc - 2), argv[1], "alias added");
 	if (argc >= 2 && !strcmp(argv[0], "del"))
-		return report_change(m, store_admin_alias_del(m->store, argv[1], (const char *const *)argv + 2,
+		return mailctl_report_change(m, store_admin_alias_del(m->store, argv[1], (const char *const *)argv + 2,
 		                                              (size_t)argc - 2), argv[1], "alias removed");
 	return EXIT_USAGE;
 }

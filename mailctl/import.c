@@ -16,7 +16,7 @@
 
 /* ---- messages in ---- */
 
-int import_begin(struct mailctl *m, struct import *im, const char *address, const char *uidl)
+int mailctl_import_begin(struct mailctl *m, struct import *im, const char *address, const char *uidl)
 {
 	im->len = 0;
 	im->last_cr = 0;
@@ -55,7 +55,7 @@ static void content_uidl(struct import *im)
 
 /* Message octets as a file has them: a LF without its CR gets one, as POP3
  * sends the message (RFC 1939 3). */
-void import_put(struct import *im, const char *p, size_t n)
+void mailctl_import_put(struct import *im, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (im->len + 2 > sizeof im->buf)
@@ -67,7 +67,7 @@ void import_put(struct import *im, const char *p, size_t n)
 	}
 }
 
-enum store_result import_end(struct import *im)
+enum store_result mailctl_import_end(struct import *im)
 {
 	struct store_delivery_result res;
 	import_flush(im);
@@ -90,7 +90,7 @@ static int uidl_add(void *ctx, const struct store_entry *e)
 
 static int uidl_cmp(const void *a, const void *b) { return strcmp(a, b); }
 
-int mailbox_open(struct mailctl *m, const char *address, struct mailbox *mb)
+int mailctl_mailbox_open(struct mailctl *m, const char *address, struct mailbox *mb)
 {
 	struct store_account a;
 	enum store_result r = store_lookup(m->store, address, &a);
@@ -99,7 +99,7 @@ int mailbox_open(struct mailctl *m, const char *address, struct mailbox *mb)
 		r = store_maildrop_list(m->store, a.id, uidl_add, &mb->have);
 	if (r != STORE_OK) {
 		free(mb->have.uidl);
-		return report(m, r == STORE_PERMFAIL ? STORE_TEMPFAIL : r, address);
+		return mailctl_report(m, r == STORE_PERMFAIL ? STORE_TEMPFAIL : r, address);
 	}
 	if (mb->have.n) /* qsort and bsearch want an array, even for none */
 		qsort(mb->have.uidl, mb->have.n, sizeof *mb->have.uidl, uidl_cmp);
@@ -108,14 +108,14 @@ int mailbox_open(struct mailctl *m, const char *address, struct mailbox *mb)
 	return 0;
 }
 
-int mailbox_has(const struct mailbox *mb, const char *uidl)
+int mailctl_mailbox_has(const struct mailbox *mb, const char *uidl)
 {
 	return *uidl && mb->have.n && bsearch(uidl, mb->have.uidl, mb->have.n, sizeof *mb->have.uidl, uidl_cmp);
 }
 
-void mailbox_close(struct mailbox *mb) { free(mb->have.uidl); }
+void mailctl_mailbox_close(struct mailbox *mb) { free(mb->have.uidl); }
 
-int import_failed(struct mailctl *m, enum store_result r, const char *what, const char *why, unsigned imported)
+int mailctl_import_failed(struct mailctl *m, enum store_result r, const char *what, const char *why, unsigned imported)
 {
 	if (!why)
 		why = *store_error(m->store) ? store_error(m->store) : store_result_name(r);
@@ -128,7 +128,7 @@ int import_failed(struct mailctl *m, enum store_result r, const char *what, cons
 
 /* import-accounts FILE: a Dovecot passwd-file, user:{SCHEME}hash:... a line;
  * each line is an account made whole or a line reported. */
-int cmd_import_accounts(struct mailctl *m, int argc, char **argv)
+int mailctl_import_accounts(struct mailctl *m, int argc, char **argv)
 {
 	if (argc != 1)
 		return EXIT_USAGE;
@@ -167,7 +167,7 @@ int cmd_import_accounts(struct mailctl *m, int argc, char **argv)
 		if (!why && !strchr(line, '@'))
 			why = "the user is no full address (user@domain)";
 		if (!why && store_password_import(colon + 1, hash, &why) == 0) {
-			int rc = valid_address(line) ? add_account(m, line, hash) : EXIT_DATAERR;
+			int rc = mailctl_valid_address(line) ? mailctl_add_account(m, line, hash) : EXIT_DATAERR;
 			if (rc == 0)
 				added++;
 			else
@@ -313,15 +313,15 @@ static enum store_result import_file(struct mailctl *m, const struct mailbox *mb
 		*why = strerror(errno);
 		r = STORE_PERMFAIL;
 	}
-	if (im && f && import_begin(m, im, mb->address, uidl) == 0) {
+	if (im && f && mailctl_import_begin(m, im, mb->address, uidl) == 0) {
 		size_t n;
 		while ((n = fread(im->in, 1, sizeof im->in, f)) > 0)
-			import_put(im, im->in, n);
+			mailctl_import_put(im, im->in, n);
 		if (ferror(f)) {
 			store_delivery_free(im->d);
 			*why = "read error";
 		} else {
-			r = import_end(im);
+			r = mailctl_import_end(im);
 		}
 	}
 	if (f)
@@ -331,13 +331,13 @@ static enum store_result import_file(struct mailctl *m, const struct mailbox *mb
 }
 
 /* import-maildir ADDRESS DIR */
-int cmd_import_maildir(struct mailctl *m, int argc, char **argv)
+int mailctl_import_maildir(struct mailctl *m, int argc, char **argv)
 {
 	if (argc != 2)
 		return EXIT_USAGE;
 	struct mailbox mb;
 	struct maildir md = {0};
-	int rc = mailbox_open(m, argv[0], &mb);
+	int rc = mailctl_mailbox_open(m, argv[0], &mb);
 	if (rc)
 		return rc;
 	if (add_files(&md, argv[1], "cur") < 0 || add_files(&md, argv[1], "new") < 0 || read_uidlist(&md, argv[1]) < 0) {
@@ -353,7 +353,7 @@ int cmd_import_maildir(struct mailctl *m, int argc, char **argv)
 		struct maildir_msg *msg = &md.msg[i];
 		if (!msg->uidl[0])
 			name_uidl(msg->base, msg->uidl);
-		if (mailbox_has(&mb, msg->uidl)) {
+		if (mailctl_mailbox_has(&mb, msg->uidl)) {
 			skipped++;
 			continue;
 		}
@@ -361,7 +361,7 @@ int cmd_import_maildir(struct mailctl *m, int argc, char **argv)
 		const char *why = NULL;
 		enum store_result r = import_file(m, &mb, path, msg->uidl, &why);
 		if (r != STORE_OK)
-			rc = import_failed(m, r, path, why, imported);
+			rc = mailctl_import_failed(m, r, path, why, imported);
 		else
 			imported++;
 	}
@@ -370,7 +370,7 @@ int cmd_import_maildir(struct mailctl *m, int argc, char **argv)
 		free(md.msg[i].base);
 	}
 	free(md.msg);
-	mailbox_close(&mb);
+	mailctl_mailbox_close(&mb);
 	if (!rc)
 		printf("%u message%s imported into %s, %u there already\n", imported, imported == 1 ? "" : "s", mb.address,
 		       skipped);

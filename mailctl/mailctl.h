@@ -21,11 +21,11 @@ struct mailctl {
 };
 
 /* Shared by the commands (commands.c). */
-int report(struct mailctl *, enum store_result, const char *what); /* a message, and the exit status */
+int mailctl_report(struct mailctl *, enum store_result, const char *what); /* a message, and the exit status */
 /* The same for a change, and on success one line saying what changed: "WHAT: DONE". */
-int report_change(struct mailctl *, enum store_result, const char *what, const char *done);
-int valid_address(const char *address);                            /* says so when not */
-int add_account(struct mailctl *, const char *address, const char *hash);
+int mailctl_report_change(struct mailctl *, enum store_result, const char *what, const char *done);
+int mailctl_valid_address(const char *address);                            /* says so when not */
+int mailctl_add_account(struct mailctl *, const char *address, const char *hash);
 
 /* A message on its way in (import.c): octets from a file, LF made CRLF. */
 #define IMPORT_CHUNK (64 * 1024) /* octets read, and handed to the store, at a time */
@@ -39,12 +39,12 @@ struct import {
 	char in[IMPORT_CHUNK];  /* for reading */
 };
 /* uidl NULL: one made of the message's content, so that importing it again
- * finds it there (import_end says STORE_PERMFAIL then, and stores nothing). */
-int import_begin(struct mailctl *, struct import *, const char *address, const char *uidl);
-void import_put(struct import *, const char *p, size_t n);
-enum store_result import_end(struct import *); /* commits */
+ * finds it there (mailctl_import_end says STORE_PERMFAIL then, and stores nothing). */
+int mailctl_import_begin(struct mailctl *, struct import *, const char *address, const char *uidl);
+void mailctl_import_put(struct import *, const char *p, size_t n);
+enum store_result mailctl_import_end(struct import *); /* commits */
 /* Says why an import stopped (why, else the store's error); the exit status. */
-int import_failed(struct mailctl *, enum store_result, const char *what, const char *why, unsigned imported);
+int mailctl_import_failed(struct mailctl *, enum store_result, const char *what, const char *why, unsigned imported);
 
 /* The account an import goes to, with the UIDLs it has (sorted). */
 struct mailbox {
@@ -55,27 +55,27 @@ struct mailbox {
 		size_t n, cap;
 	} have;
 };
-int mailbox_open(struct mailctl *, const char *address, struct mailbox *); /* 0, or the exit status */
-int mailbox_has(const struct mailbox *, const char *uidl);
-void mailbox_close(struct mailbox *);
+int mailctl_mailbox_open(struct mailctl *, const char *address, struct mailbox *); /* 0, or the exit status */
+int mailctl_mailbox_has(const struct mailbox *, const char *uidl);
+void mailctl_mailbox_close(struct mailbox *);
 
-int cmd_add(struct mailctl *, int argc, char **argv);
-int cmd_passwd(struct mailctl *, int argc, char **argv);
-int cmd_del(struct mailctl *, int argc, char **argv);
-int cmd_enable(struct mailctl *, int argc, char **argv);
-int cmd_disable(struct mailctl *, int argc, char **argv);
-int cmd_quota(struct mailctl *, int argc, char **argv);
-int cmd_list(struct mailctl *, int argc, char **argv);
-int cmd_gc(struct mailctl *, int argc, char **argv);
-int cmd_queue(struct mailctl *, int argc, char **argv);
-int cmd_penalty(struct mailctl *, int argc, char **argv);
-int cmd_dkim(struct mailctl *, int argc, char **argv);
-int cmd_migrate(struct mailctl *, int argc, char **argv);
-int cmd_domain(struct mailctl *, int argc, char **argv);
-int cmd_alias(struct mailctl *, int argc, char **argv);
-int cmd_import_accounts(struct mailctl *, int argc, char **argv);
-int cmd_import_maildir(struct mailctl *, int argc, char **argv);
-int cmd_import_mbox(struct mailctl *, int argc, char **argv);
-int cmd_export(struct mailctl *, int argc, char **argv);
+int mailctl_add(struct mailctl *, int argc, char **argv);
+int mailctl_passwd(struct mailctl *, int argc, char **argv);
+int mailctl_del(struct mailctl *, int argc, char **argv);
+int mailctl_enable(struct mailctl *, int argc, char **argv);
+int mailctl_disable(struct mailctl *, int argc, char **argv);
+int mailctl_quota(struct mailctl *, int argc, char **argv);
+int mailctl_list(struct mailctl *, int argc, char **argv);
+int mailctl_gc(struct mailctl *, int argc, char **argv);
+int mailctl_queue(struct mailctl *, int argc, char **argv);
+int mailctl_penalty(struct mailctl *, int argc, char **argv);
+int mailctl_dkim(struct mailctl *, int argc, char **argv);
+int mailctl_migrate(struct mailctl *, int argc, char **argv);
+int mailctl_domain(struct mailctl *, int argc, char **argv);
+int mailctl_alias(struct mailctl *, int argc, char **argv);
+int mailctl_import_accounts(struct mailctl *, int argc, char **argv);
+int mailctl_import_maildir(struct mailctl *, int argc, char **argv);
+int mailctl_import_mbox(struct mailctl *, int argc, char **argv);
+int mailctl_export(struct mailctl *, int argc, char **argv);
 
 #endif

@@ -25,13 +25,13 @@ static void copy_rest_of_line(FILE *f, struct import *im)
 	while ((c = getc(f)) != EOF) {
 		im->in[n++] = (char)c;
 		if (c == '\n' || n == sizeof im->in) {
-			import_put(im, im->in, n);
+			mailctl_import_put(im, im->in, n);
 			n = 0;
 			if (c == '\n')
 				return;
 		}
 	}
-	import_put(im, im->in, n);
+	mailctl_import_put(im, im->in, n);
 }
 
 static void skip_rest_of_line(FILE *f)
@@ -44,12 +44,12 @@ static void skip_rest_of_line(FILE *f)
 /* import-mbox ADDRESS FILE: a message starts at a "From " line at the start
  * of the file or after a blank line (which belongs to no message); ">From ",
  * ">>From " and so on lose one ">". */
-int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
+int mailctl_import_mbox(struct mailctl *m, int argc, char **argv)
 {
 	if (argc != 2)
 		return EXIT_USAGE;
 	struct mailbox mb;
-	int rc = mailbox_open(m, argv[0], &mb);
+	int rc = mailctl_mailbox_open(m, argv[0], &mb);
 	if (rc)
 		return rc;
 	FILE *f = strcmp(argv[1], "-") ? fopen(argv[1], "r") : stdin;
@@ -57,7 +57,7 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 	if (!f || !im) {
 		fprintf(stderr, "mailctl: %s: %s\n", argv[1], strerror(errno));
 		free(im);
-		mailbox_close(&mb);
+		mailctl_mailbox_close(&mb);
 		return EXIT_DATAERR;
 	}
 	char peek[MBOX_PEEK];
@@ -76,7 +76,7 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 		if (n == 0)
 			break;
 		if (is_from(peek, n) && (start || blank)) { /* the From_ line itself is no part of it */
-			if (open && (r = import_end(im)) == STORE_PERMFAIL) { /* imported before */
+			if (open && (r = mailctl_import_end(im)) == STORE_PERMFAIL) { /* imported before */
 				there++;
 				r = STORE_OK;
 				open = 0;
@@ -87,7 +87,7 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 			open = blank = start = 0;
 			if (peek[n - 1] != '\n')
 				skip_rest_of_line(f);
-			if (import_begin(m, im, mb.address, NULL) < 0) {
+			if (mailctl_import_begin(m, im, mb.address, NULL) < 0) {
 				r = STORE_TEMPFAIL;
 				break;
 			}
@@ -100,7 +100,7 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 			break;
 		}
 		if (blank)
-			import_put(im, "\n", 1);
+			mailctl_import_put(im, "\n", 1);
 		blank = (n == 1 && peek[0] == '\n') || (n == 2 && peek[0] == '\r' && peek[1] == '\n');
 		if (blank)
 			continue;
@@ -108,7 +108,7 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 		while (quotes < n && peek[quotes] == '>')
 			quotes++;
 		int unquote = quotes && is_from(peek + quotes, n - quotes);
-		import_put(im, peek + unquote, n - unquote);
+		mailctl_import_put(im, peek + unquote, n - unquote);
 		if (peek[n - 1] != '\n')
 			copy_rest_of_line(f, im);
 	}
@@ -117,7 +117,7 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 		r = STORE_TEMPFAIL;
 	}
 	if (open && r == STORE_OK) {
-		if ((r = import_end(im)) == STORE_OK)
+		if ((r = mailctl_import_end(im)) == STORE_OK)
 			imported++;
 		else if (r == STORE_PERMFAIL) {
 			there++;
@@ -130,11 +130,11 @@ int cmd_import_mbox(struct mailctl *m, int argc, char **argv)
 	if (f != stdin)
 		fclose(f);
 	free(im);
-	rc = r == STORE_OK ? 0 : import_failed(m, r, argv[1], why, imported);
+	rc = r == STORE_OK ? 0 : mailctl_import_failed(m, r, argv[1], why, imported);
 	if (!rc)
 		printf("%u message%s imported into %s, %u there already\n", imported, imported == 1 ? "" : "s", mb.address,
 		       there);
-	mailbox_close(&mb);
+	mailctl_mailbox_close(&mb);
 	return rc;
 }
 
@@ -223,7 +223,7 @@ static int collect_entry(void *ctx, const struct store_entry *e)
 }
 
 /* export ADDRESS: the mailbox as mboxrd on stdout, oldest first. */
-int cmd_export(struct mailctl *m, int argc, char **argv)
+int mailctl_export(struct mailctl *m, int argc, char **argv)
 {
 	if (argc != 1)
 		return EXIT_USAGE;
@@ -258,7 +258,7 @@ int cmd_export(struct mailctl *m, int argc, char **argv)
 		fprintf(stderr, "mailctl: export: cannot write: %s\n", strerror(errno));
 		return EXIT_TEMPFAIL;
 	}
-	int rc = report(m, r, argv[0]);
+	int rc = mailctl_report(m, r, argv[0]);
 	if (!rc)
 		fprintf(stderr, "%u messages exported from %s\n", exported, a.address);
 	return rc;

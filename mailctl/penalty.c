@@ -14,15 +14,15 @@ static int print_client(void *ctx, const struct store_penalty_info *p)
 }
 
 /* penalty list | penalty clear [ADDRESS] */
-int cmd_penalty(struct mailctl *m, int argc, char **argv)
+int mailctl_penalty(struct mailctl *m, int argc, char **argv)
 {
 	if (argc == 1 && !strcmp(argv[0], "list")) {
 		printf("%-40s %8s %8s %10s %10s\n", "CLIENT", "FAILURES", "ADDRS", "LAST", "NEXT WAIT");
-		return report(m, store_admin_penalty_list(m->store, print_client, NULL), "penalty list");
+		return mailctl_report(m, store_admin_penalty_list(m->store, print_client, NULL), "penalty list");
 	}
 	if ((argc == 1 || argc == 2) && !strcmp(argv[0], "clear")) {
 		uint64_t n = 0;
-		int rc = report(m, store_admin_penalty_clear(m->store, argc == 2 ? argv[1] : NULL, &n), "penalty clear");
+		int rc = mailctl_report(m, store_admin_penalty_clear(m->store, argc == 2 ? argv[1] : NULL, &n), "penalty clear");
 		if (rc == 0)
 			printf("%" PRIu64 " failed login%s forgotten%s%s\n", n, n == 1 ? "" : "s", argc == 2 ? " for " : "",
 			       argc == 2 ? argv[1] : "");

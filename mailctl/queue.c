@@ -24,21 +24,21 @@ static int print_row(void *ctx, const struct store_queue_info *q)
 }
 
 /* queue | queue flush | queue del ID */
-int cmd_queue(struct mailctl *m, int argc, char **argv)
+int mailctl_queue(struct mailctl *m, int argc, char **argv)
 {
 	if (argc == 0) {
 		printf("%-10s %10s %8s %9s %s\n", "ID", "AGE", "ATTEMPTS", "NEXT TRY", "SENDER -> RECIPIENT");
-		return report(m, store_admin_queue_list(m->store, print_row, NULL), "queue");
+		return mailctl_report(m, store_admin_queue_list(m->store, print_row, NULL), "queue");
 	}
 	if (argc == 1 && !strcmp(argv[0], "flush")) {
 		uint64_t n;
-		int rc = report(m, store_admin_queue_flush(m->store, &n), "queue flush");
+		int rc = mailctl_report(m, store_admin_queue_flush(m->store, &n), "queue flush");
 		if (rc == 0)
 			printf("%" PRIu64 " waiting recipients are due now\n", n);
 		return rc;
 	}
 	uint64_t id;
 	if (argc == 2 && !strcmp(argv[0], "del") && number_parse(argv[1], UINT64_MAX - 1, &id) == 0)
-		return report_change(m, store_admin_queue_del(m->store, id), argv[1], "removed from the queue, bounced");
+		return mailctl_report_change(m, store_admin_queue_del(m->store, id), argv[1], "removed from the queue, bounced");
 	return EXIT_USAGE;
 }

@@ -59,11 +59,11 @@ static void set_all(struct attempt *a, enum outcome o, const char *status, const
 			set_one(a, i, o, status, answer, remote);
 }
 
-static void set_reply(struct attempt *a, size_t i, const struct reply *rep)
+static void set_reply(struct attempt *a, size_t i, const struct relay_reply *rep)
 {
-	enum reply_class k = reply_class(rep->code);
+	enum relay_reply_class k = relay_reply_class(rep->code);
 	a->r[i].outcome = k == REPLY_OK ? SENT : k == REPLY_PERM ? PERM : TEMP;
-	reply_status(rep, a->r[i].status);
+	relay_reply_status(rep, a->r[i].status);
 	snprintf(a->r[i].answer, sizeof a->r[i].answer, "%s", rep->text);
 	a->r[i].remote = a->remote;
 }
@@ -83,7 +83,7 @@ static int keep_lease(struct attempt *a)
 static int lease_tick(void *ctx) { return keep_lease(ctx) < 0; }
 
 /* A whole reply; code 0 when the connection failed (or the lease is lost). */
-static void read_reply(struct attempt *a, struct reply *rep)
+static void read_reply(struct attempt *a, struct relay_reply *rep)
 {
 	char line[NET_LINE_MAX + 1];
 	memset(rep, 0, sizeof *rep);
@@ -93,12 +93,12 @@ static void read_reply(struct attempt *a, struct reply *rep)
 	}
 	int rc = 0;
 	while (rc == 0) {
-		if (net_line(&a->net, line) < 0) {
+		if (relay_net_line(&a->net, line) < 0) {
 			snprintf(rep->text, sizeof rep->text, "connection lost or timed out");
 			rep->code = 0;
 			return;
 		}
-		rc = reply_line(rep, line);
+		rc = relay_reply_line(rep, line);
 	}
 	if (rc < 0) {
 		snprintf(rep->text, sizeof rep->text, "no SMTP reply: %.80s", line);
@@ -117,18 +117,18 @@ static int send_line(struct attempt *a, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof line - 2)
 		return -1;
 	memcpy(line + n, "\r\n", 2);
-	return net_write(&a->net, line, (size_t)n + 2);
+	return relay_net_write(&a->net, line, (size_t)n + 2);
 }
 
 /* The host did not take the mail: why, for the next host or the retry. */
-static int host_failed(struct attempt *a, const char *what, const struct reply *rep)
+static int host_failed(struct attempt *a, const char *what, const struct relay_reply *rep)
 {
 	snprintf(a->answer, sizeof a->answer, "%.300s%s%.500s", rep ? a->remote : a->host, what, rep ? rep->text : "");
-	a->host_perm = rep && reply_class(rep->code) == REPLY_PERM;
+	a->host_perm = rep && relay_reply_class(rep->code) == REPLY_PERM;
 	return -1;
 }
 
-static int command(struct attempt *a, struct reply *rep, const char *verb, const char *arg)
+static int command(struct attempt *a, struct relay_reply *rep, const char *verb, const char *arg)
 {
 	if (send_line(a, "%s%s", verb, arg) < 0)
 		return host_failed(a, ": connection lost", NULL);
@@ -138,16 +138,16 @@ static int command(struct attempt *a, struct reply *rep, const char *verb, const
 
 static int ehlo(struct attempt *a)
 {
-	struct reply rep;
+	struct relay_reply rep;
 	char line[NET_LINE_MAX + 1];
 	memset(&a->offer, 0, sizeof a->offer);
 	if (send_line(a, "EHLO %s", a->cfg->helo) < 0)
 		return host_failed(a, ": connection lost", NULL);
 	memset(&rep, 0, sizeof rep);
 	int rc = 0;
-	while (rc == 0 && net_line(&a->net, line) >= 0)
-		if ((rc = reply_line(&rep, line)) >= 0 && rep.lines > 1)
-			ehlo_offer_line(&a->offer, line + 4);
+	while (rc == 0 && relay_net_line(&a->net, line) >= 0)
+		if ((rc = relay_reply_line(&rep, line)) >= 0 && rep.lines > 1)
+			relay_ehlo_offer_line(&a->offer, line + 4);
 	if (rc <= 0)
 		return host_failed(a, ": no reply to EHLO", NULL);
 	if (rep.code == 250)
@@ -162,7 +162,7 @@ static int start_tls(struct attempt *a)
 {
 	const struct relay_config *cfg = a->cfg;
 	char err[256];
-	if (net_tls(&a->net, a->host, cfg->tls == RELAY_TLS_VERIFY, cfg->ca_file, err, sizeof err) < 0) {
+	if (relay_net_tls(&a->net, a->host, cfg->tls == RELAY_TLS_VERIFY, cfg->ca_file, err, sizeof err) < 0) {
 		snprintf(a->answer, sizeof a->answer, "%s", err);
 		a->host_perm = 0;
 		return -1;
@@ -189,7 +189,7 @@ static int needs_utf8(const struct store_relay_claim *c)
 static int authenticate(struct attempt *a)
 {
 	const struct relay_config *cfg = a->cfg;
-	struct reply rep;
+	struct relay_reply rep;
 	if (!a->net.ssl) /* credentials never cross the network in clear */
 		return host_failed(a, ": not authenticating without TLS", NULL);
 	if (!a->offer.auth_plain && !a->offer.auth_login)
@@ -223,7 +223,7 @@ static int authenticate(struct attempt *a)
 	return 0;
 }
 
-static int send_out(void *net, const char *p, size_t n) { return net_write(net, p, n); }
+static int send_out(void *net, const char *p, size_t n) { return relay_net_write(net, p, n); }
 
 /* The content, dot-stuffed (RFC 5321 4.5.2), as the store streams it. */
 static int write_content(void *ctx, const void *data, size_t len)
@@ -266,7 +266,7 @@ static int transaction(struct attempt *a)
 	for (size_t i = 0; i < c->n; i++)
 		if (a->r[i].outcome == PENDING)
 			idx[n++] = i;
-	struct reply rep;
+	struct relay_reply rep;
 	int pipelined = a->offer.pipelining;
 	if (send_line(a, "%s", mail) < 0)
 		return host_failed(a, ": connection lost", NULL);
@@ -280,8 +280,8 @@ static int transaction(struct attempt *a)
 	read_reply(a, &rep);
 	if (!rep.code)
 		return host_failed(a, ": ", &rep);
-	if (reply_class(rep.code) != REPLY_OK) {
-		if (reply_class(rep.code) == REPLY_PERM) {
+	if (relay_reply_class(rep.code) != REPLY_OK) {
+		if (relay_reply_class(rep.code) == REPLY_PERM) {
 			for (size_t k = 0; k < n; k++)
 				set_reply(a, idx[k], &rep);
 			return 0;
@@ -316,7 +316,7 @@ static int transaction(struct attempt *a)
 	}
 	a->stuff = (struct dotstuff){1};
 	a->first_chunk = 1;
-	a->write_failed = a->sig && net_write(&a->net, a->sig, a->sig_len) < 0;
+	a->write_failed = a->sig && relay_net_write(&a->net, a->sig, a->sig_len) < 0;
 	enum store_result r =
 	        a->write_failed ? STORE_PERMFAIL : store_relay_content(a->store, c, a->cfg->lease, write_content, a);
 	if (r != STORE_OK) {
@@ -331,10 +331,10 @@ static int transaction(struct attempt *a)
 		return -2; /* no final dot: the server keeps nothing */
 	/* stored lines end in CRLF (bare LF is refused on the way in): a last line without one gets it */
 	int crlf = a->stuff.at_line_start;
-	if (net_write(&a->net, crlf ? ".\r\n" : "\r\n.\r\n", crlf ? 3 : 5) < 0)
+	if (relay_net_write(&a->net, crlf ? ".\r\n" : "\r\n.\r\n", crlf ? 3 : 5) < 0)
 		rep.code = 0;
 	else {
-		net_timeout(&a->net, RELAY_DOT_TIMEOUT_S);
+		relay_net_timeout(&a->net, RELAY_DOT_TIMEOUT_S);
 		read_reply(a, &rep);
 	}
 	if (!rep.code)
@@ -349,17 +349,17 @@ static int try_host(struct attempt *a, unsigned port)
 {
 	const struct relay_config *cfg = a->cfg;
 	char err[REPLY_TEXT_MAX + 1];
-	struct reply rep;
+	struct relay_reply rep;
 	if (keep_lease(a) < 0) /* the connect's wait, like any other */
 		return -2;
-	if (net_connect(&a->net, a->host, port, err, sizeof err) < 0) {
+	if (relay_net_connect(&a->net, a->host, port, err, sizeof err) < 0) {
 		snprintf(a->answer, sizeof a->answer, "%s", err);
 		a->host_perm = 0;
 		return -1;
 	}
 	snprintf(a->remote, sizeof a->remote, "%s[%s]", a->host, a->net.addr);
-	net_timeout(&a->net, RELAY_COMMAND_TIMEOUT_S);
-	net_set_tick(&a->net, lease_tick, a);
+	relay_net_timeout(&a->net, RELAY_COMMAND_TIMEOUT_S);
+	relay_net_set_tick(&a->net, lease_tick, a);
 	int rc = -1;
 	if (cfg->implicit_tls && start_tls(a) < 0)
 		goto out;
@@ -392,7 +392,7 @@ static int try_host(struct attempt *a, unsigned port)
 	if (rc == 0)
 		send_line(a, "QUIT"); /* its reply is not waited for: the mail is done */
 out:
-	net_close(&a->net);
+	relay_net_close(&a->net);
 	return a->lease_lost ? -2 : rc;
 }
 
@@ -463,7 +463,7 @@ void relay_deliver(struct store *s, const struct relay_config *cfg, const struct
 		hosts.n = 1;
 		snprintf(hosts.host[0], sizeof hosts.host[0], "%s", cfg->host);
 	} else {
-		switch (mx_lookup(c->domain, &hosts, err, sizeof err)) {
+		switch (relay_mx_lookup(c->domain, &hosts, err, sizeof err)) {
 		case MX_OK:
 			break;
 		case MX_TEMPFAIL:

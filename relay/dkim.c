@@ -89,7 +89,7 @@ int relay_dkim_sign(struct store *s, const struct store_relay_claim *c, unsigned
 	char selector[DKIM_SELECTOR_MAX + 1], path[DKIM_PATH_MAX];
 	const char *at = strrchr(c->rows[0].sender, '@');
 	*sig = NULL;
-	if (!at || !dkim_key_find(dkim_key_dir(), at + 1, selector, path))
+	if (!at || !dkimkey_find(dkimkey_dir(), at + 1, selector, path))
 		return 0; /* <> and domains without a key go unsigned */
 	char *key = read_key(path, err, errlen);
 	if (!key)

@@ -21,7 +21,7 @@ static int by_preference(const void *a, const void *b)
 	return (x->pref > y->pref) - (x->pref < y->pref);
 }
 
-enum mx_result mx_lookup(const char *domain, struct mx_list *out, char *err, size_t errlen)
+enum mx_result relay_mx_lookup(const char *domain, struct mx_list *out, char *err, size_t errlen)
 {
 	static unsigned char answer[MX_ANSWER_MAX];
 	out->n = 0;

@@ -19,6 +19,6 @@ struct mx_list {
 	char host[MX_HOSTS_MAX][MX_NAME_MAX + 1];
 };
 
-enum mx_result mx_lookup(const char *domain, struct mx_list *, char *err, size_t errlen);
+enum mx_result relay_mx_lookup(const char *domain, struct mx_list *, char *err, size_t errlen);
 
 #endif

@@ -45,7 +45,7 @@ fail:;
 	return -1;
 }
 
-int net_connect(struct net *n, const char *host, unsigned port, char *err, size_t errlen)
+int relay_net_connect(struct net *n, const char *host, unsigned port, char *err, size_t errlen)
 {
 	char service[8];
 	snprintf(service, sizeof service, "%u", port);
@@ -73,7 +73,7 @@ int net_connect(struct net *n, const char *host, unsigned port, char *err, size_
 	return n->fd >= 0 ? 0 : -1;
 }
 
-void net_timeout(struct net *n, unsigned seconds)
+void relay_net_timeout(struct net *n, unsigned seconds)
 {
 	n->timeout_s = seconds;
 	struct timeval tv = {.tv_sec = seconds < NET_SLICE_S ? seconds : NET_SLICE_S};
@@ -81,7 +81,7 @@ void net_timeout(struct net *n, unsigned seconds)
 	setsockopt(n->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-void net_set_tick(struct net *n, int (*tick)(void *ctx), void *ctx)
+void relay_net_set_tick(struct net *n, int (*tick)(void *ctx), void *ctx)
 {
 	n->tick = tick;
 	n->tick_ctx = ctx;
@@ -98,7 +98,7 @@ static int again(struct net *n, int ssl_rc, long deadline)
 	return retry && clock_ms() < deadline && !(n->tick && n->tick(n->tick_ctx));
 }
 
-int net_tls(struct net *n, const char *host, int verify, const char *ca_file, char *err, size_t errlen)
+int relay_net_tls(struct net *n, const char *host, int verify, const char *ca_file, char *err, size_t errlen)
 {
 	static SSL_CTX *ctx;
 	if (!ctx) {
@@ -153,7 +153,7 @@ int net_tls(struct net *n, const char *host, int verify, const char *ca_file, ch
 	return 0;
 }
 
-int net_write(struct net *n, const char *data, size_t len)
+int relay_net_write(struct net *n, const char *data, size_t len)
 {
 	long deadline = clock_ms() + n->timeout_s * 1000L;
 	while (len) {
@@ -204,7 +204,7 @@ static int fill(struct net *n)
 	}
 }
 
-long net_line(struct net *n, char line[NET_LINE_MAX + 1])
+long relay_net_line(struct net *n, char line[NET_LINE_MAX + 1])
 {
 	for (;;) {
 		char *nl = memchr(n->buf + n->off, '\n', n->len - n->off);
@@ -224,7 +224,7 @@ long net_line(struct net *n, char line[NET_LINE_MAX + 1])
 	}
 }
 
-void net_close(struct net *n)
+void relay_net_close(struct net *n)
 {
 	if (n->ssl) {
 		SSL_shutdown(n->ssl);

@@ -27,15 +27,15 @@ struct net {
 
 /* Connects to host (a name or an address) on port, trying each of its
  * addresses in turn: 0, or -1 with why in err. */
-int net_connect(struct net *, const char *host, unsigned port, char *err, size_t errlen);
-void net_timeout(struct net *, unsigned seconds); /* for the reads and writes from now on */
-void net_set_tick(struct net *, int (*tick)(void *ctx), void *ctx);
+int relay_net_connect(struct net *, const char *host, unsigned port, char *err, size_t errlen);
+void relay_net_timeout(struct net *, unsigned seconds); /* for the reads and writes from now on */
+void relay_net_set_tick(struct net *, int (*tick)(void *ctx), void *ctx);
 /* TLS as a client; verify: the certificate must chain to ca_file (NULL: the
  * system's store) and name host. 0, or -1 with why in err. */
-int net_tls(struct net *, const char *host, int verify, const char *ca_file, char *err, size_t errlen);
-int net_write(struct net *, const char *data, size_t len);
+int relay_net_tls(struct net *, const char *host, int verify, const char *ca_file, char *err, size_t errlen);
+int relay_net_write(struct net *, const char *data, size_t len);
 /* One line without its CRLF: its length, or -1 (error, timeout, EOF, too long). */
-long net_line(struct net *, char line[NET_LINE_MAX + 1]);
-void net_close(struct net *);
+long relay_net_line(struct net *, char line[NET_LINE_MAX + 1]);
+void relay_net_close(struct net *);
 
 #endif

@@ -10,7 +10,7 @@ static int digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-int reply_line(struct reply *r, const char *line)
+int relay_reply_line(struct relay_reply *r, const char *line)
 {
 	if (!digit(line[0]) || !digit(line[1]) || !digit(line[2]) || (line[3] && line[3] != ' ' && line[3] != '-'))
 		return -1;
@@ -35,7 +35,7 @@ int reply_line(struct reply *r, const char *line)
 	return 1;
 }
 
-void reply_status(const struct reply *r, char status[16])
+void relay_reply_status(const struct relay_reply *r, char status[16])
 {
 	/* "250 2.1.5 text": the enhanced code follows the reply code, its class first */
 	const char *p = r->text + 3;
@@ -49,7 +49,7 @@ void reply_status(const struct reply *r, char status[16])
 	snprintf(status, 16, "%d.0.0", r->code / 100);
 }
 
-void ehlo_offer_line(struct ehlo_offer *o, const char *l)
+void relay_ehlo_offer_line(struct ehlo_offer *o, const char *l)
 {
 	size_t kw = strcspn(l, " =");
 	if (kw == 10 && !strncasecmp(l, "PIPELINING", kw))
@@ -75,7 +75,7 @@ void ehlo_offer_line(struct ehlo_offer *o, const char *l)
 	}
 }
 
-enum reply_class reply_class(int code)
+enum relay_reply_class relay_reply_class(int code)
 {
 	return code >= 200 && code < 400 ? REPLY_OK : code >= 500 ? REPLY_PERM : REPLY_TEMP;
 }

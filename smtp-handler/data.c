@@ -52,7 +52,7 @@ static void write_header(struct smtp_session *s, int header_complete)
 {
 	char line[1024], date[64], helo[SMTP_HELO_MAX + 1];
 	time_t now = time(NULL);
-	header_date(date, sizeof date, now);
+	store_header_date(date, sizeof date, now);
 	size_t i = 0;
 	for (; s->helo[i]; i++)
 		helo[i] = (unsigned char)s->helo[i] <= ' ' || s->helo[i] == 0x7f ? '?' : s->helo[i];
@@ -79,7 +79,7 @@ static void write_header(struct smtp_session *s, int header_complete)
 		}
 		if (!has_field(s->hold, s->hold_len, "message-id:")) {
 			char id[STORE_ADDRESS_MAX + 48];
-			header_message_id(id, sizeof id, s->cfg->hostname);
+			store_header_message_id(id, sizeof id, s->cfg->hostname);
 			n = snprintf(line, sizeof line, "Message-ID: %s\r\n", id);
 			store_bytes(s, line, (size_t)n);
 		}

@@ -11,16 +11,16 @@ static struct bounce_scan sc;
 static void scan(const char *msg, size_t step)
 {
 	size_t n = strlen(msg);
-	bounce_scan_init(&sc);
+	store_bounce_scan_init(&sc);
 	for (size_t i = 0; i < n; i += step)
-		bounce_scan_feed(&sc, msg + i, n - i < step ? n - i : step);
+		store_bounce_scan_feed(&sc, msg + i, n - i < step ? n - i : step);
 }
 
 static const char *subject_of(const char *msg)
 {
 	static char out[BOUNCE_SUBJECT_MAX + 1];
 	scan(msg, 1 << 20);
-	bounce_subject(&sc, out);
+	store_bounce_subject(&sc, out);
 	return out;
 }
 
@@ -60,7 +60,7 @@ int main(void)
 	scan("Subject: x\rBcc: evil@example.com\r\nX-Nul: a\0b\r\n\r\nbody\r\n", 1 << 20);
 	const struct bounce_failure unknown[] = {{.recipient = "lost@example.com"}};
 	size_t len;
-	char *b = bounce_build(&sc, "mail.example.com", "alice@example.com", unknown, 1, &len);
+	char *b = store_bounce_build(&sc, "mail.example.com", "alice@example.com", unknown, 1, &len);
 	ok(b && strlen(b) == len, "a bounce is built");
 	char *h = own_header(b);
 	ok(!strstr(h, "Bcc") && !strstr(h, "evil"), "nothing from the original reaches the bounce's header");
@@ -83,7 +83,7 @@ int main(void)
 	scan(big, 4096);
 	ok(sc.header_len == BOUNCE_HEADER_MAX && sc.excerpt_len == BOUNCE_EXCERPT_MAX && sc.excerpt_truncated,
 	   "memory for the scan stays at its limits");
-	b = bounce_build(&sc, "mail.example.com", "alice@example.com", unknown, 1, &len);
+	b = store_bounce_build(&sc, "mail.example.com", "alice@example.com", unknown, 1, &len);
 	size_t longest = 0, cur = 0;
 	for (size_t i = 0; i < len; i++, cur++)
 		if (b[i] == '\n') {
@@ -102,7 +102,7 @@ int main(void)
 		 .diagnostic = "550 5.1.1 <bob@remote.example>: unknown\r\nX-Injected: yes"},
 		{.recipient = "lost@example.com"},
 	};
-	b = bounce_build(&sc, "mail.example.com", "alice@example.com", remote, 2, &len);
+	b = store_bounce_build(&sc, "mail.example.com", "alice@example.com", remote, 2, &len);
 	ok(b && strstr(b, "\r\nFinal-Recipient: rfc822; bob@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
 	                  "Remote-MTA: dns; mx.remote.example\r\n"
 	                  "Diagnostic-Code: smtp; 550 5.1.1 <bob@remote.example>: unknown  X-Injected: yes\r\n"),
@@ -117,7 +117,7 @@ int main(void)
 	free(b);
 	const struct bounce_failure expired[] = {{.recipient = "bob@remote.example", .status = "4.4.7",
 	                                          .diagnostic = "no answer from any server for 5 days"}};
-	b = bounce_build(&sc, "mail.example.com", "alice@example.com", expired, 1, &len);
+	b = store_bounce_build(&sc, "mail.example.com", "alice@example.com", expired, 1, &len);
 	ok(b && strstr(b, "\r\nStatus: 4.4.7\r\nDiagnostic-Code: smtp; no answer from any server for 5 days\r\n") &&
 	       !strstr(b, "Remote-MTA") && strstr(b, "Recipient bob@remote.example could not be reached: no answer"),
 	   "given up with no server's answer: our own reason, no Remote-MTA");

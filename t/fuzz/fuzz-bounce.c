@@ -19,16 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t step = data[0] + 1;
 	data++;
 	size--;
-	bounce_scan_init(&sc);
+	store_bounce_scan_init(&sc);
 	for (size_t i = 0; i < size; i += step)
-		bounce_scan_feed(&sc, data + i, size - i < step ? size - i : step);
+		store_bounce_scan_feed(&sc, data + i, size - i < step ? size - i : step);
 	char subject[BOUNCE_SUBJECT_MAX + 1];
-	bounce_subject(&sc, subject);
+	store_bounce_subject(&sc, subject);
 	for (const unsigned char *p = (const unsigned char *)subject; *p; p++)
 		check((*p >= ' ' || *p == '\t') && *p != 0x7f);
 	const struct bounce_failure unknown[] = {{.recipient = "lost@example.com"}};
 	size_t len;
-	char *b = bounce_build(&sc, "mail.example.com", "sender@example.com", unknown, 1, &len);
+	char *b = store_bounce_build(&sc, "mail.example.com", "sender@example.com", unknown, 1, &len);
 	check(b != NULL);
 	check(memchr(b, '\0', len) == NULL && len >= 2 && !memcmp(b + len - 2, "\r\n", 2));
 	for (size_t i = 0, start = 0; i < len; i++)
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (b[i] == '\r') {
 			check(i + 1 < len && b[i + 1] == '\n');
 		}
-	/* The bounce's own header: only the fields bounce_build writes. */
+	/* The bounce's own header: only the fields store_bounce_build writes. */
 	static const char *const fields[] = {"Return-Path:", "Date:", "From:", "To:", "Subject:", "Message-ID:",
 	                                     "Auto-Submitted:", "MIME-Version:", "Content-Type:", "\t"};
 	const char *end = strstr(b, "\r\n\r\n");

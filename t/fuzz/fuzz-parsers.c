@@ -76,24 +76,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* the text's lines as a remote server's replies: bounded, well-formed codes */
-	struct reply r = {0};
+	struct relay_reply r = {0};
 	struct ehlo_offer o = {0};
 	for (char *line = text, *end; line; line = end ? end + 1 : NULL) {
 		end = strchr(line, '\n');
 		if (end)
 			*end = 0;
-		int rc = reply_line(&r, line);
+		int rc = relay_reply_line(&r, line);
 		check(strlen(r.text) <= REPLY_TEXT_MAX);
 		if (rc == 1) {
 			char st[16];
 			check(r.code >= 200 && r.code <= 599);
-			reply_status(&r, st);
+			relay_reply_status(&r, st);
 			check(st[0] - '0' == r.code / 100);
 			memset(&r, 0, sizeof r);
 		} else if (rc < 0) {
 			memset(&r, 0, sizeof r);
 		}
-		ehlo_offer_line(&o, line);
+		relay_ehlo_offer_line(&o, line);
 		if (end)
 			*end = '\n';
 	}
