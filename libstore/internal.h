@@ -1,5 +1,5 @@
-/* libstore internals shared by its files; nothing outside libstore includes
- * this but its white-box test (t/store-test.c). */
+/* libstore internals shared by its files; outside libstore only white-box
+ * tests include this (t/store-test.c, t/shacrypt-test.c, t/fuzz/fuzz-parsers.c). */
 #ifndef INETMAIL_STORE_INTERNAL_H
 #define INETMAIL_STORE_INTERNAL_H
 

@@ -19,7 +19,7 @@ static enum store_result be_auth(void *ctx, const char *user, const char *passwo
 	return r;
 }
 
-static enum store_result be_lookup(void *ctx, const char *address)
+static enum store_result be_recipient(void *ctx, const char *address)
 {
 	struct smtp_store *b = ctx;
 	return store_recipient(b->store, address);
@@ -77,7 +77,7 @@ void smtp_store_backend(struct smtp_store *b, struct smtp_backend *be)
 	*be = (struct smtp_backend){
 		.ctx = b,
 		.auth = be_auth,
-		.lookup = be_lookup,
+		.recipient = be_recipient,
 		.begin = be_begin,
 		.write = be_write,
 		.commit = be_commit,

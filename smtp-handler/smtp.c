@@ -337,10 +337,10 @@ static enum store_result check_recipient(struct smtp_session *s, char canon[STOR
 	int postmaster = is_postmaster(canon);
 	if (s->cfg->mode != SMTP_MX && !s->cfg->reject_unknown && !postmaster)
 		return STORE_OK;
-	enum store_result r = s->be->lookup(s->be->ctx, canon);
+	enum store_result r = s->be->recipient(s->be->ctx, canon);
 	if (r == STORE_NOT_FOUND && postmaster &&
 	    store_address_qualify("postmaster", s->cfg->domain, canon) == 0) {
-		r = s->be->lookup(s->be->ctx, canon);
+		r = s->be->recipient(s->be->ctx, canon);
 		if (r == STORE_NOT_LOCAL)
 			r = STORE_NOT_FOUND;
 	}

@@ -48,7 +48,7 @@ struct smtp_backend {
 	void *ctx;
 	enum store_result (*auth)(void *ctx, const char *user, const char *password,
 	                          char address[STORE_ADDRESS_MAX + 1]);
-	enum store_result (*lookup)(void *ctx, const char *address);
+	enum store_result (*recipient)(void *ctx, const char *address); /* store_recipient: a mailbox here, or not */
 	/* A delivery: begin, recipients, message octets, then commit or abort. */
 	int (*begin)(void *ctx, const char *bounce_to, const char *const *rcpts, size_t n);
 	enum store_result (*write)(void *ctx, const void *data, size_t len);
