@@ -38,12 +38,15 @@ static enum store_result add_body(struct store *s, void *ctx)
 	enum store_result r = store_add_domain(s, domain, &a->domain_created);
 	if (r != STORE_OK)
 		return r;
-	if (!store_q_exec(s, Q_ACCOUNT_INSERT, "ss", a->address, a->hash)) {
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_INSERT, "ss", a->address, a->hash);
+	if (!st) {
 		if (s->err_no != ER_DUP_ENTRY)
 			return STORE_TEMPFAIL;
 		store_refuse(s, "%s: the account exists already", a->address);
 		return STORE_PERMFAIL;
 	}
+	if (store_folder_defaults(s, store_q_insert_id(st)) != STORE_OK)
+		return STORE_TEMPFAIL;
 	return store_postmaster_fix(s, domain);
 }
 

@@ -218,7 +218,15 @@ static enum store_result resolve_recipients(struct store *s, struct finish *f, s
 	return STORE_OK;
 }
 
-/* A mailbox entry under a fresh UIDL, or under the given one (an import). */
+/* An account's folders, INBOX and the special-use ones, where it has none yet. */
+enum store_result store_folder_defaults(struct store *s, uint64_t account)
+{
+	return store_q_exec(s, Q_FOLDER_DEFAULTS, "uuuuuu", account, account, account, account, account, account)
+	           ? STORE_OK : STORE_TEMPFAIL;
+}
+
+/* A mailbox entry in INBOX under the next UID and a fresh UIDL, or under the
+ * given one (an import). */
 static enum store_result add_entry(struct store *s, uint64_t account, uint64_t message, uint64_t size,
                                    const char *given_uidl)
 {
@@ -227,8 +235,13 @@ static enum store_result add_entry(struct store *s, uint64_t account, uint64_t m
 		strcpy(uidl, given_uidl);
 	else
 		store_random_hex(uidl, 16);
-	if (store_q_exec(s, Q_ENTRY_INSERT, "uusu", account, message, uidl, size))
-		return STORE_OK;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_NEXT_UID, "u", account);
+	if (st && !store_q_affected(st)) /* an account older than its folders */
+		st = store_folder_defaults(s, account) == STORE_OK ? store_q_exec(s, Q_FOLDER_NEXT_UID, "u", account) : NULL;
+	if (!st)
+		return STORE_TEMPFAIL;
+	if ((st = store_q_exec(s, Q_ENTRY_INSERT, "usuu", message, uidl, size, account)))
+		return store_q_affected(st) ? STORE_OK : STORE_TEMPFAIL;
 	if (s->err_no != ER_DUP_ENTRY)
 		return STORE_TEMPFAIL;
 	store_refuse(s, "UIDL %s is in that mailbox already", uidl);

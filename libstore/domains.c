@@ -77,7 +77,8 @@ enum store_result store_delete_account(struct store *s, uint64_t id, const char 
 {
 	struct id_list l = {0};
 	enum store_result r = STORE_TEMPFAIL;
-	if (store_each_entry(s, id, id_list_add, &l) == STORE_OK && store_delete_entries(s, id, l.ids, l.n) == STORE_OK &&
+	if (store_each_entry(s, Q_ENTRY_LIST_ALL, id, id_list_add, &l) == STORE_OK &&
+	    store_delete_entries(s, id, l.ids, l.n) == STORE_OK && store_q_exec(s, Q_FOLDER_DELETE_ACCOUNT, "u", id) &&
 	    store_q_exec(s, Q_LOCK_DROP, "u", id) && store_q_exec(s, Q_ACCOUNT_DELETE, "u", id) &&
 	    store_q_exec(s, Q_ALIAS_DELETE_TARGET, "s", address))
 		r = store_postmaster_fix(s, store_address_domain(address));

@@ -100,7 +100,8 @@ enum store_result store_drop_if_unreferenced(struct store *, uint64_t message_id
 /* The same in a transaction of its own. */
 enum store_result store_drop_content(struct store *, uint64_t message_id);
 /* Calls fn for each entry of an account, in arrival order; inside a transaction. */
-enum store_result store_each_entry(struct store *, uint64_t account_id, store_entry_fn, void *ctx);
+/* list: Q_ENTRY_LIST (POP3's maildrop, INBOX) or Q_ENTRY_LIST_ALL (every folder) */
+enum store_result store_each_entry(struct store *, enum query_id list, uint64_t account_id, store_entry_fn, void *ctx);
 /* Deletes entries of one account: content goes with its last entry; the caller
  * holds the transaction. */
 enum store_result store_delete_entries(struct store *, uint64_t account_id,
@@ -124,6 +125,7 @@ void store_penalty_record(struct store *, const char *address, int succeeded);
 
 /* The active account with this canonical address: STORE_OK, _NOT_FOUND or _TEMPFAIL. */
 /* A bounce into an account's mailbox (its charge is the caller's). */
+enum store_result store_folder_defaults(struct store *, uint64_t account_id);
 enum store_result store_bounce_put(struct store *, uint64_t account_id, const char *bounce, size_t len,
                                    uint64_t *message_id);
 enum store_result store_find_account(struct store *, const char *address, uint64_t *id,

@@ -66,10 +66,11 @@ struct list_args {
 	void *ctx;
 };
 
-enum store_result store_each_entry(struct store *s, uint64_t account_id, store_entry_fn fn, void *ctx)
+enum store_result store_each_entry(struct store *s, enum query_id list, uint64_t account_id, store_entry_fn fn,
+                                   void *ctx)
 {
 	struct store_entry e;
-	MYSQL_STMT *st = store_q_exec(s, Q_ENTRY_LIST, "u", account_id);
+	MYSQL_STMT *st = store_q_exec(s, list, "u", account_id);
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
@@ -84,7 +85,7 @@ enum store_result store_each_entry(struct store *s, uint64_t account_id, store_e
 static enum store_result list_body(struct store *s, void *ctx)
 {
 	struct list_args *a = ctx;
-	return store_each_entry(s, a->account_id, a->fn, a->ctx);
+	return store_each_entry(s, Q_ENTRY_LIST, a->account_id, a->fn, a->ctx);
 }
 
 enum store_result store_maildrop_list(struct store *s, uint64_t account_id, store_entry_fn fn, void *ctx)
@@ -289,6 +290,8 @@ enum store_result store_delete_entries(struct store *s, uint64_t account_id,
 		if (!store_q_exec(s, Q_MESSAGE_UNREF, "u", msgs[i]) || store_drop_if_unreferenced(s, msgs[i]) != STORE_OK)
 			goto out;
 	if (total && !store_q_exec(s, Q_ACCOUNT_CREDIT, "uuu", total, total, account_id))
+		goto out;
+	if (n_msgs && !store_q_exec(s, Q_FOLDER_EXPUNGED, "u", account_id))
 		goto out;
 	r = STORE_OK;
 out:

@@ -62,7 +62,17 @@
 	                       " WHERE e.account_id = ? AND e.id IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" \
 	                       " ORDER BY e.id, c.seq") \
 	Q(CHUNK_DELETE, 0, "DELETE FROM message_chunk WHERE message_id = ?") \
-	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size) VALUES (?, ?, ?, ?)") \
+	/* the UID the next statement gives: INBOX's row locked to the delivery's end, so UIDs commit in order */ \
+	Q(FOLDER_NEXT_UID, 0, "UPDATE folder SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1" \
+	                      " WHERE account_id = ? AND name = 'INBOX'") \
+	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq)" \
+	                   " SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq FROM folder" \
+	                   " WHERE account_id = ? AND name = 'INBOX'") \
+	Q(FOLDER_DEFAULTS, 0, "INSERT IGNORE INTO folder (account_id, name, special_use) VALUES (?, 'INBOX', NULL)," \
+	                      " (?, 'Sent', '\\\\Sent'), (?, 'Drafts', '\\\\Drafts'), (?, 'Trash', '\\\\Trash')," \
+	                      " (?, 'Junk', '\\\\Junk'), (?, 'Archive', '\\\\Archive')") \
+	/* RFC 7162 3.1.2: an expunge is a change too */ \
+	Q(FOLDER_EXPUNGED, 0, "UPDATE folder SET highestmodseq = highestmodseq + 1 WHERE account_id = ? AND name = 'INBOX'") \
 	Q(QUEUE_INSERT, 0, "INSERT INTO relay_queue (message_id, sender, recipient) VALUES (?, ?, ?)") \
 	Q(QUEUE_LIST, 1, "SELECT id, sender, recipient, TIMESTAMPDIFF(SECOND, created_at, NOW(6)), attempts," \
 	                 " GREATEST(0, TIMESTAMPDIFF(SECOND, NOW(6), next_try_at)), COALESCE(last_answer, '')," \
@@ -89,7 +99,11 @@
 	Q(QUEUE_ROW, 0, "SELECT message_id, sender, recipient FROM relay_queue WHERE id = ?") \
 	Q(QUEUE_RETRY, 0, "UPDATE relay_queue SET attempts = attempts + 1, next_try_at = NOW(6) + INTERVAL ? SECOND," \
 	                  " last_answer = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?") \
-	Q(ENTRY_LIST, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
+	/* POP3's maildrop is INBOX, in UID order */ \
+	Q(ENTRY_LIST, 0, "SELECT e.id, e.size, e.uidl FROM folder f JOIN mailbox_entry e ON e.folder_id = f.id" \
+	                 " WHERE f.account_id = ? AND f.name = 'INBOX' ORDER BY e.uid") \
+	Q(ENTRY_LIST_ALL, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
+	Q(FOLDER_DELETE_ACCOUNT, 0, "DELETE FROM folder WHERE account_id = ?") \
 	Q(ENTRY_TAKE, 0, "SELECT message_id, size FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
 	Q(ENTRY_DELETE, 0, "DELETE FROM mailbox_entry WHERE id = ?") \
 	Q(LOCK_RENEW, 0, "UPDATE maildrop_lock SET owner = ?, expires_at = NOW(6) + INTERVAL ? SECOND" \

@@ -18,6 +18,7 @@ GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),
 GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.message TO 'inetmail_smtp'@'localhost';
 GRANT SELECT, INSERT, DELETE ON inetmail.message_chunk TO 'inetmail_smtp'@'localhost';
 GRANT INSERT ON inetmail.mailbox_entry TO 'inetmail_smtp'@'localhost';
+GRANT SELECT, INSERT, UPDATE (uidnext, highestmodseq) ON inetmail.folder TO 'inetmail_smtp'@'localhost';
 GRANT SELECT ON inetmail.domain TO 'inetmail_smtp'@'localhost';
 GRANT SELECT (source, target) ON inetmail.alias TO 'inetmail_smtp'@'localhost';
 GRANT SELECT, INSERT, DELETE ON inetmail.auth_failure TO 'inetmail_smtp'@'localhost';
@@ -27,6 +28,7 @@ GRANT INSERT ON inetmail.relay_queue TO 'inetmail_smtp'@'localhost';
 GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),
       UPDATE (used_bytes) ON inetmail.account TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, DELETE ON inetmail.mailbox_entry TO 'inetmail_pop3'@'localhost';
+GRANT SELECT, UPDATE (highestmodseq) ON inetmail.folder TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, UPDATE, DELETE ON inetmail.message TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, DELETE ON inetmail.message_chunk TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.maildrop_lock TO 'inetmail_pop3'@'localhost';
@@ -40,6 +42,7 @@ GRANT SELECT, UPDATE, DELETE ON inetmail.relay_queue TO 'inetmail_relay'@'localh
 GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.message TO 'inetmail_relay'@'localhost';
 GRANT SELECT, INSERT, DELETE ON inetmail.message_chunk TO 'inetmail_relay'@'localhost';
 GRANT INSERT ON inetmail.mailbox_entry TO 'inetmail_relay'@'localhost';
+GRANT SELECT, INSERT, UPDATE (uidnext, highestmodseq) ON inetmail.folder TO 'inetmail_relay'@'localhost';
 
 -- mailctl: accounts, domains, aliases, imports, quotas, garbage collection and
 -- schema migrations.

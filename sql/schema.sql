@@ -55,9 +55,34 @@ CREATE TABLE mailbox_entry (
   uidl       VARCHAR(70) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   size       BIGINT UNSIGNED NOT NULL,
   arrived_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  folder_id  BIGINT UNSIGNED NOT NULL,
+  uid        INT UNSIGNED NOT NULL,
+  flags      SMALLINT UNSIGNED NOT NULL DEFAULT 0,
+  keywords   VARCHAR(1000) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
+  modseq     BIGINT UNSIGNED NOT NULL DEFAULT 1,
   UNIQUE KEY mailbox_entry_uidl (account_id, uidl),
   KEY mailbox_entry_account (account_id, id),
-  KEY mailbox_entry_message (message_id)
+  KEY mailbox_entry_message (message_id),
+  UNIQUE KEY mailbox_entry_uid (folder_id, uid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- IMAP's mailboxes, called folders here: INBOX and the special-use ones for
+-- every account (libstore makes them with it), and those its user makes;
+-- name in UTF-8 with "/" as the hierarchy delimiter. An entry's uid is
+-- unique in its folder and never reused (uidnext only grows); uidvalidity
+-- NULL means the folder's id (a folder made again has another); modseq and
+-- highestmodseq as RFC 7162 CONDSTORE. flags: \Seen 1, \Answered 2,
+-- \Flagged 4, \Deleted 8, \Draft 16; keywords space-separated.
+CREATE TABLE folder (
+  id            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  account_id    BIGINT UNSIGNED NOT NULL,
+  name          VARCHAR(255) NOT NULL,
+  special_use   VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  subscribed    TINYINT(1) NOT NULL DEFAULT 1,
+  uidvalidity   INT UNSIGNED NULL,
+  uidnext       INT UNSIGNED NOT NULL DEFAULT 1,
+  highestmodseq BIGINT UNSIGNED NOT NULL DEFAULT 1,
+  UNIQUE KEY folder_name (account_id, name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- The domains this server takes mail for: mail to any other is relayed or refused.
@@ -120,4 +145,4 @@ CREATE TABLE relay_queue (
   KEY relay_queue_lease (lease_owner)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
-INSERT INTO schema_version (version) VALUES (4);
+INSERT INTO schema_version (version) VALUES (5);

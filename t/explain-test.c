@@ -19,15 +19,18 @@ static const char *const fill[] = {
 	" SELECT CONCAT('user', seq, '@example.com'), '*', IF(seq % 2, NULL, 1000000) FROM seq_1_to_2000",
 	"INSERT INTO message (size, refs, created_at) SELECT 100, 1, NOW() - INTERVAL seq MINUTE FROM seq_1_to_20000",
 	"INSERT INTO message_chunk (message_id, seq, data) SELECT id, 0, 'x' FROM message",
-	"INSERT INTO mailbox_entry (account_id, message_id, uidl, size)"
-	" SELECT 1 + id % 2000, id, CONCAT('u', id), 100 FROM message",
+	"INSERT INTO folder (account_id, name) SELECT id, 'INBOX' FROM account ORDER BY id", /* ids those of accounts */
+	"INSERT INTO folder (account_id, name) SELECT id, n.name FROM account JOIN (SELECT 'Sent' AS name UNION ALL"
+	" SELECT 'Drafts' UNION ALL SELECT 'Trash' UNION ALL SELECT 'Junk' UNION ALL SELECT 'Archive') n",
+	"INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid)"
+	" SELECT 1 + id % 2000, id, CONCAT('u', id), 100, 1 + id % 2000, id FROM message",
 	"INSERT INTO maildrop_lock SELECT seq, 'o', NOW() FROM seq_1_to_2000",
 	"INSERT INTO domain (name) SELECT CONCAT('d', seq, '.example') FROM seq_1_to_500",
 	"INSERT INTO alias (source, target) SELECT CONCAT('a', seq, '@d', seq % 500, '.example'),"
 	" CONCAT('user', seq % 2000, '@example.com') FROM seq_1_to_5000",
 	"INSERT INTO auth_failure (client, account, failed_at) SELECT CONCAT('192.0.2.', seq % 250),"
 	" CONCAT('user', seq % 2000, '@example.com'), NOW() - INTERVAL seq SECOND FROM seq_1_to_20000",
-	"ANALYZE TABLE account, message, message_chunk, mailbox_entry, maildrop_lock, domain, alias, auth_failure",
+	"ANALYZE TABLE account, message, message_chunk, mailbox_entry, folder, maildrop_lock, domain, alias, auth_failure",
 };
 
 static int run(MYSQL *db, const char *q)

@@ -850,6 +850,43 @@ static void test_gc_and_delete_account(struct store *s)
 	is_int(store_admin_delete(s, "bob@example.com"), STORE_NOT_FOUND, "deleting it again: not found");
 }
 
+/* IMAP's folders: made with the account, UIDs in INBOX in delivery order, POP3 sees INBOX only. */
+static void test_folders(struct store *s)
+{
+	add_account(s, "frank@example.com", "sha512crypt", "frank pw");
+	struct store_account f;
+	store_lookup(s, "frank@example.com", &f);
+	is_int(sql_num("SELECT COUNT(*) FROM folder WHERE account_id = %llu AND (name, COALESCE(special_use, ''))"
+	               " IN (('INBOX', ''), ('Sent', '\\\\Sent'), ('Drafts', '\\\\Drafts'), ('Trash', '\\\\Trash'),"
+	               " ('Junk', '\\\\Junk'), ('Archive', '\\\\Archive'))", (unsigned long long)f.id),
+	       6, "a new account has INBOX and the five special-use folders");
+	const char *const to[] = {"frank@example.com", NULL};
+	struct store_delivery_result res;
+	long long modseq = sql_num("SELECT highestmodseq FROM folder WHERE account_id = %llu AND name = 'INBOX'",
+	                           (unsigned long long)f.id);
+	for (int i = 0; i < 3; i++)
+		deliver(s, "", to, msg1, sizeof msg1 - 1, &res);
+	is_int(sql_num("SELECT GROUP_CONCAT(e.uid ORDER BY e.id) = '1,2,3' AND MAX(f.uidnext) = 4 AND MAX(f.highestmodseq) = %lld"
+	               " AND MAX(e.modseq) = %lld FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id"
+	               " WHERE f.account_id = %llu AND f.name = 'INBOX'", modseq + 3, modseq + 3, (unsigned long long)f.id),
+	       1, "three deliveries: UIDs 1, 2, 3 in INBOX, UIDNEXT 4, each a change (MODSEQ)");
+	sql_num("UPDATE mailbox_entry SET folder_id = (SELECT id FROM folder WHERE account_id = %llu AND name = 'Sent'),"
+	        " uid = 1 WHERE account_id = %llu AND uid = 2", (unsigned long long)f.id, (unsigned long long)f.id);
+	struct entries l;
+	is_int((long long)list(s, f.id, &l), 2, "POP3's maildrop is INBOX: a message in Sent is not in it");
+	is_int(locked_delete(s, f.id, &l.e[0].id, 1), STORE_OK, "a POP3 deletion");
+	is_int(sql_num("SELECT highestmodseq FROM folder WHERE account_id = %llu AND name = 'INBOX'", (unsigned long long)f.id),
+	       modseq + 4, "is a change of INBOX too (RFC 7162: an expunge raises HIGHESTMODSEQ)");
+	sql_num("DELETE FROM folder WHERE account_id = %llu", (unsigned long long)f.id);
+	deliver(s, "", to, msg1, sizeof msg1 - 1, &res);
+	is_int(sql_num("SELECT COUNT(*) FROM folder WHERE account_id = %llu", (unsigned long long)f.id), 6,
+	       "an account without folders (made by hand, or before them) gets them at its next delivery");
+	is_int(store_admin_delete(s, "frank@example.com"), STORE_OK, "the account deleted");
+	is_int(sql_num("SELECT (SELECT COUNT(*) FROM folder WHERE account_id = %llu) +"
+	               " (SELECT COUNT(*) FROM mailbox_entry WHERE account_id = %llu)", (unsigned long long)f.id,
+	               (unsigned long long)f.id), 0, "with its folders and the mail in all of them");
+}
+
 static void test_unreachable(void)
 {
 	const char *saved = getenv("INETMAIL_MYCNF");
@@ -912,6 +949,7 @@ int main(void)
 	test_delete(s, alice.id, bob.id, carol.id);
 	test_big(s, carol.id);
 	test_gc_and_delete_account(s);
+	test_folders(s);
 	test_unreachable();
 	store_close(s);
 	store_close(s2);
