@@ -1,4 +1,4 @@
-# inetmail: per-connection SMTP and POP3 handlers over MariaDB.
+# inetmail: per-connection SMTP, POP3 and IMAP handlers over MariaDB.
 # make | make check | make fresh-check | make install [PREFIX=/usr/local DESTDIR=] | make deb | make clean | make bench
 
 PREFIX ?= /usr/local
@@ -33,6 +33,7 @@ LIBSTORE_SRC = $(wildcard libstore/*.c)
 COMMON_SRC = $(wildcard common/*.c)
 SMTP_SRC = $(filter-out smtp-handler/main.c,$(wildcard smtp-handler/*.c))
 POP3_SRC = $(filter-out pop3-handler/main.c,$(wildcard pop3-handler/*.c))
+IMAP_SRC = $(filter-out imap-handler/main.c,$(wildcard imap-handler/*.c))
 MAILCTL_SRC = $(wildcard mailctl/*.c)
 RELAY_SRC = $(filter-out relay/main.c,$(wildcard relay/*.c))
 TEST_SRC = $(wildcard t/*.c)
@@ -41,10 +42,11 @@ LIBSTORE = $(BUILD)/libstore.a
 LIBCOMMON = $(BUILD)/libcommon.a
 LIBSMTP = $(BUILD)/libsmtp.a
 LIBPOP3 = $(BUILD)/libpop3.a
+LIBIMAP = $(BUILD)/libimap.a
 LIBRELAY = $(BUILD)/librelay.a
 # Order matters to the linker: protocol machines, the store, then common.
-LIBS = $(LIBSMTP) $(LIBPOP3) $(LIBRELAY) $(LIBSTORE) $(LIBCOMMON)
-PROGRAMS = $(BUILD)/mailctl $(BUILD)/smtp-handler $(BUILD)/pop3-handler $(BUILD)/inetmail-relay
+LIBS = $(LIBSMTP) $(LIBPOP3) $(LIBIMAP) $(LIBRELAY) $(LIBSTORE) $(LIBCOMMON)
+PROGRAMS = $(BUILD)/mailctl $(BUILD)/smtp-handler $(BUILD)/pop3-handler $(BUILD)/imap-handler $(BUILD)/inetmail-relay
 TEST_PROGRAMS = $(TEST_SRC:t/%.c=$(BUILD)/t/%)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -91,7 +93,7 @@ $(BUILD)/etc/%: units/etc/% $(PATHS_STAMP)
 
 # A program finds its own headers beside its sources; the tests and fuzz
 # harnesses drive the protocol machines, so they see those directories too.
-$(BUILD)/obj/t/%.o: ALL_CFLAGS += -Ismtp-handler -Ipop3-handler -Irelay
+$(BUILD)/obj/t/%.o: ALL_CFLAGS += -Ismtp-handler -Ipop3-handler -Iimap-handler -Irelay
 
 $(BUILD)/obj/%.o: %.c $(wildcard */*.h) $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
@@ -107,6 +109,9 @@ $(LIBSMTP): $(call obj,$(SMTP_SRC))
 	$(AR) rcs $@ $^
 
 $(LIBPOP3): $(call obj,$(POP3_SRC))
+	$(AR) rcs $@ $^
+
+$(LIBIMAP): $(call obj,$(IMAP_SRC))
 	$(AR) rcs $@ $^
 
 $(LIBRELAY): $(call obj,$(RELAY_SRC))

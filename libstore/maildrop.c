@@ -259,11 +259,12 @@ enum store_result store_delete_entries(struct store *s, uint64_t account_id,
                                        const uint64_t *entry_ids, size_t n)
 {
 	uint64_t *ids = malloc((n + 1) * sizeof *ids), *msgs = malloc((n + 1) * sizeof *msgs);
+	uint64_t *folders = malloc((n + 1) * sizeof *folders);
 	enum store_result r = STORE_TEMPFAIL;
 	size_t n_msgs = 0;
 	uint64_t total = 0, locked;
 	MYSQL_STMT *st;
-	if (!ids || !msgs)
+	if (!ids || !msgs || !folders)
 		goto out;
 	if (n)
 		memcpy(ids, entry_ids, n * sizeof *ids);
@@ -275,7 +276,7 @@ enum store_result store_delete_entries(struct store *s, uint64_t account_id,
 		uint64_t size;
 		int rc;
 		if (!(st = store_q_exec(s, Q_ENTRY_TAKE, "uu", ids[i], account_id)) ||
-		    (rc = store_q_fetch(s, st, "uu", &msgs[n_msgs], &size)) < 0)
+		    (rc = store_q_fetch(s, st, "uuu", &msgs[n_msgs], &size, &folders[n_msgs])) < 0)
 			goto out;
 		if (rc == 0)
 			continue; /* already gone: deleting is idempotent */
@@ -291,12 +292,15 @@ enum store_result store_delete_entries(struct store *s, uint64_t account_id,
 			goto out;
 	if (total && !store_q_exec(s, Q_ACCOUNT_CREDIT, "uuu", total, total, account_id))
 		goto out;
-	if (n_msgs && !store_q_exec(s, Q_FOLDER_EXPUNGED, "u", account_id))
-		goto out;
+	qsort(folders, n_msgs, sizeof *folders, id_cmp);
+	for (size_t i = 0; i < n_msgs; i++) /* each folder that lost mail has changed (RFC 7162 3.1.2) */
+		if ((!i || folders[i] != folders[i - 1]) && !store_q_exec(s, Q_FOLDER_EXPUNGED, "u", folders[i]))
+			goto out;
 	r = STORE_OK;
 out:
 	free(ids);
 	free(msgs);
+	free(folders);
 	return r;
 }
 

@@ -72,7 +72,7 @@
 	                      " (?, 'Sent', '\\\\Sent'), (?, 'Drafts', '\\\\Drafts'), (?, 'Trash', '\\\\Trash')," \
 	                      " (?, 'Junk', '\\\\Junk'), (?, 'Archive', '\\\\Archive')") \
 	/* RFC 7162 3.1.2: an expunge is a change too */ \
-	Q(FOLDER_EXPUNGED, 0, "UPDATE folder SET highestmodseq = highestmodseq + 1 WHERE account_id = ? AND name = 'INBOX'") \
+	Q(FOLDER_EXPUNGED, 0, "UPDATE folder SET highestmodseq = highestmodseq + 1 WHERE id = ?") \
 	Q(QUEUE_INSERT, 0, "INSERT INTO relay_queue (message_id, sender, recipient) VALUES (?, ?, ?)") \
 	Q(QUEUE_LIST, 1, "SELECT id, sender, recipient, TIMESTAMPDIFF(SECOND, created_at, NOW(6)), attempts," \
 	                 " GREATEST(0, TIMESTAMPDIFF(SECOND, NOW(6), next_try_at)), COALESCE(last_answer, '')," \
@@ -102,9 +102,20 @@
 	/* POP3's maildrop is INBOX, in UID order */ \
 	Q(ENTRY_LIST, 0, "SELECT e.id, e.size, e.uidl FROM folder f JOIN mailbox_entry e ON e.folder_id = f.id" \
 	                 " WHERE f.account_id = ? AND f.name = 'INBOX' ORDER BY e.uid") \
+	Q(FOLDER_LIST, 0, "SELECT id, name, COALESCE(special_use, ''), subscribed, COALESCE(uidvalidity, id), uidnext," \
+	                  " highestmodseq FROM folder WHERE account_id = ? ORDER BY name") \
+	Q(FOLDER_FIND, 0, "SELECT id, name, COALESCE(special_use, ''), subscribed, COALESCE(uidvalidity, id), uidnext," \
+	                  " highestmodseq FROM folder WHERE account_id = ? AND name = ?") \
+	Q(FOLDER_COUNTS, 0, "SELECT COUNT(*), COALESCE(SUM(flags & 1 = 0), 0) FROM mailbox_entry WHERE folder_id = ?") \
+	Q(FOLDER_MAIL, 0, "SELECT id, uid, flags, size, modseq, CAST(UNIX_TIMESTAMP(arrived_at) AS SIGNED) FROM mailbox_entry" \
+	                  " WHERE folder_id = ? ORDER BY uid") \
+	/* one change for the whole STORE: each entry it touched gets the folder's new HIGHESTMODSEQ */ \
+	Q(FOLDER_CHANGE, 0, "UPDATE folder SET highestmodseq = highestmodseq + 1 WHERE id = ? AND account_id = ?") \
+	Q(FOLDER_MODSEQ, 0, "SELECT highestmodseq FROM folder WHERE id = ? AND account_id = ?") \
+	Q(ENTRY_SET_FLAGS, 0, "UPDATE mailbox_entry SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?") \
 	Q(ENTRY_LIST_ALL, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
 	Q(FOLDER_DELETE_ACCOUNT, 0, "DELETE FROM folder WHERE account_id = ?") \
-	Q(ENTRY_TAKE, 0, "SELECT message_id, size FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
+	Q(ENTRY_TAKE, 0, "SELECT message_id, size, folder_id FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
 	Q(ENTRY_DELETE, 0, "DELETE FROM mailbox_entry WHERE id = ?") \
 	Q(LOCK_RENEW, 0, "UPDATE maildrop_lock SET owner = ?, expires_at = NOW(6) + INTERVAL ? SECOND" \
 	                 " WHERE account_id = ? AND (owner = ? OR expires_at < NOW(6))") \

@@ -136,6 +136,45 @@ enum store_result store_maildrop_read(struct store *, uint64_t account_id, const
 enum store_result store_maildrop_delete(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n,
                                         unsigned lock_ttl_seconds);
 
+/* IMAP's mailboxes, folders here: INBOX and the special-use ones for every
+ * account, and those its user makes. */
+#define STORE_FOLDER_MAX 1020 /* folder.name: 255 characters of up to 4 octets */
+#define STORE_FLAG_SEEN 1
+#define STORE_FLAG_ANSWERED 2
+#define STORE_FLAG_FLAGGED 4
+#define STORE_FLAG_DELETED 8
+#define STORE_FLAG_DRAFT 16
+struct store_folder {
+	uint64_t id;
+	char name[STORE_FOLDER_MAX + 1]; /* UTF-8, "/" between levels */
+	char special_use[16];            /* "\\Sent", ...; "" for none */
+	int subscribed;
+	uint32_t uidvalidity, uidnext;
+	uint64_t highestmodseq;
+	uint32_t messages, unseen; /* store_folder_find only */
+};
+typedef int (*store_folder_fn)(void *ctx, const struct store_folder *);
+enum store_result store_folder_list(struct store *, uint64_t account_id, store_folder_fn, void *ctx);
+/* One folder by name, with its counts: STORE_NOT_FOUND when the account has none of that name. */
+enum store_result store_folder_find(struct store *, uint64_t account_id, const char *name, struct store_folder *);
+/* A message in a folder, as IMAP sees it; id is its entry, for store_maildrop_read. */
+struct store_mail {
+	uint64_t id;
+	uint32_t uid;
+	unsigned flags;   /* STORE_FLAG_* */
+	uint64_t size, modseq;
+	int64_t arrived;  /* INTERNALDATE, seconds since the epoch */
+};
+typedef int (*store_mail_fn)(void *ctx, const struct store_mail *);
+/* The folder's messages in UID order; *highestmodseq what it was as they were read. */
+enum store_result store_folder_mail(struct store *, uint64_t account_id, uint64_t folder_id, store_mail_fn, void *ctx,
+                                    uint64_t *highestmodseq);
+/* New flags for messages of a folder, one change: *modseq is the MODSEQ they all have now. */
+enum store_result store_folder_set_flags(struct store *, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
+                                         const unsigned *flags, size_t n, uint64_t *modseq);
+/* Removes entries of the account for good (IMAP's EXPUNGE), in one transaction. */
+enum store_result store_folder_expunge(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n);
+
 /* Passwords: crypt(3) strings. scheme is "yescrypt", "bcrypt" or "sha512crypt". */
 int store_password_hash(const char *scheme, const char *password, char out[STORE_HASH_MAX + 1]);
 /* An existing hash to take over: a crypt(3) string of yescrypt ($y$), bcrypt

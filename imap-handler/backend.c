@@ -1,0 +1,80 @@
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "backend.h"
+#include "log.h"
+#include "session.h"
+
+static enum store_result be_auth(void *ctx, const char *user, const char *password, struct store_account *out)
+{
+	struct imap_store *b = ctx;
+	enum store_result r = store_auth(b->store, user, password, out);
+	if (r == STORE_OK)
+		strcpy(b->user, out->address);
+	return r;
+}
+
+/* A database fault, in the session's log (the client hears [UNAVAILABLE]). */
+static enum store_result logged(struct imap_store *b, const char *what, enum store_result r)
+{
+	if (r == STORE_TEMPFAIL || r == STORE_UNKNOWN)
+		log_session(LOG_WARNING, b->user, "store-failed", "%s: %s: %s", what, store_result_name(r),
+		            store_error(b->store));
+	return r;
+}
+
+static enum store_result be_folders(void *ctx, uint64_t account_id, store_folder_fn fn, void *fn_ctx)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "folders", store_folder_list(b->store, account_id, fn, fn_ctx));
+}
+
+static enum store_result be_folder(void *ctx, uint64_t account_id, const char *name, struct store_folder *out)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "folder", store_folder_find(b->store, account_id, name, out));
+}
+
+static enum store_result be_mail(void *ctx, uint64_t account_id, uint64_t folder_id, store_mail_fn fn, void *fn_ctx,
+                                 uint64_t *highestmodseq)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "mail", store_folder_mail(b->store, account_id, folder_id, fn, fn_ctx, highestmodseq));
+}
+
+static enum store_result be_read(void *ctx, uint64_t account_id, uint64_t entry_id, uint64_t size, long body_lines,
+                                 store_data_fn fn, void *fn_ctx)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "read", store_maildrop_read(b->store, account_id, &(struct store_entry_ref){entry_id, size}, 1,
+	                                             body_lines, fn, fn_ctx));
+}
+
+static enum store_result be_set_flags(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
+                                      const unsigned *flags, size_t n, uint64_t *modseq)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "flags", store_folder_set_flags(b->store, account_id, folder_id, uids, flags, n, modseq));
+}
+
+static enum store_result be_expunge(void *ctx, uint64_t account_id, const uint64_t *ids, size_t n)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "expunge", store_folder_expunge(b->store, account_id, ids, n));
+}
+
+void imap_store_backend(struct imap_store *b, struct imap_backend *be)
+{
+	*be = (struct imap_backend){
+		.ctx = b,
+		.auth = be_auth,
+		.folders = be_folders,
+		.folder = be_folder,
+		.mail = be_mail,
+		.read = be_read,
+		.set_flags = be_set_flags,
+		.expunge = be_expunge,
+		.delay = session_backend_pause,
+		.logged = session_backend_logged,
+	};
+}

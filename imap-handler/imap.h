@@ -1,0 +1,94 @@
+/* IMAP4rev1 (RFC 3501, with RFC 9051's clarifications) as a pure state
+ * machine: fed input, it emits responses into an outbuf and reaches the mail
+ * store only through the backend below. No I/O, no SQL. */
+#ifndef INETMAIL_IMAP_H
+#define INETMAIL_IMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outbuf.h"
+#include "session.h"
+#include "store.h"
+
+#define IMAP_COMMAND_MAX (64 * 1024) /* a command with its literals: APPEND aside, none needs more */
+#define IMAP_TAG_MAX 64              /* tags are short; a longer one is no client's */
+#define IMAP_BAD_COMMANDS_MAX 20     /* then BYE, as the other handlers do */
+#define IMAP_AUTH_FAILURES_MAX 3     /* the third failed login closes the session */
+#define IMAP_AUTH_DELAY_MS 500       /* failed login n waits n times this before its reply */
+#define IMAP_HEADER_MAX (256 * 1024) /* a header served alone (BODY[HEADER]) is held whole: bounded */
+
+struct imap_config {
+	const char *domain;  /* a bare user name logs in there */
+	int plaintext_auth;  /* LOGIN and AUTHENTICATE allowed without TLS */
+	int tls_available;   /* STARTTLS offered */
+};
+
+struct imap_backend {
+	void *ctx;
+	enum store_result (*auth)(void *ctx, const char *user, const char *password, struct store_account *out);
+	enum store_result (*folders)(void *ctx, uint64_t account_id, store_folder_fn, void *fn_ctx);
+	enum store_result (*folder)(void *ctx, uint64_t account_id, const char *name, struct store_folder *out);
+	enum store_result (*mail)(void *ctx, uint64_t account_id, uint64_t folder_id, store_mail_fn, void *fn_ctx,
+	                          uint64_t *highestmodseq);
+	/* Streams a message: whole (body_lines < 0) or its header alone (0). */
+	enum store_result (*read)(void *ctx, uint64_t account_id, uint64_t entry_id, uint64_t size, long body_lines,
+	                          store_data_fn, void *fn_ctx);
+	enum store_result (*set_flags)(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
+	                               const unsigned *flags, size_t n, uint64_t *modseq);
+	enum store_result (*expunge)(void *ctx, uint64_t account_id, const uint64_t *entry_ids, size_t n);
+	void (*delay)(void *ctx, unsigned ms);
+	void (*logged)(void *ctx, const char *event, const char *detail);
+};
+
+enum imap_state {
+	IMAP_NOT_AUTHENTICATED, /* RFC 9051 3.1 */
+	IMAP_AUTHENTICATED,
+	IMAP_SELECTED,
+	IMAP_AUTH_PLAIN,        /* AUTHENTICATE PLAIN: waiting for the client's response line */
+	IMAP_STARTTLS,          /* OK sent: the handler must start TLS, then imap_tls_started */
+	IMAP_LOGOUT,            /* the session is over: the handler exits */
+};
+
+struct imap_message { /* the selected folder as this session knows it: sequence number = index + 1 */
+	uint64_t id;
+	uint32_t uid;
+	unsigned flags;
+	uint64_t size, modseq;
+	int64_t arrived;
+};
+
+struct imap_session {
+	const struct imap_config *cfg;
+	const struct imap_backend *be;
+	struct outbuf *out;
+	enum imap_state state;
+	int tls;
+	char *cmd;              /* the command being assembled, literals included: IMAP_COMMAND_MAX + 1 */
+	size_t cmd_len;
+	int cmd_too_long;       /* it outgrew cmd: its end is awaited, then refused */
+	uint64_t literal_left;  /* octets of a literal still to come */
+	char tag[IMAP_TAG_MAX + 1]; /* of the AUTHENTICATE waiting for its response */
+	struct store_account account;
+	struct store_folder folder;
+	int read_only;          /* EXAMINE */
+	struct imap_message *msgs;
+	size_t n_msgs, cap_msgs;
+	uint64_t highestmodseq;
+	unsigned auth_failures, bad_commands;
+	unsigned fetched;       /* messages whose content went out, for the summary line */
+	uint64_t fetched_bytes;
+	unsigned expunged;
+	const char *ended;      /* why the machine closed itself: "logout", "errors", ... */
+};
+
+int imap_init(struct imap_session *, const struct imap_config *, const struct imap_backend *, struct outbuf *);
+void imap_free(struct imap_session *);
+void imap_start(struct imap_session *); /* the greeting */
+size_t imap_input(struct imap_session *, const char *data, size_t len); /* octets consumed */
+void imap_timeout(struct imap_session *);
+void imap_tls_started(struct imap_session *);
+void imap_eof(struct imap_session *);
+struct session_machine imap_machine(struct imap_session *);
+
+#endif

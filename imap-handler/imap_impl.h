@@ -1,0 +1,38 @@
+/* Inside the IMAP machine: shared by command.c (input, parsing, the session
+ * and its commands before a folder is selected) and mailbox.c (the rest). */
+#ifndef INETMAIL_IMAP_IMPL_H
+#define INETMAIL_IMAP_IMPL_H
+
+#include "imap.h"
+
+/* Where a command's arguments are read from: p up to end (literals inside). */
+struct imap_cursor {
+	char *p, *end;
+};
+
+/* Each takes one space, then its token; -1 (cursor anywhere) when there is none. */
+int imap_take_atom(struct imap_cursor *, char *out, size_t cap);
+int imap_take_token(struct imap_cursor *, char *out, size_t cap, const char *also); /* an atom that may hold also's */
+int imap_take_astring(struct imap_cursor *, char *out, size_t cap);
+int imap_take_mailbox(struct imap_cursor *, char *out, size_t cap);       /* INBOX in any case is INBOX */
+int imap_take_list_pattern(struct imap_cursor *, char *out, size_t cap);  /* also % and * */
+int imap_at_end(const struct imap_cursor *);
+
+void imap_tagged(struct imap_session *, const char *tag, const char *status, const char *text);
+void imap_untagged(struct imap_session *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void imap_bad(struct imap_session *, const char *tag, const char *text); /* counts toward the limit */
+void imap_log(struct imap_session *, const char *event, const char *detail);
+
+/* mailbox.c: the commands of the authenticated and selected states. */
+void imap_cmd_list(struct imap_session *, const char *tag, struct imap_cursor *, int lsub);
+void imap_cmd_status(struct imap_session *, const char *tag, struct imap_cursor *);
+void imap_cmd_select(struct imap_session *, const char *tag, struct imap_cursor *, int read_only);
+void imap_cmd_close(struct imap_session *, const char *tag, int expunge);
+void imap_cmd_expunge(struct imap_session *, const char *tag);
+void imap_cmd_fetch(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
+void imap_cmd_store(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
+void imap_cmd_search(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
+void imap_cmd_noop(struct imap_session *, const char *tag); /* also reports what other sessions changed */
+void imap_deselect(struct imap_session *);
+
+#endif

@@ -1,0 +1,832 @@
+/* IMAP's authenticated and selected states: folders listed and selected,
+ * messages fetched, flagged, searched and expunged. The selected folder is
+ * held as a list in UID order (sequence number = place + 1), brought up to
+ * date with what other sessions did at NOOP, SELECT and after each change. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "array.h"
+#include "header.h"
+#include "imap_impl.h"
+#include "number.h"
+
+#define SEQ_RANGES_MAX 256 /* ranges in one sequence set: clients send a few, merged */
+#define FETCH_ITEMS_MAX 16 /* items in one FETCH: every one there is, once */
+#define SYSTEM_FLAGS "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} flag_names[] = {
+	{"\\Seen", STORE_FLAG_SEEN},     {"\\Answered", STORE_FLAG_ANSWERED}, {"\\Flagged", STORE_FLAG_FLAGGED},
+	{"\\Deleted", STORE_FLAG_DELETED}, {"\\Draft", STORE_FLAG_DRAFT},
+};
+
+static void flags_text(unsigned flags, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof flag_names / sizeof *flag_names; i++)
+		if (flags & flag_names[i].bit)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", flag_names[i].name);
+}
+
+static void unavailable(struct imap_session *s, const char *tag)
+{
+	imap_tagged(s, tag, "NO", "[UNAVAILABLE] Temporary failure, try again");
+}
+
+/* A name as a quoted string (RFC 9051 9: quoted-specials escaped). */
+static void quoted(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[n++] = '"';
+	for (; *in && n + 3 < cap; in++) {
+		if (*in == '"' || *in == '\\')
+			out[n++] = '\\';
+		out[n++] = *in;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
+/* ---- the selected folder ---- */
+
+void imap_deselect(struct imap_session *s)
+{
+	s->n_msgs = 0;
+	if (s->state == IMAP_SELECTED)
+		s->state = IMAP_AUTHENTICATED;
+}
+
+struct load {
+	struct imap_message *msgs;
+	size_t n, cap;
+};
+
+static int load_add(void *ctx, const struct store_mail *m)
+{
+	struct load *l = ctx;
+	if (array_reserve(&l->msgs, &l->cap, l->n, sizeof *l->msgs) < 0)
+		return -1;
+	l->msgs[l->n++] = (struct imap_message){m->id, m->uid, m->flags, m->size, m->modseq, m->arrived};
+	return 0;
+}
+
+static enum store_result load(struct imap_session *s, struct load *l, uint64_t *highestmodseq)
+{
+	*l = (struct load){0};
+	enum store_result r = s->be->mail(s->be->ctx, s->account.id, s->folder.id, load_add, l, highestmodseq);
+	if (r != STORE_OK)
+		free(l->msgs);
+	return r;
+}
+
+/* What other sessions did since: expunges, new messages, flags (RFC 9051 7.4, 7.5). */
+static enum store_result update(struct imap_session *s)
+{
+	struct load l;
+	uint64_t modseq;
+	enum store_result r = load(s, &l, &modseq);
+	if (r != STORE_OK)
+		return r;
+	size_t i = 0, j = 0;
+	while (i < s->n_msgs) {
+		while (j < l.n && l.msgs[j].uid < s->msgs[i].uid)
+			j++;
+		if (j == l.n || l.msgs[j].uid != s->msgs[i].uid) { /* gone */
+			imap_untagged(s, "%zu EXPUNGE", i + 1);
+			memmove(s->msgs + i, s->msgs + i + 1, (s->n_msgs - i - 1) * sizeof *s->msgs);
+			s->n_msgs--;
+			continue;
+		}
+		if (l.msgs[j].flags != s->msgs[i].flags) {
+			char f[80];
+			flags_text(l.msgs[j].flags, f, sizeof f);
+			imap_untagged(s, "%zu FETCH (FLAGS (%s))", i + 1, f);
+		}
+		i++;
+	}
+	uint32_t last = s->n_msgs ? s->msgs[s->n_msgs - 1].uid : 0;
+	size_t before = s->n_msgs;
+	free(s->msgs);
+	s->msgs = l.msgs;
+	s->n_msgs = l.n;
+	s->cap_msgs = l.cap;
+	size_t added = 0;
+	for (size_t k = 0; k < l.n; k++)
+		added += l.msgs[k].uid > last;
+	if (added || before != s->n_msgs)
+		imap_untagged(s, "%zu EXISTS", s->n_msgs);
+	s->highestmodseq = modseq;
+	return STORE_OK;
+}
+
+void imap_cmd_noop(struct imap_session *s, const char *tag)
+{
+	if (s->state == IMAP_SELECTED && update(s) != STORE_OK) {
+		unavailable(s, tag);
+		return;
+	}
+	imap_tagged(s, tag, "OK", "NOOP completed");
+}
+
+void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor *c, int read_only)
+{
+	char name[STORE_FOLDER_MAX + 1];
+	if (imap_take_mailbox(c, name, sizeof name) < 0 || !imap_at_end(c)) {
+		imap_bad(s, tag, read_only ? "EXAMINE mailbox" : "SELECT mailbox");
+		return;
+	}
+	imap_deselect(s); /* RFC 9051 6.3.2: even when the new one fails */
+	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &s->folder);
+	struct load l;
+	uint64_t modseq;
+	if (r == STORE_OK)
+		r = load(s, &l, &modseq);
+	if (r == STORE_NOT_FOUND) {
+		imap_tagged(s, tag, "NO", "[NONEXISTENT] No such mailbox");
+		return;
+	}
+	if (r != STORE_OK) {
+		unavailable(s, tag);
+		return;
+	}
+	free(s->msgs);
+	s->msgs = l.msgs;
+	s->n_msgs = l.n;
+	s->cap_msgs = l.cap;
+	s->highestmodseq = modseq;
+	s->read_only = read_only;
+	s->state = IMAP_SELECTED;
+	imap_untagged(s, "FLAGS (" SYSTEM_FLAGS ")");
+	imap_untagged(s, "OK [PERMANENTFLAGS (%s)] Flags permitted", read_only ? "" : SYSTEM_FLAGS);
+	imap_untagged(s, "%zu EXISTS", s->n_msgs);
+	imap_untagged(s, "0 RECENT");
+	for (size_t i = 0; i < s->n_msgs; i++)
+		if (!(s->msgs[i].flags & STORE_FLAG_SEEN)) {
+			imap_untagged(s, "OK [UNSEEN %zu] First unseen", i + 1);
+			break;
+		}
+	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", s->folder.uidvalidity);
+	imap_untagged(s, "OK [UIDNEXT %u] Predicted next UID", s->folder.uidnext);
+	imap_tagged(s, tag, "OK", read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
+}
+
+/* The \Deleted messages gone for good; each reported unless silent (CLOSE). */
+static enum store_result expunge_deleted(struct imap_session *s, int silent)
+{
+	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids);
+	size_t n = 0;
+	if (!ids)
+		return STORE_TEMPFAIL;
+	for (size_t i = 0; i < s->n_msgs; i++)
+		if (s->msgs[i].flags & STORE_FLAG_DELETED)
+			ids[n++] = s->msgs[i].id;
+	enum store_result r = n ? s->be->expunge(s->be->ctx, s->account.id, ids, n) : STORE_OK;
+	free(ids);
+	if (r != STORE_OK)
+		return r;
+	for (size_t i = s->n_msgs; i-- > 0;) /* from the end: each number stays right as the ones after it go */
+		if (s->msgs[i].flags & STORE_FLAG_DELETED) {
+			if (!silent)
+				imap_untagged(s, "%zu EXPUNGE", i + 1);
+			memmove(s->msgs + i, s->msgs + i + 1, (s->n_msgs - i - 1) * sizeof *s->msgs);
+			s->n_msgs--;
+		}
+	s->expunged += (unsigned)n;
+	return STORE_OK;
+}
+
+void imap_cmd_expunge(struct imap_session *s, const char *tag)
+{
+	if (s->read_only)
+		imap_tagged(s, tag, "NO", "[READ-ONLY] Mailbox is read-only");
+	else if (expunge_deleted(s, 0) != STORE_OK)
+		unavailable(s, tag);
+	else
+		imap_tagged(s, tag, "OK", "EXPUNGE completed");
+}
+
+void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
+{
+	if (expunge && !s->read_only && expunge_deleted(s, 1) != STORE_OK) {
+		unavailable(s, tag);
+		return;
+	}
+	imap_deselect(s);
+	imap_tagged(s, tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
+}
+
+/* ---- LIST, LSUB, STATUS ---- */
+
+/* RFC 9051 6.3.9: "*" matches anything, "%" anything but the delimiter. */
+static int pattern_match(const char *p, const char *name)
+{
+	if (!*p)
+		return !*name;
+	if (*p == '*' || *p == '%') {
+		for (const char *n = name;; n++) {
+			if (pattern_match(p + 1, n))
+				return 1;
+			if (!*n || (*p == '%' && *n == '/'))
+				return 0;
+		}
+	}
+	return *name && (*p == *name || (*p == '/' && *name == '/')) && pattern_match(p + 1, name + 1);
+}
+
+struct list_args {
+	struct imap_session *s;
+	const char *pattern;
+	int lsub;
+	struct store_folder *all;
+	size_t n, cap;
+};
+
+static int list_add(void *ctx, const struct store_folder *f)
+{
+	struct list_args *a = ctx;
+	if (array_reserve(&a->all, &a->cap, a->n, sizeof *a->all) < 0)
+		return -1;
+	a->all[a->n++] = *f;
+	return 0;
+}
+
+void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *c, int lsub)
+{
+	char reference[STORE_FOLDER_MAX + 1], pattern[STORE_FOLDER_MAX + 1], full[2 * STORE_FOLDER_MAX + 2];
+	if (imap_take_astring(c, reference, sizeof reference) < 0 || imap_take_list_pattern(c, pattern, sizeof pattern) < 0 ||
+	    !imap_at_end(c)) {
+		imap_bad(s, tag, lsub ? "LSUB reference pattern" : "LIST reference pattern");
+		return;
+	}
+	if (!*pattern && !lsub) { /* RFC 9051 6.3.9: the delimiter and the root */
+		imap_untagged(s, "LIST (\\Noselect) \"/\" \"\"");
+		imap_tagged(s, tag, "OK", "LIST completed");
+		return;
+	}
+	snprintf(full, sizeof full, "%s%s", reference, pattern);
+	if (!strncasecmp(full, "INBOX", 5) && (!full[5] || full[5] == '/'))
+		memcpy(full, "INBOX", 5);
+	struct list_args a = {s, full, lsub, NULL, 0, 0};
+	enum store_result r = s->be->folders(s->be->ctx, s->account.id, list_add, &a);
+	if (r != STORE_OK) {
+		free(a.all);
+		unavailable(s, tag);
+		return;
+	}
+	for (size_t i = 0; i < a.n; i++) {
+		const struct store_folder *f = &a.all[i];
+		if (!pattern_match(full, f->name) || (lsub && !f->subscribed))
+			continue;
+		size_t len = strlen(f->name);
+		int children = 0;
+		for (size_t k = 0; k < a.n && !children; k++)
+			children = !strncmp(a.all[k].name, f->name, len) && a.all[k].name[len] == '/';
+		char name[2 * STORE_FOLDER_MAX + 3];
+		quoted(f->name, name, sizeof name);
+		imap_untagged(s, "%s (%s%s%s) \"/\" %s", lsub ? "LSUB" : "LIST", children ? "\\HasChildren" : "\\HasNoChildren",
+		              *f->special_use ? " " : "", f->special_use, name);
+	}
+	free(a.all);
+	imap_tagged(s, tag, "OK", lsub ? "LSUB completed" : "LIST completed");
+}
+
+void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor *c)
+{
+	char name[STORE_FOLDER_MAX + 1], item[32], out[256] = "";
+	if (imap_take_mailbox(c, name, sizeof name) < 0 || c->p + 2 > c->end || c->p[0] != ' ' || c->p[1] != '(') {
+		imap_bad(s, tag, "STATUS mailbox (items)");
+		return;
+	}
+	c->p += 2;
+	struct store_folder f;
+	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &f);
+	if (r == STORE_NOT_FOUND) {
+		imap_tagged(s, tag, "NO", "[NONEXISTENT] No such mailbox");
+		return;
+	}
+	if (r != STORE_OK) {
+		unavailable(s, tag);
+		return;
+	}
+	size_t n = 0;
+	*--c->p = ' '; /* each item is taken after a space */
+	while (c->p < c->end && *c->p != ')') {
+		if (imap_take_atom(c, item, sizeof item) < 0) {
+			imap_bad(s, tag, "STATUS mailbox (items)");
+			return;
+		}
+		unsigned long long v;
+		if (!strcasecmp(item, "MESSAGES"))
+			v = f.messages;
+		else if (!strcasecmp(item, "UNSEEN"))
+			v = f.unseen;
+		else if (!strcasecmp(item, "UIDNEXT"))
+			v = f.uidnext;
+		else if (!strcasecmp(item, "UIDVALIDITY"))
+			v = f.uidvalidity;
+		else if (!strcasecmp(item, "RECENT"))
+			v = 0;
+		else {
+			imap_bad(s, tag, "Unknown STATUS item");
+			return;
+		}
+		for (char *p = item; *p; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s %llu", n ? " " : "", item, v);
+		if (n >= sizeof out) {
+			imap_bad(s, tag, "Too many STATUS items");
+			return;
+		}
+	}
+	if (c->p + 1 != c->end) {
+		imap_bad(s, tag, "STATUS mailbox (items)");
+		return;
+	}
+	char q[2 * STORE_FOLDER_MAX + 3];
+	quoted(f.name, q, sizeof q);
+	imap_untagged(s, "STATUS %s (%s)", q, out);
+	imap_tagged(s, tag, "OK", "STATUS completed");
+}
+
+/* ---- sequence sets (RFC 9051 9: sequence-set) ---- */
+
+struct seq_set {
+	uint32_t lo[SEQ_RANGES_MAX], hi[SEQ_RANGES_MAX];
+	size_t n;
+};
+
+/* star: what "*" stands for (the highest number or UID there is). */
+static int seq_parse(const char *text, uint32_t star, struct seq_set *set)
+{
+	set->n = 0;
+	for (const char *p = text; *p;) {
+		uint32_t v[2];
+		int k = 0;
+		for (;;) {
+			if (*p == '*') {
+				v[k] = star;
+				p++;
+			} else {
+				char digits[11];
+				size_t d = strspn(p, "0123456789");
+				uint64_t x;
+				if (!d || d >= sizeof digits)
+					return -1;
+				memcpy(digits, p, d);
+				digits[d] = '\0';
+				if (number_parse(digits, UINT32_MAX, &x) < 0 || x == 0)
+					return -1;
+				v[k] = (uint32_t)x;
+				p += d;
+			}
+			if (k == 0 && *p == ':') {
+				k = 1;
+				p++;
+				continue;
+			}
+			break;
+		}
+		if (set->n == SEQ_RANGES_MAX)
+			return -1;
+		uint32_t a = v[0], b = k ? v[1] : v[0];
+		set->lo[set->n] = a < b ? a : b;
+		set->hi[set->n++] = a < b ? b : a;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -1;
+	}
+	return set->n ? 0 : -1;
+}
+
+static int seq_has(const struct seq_set *set, uint32_t v)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (v >= set->lo[i] && v <= set->hi[i])
+			return 1;
+	return 0;
+}
+
+/* Which messages a set names: by sequence number, or by UID. */
+static int selects(const struct imap_session *s, const struct seq_set *set, size_t i, int uid)
+{
+	return seq_has(set, uid ? s->msgs[i].uid : (uint32_t)(i + 1));
+}
+
+static int take_set(struct imap_session *s, struct imap_cursor *c, int uid, struct seq_set *set)
+{
+	char text[4096];
+	uint32_t star = uid ? (s->n_msgs ? s->msgs[s->n_msgs - 1].uid : 0) : (uint32_t)s->n_msgs;
+	if (imap_take_token(c, text, sizeof text, "*") < 0 || strspn(text, "0123456789:,*") != strlen(text))
+		return -1;
+	if (seq_parse(text, star ? star : 1, set) < 0) /* "n:*" past the end still names the last (RFC 9051 9) */
+		return -1;
+	for (size_t i = 0; !uid && s->n_msgs && i < set->n; i++)
+		if (set->hi[i] > s->n_msgs)
+			return -1; /* RFC 9051 9: a sequence number past the last message is an error */
+	return 0;
+}
+
+/* ---- FETCH ---- */
+
+enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_WHOLE, I_HEADER, I_TEXT };
+
+struct fetch_req {
+	enum fetch_item item;
+	int peek;
+	const char *label; /* how the response names it */
+};
+
+static const struct {
+	const char *name;
+	enum fetch_item item;
+	int peek;
+	const char *label;
+} fetch_names[] = {
+	{"FLAGS", I_FLAGS, 1, "FLAGS"},
+	{"UID", I_UID, 1, "UID"},
+	{"RFC822.SIZE", I_SIZE, 1, "RFC822.SIZE"},
+	{"INTERNALDATE", I_DATE, 1, "INTERNALDATE"},
+	{"RFC822", I_WHOLE, 0, "RFC822"},
+	{"RFC822.HEADER", I_HEADER, 1, "RFC822.HEADER"},
+	{"RFC822.TEXT", I_TEXT, 0, "RFC822.TEXT"},
+	{"BODY[]", I_WHOLE, 0, "BODY[]"},
+	{"BODY.PEEK[]", I_WHOLE, 1, "BODY[]"},
+	{"BODY[HEADER]", I_HEADER, 0, "BODY[HEADER]"},
+	{"BODY.PEEK[HEADER]", I_HEADER, 1, "BODY[HEADER]"},
+	{"BODY[TEXT]", I_TEXT, 0, "BODY[TEXT]"},
+	{"BODY.PEEK[TEXT]", I_TEXT, 1, "BODY[TEXT]"},
+};
+
+static int add_item(struct fetch_req *req, size_t *n, const char *name)
+{
+	static const char *const fast[] = {"FLAGS", "INTERNALDATE", "RFC822.SIZE"};
+	if (!strcasecmp(name, "FAST") || !strcasecmp(name, "ALL")) { /* ALL also has ENVELOPE: not yet */
+		if (!strcasecmp(name, "ALL"))
+			return -1;
+		for (size_t i = 0; i < 3; i++)
+			if (add_item(req, n, fast[i]) < 0)
+				return -1;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof fetch_names / sizeof *fetch_names; i++)
+		if (!strcasecmp(name, fetch_names[i].name)) {
+			if (*n == FETCH_ITEMS_MAX)
+				return -1;
+			req[(*n)++] = (struct fetch_req){fetch_names[i].item, fetch_names[i].peek, fetch_names[i].label};
+			return 0;
+		}
+	return -1;
+}
+
+/* One item after a space: up to the next space or ")", what is in brackets kept whole. */
+static int take_item(struct imap_cursor *c, struct fetch_req *req, size_t *n)
+{
+	char name[64];
+	size_t k = 0;
+	int in_brackets = 0;
+	if (c->p >= c->end || *c->p++ != ' ')
+		return -1;
+	while (c->p < c->end && (in_brackets || (*c->p != ' ' && *c->p != ')')) && k + 1 < sizeof name) {
+		in_brackets = *c->p == '[' ? 1 : *c->p == ']' ? 0 : in_brackets;
+		name[k++] = *c->p++;
+	}
+	name[k] = '\0';
+	return k ? add_item(req, n, name) : -1;
+}
+
+static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n)
+{
+	*n = 0;
+	if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') {
+		*++c->p = ' '; /* each item is taken after a space */
+		while (c->p < c->end && *c->p != ')')
+			if (take_item(c, req, n) < 0)
+				return -1;
+		c->p++;
+	} else if (take_item(c, req, n) < 0) {
+		return -1;
+	}
+	return imap_at_end(c) ? 0 : -1;
+}
+
+struct stream {
+	struct imap_session *s;
+	uint64_t skip, left; /* octets to drop (a header before TEXT), then to send */
+	struct header_end header;
+	char *held;          /* a header alone, held to know its size first */
+	size_t held_len;
+};
+
+static int stream_out(void *ctx, const void *data, size_t len)
+{
+	struct stream *st = ctx;
+	const char *p = data;
+	size_t k = len < st->skip ? len : (size_t)st->skip;
+	st->skip -= k;
+	p += k;
+	len -= k;
+	if (len > st->left)
+		len = (size_t)st->left;
+	outbuf_add(st->s->out, p, len);
+	st->left -= len;
+	return outbuf_flush_keep_if_full(st->s->out, 0);
+}
+
+static int hold_header(void *ctx, const void *data, size_t len)
+{
+	struct stream *st = ctx;
+	size_t h = header_end_scan(&st->header, data, len);
+	if (st->held_len + h > IMAP_HEADER_MAX)
+		return -1;
+	memcpy(st->held + st->held_len, data, h);
+	st->held_len += h;
+	return 0;
+}
+
+/* The message's header, held (st->held, st->held_len). */
+static enum store_result read_header(struct imap_session *s, const struct imap_message *m, struct stream *st)
+{
+	st->held = malloc(IMAP_HEADER_MAX);
+	st->held_len = 0;
+	st->header = (struct header_end){0};
+	if (!st->held)
+		return STORE_TEMPFAIL;
+	return s->be->read(s->be->ctx, s->account.id, m->id, m->size, 0, hold_header, st);
+}
+
+/* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
+static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r, int *failed)
+{
+	struct stream st = {s, 0, m->size, {0}, NULL, 0};
+	enum store_result res = STORE_OK;
+	if (r->item != I_WHOLE)
+		res = read_header(s, m, &st);
+	if (res == STORE_OK && r->item == I_HEADER) {
+		outbuf_printf(s->out, "%s {%zu}\r\n", r->label, st.held_len);
+		outbuf_add(s->out, st.held, st.held_len);
+	} else if (res == STORE_OK) {
+		st.skip = r->item == I_TEXT ? st.held_len : 0;
+		st.left = m->size - st.skip;
+		outbuf_printf(s->out, "%s {%llu}\r\n", r->label, (unsigned long long)st.left);
+		res = s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, stream_out, &st);
+		if (res == STORE_OK && st.left) /* the stored size is exact: a shorter message is a broken store */
+			res = STORE_TEMPFAIL;
+		s->fetched_bytes += m->size - st.skip - st.left;
+	}
+	free(st.held);
+	*failed = res != STORE_OK;
+	return res == STORE_OK ? 0 : -1;
+}
+
+static void date_text(int64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, cap, "\"%d-%b-%Y %H:%M:%S +0000\"", &tm);
+}
+
+void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
+{
+	struct seq_set set;
+	struct fetch_req req[FETCH_ITEMS_MAX + 1];
+	size_t n;
+	if (take_set(s, c, uid, &set) < 0) {
+		imap_bad(s, tag, "Invalid sequence set");
+		return;
+	}
+	if (parse_items(c, req, &n) < 0) { /* ENVELOPE, BODYSTRUCTURE, sections of parts: not yet */
+		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE BODY[] BODY[HEADER] BODY[TEXT] (or .PEEK) RFC822*");
+		return;
+	}
+	int has_uid = 0, has_flags = 0, marks_seen = 0;
+	for (size_t k = 0; k < n; k++) {
+		has_uid |= req[k].item == I_UID;
+		has_flags |= req[k].item == I_FLAGS;
+		marks_seen |= !req[k].peek;
+	}
+	for (size_t i = 0; i < s->n_msgs; i++) {
+		if (!selects(s, &set, i, uid))
+			continue;
+		struct imap_message *m = &s->msgs[i];
+		int seen_now = marks_seen && !s->read_only && !(m->flags & STORE_FLAG_SEEN);
+		if (seen_now) { /* RFC 9051 6.4.5 */
+			unsigned flags = m->flags | STORE_FLAG_SEEN;
+			uint64_t modseq;
+			if (s->be->set_flags(s->be->ctx, s->account.id, s->folder.id, &m->uid, &flags, 1, &modseq) != STORE_OK) {
+				unavailable(s, tag);
+				return;
+			}
+			m->flags = flags;
+			m->modseq = modseq;
+		}
+		size_t mark = s->out->len;
+		unsigned flushes = s->out->flushes;
+		outbuf_printf(s->out, "* %zu FETCH (", i + 1);
+		int first = 1, failed = 0, body = 0;
+		if (uid && !has_uid) {
+			outbuf_printf(s->out, "UID %u", m->uid);
+			first = 0;
+		}
+		for (size_t k = 0; k < n && !failed; k++) {
+			char text[80];
+			if (!first)
+				outbuf_add(s->out, " ", 1);
+			first = 0;
+			switch (req[k].item) {
+			case I_FLAGS:
+				flags_text(m->flags, text, sizeof text);
+				outbuf_printf(s->out, "FLAGS (%s)", text);
+				break;
+			case I_UID:
+				outbuf_printf(s->out, "UID %u", m->uid);
+				break;
+			case I_SIZE:
+				outbuf_printf(s->out, "RFC822.SIZE %llu", (unsigned long long)m->size);
+				break;
+			case I_DATE:
+				date_text(m->arrived, text, sizeof text);
+				outbuf_printf(s->out, "INTERNALDATE %s", text);
+				break;
+			default:
+				body = 1;
+				body_item(s, m, &req[k], &failed);
+			}
+		}
+		if (failed && s->out->flushes == flushes) { /* nothing of it went out: say so properly */
+			s->out->len = mark;
+			unavailable(s, tag);
+			return;
+		}
+		if (failed) { /* half a message went out: only closing can tell the client */
+			imap_log(s, "read-failed", s->folder.name);
+			s->state = IMAP_LOGOUT;
+			s->ended = "read-failed";
+			return;
+		}
+		if (seen_now && !has_flags) { /* the \Seen it just got goes with it (RFC 3501 6.4.5) */
+			char text[80];
+			flags_text(m->flags, text, sizeof text);
+			outbuf_printf(s->out, " FLAGS (%s)", text);
+		}
+		outbuf_add(s->out, ")\r\n", 3);
+		s->fetched += body;
+	}
+	imap_tagged(s, tag, "OK", uid ? "UID FETCH completed" : "FETCH completed");
+}
+
+/* ---- STORE ---- */
+
+static int parse_flags(struct imap_cursor *c, unsigned *flags)
+{
+	char name[64];
+	int list = c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(';
+	*flags = 0;
+	if (list) {
+		c->p++;
+		*c->p = ' ';
+		if (c->p + 1 < c->end && c->p[1] == ')') { /* () : no flags */
+			c->p += 2;
+			return imap_at_end(c) ? 0 : -1;
+		}
+	}
+	for (;;) {
+		if (c->p >= c->end || *c->p != ' ')
+			return -1;
+		c->p++;
+		size_t k = 0;
+		while (c->p < c->end && *c->p != ' ' && *c->p != ')' && k + 1 < sizeof name)
+			name[k++] = *c->p++;
+		name[k] = '\0';
+		size_t i = 0;
+		while (i < sizeof flag_names / sizeof *flag_names && strcasecmp(name, flag_names[i].name))
+			i++;
+		if (i == sizeof flag_names / sizeof *flag_names)
+			return -1; /* keywords: not kept yet (PERMANENTFLAGS says so) */
+		*flags |= flag_names[i].bit;
+		if (list && c->p < c->end && *c->p == ')') {
+			c->p++;
+			return imap_at_end(c) ? 0 : -1;
+		}
+		if (!list && imap_at_end(c))
+			return 0;
+	}
+}
+
+void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
+{
+	struct seq_set set;
+	char what[24];
+	unsigned flags;
+	if (take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 || parse_flags(c, &flags) < 0) {
+		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags), system flags only");
+		return;
+	}
+	int op = what[0] == '+' ? 1 : what[0] == '-' ? -1 : 0;
+	const char *rest = what + (op != 0);
+	int silent = !strcasecmp(rest, "FLAGS.SILENT");
+	if (!silent && strcasecmp(rest, "FLAGS")) {
+		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags)");
+		return;
+	}
+	if (s->read_only) {
+		imap_tagged(s, tag, "NO", "[READ-ONLY] Mailbox is read-only");
+		return;
+	}
+	uint32_t *uids = malloc((s->n_msgs + 1) * sizeof *uids);
+	unsigned *news = malloc((s->n_msgs + 1) * sizeof *news);
+	size_t *which = malloc((s->n_msgs + 1) * sizeof *which), n = 0;
+	uint64_t modseq = 0;
+	enum store_result r = uids && news && which ? STORE_OK : STORE_TEMPFAIL;
+	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++) {
+		if (!selects(s, &set, i, uid))
+			continue;
+		unsigned f = op > 0 ? s->msgs[i].flags | flags : op < 0 ? s->msgs[i].flags & ~flags : flags;
+		which[n] = i;
+		uids[n] = s->msgs[i].uid;
+		news[n++] = f;
+	}
+	if (r == STORE_OK && n)
+		r = s->be->set_flags(s->be->ctx, s->account.id, s->folder.id, uids, news, n, &modseq);
+	for (size_t k = 0; r == STORE_OK && k < n; k++) {
+		struct imap_message *m = &s->msgs[which[k]];
+		m->flags = news[k];
+		m->modseq = modseq;
+		if (silent)
+			continue;
+		char text[80];
+		flags_text(m->flags, text, sizeof text);
+		if (uid)
+			imap_untagged(s, "%zu FETCH (UID %u FLAGS (%s))", which[k] + 1, m->uid, text);
+		else
+			imap_untagged(s, "%zu FETCH (FLAGS (%s))", which[k] + 1, text);
+	}
+	free(uids);
+	free(news);
+	free(which);
+	if (r != STORE_OK)
+		unavailable(s, tag);
+	else
+		imap_tagged(s, tag, "OK", uid ? "UID STORE completed" : "STORE completed");
+}
+
+/* ---- SEARCH: the flag keys and sets, ANDed (RFC 9051 6.4.4); more to come ---- */
+
+static const struct {
+	const char *key;
+	unsigned flag;
+	int set; /* 1: must have it, 0: must not */
+} search_flags[] = {
+	{"SEEN", STORE_FLAG_SEEN, 1},         {"UNSEEN", STORE_FLAG_SEEN, 0},     {"DELETED", STORE_FLAG_DELETED, 1},
+	{"UNDELETED", STORE_FLAG_DELETED, 0}, {"FLAGGED", STORE_FLAG_FLAGGED, 1}, {"UNFLAGGED", STORE_FLAG_FLAGGED, 0},
+	{"ANSWERED", STORE_FLAG_ANSWERED, 1}, {"UNANSWERED", STORE_FLAG_ANSWERED, 0},
+	{"DRAFT", STORE_FLAG_DRAFT, 1},       {"UNDRAFT", STORE_FLAG_DRAFT, 0},
+};
+
+void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
+{
+	unsigned must = 0, must_not = 0;
+	struct seq_set sets[4];
+	int set_uid[4];
+	size_t n_sets = 0;
+	char key[4096];
+	while (!imap_at_end(c)) {
+		if (imap_take_atom(c, key, sizeof key) < 0) {
+			imap_bad(s, tag, "SEARCH keys");
+			return;
+		}
+		size_t i = 0;
+		while (i < sizeof search_flags / sizeof *search_flags && strcasecmp(key, search_flags[i].key))
+			i++;
+		if (i < sizeof search_flags / sizeof *search_flags) {
+			*(search_flags[i].set ? &must : &must_not) |= search_flags[i].flag;
+		} else if (!strcasecmp(key, "ALL")) {
+		} else if (n_sets < 4 && !strcasecmp(key, "UID") && take_set(s, c, 1, &sets[n_sets]) == 0) {
+			set_uid[n_sets++] = 1;
+		} else if (n_sets < 4 && strspn(key, "0123456789:,*") == strlen(key) &&
+		           seq_parse(key, s->n_msgs ? (uint32_t)s->n_msgs : 1, &sets[n_sets]) == 0) {
+			set_uid[n_sets++] = 0;
+		} else {
+			imap_bad(s, tag, "SEARCH: supported are ALL, UID, sets and the flag keys");
+			return;
+		}
+	}
+	outbuf_add(s->out, "* SEARCH", 8);
+	for (size_t i = 0; i < s->n_msgs; i++) {
+		int hit = (s->msgs[i].flags & must) == must && !(s->msgs[i].flags & must_not);
+		for (size_t k = 0; hit && k < n_sets; k++)
+			hit = selects(s, &sets[k], i, set_uid[k]);
+		if (hit)
+			outbuf_printf(s->out, " %llu", uid ? (unsigned long long)s->msgs[i].uid : (unsigned long long)i + 1);
+	}
+	outbuf_add(s->out, "\r\n", 2);
+	imap_tagged(s, tag, "OK", uid ? "UID SEARCH completed" : "SEARCH completed");
+}

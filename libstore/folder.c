@@ -1,0 +1,162 @@
+/* IMAP's folders: listing, selecting, flags and expunges. UIDs are given at
+ * delivery (deliver.c); a folder's HIGHESTMODSEQ rises with every change. */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "internal.h"
+
+static int fetch_folder(struct store *s, MYSQL_STMT *st, struct store_folder *f)
+{
+	uint64_t subscribed, uidvalidity, uidnext;
+	int rc = store_q_fetch(s, st, "ussuuuu", &f->id, f->name, sizeof f->name, f->special_use, sizeof f->special_use,
+	                       &subscribed, &uidvalidity, &uidnext, &f->highestmodseq);
+	f->subscribed = subscribed != 0;
+	f->uidvalidity = (uint32_t)uidvalidity;
+	f->uidnext = (uint32_t)uidnext;
+	return rc;
+}
+
+struct list_args {
+	uint64_t account_id;
+	store_folder_fn fn;
+	void *ctx;
+};
+
+static enum store_result list_body(struct store *s, void *ctx)
+{
+	struct list_args *a = ctx;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_LIST, "u", a->account_id);
+	if (!st)
+		return STORE_TEMPFAIL;
+	struct store_folder f = {0};
+	int rc;
+	while ((rc = fetch_folder(s, st, &f)) > 0)
+		if (a->fn(a->ctx, &f)) {
+			store_q_end(st);
+			return STORE_PERMFAIL;
+		}
+	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+}
+
+enum store_result store_folder_list(struct store *s, uint64_t account_id, store_folder_fn fn, void *ctx)
+{
+	struct list_args a = {account_id, fn, ctx};
+	return store_read(s, list_body, &a);
+}
+
+struct find_args {
+	uint64_t account_id;
+	const char *name;
+	struct store_folder *f;
+};
+
+static enum store_result find_body(struct store *s, void *ctx)
+{
+	struct find_args *a = ctx;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->name);
+	enum store_result r = store_q_one(st, st ? fetch_folder(s, st, a->f) : -1, STORE_NOT_FOUND);
+	if (r != STORE_OK)
+		return r;
+	uint64_t messages, unseen;
+	st = store_q_exec(s, Q_FOLDER_COUNTS, "u", a->f->id);
+	if ((r = store_q_one(st, st ? store_q_fetch(s, st, "uu", &messages, &unseen) : -1, STORE_TEMPFAIL)) != STORE_OK)
+		return r;
+	a->f->messages = (uint32_t)messages;
+	a->f->unseen = (uint32_t)unseen;
+	return STORE_OK;
+}
+
+enum store_result store_folder_find(struct store *s, uint64_t account_id, const char *name, struct store_folder *f)
+{
+	struct find_args a = {account_id, name, f};
+	memset(f, 0, sizeof *f);
+	return store_read(s, find_body, &a);
+}
+
+struct mail_args {
+	uint64_t account_id, folder_id;
+	store_mail_fn fn;
+	void *ctx;
+	uint64_t *highestmodseq;
+};
+
+static enum store_result mail_body(struct store *s, void *ctx)
+{
+	struct mail_args *a = ctx;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_MODSEQ, "uu", a->folder_id, a->account_id);
+	enum store_result r = store_q_one(st, st ? store_q_fetch(s, st, "u", a->highestmodseq) : -1, STORE_NOT_FOUND);
+	if (r != STORE_OK)
+		return r;
+	if (!(st = store_q_exec(s, Q_FOLDER_MAIL, "u", a->folder_id)))
+		return STORE_TEMPFAIL;
+	struct store_mail m;
+	uint64_t uid, flags, arrived;
+	int rc;
+	while ((rc = store_q_fetch(s, st, "uuuuuu", &m.id, &uid, &flags, &m.size, &m.modseq, &arrived)) > 0) {
+		m.uid = (uint32_t)uid;
+		m.flags = (unsigned)flags;
+		m.arrived = (int64_t)arrived;
+		if (a->fn(a->ctx, &m)) {
+			store_q_end(st);
+			return STORE_PERMFAIL;
+		}
+	}
+	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+}
+
+enum store_result store_folder_mail(struct store *s, uint64_t account_id, uint64_t folder_id, store_mail_fn fn,
+                                    void *ctx, uint64_t *highestmodseq)
+{
+	struct mail_args a = {account_id, folder_id, fn, ctx, highestmodseq};
+	return store_read(s, mail_body, &a);
+}
+
+struct flags_args {
+	uint64_t account_id, folder_id;
+	const uint32_t *uids;
+	const unsigned *flags;
+	size_t n;
+	uint64_t *modseq;
+};
+
+static enum store_result flags_body(struct store *s, void *ctx)
+{
+	struct flags_args *a = ctx;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_CHANGE, "uu", a->folder_id, a->account_id);
+	if (!st)
+		return STORE_TEMPFAIL;
+	if (!store_q_affected(st))
+		return STORE_NOT_FOUND; /* not this account's folder, or deleted meanwhile */
+	st = store_q_exec(s, Q_FOLDER_MODSEQ, "uu", a->folder_id, a->account_id);
+	enum store_result r = store_q_one(st, st ? store_q_fetch(s, st, "u", a->modseq) : -1, STORE_NOT_FOUND);
+	for (size_t i = 0; r == STORE_OK && i < a->n; i++)
+		if (!store_q_exec(s, Q_ENTRY_SET_FLAGS, "uuuu", (uint64_t)a->flags[i], *a->modseq, a->folder_id,
+		                  (uint64_t)a->uids[i]))
+			r = STORE_TEMPFAIL;
+	return r;
+}
+
+enum store_result store_folder_set_flags(struct store *s, uint64_t account_id, uint64_t folder_id,
+                                         const uint32_t *uids, const unsigned *flags, size_t n, uint64_t *modseq)
+{
+	struct flags_args a = {account_id, folder_id, uids, flags, n, modseq};
+	return store_txn(s, flags_body, &a);
+}
+
+struct expunge_args {
+	uint64_t account_id;
+	const uint64_t *ids;
+	size_t n;
+};
+
+static enum store_result expunge_body(struct store *s, void *ctx)
+{
+	struct expunge_args *a = ctx;
+	return store_delete_entries(s, a->account_id, a->ids, a->n);
+}
+
+enum store_result store_folder_expunge(struct store *s, uint64_t account_id, const uint64_t *entry_ids, size_t n)
+{
+	struct expunge_args a = {account_id, entry_ids, n};
+	return store_txn(s, expunge_body, &a);
+}

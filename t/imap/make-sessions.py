@@ -1,0 +1,28 @@
+# Writes the IMAP sessions in t/imap as CRLF files (awkward to edit by hand):
+# edit here, run `python3 t/imap/make-sessions.py` from the top, commit both.
+# The .expect files are written by hand.
+import os
+D = "t/imap"
+SESSIONS = {
+    "login": ["a1 CAPABILITY", "a2 LOGIN alice@example.com wrong", "a3 LOGIN alice@example.com \"alice pw\"",
+              "a4 CAPABILITY", "a5 NAMESPACE", "a6 ID NIL", "a7 LOGOUT"],
+    "authenticate": ["a1 AUTHENTICATE PLAIN", "AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3", "a2 LOGOUT"],
+    "sasl-ir": ["a1 AUTHENTICATE PLAIN AGJvYkBleGFtcGxlLmNvbQBib2IgcHc=", "a2 SELECT INBOX", "a3 LOGOUT"],
+    "literal": ["a1 LOGIN {17}", "alice@example.com {8+}", "alice pw", "a2 LOGOUT"],
+    "states": ["a1 SELECT INBOX", "a2 FETCH 1 FLAGS", "a3 LOGIN alice@example.com \"alice pw\"", "a4 LOGIN alice@example.com \"alice pw\"",
+               "a5 FETCH 1 FLAGS", "a6 BOGUS", "a7 NOOP extra", "a8 SELECT Nowhere", "a9 LOGOUT"],
+    "folders": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 LIST \"\" \"\"", "a3 LIST \"\" *", "a4 LIST \"\" %", "a5 LSUB \"\" *",
+                "a6 STATUS INBOX (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)", "a7 STATUS Sent (MESSAGES)",
+                "a8 EXAMINE inbox", "a9 LOGOUT"],
+    "fetch": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 SELECT INBOX", "a3 FETCH 1:* (UID FLAGS RFC822.SIZE)",
+              "a4 FETCH 1 BODY.PEEK[HEADER]", "a5 FETCH 2 BODY.PEEK[TEXT]", "a6 UID FETCH 3 BODY.PEEK[]",
+              "a7 FETCH 1 FLAGS", "a8 FETCH 1 BODY[]", "a9 UID FETCH 2:* (FLAGS)", "b1 FETCH 4 FLAGS",
+              "b2 FETCH 1 ENVELOPE", "b3 LOGOUT"],
+    "store": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 SELECT INBOX", "a3 STORE 1 +FLAGS (\\Seen \\Flagged)",
+              "a4 UID STORE 2 +FLAGS.SILENT (\\Deleted)", "a5 SEARCH DELETED", "a6 UID SEARCH UNSEEN",
+              "a7 STORE 1 -FLAGS \\Flagged", "a8 EXPUNGE", "a9 FETCH 1:* (UID FLAGS)", "b1 STORE 2 FLAGS ($Label)",
+              "b2 LOGOUT"],
+}
+for name, lines in SESSIONS.items():
+    with open(os.path.join(D, name + ".session"), "wb") as f:
+        f.write(b"".join(l.encode() + b"\r\n" for l in lines))
