@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Real IMAP clients against imap-handler over a real socket (systemd-socket-activate,
+as a socket unit runs it): Python's imaplib through a client's usual steps, two
+sessions seeing each other's changes, POP3 and IMAP on one mailbox, and curl."""
+import imaplib, os, poplib, re, subprocess, sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from testlib import Tap, Server, build_dir, reset_db, sql
+
+tap = Tap()
+deliver = build_dir() + "/t/store-deliver"
+
+def message(i, size=2048):
+    head = b"Subject: message %d\r\nFrom: bob@example.com\r\n\r\n" % i
+    return head + b"".join(b"line %d %s\r\n" % (k, b"y" * 60) for k in range(size // 72))
+
+reset_db()
+msgs = [message(i) for i in range(1, 5)] + [message(5, 300000)]
+for m in msgs:
+    subprocess.run([deliver, "", "alice@example.com"], input=m, check=True)
+imap = Server(build_dir() + "/imap-handler")
+pop3 = Server(build_dir() + "/pop3-handler")
+fd3 = Server(build_dir() + "/imap-handler", inetd=False)
+
+c = imaplib.IMAP4("127.0.0.1", imap.port, timeout=10)
+tap.ok("AUTH=PLAIN" in c.capabilities and "IMAP4REV1" in c.capabilities, "imaplib: the greeting's capabilities")
+try:
+    c.login("alice@example.com", "wrong")
+    tap.ok(False, "imaplib: a wrong password is refused")
+except imaplib.IMAP4.error as e:
+    tap.ok("AUTHENTICATIONFAILED" in str(e), "imaplib: a wrong password is refused ([AUTHENTICATIONFAILED])")
+tap.is_(c.login("alice@example.com", "alice pw")[0], "OK", "imaplib: LOGIN")
+typ, names = c.list()
+tap.ok(typ == "OK" and any(b'\\Sent) "/" "Sent"' in n for n in names) and len(names) == 6,
+       "imaplib: LIST shows INBOX and the five special-use folders")
+typ, data = c.select("INBOX")
+tap.is_((typ, data), ("OK", [b"5"]), "imaplib: SELECT INBOX, 5 messages")
+typ, data = c.uid("FETCH", "1:*", "(FLAGS RFC822.SIZE)")
+sizes = [int(re.search(rb"RFC822.SIZE (\d+)", d).group(1)) for d in data]
+tap.is_(sizes, [len(m) for m in msgs], "imaplib: UID FETCH 1:* (FLAGS RFC822.SIZE): the exact sizes")
+typ, data = c.fetch("1:5", "(BODY.PEEK[])")
+tap.ok([d[1] for d in data if isinstance(d, tuple)] == msgs, "imaplib: BODY.PEEK[] gives every message byte-exact")
+tap.is_(c.search(None, "UNSEEN"), ("OK", [b"1 2 3 4 5"]), "imaplib: PEEK leaves them unseen")
+typ, data = c.fetch("2", "(RFC822)")
+tap.ok(data[0][1] == msgs[1] and b"\\Seen" in b"".join(x if isinstance(x, bytes) else x[0] for x in data),
+       "imaplib: RFC822 reads one and marks it \\Seen")
+typ, data = c.fetch("1", "(BODY.PEEK[HEADER])")
+tap.is_(data[0][1], msgs[0].split(b"\r\n\r\n")[0] + b"\r\n\r\n", "imaplib: BODY.PEEK[HEADER]")
+tap.is_(c.store("1", "+FLAGS", "(\\Deleted)")[0], "OK", "imaplib: STORE +FLAGS \\Deleted")
+
+# A second session: it sees the first one's changes at NOOP.
+d = imaplib.IMAP4("127.0.0.1", fd3.port, timeout=10)
+d.login("alice@example.com", "alice pw")
+d.select("INBOX")
+tap.is_(d.search(None, "DELETED"), ("OK", [b"1"]), "a second session (fd 3, LISTEN_FDS) sees the \\Deleted flag")
+tap.is_(c.expunge(), ("OK", [b"1"]), "imaplib: EXPUNGE removes message 1")
+subprocess.run([deliver, "", "alice@example.com"], input=message(6), check=True)
+d.untagged_responses.clear()  # imaplib keeps them all: only NOOP's from here
+typ, data = d.noop()
+responses = d.untagged_responses
+tap.ok(responses.get("EXPUNGE") == [b"1"] and responses.get("EXISTS") == [b"5"],
+       "at NOOP the other session hears EXPUNGE 1 and the new message (5 EXISTS): %r" % {k: v for k, v in responses.items() if k in ("EXPUNGE", "EXISTS")})
+typ, data = d.uid("SEARCH", None, "ALL")
+tap.is_(data, [b"2 3 4 5 6"], "UIDs are kept, the new message has UID 6")
+d.logout()
+
+# POP3 sees INBOX; a POP3 deletion is an expunge the IMAP session hears of.
+p = poplib.POP3("127.0.0.1", pop3.port, timeout=10)
+p.user("alice@example.com")
+p.pass_("alice pw")
+tap.is_(p.stat()[0], 5, "POP3 lists what IMAP's INBOX has")
+p.dele(1)
+p.quit()
+c.untagged_responses.clear()
+c.noop()
+tap.is_(c.untagged_responses.get("EXPUNGE"), [b"1"], "IMAP hears of the POP3 deletion at NOOP")
+tap.is_(c.close()[0], "OK", "imaplib: CLOSE")
+tap.is_(c.logout()[0], "BYE", "imaplib: LOGOUT")
+tap.is_(int(sql("SELECT COUNT(*) FROM mailbox_entry e JOIN account a ON a.id = e.account_id WHERE a.address = 'alice@example.com'")),
+        4, "and the store holds what is left")
+
+# curl: a listing and a message, as its documentation shows.
+r = subprocess.run(["curl", "-sS", "--max-time", "20", "imap://127.0.0.1:%d/INBOX" % imap.port, "--user", "alice@example.com:alice pw",
+                    "-X", "UID SEARCH ALL"], capture_output=True)
+tap.ok(r.returncode == 0 and b"* SEARCH 3 4 5 6" in r.stdout, "curl: UID SEARCH ALL (%r)" % r.stdout[:80])
+r = subprocess.run(["curl", "-sS", "--max-time", "20", "imap://127.0.0.1:%d/INBOX;UID=3" % imap.port, "--user", "alice@example.com:alice pw"],
+                   capture_output=True)
+tap.ok(r.returncode == 0 and r.stdout == msgs[2], "curl: imap://.../INBOX;UID=3 fetches it byte-exact")
+tap.done()
