@@ -1,0 +1,168 @@
+/* libFuzzer harness for the IMAP state machine with a stand-in store whose
+ * flags and expunges stick, so NOOP's updates are exercised too. Checked:
+ * every line ends in CRLF; a line that is not literal content starts with
+ * "* ", "+ " or a tag followed by OK, NO or BAD; a literal ("{n}" at a
+ * line's end) is followed by exactly n octets; the session's view of the
+ * folder is in strictly rising UID order and no larger than the store's. */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "imap.h"
+
+static const char *bodies[] = {"Subject: a\r\nFrom: b\r\n\r\nbody\r\n", "no header end", "\r\n"};
+static struct {
+	struct store_mail m[4];
+	size_t n;
+	uint64_t modseq;
+} fake;
+
+static enum store_result f_auth(void *c, const char *u, const char *p, struct store_account *a)
+{
+	(void)c;
+	if (strcmp(p, "pw") || store_address_canonical(u, a->address) < 0)
+		return STORE_DENIED;
+	a->id = 1;
+	return STORE_OK;
+}
+static enum store_result f_folders(void *c, uint64_t account, store_folder_fn fn, void *ctx)
+{
+	(void)c; (void)account;
+	static const char *names[] = {"INBOX", "Sent", "a/b", "a"};
+	for (size_t i = 0; i < 4; i++) {
+		struct store_folder f = {.id = i + 1, .uidvalidity = 1, .uidnext = 9};
+		strcpy(f.name, names[i]);
+		strcpy(f.special_use, i == 1 ? "\\Sent" : "");
+		if (fn(ctx, &f))
+			return STORE_PERMFAIL;
+	}
+	return STORE_OK;
+}
+static enum store_result f_folder(void *c, uint64_t account, const char *name, struct store_folder *f)
+{
+	(void)c; (void)account;
+	if (strcmp(name, "INBOX") && strcmp(name, "Sent"))
+		return name[0] == 'X' ? STORE_TEMPFAIL : STORE_NOT_FOUND;
+	*f = (struct store_folder){.id = name[0] == 'I' ? 1 : 2, .uidvalidity = 1, .uidnext = 9, .messages = (uint32_t)fake.n};
+	strcpy(f->name, name);
+	return STORE_OK;
+}
+static enum store_result f_mail(void *c, uint64_t account, uint64_t folder, store_mail_fn fn, void *ctx, uint64_t *modseq)
+{
+	(void)c; (void)account;
+	*modseq = fake.modseq;
+	for (size_t i = 0; folder == 1 && i < fake.n; i++)
+		if (fn(ctx, &fake.m[i]))
+			return STORE_PERMFAIL;
+	return STORE_OK;
+}
+static enum store_result f_read(void *c, uint64_t account, uint64_t id, uint64_t size, long lines, store_data_fn fn,
+                                void *ctx)
+{
+	(void)c; (void)account; (void)size;
+	const char *b = bodies[id % 3];
+	size_t n = strlen(b);
+	if (lines == 0) { /* the header and its empty line, as store_maildrop_read gives it */
+		const char *end = strstr(b, "\r\n\r\n");
+		n = end ? (size_t)(end - b) + 4 : n;
+	}
+	if (id == 3)
+		return STORE_TEMPFAIL;
+	return fn(ctx, b, n) ? STORE_PERMFAIL : STORE_OK;
+}
+static enum store_result f_set_flags(void *c, uint64_t account, uint64_t folder, const uint32_t *uids,
+                                     const unsigned *flags, size_t n, uint64_t *modseq)
+{
+	(void)c; (void)account; (void)folder;
+	*modseq = ++fake.modseq;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < fake.n; i++)
+			if (fake.m[i].uid == uids[k])
+				fake.m[i].flags = flags[k];
+	return STORE_OK;
+}
+static enum store_result f_expunge(void *c, uint64_t account, const uint64_t *ids, size_t n)
+{
+	(void)c; (void)account;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < fake.n; i++)
+			if (fake.m[i].id == ids[k]) {
+				memmove(fake.m + i, fake.m + i + 1, (fake.n - i - 1) * sizeof *fake.m);
+				fake.n--;
+				break;
+			}
+	return STORE_OK;
+}
+static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
+
+static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_set_flags, f_expunge,
+                                       f_delay, NULL};
+
+static int is_response(const char *l, size_t len)
+{
+	if (len >= 2 && (!strncmp(l, "* ", 2) || !strncmp(l, "+ ", 2)))
+		return 1;
+	const char *sp = memchr(l, ' ', len);
+	return sp && (size_t)(sp - l) + 4 <= len &&
+	       (!strncmp(sp, " OK ", 4) || !strncmp(sp, " NO ", 4) || !strncmp(sp, " BAD ", 5));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	struct imap_config cfg = {.domain = "example.com", .plaintext_auth = !(data[0] & 1), .tls_available = !!(data[0] & 2)};
+	size_t step = (data[0] >> 4) + 1;
+	data++;
+	size--;
+	fake.n = 4;
+	fake.modseq = 1;
+	for (size_t i = 0; i < 4; i++)
+		fake.m[i] = (struct store_mail){.id = i + 1, .uid = (uint32_t)(2 * i + 1), .flags = (unsigned)i, .size = 0,
+		                                .modseq = 1, .arrived = 86400 * (int64_t)i};
+	for (size_t i = 0; i < 4; i++) { /* sizes as the store keeps them: exact */
+		const char *b = bodies[fake.m[i].id % 3];
+		fake.m[i].size = strlen(b);
+	}
+	struct outbuf ob;
+	struct imap_session s;
+	out_len = 0;
+	outbuf_init(&ob, sink, NULL);
+	imap_init(&s, &cfg, &be, &ob);
+	imap_start(&s);
+	for (size_t i = 0; i < size && s.state != IMAP_LOGOUT; i += step) {
+		imap_input(&s, (const char *)data + i, size - i < step ? size - i : step);
+		if (s.state == IMAP_STARTTLS)
+			imap_tls_started(&s);
+		for (size_t k = 1; k < s.n_msgs; k++)
+			check(s.msgs[k - 1].uid < s.msgs[k].uid);
+		check(s.n_msgs <= 4);
+	}
+	imap_eof(&s);
+	outbuf_flush(&ob);
+	check(out_len == 0 || out[out_len - 1] == '\n');
+	for (size_t i = 0; i < out_len;) {
+		const char *lf = memchr(out + i, '\n', out_len - i);
+		check(lf != NULL);
+		size_t len = (size_t)(lf - (out + i)) + 1;
+		check(len >= 2 && lf[-1] == '\r');
+		const char *l = out + i;
+		check(is_response(l, len));
+		i += len;
+		if (len > 3 && lf[-2] == '}') { /* a literal follows: its octets, then the line goes on */
+			const char *open = memrchr(l, '{', len);
+			check(open != NULL);
+			size_t n = strtoul(open + 1, NULL, 10);
+			check(i + n <= out_len);
+			i += n;
+			const char *rest = memchr(out + i, '\n', out_len - i);
+			check(rest != NULL);
+			i = (size_t)(rest - out) + 1;
+		}
+	}
+	imap_free(&s);
+	outbuf_free(&ob);
+	return 0;
+}
