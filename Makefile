@@ -53,7 +53,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 XINETDDIR ?= $(SYSCONFDIR)/xinetd.d
-SERVICES = smtp submission submissions pop3 pop3s
+SERVICES = smtp submission submissions pop3 pop3s imap imaps
 UNITS = $(SERVICES:%=$(BUILD)/units/%.socket) $(SERVICES:%=$(BUILD)/units/%@.service) $(BUILD)/units/inetmail-relay.service
 XINETD = $(SERVICES:%=$(BUILD)/xinetd/%)
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
@@ -182,7 +182,7 @@ fresh-check:
 	.ci/fresh-check
 
 # The README's first command: serve for real on a private MariaDB under ./var
-# (SMTP_PORT=2525, POP3_PORT=1110 by default), until Ctrl-C.
+# (SMTP_PORT=2525, POP3_PORT=1110, IMAP_PORT=1143 by default), until Ctrl-C.
 run: run-deps
 	$(MAKE) all
 	units/run-local

@@ -1,13 +1,14 @@
 -- Least-privilege database users for inetmail. The database is named `inetmail`
 -- here; substitute another name if yours differs. Each user is made for
 -- MariaDB's unix_socket plugin: only the system user of the same name gets in
--- (the package makes inetmail_smtp, inetmail_pop3 and inetmail_relay), never
+-- (the package makes inetmail_smtp, inetmail_pop3, inetmail_imap and inetmail_relay), never
 -- anyone without a password. A user that must log in with a password (from
 -- another host, or inetmail_admin) gets one apart from this file, e.g.
 -- ALTER USER inetmail_admin@localhost IDENTIFIED BY '...';
 
 CREATE USER IF NOT EXISTS 'inetmail_smtp'@'localhost' IDENTIFIED VIA unix_socket;
 CREATE USER IF NOT EXISTS 'inetmail_pop3'@'localhost' IDENTIFIED VIA unix_socket;
+CREATE USER IF NOT EXISTS 'inetmail_imap'@'localhost' IDENTIFIED VIA unix_socket;
 CREATE USER IF NOT EXISTS 'inetmail_relay'@'localhost' IDENTIFIED VIA unix_socket;
 CREATE USER IF NOT EXISTS 'inetmail_admin'@'localhost' IDENTIFIED VIA unix_socket;
 
@@ -33,6 +34,14 @@ GRANT SELECT, UPDATE, DELETE ON inetmail.message TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, DELETE ON inetmail.message_chunk TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, INSERT, UPDATE, DELETE ON inetmail.maildrop_lock TO 'inetmail_pop3'@'localhost';
 GRANT SELECT, INSERT, DELETE ON inetmail.auth_failure TO 'inetmail_pop3'@'localhost';
+
+GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),
+      UPDATE (used_bytes) ON inetmail.account TO 'inetmail_imap'@'localhost';
+GRANT SELECT, UPDATE (flags, modseq), DELETE ON inetmail.mailbox_entry TO 'inetmail_imap'@'localhost';
+GRANT SELECT, UPDATE (highestmodseq) ON inetmail.folder TO 'inetmail_imap'@'localhost';
+GRANT SELECT, UPDATE, DELETE ON inetmail.message TO 'inetmail_imap'@'localhost';
+GRANT SELECT, DELETE ON inetmail.message_chunk TO 'inetmail_imap'@'localhost';
+GRANT SELECT, INSERT, DELETE ON inetmail.auth_failure TO 'inetmail_imap'@'localhost';
 
 -- inetmail-relay: claim queue rows, read their content, record outcomes, and
 -- put bounces into senders' mailboxes.

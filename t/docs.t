@@ -5,14 +5,14 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 settings() { # the INETMAIL_ names read by the C files given
 	grep -ho '\(getenv\|env_[a-z]*\)("INETMAIL_[A-Z0-9_]*"' "$@" | sed 's/.*"\(INETMAIL_[A-Z0-9_]*\)"/\1/' | sort -u
 }
-all=$(settings "$TOP"/libstore/*.c "$TOP"/common/*.c "$TOP"/smtp-handler/*.c "$TOP"/pop3-handler/*.c "$TOP"/mailctl/*.c \
+all=$(settings "$TOP"/libstore/*.c "$TOP"/common/*.c "$TOP"/smtp-handler/*.c "$TOP"/pop3-handler/*.c "$TOP"/imap-handler/*.c "$TOP"/mailctl/*.c \
 	"$TOP"/relay/*.c)
 [ -n "$all" ]; ok $? "the code reads settings: $(echo $all)"
 for v in $all; do
 	grep -q "\`$v\`" "$TOP/README.md"; ok $? "$v is in README.md"
 	grep -q "^\.B $v\$" "$TOP"/man/*.8; ok $? "$v is in a man page"
 done
-for h in smtp-handler pop3-handler; do
+for h in smtp-handler pop3-handler imap-handler; do
 	for v in $(settings "$TOP/$h"/*.c); do
 		grep -q "^\.B $v\$" "$TOP/man/$h.8"; ok $? "$v is in $h(8)"
 	done
@@ -21,7 +21,7 @@ for v in $(settings "$TOP"/relay/*.c "$TOP"/common/dkimkey.c); do
 	grep -q "^\.B $v\$" "$TOP/man/inetmail-relay.8"; ok $? "$v is in inetmail-relay(8)"
 done
 for v in INETMAIL_MYCNF; do
-	for m in smtp-handler pop3-handler mailctl inetmail-relay; do
+	for m in smtp-handler pop3-handler imap-handler mailctl inetmail-relay; do
 		grep -q "^\.B $v\$" "$TOP/man/$m.8"; ok $? "$v is in $m(8)"
 	done
 done

@@ -8,16 +8,19 @@ trap 'rm -rf "$d" "$b"' EXIT
 # A build of its own: PREFIX is compiled in, and the tests' build must not change.
 make -s -C "$TOP" install BUILD="$b" DESTDIR="$d" PREFIX=/usr UNITDIR=/lib/systemd/system >/dev/null 2>&1
 ok $? "make install PREFIX=/usr DESTDIR=..."
-for f in usr/sbin/smtp-handler usr/sbin/pop3-handler usr/sbin/mailctl \
+for f in usr/sbin/smtp-handler usr/sbin/pop3-handler usr/sbin/imap-handler usr/sbin/mailctl \
 	lib/systemd/system/smtp.socket lib/systemd/system/smtp@.service \
 	lib/systemd/system/submission.socket lib/systemd/system/submission@.service \
 	lib/systemd/system/pop3.socket lib/systemd/system/pop3@.service lib/systemd/system/pop3s@.service \
 	lib/systemd/system/submissions.socket etc/xinetd.d/inetmail-pop3s \
+	lib/systemd/system/imap.socket lib/systemd/system/imap@.service lib/systemd/system/imaps.socket \
+	lib/systemd/system/imaps@.service etc/xinetd.d/inetmail-imap etc/xinetd.d/inetmail-imaps etc/inetmail/imap.cnf \
 	etc/xinetd.d/inetmail-smtp etc/xinetd.d/inetmail-submission etc/xinetd.d/inetmail-pop3 \
 	usr/share/inetmail/sql/schema.sql usr/share/inetmail/sql/grants.sql \
 	usr/share/inetmail/examples/remote-database.conf usr/lib/sysusers.d/inetmail.conf \
 	etc/inetmail/inetmail.env etc/inetmail/my.cnf etc/inetmail/smtp.cnf etc/inetmail/pop3.cnf etc/inetmail/relay.cnf \
-	usr/share/man/man8/smtp-handler.8 usr/share/man/man8/pop3-handler.8 usr/share/man/man8/mailctl.8 \
+	usr/share/man/man8/smtp-handler.8 usr/share/man/man8/pop3-handler.8 usr/share/man/man8/imap-handler.8 \
+	usr/share/man/man8/mailctl.8 \
 	etc/fail2ban/filter.d/inetmail.conf etc/fail2ban/jail.d/inetmail.conf; do
 	[ -f "$d/$f" ]; ok $? "installs /$f"
 done

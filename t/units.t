@@ -14,7 +14,7 @@ exposure() {
 	(cd "$d" && systemd-analyze security --offline=true "./$1" 2>&1) |
 		sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p'
 }
-for s in smtp submission submissions pop3 pop3s; do
+for s in smtp submission submissions pop3 pop3s imap imaps; do
 	out=$(cd "$d" && systemd-analyze verify --man=no "./$s.socket" "./$s@.service" 2>&1)
 	is "$?:$out" "0:" "$s: systemd-analyze verify is clean"
 	level=$(exposure "$s@.service")
@@ -36,11 +36,13 @@ done
 grep -h '^User=' "$d/smtp@.service" "$d/submission@.service" "$d/submissions@.service" | sort -u >"$d/smtp-users"
 is "$(cat "$d/smtp-users")" "User=inetmail_smtp" "the SMTP units run as inetmail_smtp"
 is "$(grep -h '^User=' "$d/pop3@.service" "$d/pop3s@.service" | sort -u)" "User=inetmail_pop3" "the POP3 units run as inetmail_pop3"
-for u in inetmail_smtp inetmail_pop3 inetmail_relay; do
+is "$(grep -h '^User=' "$d/imap@.service" "$d/imaps@.service" | sort -u)" "User=inetmail_imap" "the IMAP units run as inetmail_imap"
+for u in inetmail_smtp inetmail_pop3 inetmail_imap inetmail_relay; do
 	grep -Eq "^u +$u " "$TOP/units/inetmail.sysusers"; ok $? "inetmail.sysusers makes $u"
 done
-grep -Eq '^m +inetmail_smtp +inetmail$' "$TOP/units/inetmail.sysusers" && grep -Eq '^m +inetmail_pop3 +inetmail$' "$TOP/units/inetmail.sysusers"
-ok $? "both handlers' users are in group inetmail (the TLS key's)"
+grep -Eq '^m +inetmail_smtp +inetmail$' "$TOP/units/inetmail.sysusers" && grep -Eq '^m +inetmail_pop3 +inetmail$' "$TOP/units/inetmail.sysusers" &&
+	grep -Eq '^m +inetmail_imap +inetmail$' "$TOP/units/inetmail.sysusers"
+ok $? "the handlers' users are in group inetmail (the TLS key's)"
 out=$(cd "$d" && systemd-analyze verify --man=no ./inetmail-relay.service 2>&1)
 is "$?:$out" "0:" "inetmail-relay.service: systemd-analyze verify is clean"
 level=$(exposure inetmail-relay.service)
@@ -55,6 +57,9 @@ grep -q '^Environment=INETMAIL_SMTP_MODE=submission INETMAIL_MYCNF=' "$d/submiss
 grep -q '^Environment=INETMAIL_SMTP_MODE=submission INETMAIL_TLS=implicit ' "$d/submissions@.service"
 ok $? "port 465 is submission over implicit TLS"
 grep -q '^Environment=INETMAIL_TLS=implicit ' "$d/pop3s@.service"; ok $? "port 995 is POP3 over implicit TLS"
+grep -q '^Environment=INETMAIL_TLS=implicit ' "$d/imaps@.service" && grep -q '^ListenStream=993$' "$d/imaps.socket" &&
+	grep -q '^ListenStream=143$' "$d/imap.socket"
+ok $? "port 143 is IMAP, 993 IMAP over implicit TLS"
 grep -q '^Environment=INETMAIL_TLS_CERT=/etc/inetmail/tls.crt INETMAIL_TLS_KEY=/etc/inetmail/tls.key$' "$d/pop3@.service"
 ok $? "the certificate and key are read from /etc/inetmail (none there: no TLS)"
 for f in "$BUILD"/xinetd/*; do

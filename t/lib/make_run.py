@@ -19,7 +19,8 @@ def environment(smtp_port=None, pop3_port=None, **extra):
     """make run's environment: this one's without its INETMAIL_* settings, free ports, and extra."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INETMAIL_") or k == "INETMAIL_BUILD"}
     env.update(RUN_DIR=run_dir, SMTP_PORT=str(smtp_port or free_port()), POP3_PORT=str(pop3_port or free_port()),
-               SMTPS_PORT=str(free_port()), POP3S_PORT=str(free_port()), **extra)
+               IMAP_PORT=str(free_port()), SMTPS_PORT=str(free_port()), POP3S_PORT=str(free_port()),
+               IMAPS_PORT=str(free_port()), **extra)
     return env
 
 started = []
@@ -113,12 +114,13 @@ tap.ok("Press Ctrl-C to stop." in out, "make run starts and says how to stop it"
 password = re.search(r"password: (\S+)", out)
 tap.ok(password is not None, "it prints the demo account's password")
 commands = [l.strip() for l in out.splitlines() if re.match(r"\s+(swaks|printf|curl) ", l)]
-tap.is_(len(commands), 4, "it prints two ways to send and two to read")
+tap.is_(len(commands), 5, "it prints two ways to send and three to read")
 results = [subprocess.run(["sh", "-c", c], capture_output=True, timeout=60) for c in commands]
 tap.ok(results[0].returncode == 0 and b"250 2.0.0 Ok: queued as" in results[0].stdout, "the swaks command as printed sends a mail")
 tap.is_(results[1].returncode, 0, "the curl smtp command as printed sends one")
 tap.ok(re.match(rb"1 \d+\r?\n2 \d+\r?\n$", results[2].stdout) is not None, "the curl pop3 command lists both")
 tap.ok(b"Hello from swaks." in results[3].stdout, "and reads the first")
+tap.ok(results[4].returncode == 0 and b"Hello from swaks." in results[4].stdout, "the curl imap command as printed reads it over IMAP")
 
 # Mail for other domains waits in the queue: no relay agent unless asked for.
 tap.is_(agent(), [], "no relay agent runs unless INETMAIL_RELAY asks for one")
@@ -236,12 +238,17 @@ with smtplib.SMTP("127.0.0.1", smtp_port_of(out), timeout=10) as c:
     c.login("demo@example.com", password.group(1))
     tap.is_(c.sendmail("demo@example.com", ["demo@example.com"], "Subject: over TLS\r\n\r\nx\r\n"), {},
             "STARTTLS with the certificate make run made, as it says to trust it")
-pops = re.search(r"implicit TLS on \d+ \(SMTP\) and (\d+) \(POP3\)", out)
+pops = re.search(r"implicit TLS on \d+ \(SMTP\), (\d+) \(POP3\) and (\d+) \(IMAP\)", out)
 c = poplib.POP3_SSL("localhost", int(pops.group(1)) if pops else 1, context=tls, timeout=10)
 c.user("demo@example.com")
 c.pass_(password.group(1))
 tap.ok(c.stat()[0] >= 3, "POP3 over implicit TLS on the port it names")
 c.quit()
+import imaplib
+c = imaplib.IMAP4_SSL("localhost", int(pops.group(2)) if pops else 1, ssl_context=tls, timeout=10)
+c.login("demo@example.com", password.group(1))
+tap.ok(int(c.select("INBOX")[1][0]) >= 3, "and IMAP over implicit TLS on the one it names")
+c.logout()
 tap.is_(len(agent()), 1, "INETMAIL_RELAY=mx: the relay agent runs")
 deadline = time.time() + 30
 while time.time() < deadline:
