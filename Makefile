@@ -174,7 +174,7 @@ check: deps
 	$(SAN_MAKE)
 	INETMAIL_SANITIZE=1 INETMAIL_BUILD=$(CURDIR)/$(SAN_BUILD) t/run
 
-tests: $(TEST_PROGRAMS) $(BUILD)/t/smtp-handler-shared $(BUILD)/t/pop3-handler-shared
+tests: $(TEST_PROGRAMS) $(BUILD)/t/smtp-handler-shared $(BUILD)/t/pop3-handler-shared $(BUILD)/t/imap-handler-shared
 
 # The README's test command again, in a minimal Debian 12 root with a clean
 # clone of HEAD (as root): proves .ci/deps lists everything the tests use.

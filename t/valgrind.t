@@ -1,5 +1,5 @@
 #!/bin/sh
-# A complete SMTP session and a complete POP3 session under valgrind: no
+# Complete SMTP, POP3 and IMAP sessions under valgrind: no
 # invalid access, no use of uninitialised memory, no leak. The handlers as
 # linked against the shared libc (build/t/*-handler-shared): valgrind cannot
 # replace a static glibc's malloc.
@@ -24,5 +24,10 @@ out=$(printf 'USER bob@example.com\r\nPASS bob pw\r\nSTAT\r\nLIST\r\nUIDL\r\nTOP
 	vg "$BUILD/t/pop3-handler-shared" 2>"$INETMAIL_TEST_DIR/vg-pop3.err")
 is "$?" 0 "pop3-handler: a whole session is clean under valgrind"
 case $out in *"+OK Bye, 1 message deleted"*) ok 0 "and deletes at QUIT" ;; *) ok 1 "and deletes at QUIT" ;; esac
+printf 'Subject: v\r\n\r\nfor IMAP\r\n' | "$BUILD/t/store-deliver" "" bob@example.com
+out=$(printf 'a1 LOGIN bob@example.com "bob pw"\r\na2 SELECT INBOX\r\na3 FETCH 1:* (FLAGS UID RFC822.SIZE BODY.PEEK[HEADER])\r\na4 FETCH 1 BODY[]\r\na5 STORE 1 +FLAGS (\\Deleted)\r\na6 EXPUNGE\r\na7 LIST "" *\r\na8 LOGOUT\r\n' |
+	vg "$BUILD/t/imap-handler-shared" 2>"$INETMAIL_TEST_DIR/vg-imap.err")
+is "$?" 0 "imap-handler: a whole session is clean under valgrind"
+case $out in *"* 1 EXPUNGE"*"a8 OK"*) ok 0 "and expunges" ;; *) ok 1 "and expunges" ;; esac
 sed 's/^/# /' "$INETMAIL_TEST_DIR"/vg-*.err | head -40
 done_testing

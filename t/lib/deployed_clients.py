@@ -4,11 +4,11 @@ private), against the real socket units as README's Deploying sets them up:
 the server is mail.example.com (127.0.0.1 in /etc/hosts), its certificate the
 self-signed one README makes, verified as the trust anchor.
   deployed_clients.py submission|submissions|mx SUBJECT  one message to alice
-  deployed_clients.py pop3|pop3s                         alice's Subject lines
+  deployed_clients.py pop3|pop3s|imap|imaps             alice's Subject lines
   deployed_clients.py guess SOURCE N                     N wrong AUTH from SOURCE
   deployed_clients.py hold PORT SECONDS                  a session left open
 Prints one JSON line."""
-import json, poplib, smtplib, socket, ssl, sys, time
+import imaplib, json, poplib, re, smtplib, socket, ssl, sys, time
 
 HOST, USER, PASSWORD = "mail.example.com", "alice@example.com", "alice pw"
 tls = ssl.create_default_context(cafile="/etc/inetmail/tls.crt")
@@ -51,6 +51,22 @@ def read(mode):
     return {"tls": tls_version, "subjects": subjects}
 
 
+def read_imap(mode):
+    if mode == "imaps":
+        c = imaplib.IMAP4_SSL(HOST, 993, ssl_context=tls, timeout=30)
+    else:
+        c = imaplib.IMAP4(HOST, 143, timeout=30)
+        c.starttls(ssl_context=tls)
+    tls_version = c.sock.version()
+    c.login(USER, PASSWORD)
+    c.select("INBOX", readonly=True)
+    typ, data = c.fetch("1:*", "(BODY.PEEK[HEADER])")
+    subjects = [m.group(1).decode() for d in data if isinstance(d, tuple)
+                for m in [re.search(rb"^Subject: (.*?)\r$", d[1], re.M)] if m]
+    c.logout()
+    return {"tls": tls_version, "subjects": subjects}
+
+
 def guess(source, n):
     """Wrong passwords over submission with STARTTLS, one session each."""
     answers = []
@@ -82,6 +98,8 @@ if what in ("submission", "submissions", "mx"):
     out = send(what, sys.argv[2])
 elif what in ("pop3", "pop3s"):
     out = read(what)
+elif what in ("imap", "imaps"):
+    out = read_imap(what)
 elif what == "guess":
     out = guess(sys.argv[2], int(sys.argv[3]))
 else:

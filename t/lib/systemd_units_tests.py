@@ -40,16 +40,18 @@ try:
     r = c.sh("cd /mnt/deb && set -ex\n" + steps, input=PASSWORD + "\n", timeout=900)
     if not tap.ok(r.returncode == 0, "README's Deploying steps, as written, succeed (%d lines)" % steps.count("\n")):
         tap.diag(r.stderr[-3000:])
-    r = c.sh("dpkg-query -W -f '${Status}\n' inetmail mariadb-server; id -nG inetmail_smtp; id -nG inetmail_pop3")
+    r = c.sh("dpkg-query -W -f '${Status}\n' inetmail mariadb-server; id -nG inetmail_smtp; id -nG inetmail_pop3;"
+             " id -nG inetmail_imap")
     lines = r.stdout.split("\n")
     tap.is_(lines[:2], ["install ok installed"] * 2, "apt-get install of the package alone brought MariaDB")
-    tap.ok(len(lines) > 3 and "inetmail" in lines[2].split() and "inetmail" in lines[3].split(),
-           "the package made inetmail_smtp and inetmail_pop3, in group inetmail")
-    r = c.sh("for u in smtp pop3 relay admin; do runuser -u nobody -- mariadb -u inetmail_$u -e 'SELECT 1' inetmail"
+    tap.ok(len(lines) > 4 and all("inetmail" in lines[k].split() for k in (2, 3, 4)),
+           "the package made inetmail_smtp, inetmail_pop3 and inetmail_imap, in group inetmail")
+    r = c.sh("for u in smtp pop3 imap relay admin; do runuser -u nobody -- mariadb -u inetmail_$u -e 'SELECT 1' inetmail"
              " >/dev/null 2>&1 && echo in; done; runuser -u inetmail_smtp -- mariadb -u inetmail_smtp -N -e 'SELECT 1' inetmail")
     tap.is_(r.stdout.split(), ["1"], "the database lets inetmail_smtp in as itself and nobody in as any inetmail user")
-    r = c.sh("systemctl is-active smtp.socket submission.socket submissions.socket pop3.socket pop3s.socket inetmail-relay")
-    if not tap.is_(r.stdout.split(), ["active"] * 6, "the five sockets and the relay agent are active"):
+    r = c.sh("systemctl is-active smtp.socket submission.socket submissions.socket pop3.socket pop3s.socket imap.socket"
+             " imaps.socket inetmail-relay")
+    if not tap.is_(r.stdout.split(), ["active"] * 8, "the seven sockets and the relay agent are active"):
         tap.diag(c.sh("systemctl --failed --no-pager; systemctl status --no-pager smtp.socket inetmail-relay;"
                       " journalctl --no-pager -b -n 40").stdout)
 
@@ -58,11 +60,11 @@ try:
         tap.ok(out.get("refused") == {} and out.get("tls", "").startswith("TLSv1."),
                "%s: delivered over %s (%s)" % (mode, "implicit TLS" if mode == "submissions" else "STARTTLS",
                                                out.get("tls")))
-    for mode in ("pop3", "pop3s"):
+    for mode in ("pop3", "pop3s", "imap", "imaps"):
         out = json_of(c.sh("python3 -P /mnt/t/lib/deployed_clients.py " + mode))
         tap.is_(sorted(out.get("subjects", [])), ["through mx", "through submission", "through submissions"],
-                "%s: alice reads the three over %s (%s)" % (mode, "STLS" if mode == "pop3" else "implicit TLS",
-                                                            out.get("tls")))
+                "%s: alice reads the three over %s (%s)" % (mode, "implicit TLS" if mode.endswith("s") else
+                                                            "STLS" if mode == "pop3" else "STARTTLS", out.get("tls")))
 
     # A handler while its session is open: its user, no capabilities, no network.
     holder = c.sh("python3 -P /mnt/t/lib/deployed_clients.py hold 25 4 >/dev/null 2>&1 & sleep 1.5; "
@@ -134,7 +136,8 @@ try:
     tap.ok(out.get("refused") == {}, "and mail still flows through it")
 
     # The same handlers through xinetd and its shipped files, in place of the sockets.
-    r = c.sh("systemctl stop smtp.socket submission.socket submissions.socket pop3.socket pop3s.socket &&"
+    r = c.sh("systemctl stop smtp.socket submission.socket submissions.socket pop3.socket pop3s.socket imap.socket"
+             " imaps.socket &&"
              " apt-get install -y -q xinetd >/dev/null && sed -i 's/^\tdisable     = yes$/\tdisable     = no/'"
              " /etc/xinetd.d/inetmail-* && systemctl restart xinetd && sleep 1")
     tap.is_(r.returncode, 0, "xinetd installed, the shipped files enabled")
@@ -142,7 +145,7 @@ try:
         out = json_of(c.sh("python3 -P /mnt/t/lib/deployed_clients.py %s 'xinetd %s'" % (mode, mode)))
         tap.ok(out.get("refused") == {} and out.get("tls", "").startswith("TLSv1."),
                "xinetd, %s: delivered over TLS (%s)" % (mode, out.get("tls")))
-    for mode in ("pop3", "pop3s"):
+    for mode in ("pop3", "pop3s", "imap", "imaps"):
         out = json_of(c.sh("python3 -P /mnt/t/lib/deployed_clients.py " + mode))
         tap.ok({"xinetd mx", "xinetd submission", "xinetd submissions"} <= set(out.get("subjects", [])),
                "xinetd, %s: alice reads them over TLS (%s)" % (mode, out.get("tls")))

@@ -13,7 +13,7 @@ build = build_dir()
 reset_db()
 work = tempfile.mkdtemp()
 ca, cert, key = test_ca(work)
-ports = {name: free_port() for name in ("smtp", "submission", "submissions", "pop3", "pop3s")}
+ports = {name: free_port() for name in ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")}
 conf = os.path.join(work, "xinetd.conf")
 user = subprocess.getoutput("id -un")
 with open(conf, "w") as out:
@@ -70,6 +70,16 @@ try:
     p.pass_("bob pw")
     tap.is_(p.stat()[0], 2, "xinetd: POP3 over implicit TLS (pop3s)")
     p.quit()
+    import imaplib
+    m = imaplib.IMAP4("127.0.0.1", ports["imap"], timeout=10)
+    m.starttls(ssl_context=ctx)
+    m.login("bob@example.com", "bob pw")
+    tap.is_(m.select("INBOX", readonly=True), ("OK", [b"2"]), "xinetd: IMAP after STARTTLS sees both")
+    m.logout()
+    m = imaplib.IMAP4_SSL("127.0.0.1", ports["imaps"], ssl_context=ctx, timeout=10)
+    m.login("bob@example.com", "bob pw")
+    tap.is_(m.select("INBOX", readonly=True), ("OK", [b"2"]), "xinetd: IMAP over implicit TLS (imaps)")
+    m.logout()
     with smtplib.SMTP_SSL("127.0.0.1", ports["submissions"], context=ctx, timeout=10) as c:
         c.login("alice@example.com", "alice pw")
         tap.is_(c.sendmail("alice@example.com", ["bob@example.com"], "Subject: smtps\r\n\r\nx\r\n"), {},
