@@ -39,29 +39,29 @@ void outbuf_add(struct outbuf *o, const void *data, size_t len)
 	o->len += len;
 }
 
-void outbuf_printf(struct outbuf *o, const char *fmt, ...)
+void outbuf_vprintf(struct outbuf *o, const char *fmt, va_list ap)
 {
 	char line[1024];
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	char *big = n < 0 || (size_t)n < sizeof line ? NULL : malloc((size_t)n + 1); /* rare: a line longer than 1 KiB */
+	if (n >= 0 && (size_t)n < sizeof line)
+		outbuf_add(o, line, (size_t)n);
+	else if (!big)
+		o->failed = 1;
+	else if (vsnprintf(big, (size_t)n + 1, fmt, again) == n)
+		outbuf_add(o, big, (size_t)n);
+	va_end(again);
+	free(big);
+}
+
+void outbuf_printf(struct outbuf *o, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof line, fmt, ap);
+	outbuf_vprintf(o, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof line) {
-		outbuf_add(o, line, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1); /* rare: a line longer than 1 KiB */
-	if (!big) {
-		o->failed = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	outbuf_add(o, big, (size_t)n);
-	free(big);
 }
 
 /* Hands all but the last `keep` octets to the sink. */

@@ -3,6 +3,7 @@
 #ifndef INETMAIL_OUTBUF_H
 #define INETMAIL_OUTBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define OUTBUF_HIGH_WATER (64 * 1024) /* streamed output goes out in pieces of this size */
@@ -22,6 +23,7 @@ void outbuf_init(struct outbuf *, outbuf_sink, void *ctx);
 void outbuf_free(struct outbuf *);
 void outbuf_add(struct outbuf *, const void *data, size_t len);
 void outbuf_printf(struct outbuf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void outbuf_vprintf(struct outbuf *, const char *fmt, va_list) __attribute__((format(printf, 2, 0)));
 int outbuf_flush(struct outbuf *); /* 0, or -1 when the sink failed */
 /* When above OUTBUF_HIGH_WATER, flushes all but the last `keep` octets: for
  * long multi-line replies whose end must go out in one piece. */

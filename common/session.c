@@ -35,9 +35,11 @@ int session_implicit_tls(struct session *ss, int tls_available)
 	return -1;
 }
 
-int session_talked_first(const struct session *ss, unsigned pause_ms)
+/* Whether the client sent something within pause_ms, before any greeting:
+ * an early talker (checked on network sockets, before TLS, only). */
+static int talked_first(const struct session *ss, unsigned pause_ms)
 {
-	if (!ss->conn->is_socket || ss->conn->tls)
+	if (!ss->early_talkers || !ss->conn->is_socket || ss->conn->tls)
 		return 0;
 	struct pollfd p = {.fd = ss->conn->in, .events = POLLIN};
 	return poll(&p, 1, (int)pause_ms) > 0;
@@ -76,6 +78,19 @@ void session_run(struct session *ss)
 	}
 	if (!ss->result)
 		ss->result = m->ended(m->m) ? m->ended(m->m) : "closed";
+}
+
+void session_serve(struct session *ss, int tls_available, struct conn_side side, void (*begin)(void *ctx))
+{
+	if (session_implicit_tls(ss, tls_available) < 0)
+		return;
+	ss->sm.start(ss->sm.m, talked_first(ss, ss->greet_pause_ms));
+	outbuf_flush(ss->out);
+	if (ss->sm.phase(ss->sm.m) != SESSION_CLOSED) {
+		begin(side.ctx);
+		ss->conn->side = side;
+	}
+	session_run(ss);
 }
 
 void session_backend_pause(void *ctx, unsigned ms)

@@ -24,6 +24,7 @@ struct session_machine {
 	void (*tls_started)(void *m, const char *info);
 	enum session_phase (*phase)(const void *m);
 	const char *(*ended)(const void *m); /* why the machine closed itself ("quit", "errors"), or NULL */
+	void (*start)(void *m, int client_talked_first); /* the greeting */
 };
 
 struct session {
@@ -31,6 +32,8 @@ struct session {
 	struct outbuf *out;
 	struct session_machine sm;
 	unsigned idle_ms;      /* the protocol's timeout for a command */
+	int early_talkers;       /* the greeting waits greet_pause_ms for a client that talks first (SMTP) */
+	unsigned greet_pause_ms; /* 0: only what came before the greeting counts */
 	long start_ms, max_ms; /* conn_now_ms at the start; the session's whole allowance */
 	const char *result;    /* how it ended: quit, eof, timeout, session-limit, errors, tls-timeout, ... */
 	char tls_info[TLS_INFO_MAX];
@@ -42,11 +45,12 @@ int session_tls(struct session *);
 /* RFC 8314 implicit TLS, before the greeting, when INETMAIL_TLS=implicit: 0 to
  * go on (TLS on, or not asked for), -1 when the session must close (result set). */
 int session_implicit_tls(struct session *, int tls_available);
-/* Whether the client sent something within pause_ms, before any greeting:
- * an early talker (checked on network sockets, before TLS, only). */
-int session_talked_first(const struct session *, unsigned pause_ms);
 /* Runs the machine until it closes; result says how. */
 void session_run(struct session *);
+/* A handler's whole session once its machine is made: implicit TLS when asked
+ * for, the greeting (after greet_pause_ms), then the database's connect begun
+ * (begin(side.ctx)) to overlap the client's first commands, and the loop. */
+void session_serve(struct session *, int tls_available, struct conn_side side, void (*begin)(void *ctx));
 long session_elapsed_ms(const struct session *);
 
 /* The backend hooks every handler shares. ctx is the handler's backend

@@ -25,16 +25,12 @@ void imap_tagged(struct imap_session *s, const char *tag, const char *status, co
 
 void imap_untagged(struct imap_session *s, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
 	outbuf_add(s->out, "* ", 2);
-	outbuf_add(s->out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+	outbuf_vprintf(s->out, fmt, ap);
 	outbuf_add(s->out, "\r\n", 2);
+	va_end(ap);
 }
 
 static void bye(struct imap_session *s, const char *text, const char *ended)
@@ -576,6 +572,11 @@ static size_t m_input(void *m, const char *data, size_t len) { return imap_input
 static void m_timeout(void *m) { imap_timeout(m); }
 static void m_eof(void *m) { imap_eof(m); }
 static const char *m_ended(const void *m) { return ((const struct imap_session *)m)->ended; }
+static void m_start(void *m, int client_talked_first)
+{
+	(void)client_talked_first; /* checked for SMTP only */
+	imap_start(m);
+}
 
 static void m_tls_started(void *m, const char *info)
 {
@@ -591,5 +592,5 @@ static enum session_phase m_phase(const void *m)
 
 struct session_machine imap_machine(struct imap_session *s)
 {
-	return (struct session_machine){s, m_input, m_timeout, m_eof, m_tls_started, m_phase, m_ended};
+	return (struct session_machine){s, m_input, m_timeout, m_eof, m_tls_started, m_phase, m_ended, m_start};
 }

@@ -233,8 +233,9 @@ static void connect_went_on(struct store *s, int status, MYSQL *ret)
 	s->connecting.db = NULL;
 }
 
-void store_connect_start(struct store *s)
+void store_connect_start(void *store)
 {
+	struct store *s = store;
 	char groups[DB_GROUPS_MAX][DB_GROUP_MAX + 1];
 	unsigned n = db_groups(groups);
 	if (s->db || s->connecting.db || !n) /* nothing to do; or store_connect says why not */

@@ -32,8 +32,9 @@ struct store *store_open(void); /* no I/O: the database is reached on first use 
 void store_close(struct store *);
 /* Starts connecting without waiting (the client library's non-blocking API),
  * so the connect overlaps the client's first round trips; the first use
- * finishes it. Nothing happens if the start fails: first use connects then. */
-void store_connect_start(struct store *);
+ * finishes it. Nothing happens if the start fails: first use connects then.
+ * void *, as the two below: a session's hooks (session_serve). */
+void store_connect_start(void *store);
 /* While a started connect goes on: its descriptor, the poll(2) events it
  * waits for and how long it may wait (ms, -1 for ever); -1 when none is
  * going on. void * so a connection's poll loop can call them as hooks. */

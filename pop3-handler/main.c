@@ -50,16 +50,8 @@ int main(void)
 
 	struct session ss = {.conn = &conn, .out = &out, .sm = pop3_machine(&s), .idle_ms = (unsigned)timeout_ms,
 	                     .start_ms = start, .max_ms = SESSION_MAX_S * 1000L};
-	if (session_implicit_tls(&ss, cfg.tls_available) < 0)
-		s.state = POP3_CLOSED;
-	if (s.state != POP3_CLOSED) {
-		pop3_start(&s);
-		outbuf_flush(&out);
-		/* The greeting first; the database connect then overlaps the client's first commands. */
-		store_connect_start(b.store);
-		conn.side = (struct conn_side){store_pending_fd, store_pending_step, b.store};
-	}
-	session_run(&ss);
+	session_serve(&ss, cfg.tls_available, (struct conn_side){store_pending_fd, store_pending_step, b.store},
+	              store_connect_start);
 	pop3_eof(&s); /* however it ended, a lock still held goes now */
 	outbuf_flush(&out);
 	conn_close(&conn);

@@ -596,6 +596,11 @@ static size_t m_input(void *m, const char *data, size_t len) { return pop3_input
 static void m_timeout(void *m) { pop3_timeout(m); }
 static void m_eof(void *m) { pop3_eof(m); }
 static const char *m_ended(const void *m) { return ((const struct pop3_session *)m)->ended; }
+static void m_start(void *m, int client_talked_first)
+{
+	(void)client_talked_first; /* checked for SMTP only */
+	pop3_start(m);
+}
 
 static void m_tls_started(void *m, const char *info)
 {
@@ -611,5 +616,5 @@ static enum session_phase m_phase(const void *m)
 
 struct session_machine pop3_machine(struct pop3_session *s)
 {
-	return (struct session_machine){s, m_input, m_timeout, m_eof, m_tls_started, m_phase, m_ended};
+	return (struct session_machine){s, m_input, m_timeout, m_eof, m_tls_started, m_phase, m_ended, m_start};
 }

@@ -54,17 +54,10 @@ int main(void)
 		return 1;
 
 	struct session ss = {.conn = &conn, .out = &out, .sm = smtp_machine(&s), .idle_ms = (unsigned)timeout_ms,
-	                     .start_ms = start, .max_ms = SESSION_MAX_S * 1000L};
-	if (session_implicit_tls(&ss, cfg.tls_available) < 0)
-		s.state = SMTP_CLOSED;
-	if (s.state != SMTP_CLOSED) {
-		smtp_start(&s, session_talked_first(&ss, (unsigned)pause_ms));
-		outbuf_flush(&out);
-		/* The greeting first; the database connect then overlaps the client's first commands. */
-		store_connect_start(b.store);
-		conn.side = (struct conn_side){store_pending_fd, store_pending_step, b.store};
-	}
-	session_run(&ss);
+	                     .early_talkers = 1, .greet_pause_ms = (unsigned)pause_ms, .start_ms = start,
+	                     .max_ms = SESSION_MAX_S * 1000L};
+	session_serve(&ss, cfg.tls_available, (struct conn_side){store_pending_fd, store_pending_step, b.store},
+	              store_connect_start);
 	outbuf_flush(&out);
 	conn_close(&conn);
 	log_session(LOG_INFO, s.user[0] ? s.user : NULL, ss.result, "messages=%u rejected=%u bytes=%llu after %ld ms",

@@ -93,6 +93,7 @@ static void m_timeout(void *m) { smtp_timeout(m); }
 static void m_eof(void *m) { smtp_eof(m); }
 static void m_tls_started(void *m, const char *info) { smtp_tls_started(m, info); }
 static const char *m_ended(const void *m) { return ((const struct smtp_session *)m)->ended; }
+static void m_start(void *m, int client_talked_first) { smtp_start(m, client_talked_first); }
 
 static enum session_phase m_phase(const void *m)
 {
@@ -102,5 +103,5 @@ static enum session_phase m_phase(const void *m)
 
 struct session_machine smtp_machine(struct smtp_session *s)
 {
-	return (struct session_machine){s, m_input, m_timeout, m_eof, m_tls_started, m_phase, m_ended};
+	return (struct session_machine){s, m_input, m_timeout, m_eof, m_tls_started, m_phase, m_ended, m_start};
 }
