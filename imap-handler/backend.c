@@ -63,6 +63,30 @@ static enum store_result be_expunge(void *ctx, uint64_t account_id, const uint64
 	return logged(b, "expunge", store_folder_expunge(b->store, account_id, ids, n));
 }
 
+static enum store_result be_create(void *ctx, uint64_t account_id, const char *name)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "create", store_folder_create(b->store, account_id, name));
+}
+
+static enum store_result be_remove(void *ctx, uint64_t account_id, const char *name)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "delete", store_folder_delete(b->store, account_id, name));
+}
+
+static enum store_result be_rename(void *ctx, uint64_t account_id, const char *from, const char *to)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "rename", store_folder_rename(b->store, account_id, from, to));
+}
+
+static enum store_result be_subscribe(void *ctx, uint64_t account_id, const char *name, int subscribed)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "subscribe", store_folder_subscribe(b->store, account_id, name, subscribed));
+}
+
 void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 {
 	*be = (struct imap_backend){
@@ -76,5 +100,9 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.expunge = be_expunge,
 		.delay = session_backend_pause,
 		.logged = session_backend_logged,
+		.create = be_create,
+		.remove = be_remove,
+		.rename = be_rename,
+		.subscribe = be_subscribe,
 	};
 }

@@ -328,6 +328,12 @@ static void cmd_fetch(struct imap_session *s, const char *tag, struct imap_curso
 static void cmd_store(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_store(s, tag, c, 0); }
 static void cmd_search(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_search(s, tag, c, 0); }
 
+static void cmd_create(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'C'); }
+static void cmd_delete(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'D'); }
+static void cmd_rename(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'R'); }
+static void cmd_subscribe(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'S'); }
+static void cmd_unsubscribe(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'U'); }
+
 static void cmd_check(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	(void)c;
@@ -386,6 +392,9 @@ static const struct command {
 	{"SELECT", cmd_select, AUTH | SELECTED, 0}, {"EXAMINE", cmd_examine, AUTH | SELECTED, 0},
 	{"LIST", cmd_list, AUTH | SELECTED, 0}, {"LSUB", cmd_lsub, AUTH | SELECTED, 0},
 	{"STATUS", cmd_status, AUTH | SELECTED, 0},
+	{"CREATE", cmd_create, AUTH | SELECTED, 0}, {"DELETE", cmd_delete, AUTH | SELECTED, 0},
+	{"RENAME", cmd_rename, AUTH | SELECTED, 0}, {"SUBSCRIBE", cmd_subscribe, AUTH | SELECTED, 0},
+	{"UNSUBSCRIBE", cmd_unsubscribe, AUTH | SELECTED, 0},
 	{"CHECK", cmd_check, SELECTED, 1},      {"CLOSE", cmd_close, SELECTED, 1}, {"UNSELECT", cmd_unselect, SELECTED, 1},
 	{"EXPUNGE", cmd_expunge, SELECTED, 1},  {"FETCH", cmd_fetch, SELECTED, 0}, {"STORE", cmd_store, SELECTED, 0},
 	{"SEARCH", cmd_search, SELECTED, 0},    {"UID", cmd_uid, SELECTED, 0},

@@ -39,6 +39,10 @@ struct imap_backend {
 	enum store_result (*expunge)(void *ctx, uint64_t account_id, const uint64_t *entry_ids, size_t n);
 	void (*delay)(void *ctx, unsigned ms);
 	void (*logged)(void *ctx, const char *event, const char *detail);
+	enum store_result (*create)(void *ctx, uint64_t account_id, const char *name);
+	enum store_result (*remove)(void *ctx, uint64_t account_id, const char *name);
+	enum store_result (*rename)(void *ctx, uint64_t account_id, const char *from, const char *to);
+	enum store_result (*subscribe)(void *ctx, uint64_t account_id, const char *name, int subscribed);
 };
 
 enum imap_state {

@@ -26,6 +26,8 @@ void imap_log(struct imap_session *, const char *event, const char *detail);
 /* mailbox.c: the commands of the authenticated and selected states. */
 void imap_cmd_list(struct imap_session *, const char *tag, struct imap_cursor *, int lsub);
 void imap_cmd_status(struct imap_session *, const char *tag, struct imap_cursor *);
+/* CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE, named by what: C, D, R, S, U. */
+void imap_cmd_folder(struct imap_session *, const char *tag, struct imap_cursor *, char what);
 void imap_cmd_select(struct imap_session *, const char *tag, struct imap_cursor *, int read_only);
 void imap_cmd_close(struct imap_session *, const char *tag, int expunge);
 void imap_cmd_expunge(struct imap_session *, const char *tag);

@@ -355,6 +355,58 @@ void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor
 	imap_tagged(s, tag, "OK", "STATUS completed");
 }
 
+/* ---- CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE ---- */
+
+/* A name a folder may have: levels of printable characters between single
+ * "/"s (a trailing one, CREATE's hint that more will go below, dropped). */
+static int check_folder_name(char *name)
+{
+	size_t n = strlen(name);
+	if (n && name[n - 1] == '/')
+		name[--n] = '\0';
+	if (!n || name[0] == '/' || strstr(name, "//") || n > STORE_FOLDER_MAX)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < ' ' || *p == 0x7f || *p == '*' || *p == '%')
+			return -1;
+	return 0;
+}
+
+void imap_cmd_folder(struct imap_session *s, const char *tag, struct imap_cursor *c, char what)
+{
+	char name[STORE_FOLDER_MAX + 1], to[STORE_FOLDER_MAX + 1];
+	if (imap_take_mailbox(c, name, sizeof name) < 0 || (what == 'R' && imap_take_mailbox(c, to, sizeof to) < 0) ||
+	    !imap_at_end(c) || check_folder_name(name) < 0 || (what == 'R' && check_folder_name(to) < 0)) {
+		imap_bad(s, tag, what == 'R' ? "RENAME mailbox new-name" : "mailbox name expected");
+		return;
+	}
+	enum store_result r;
+	if ((what == 'C' || what == 'D') && !strcmp(name, "INBOX")) {
+		imap_tagged(s, tag, "NO", what == 'C' ? "[ALREADYEXISTS] INBOX exists" : "[CANNOT] INBOX cannot be deleted");
+		return;
+	}
+	if (what == 'R' && !strcmp(to, "INBOX")) {
+		imap_tagged(s, tag, "NO", "[ALREADYEXISTS] INBOX exists");
+		return;
+	}
+	if (what == 'D' && s->state == IMAP_SELECTED && !strcmp(name, s->folder.name))
+		imap_deselect(s); /* the folder goes: its messages with it */
+	r = what == 'C' ? s->be->create(s->be->ctx, s->account.id, name)
+	  : what == 'D' ? s->be->remove(s->be->ctx, s->account.id, name)
+	  : what == 'R' ? s->be->rename(s->be->ctx, s->account.id, name, to)
+	                : s->be->subscribe(s->be->ctx, s->account.id, name, what == 'S');
+	if (r == STORE_OK)
+		imap_tagged(s, tag, "OK", what == 'C' ? "CREATE completed" : what == 'D' ? "DELETE completed"
+		                        : what == 'R' ? "RENAME completed" : what == 'S' ? "SUBSCRIBE completed"
+		                                                                         : "UNSUBSCRIBE completed");
+	else if (r == STORE_PERMFAIL)
+		imap_tagged(s, tag, "NO", "[ALREADYEXISTS] A mailbox of that name exists");
+	else if (r == STORE_NOT_FOUND)
+		imap_tagged(s, tag, "NO", "[NONEXISTENT] No such mailbox");
+	else
+		unavailable(s, tag);
+}
+
 /* ---- sequence sets (RFC 9051 9: sequence-set) ---- */
 
 struct seq_set {

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
 #include "internal.h"
 
 static void postmaster_of(const char *domain, char out[STORE_ADDRESS_MAX + 1])
@@ -58,24 +57,12 @@ enum store_result store_postmaster_fix(struct store *s, const char *domain)
 	return store_q_exec(s, Q_ALIAS_INSERT, "ss", postmaster, first) ? STORE_OK : STORE_TEMPFAIL;
 }
 
-struct id_list {
-	uint64_t *ids;
-	size_t n, cap;
-};
-
-static int id_list_add(void *ctx, const struct store_entry *e)
-{
-	struct id_list *l = ctx;
-	if (array_reserve(&l->ids, &l->cap, l->n, sizeof *l->ids) < 0)
-		return -1;
-	l->ids[l->n++] = e->id;
-	return 0;
-}
+static int id_list_add(void *ctx, const struct store_entry *e) { return store_id_list_add(ctx, e->id); }
 
 /* An account and all it has; its domain keeps a postmaster (store_postmaster_fix). */
 enum store_result store_delete_account(struct store *s, uint64_t id, const char *address)
 {
-	struct id_list l = {0};
+	struct store_id_list l = {0};
 	enum store_result r = STORE_TEMPFAIL;
 	if (store_each_entry(s, Q_ENTRY_LIST_ALL, id, id_list_add, &l) == STORE_OK &&
 	    store_delete_entries(s, id, l.ids, l.n) == STORE_OK && store_q_exec(s, Q_FOLDER_DELETE_ACCOUNT, "u", id) &&

@@ -1,8 +1,12 @@
 /* IMAP's folders: listing, selecting, flags and expunges. UIDs are given at
  * delivery (deliver.c); a folder's HIGHESTMODSEQ rises with every change. */
 #define _GNU_SOURCE
+#include <mysqld_error.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "internal.h"
 
 static int fetch_folder(struct store *s, MYSQL_STMT *st, struct store_folder *f)
@@ -159,4 +163,109 @@ enum store_result store_folder_expunge(struct store *s, uint64_t account_id, con
 {
 	struct expunge_args a = {account_id, entry_ids, n};
 	return store_txn(s, expunge_body, &a);
+}
+
+struct change_args {
+	uint64_t account_id;
+	const char *name, *to;
+	int subscribed;
+};
+
+static enum store_result create_body(struct store *s, void *ctx)
+{
+	struct change_args *a = ctx;
+	if (store_q_exec(s, Q_FOLDER_CREATE, "us", a->account_id, a->name))
+		return STORE_OK;
+	return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
+}
+
+enum store_result store_folder_create(struct store *s, uint64_t account_id, const char *name)
+{
+	struct change_args a = {account_id, name, NULL, 0};
+	return store_txn(s, create_body, &a);
+}
+
+int store_id_list_add(struct store_id_list *l, uint64_t id)
+{
+	if (array_reserve(&l->ids, &l->cap, l->n, sizeof *l->ids) < 0)
+		return -1;
+	l->ids[l->n++] = id;
+	return 0;
+}
+
+static enum store_result delete_body(struct store *s, void *ctx)
+{
+	struct change_args *a = ctx;
+	struct store_folder f;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->name);
+	enum store_result r = store_q_one(st, st ? fetch_folder(s, st, &f) : -1, STORE_NOT_FOUND);
+	if (r != STORE_OK)
+		return r;
+	struct store_id_list l = {0};
+	uint64_t id;
+	int rc = -1;
+	if ((st = store_q_exec(s, Q_FOLDER_ENTRIES, "u", f.id)))
+		while ((rc = store_q_fetch(s, st, "u", &id)) > 0 && store_id_list_add(&l, id) == 0)
+			;
+	if (rc > 0)
+		store_q_end(st);
+	r = rc == 0 && store_delete_entries(s, a->account_id, l.ids, l.n) == STORE_OK &&
+	            store_q_exec(s, Q_FOLDER_DELETE, "u", f.id) ? STORE_OK : STORE_TEMPFAIL;
+	free(l.ids);
+	return r;
+}
+
+enum store_result store_folder_delete(struct store *s, uint64_t account_id, const char *name)
+{
+	struct change_args a = {account_id, name, NULL, 0};
+	return store_txn(s, delete_body, &a);
+}
+
+static enum store_result rename_body(struct store *s, void *ctx)
+{
+	struct change_args *a = ctx;
+	struct store_folder f;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->to);
+	enum store_result r = store_q_one(st, st ? fetch_folder(s, st, &f) : -1, STORE_NOT_FOUND);
+	if (r != STORE_NOT_FOUND)
+		return r == STORE_OK ? STORE_PERMFAIL : r; /* the new name is taken */
+	st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->name);
+	if ((r = store_q_one(st, st ? fetch_folder(s, st, &f) : -1, STORE_NOT_FOUND)) != STORE_OK)
+		return r;
+	if (!strcmp(a->name, "INBOX")) {
+		if (!(st = store_q_exec(s, Q_FOLDER_CREATE_FROM, "su", a->to, f.id)))
+			return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
+		return store_q_exec(s, Q_ENTRY_MOVE_ALL, "uu", store_q_insert_id(st), f.id) ? STORE_OK : STORE_TEMPFAIL;
+	}
+	char below[STORE_FOLDER_MAX + 2];
+	snprintf(below, sizeof below, "%s/", a->name);
+	uint64_t len = strlen(a->name);
+	if (store_q_exec(s, Q_FOLDER_RENAME, "suusus", a->to, len + 1, a->account_id, a->name, len + 1, below))
+		return STORE_OK;
+	return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
+}
+
+enum store_result store_folder_rename(struct store *s, uint64_t account_id, const char *from, const char *to)
+{
+	struct change_args a = {account_id, from, to, 0};
+	return store_txn(s, rename_body, &a);
+}
+
+static enum store_result subscribe_body(struct store *s, void *ctx)
+{
+	struct change_args *a = ctx;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_SUBSCRIBE, "uus", (uint64_t)a->subscribed, a->account_id, a->name);
+	if (!st)
+		return STORE_TEMPFAIL;
+	if (store_q_affected(st))
+		return STORE_OK;
+	struct store_folder f; /* no row changed: none of that name, or it was so already */
+	st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->name);
+	return store_q_one(st, st ? fetch_folder(s, st, &f) : -1, STORE_NOT_FOUND);
+}
+
+enum store_result store_folder_subscribe(struct store *s, uint64_t account_id, const char *name, int subscribed)
+{
+	struct change_args a = {account_id, name, NULL, subscribed};
+	return store_txn(s, subscribe_body, &a);
 }

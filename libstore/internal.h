@@ -126,6 +126,12 @@ void store_penalty_record(struct store *, const char *address, int succeeded);
 /* The active account with this canonical address: STORE_OK, _NOT_FOUND or _TEMPFAIL. */
 /* A bounce into an account's mailbox (its charge is the caller's). */
 enum store_result store_folder_defaults(struct store *, uint64_t account_id);
+/* Entry ids gathered to delete them together (store_delete_entries). */
+struct store_id_list {
+	uint64_t *ids;
+	size_t n, cap;
+};
+int store_id_list_add(struct store_id_list *, uint64_t id); /* 0, or -1 out of memory */
 enum store_result store_bounce_put(struct store *, uint64_t account_id, const char *bounce, size_t len,
                                    uint64_t *message_id);
 enum store_result store_find_account(struct store *, const char *address, uint64_t *id,

@@ -112,6 +112,16 @@
 	/* one change for the whole STORE: each entry it touched gets the folder's new HIGHESTMODSEQ */ \
 	Q(FOLDER_CHANGE, 0, "UPDATE folder SET highestmodseq = highestmodseq + 1 WHERE id = ? AND account_id = ?") \
 	Q(FOLDER_MODSEQ, 0, "SELECT highestmodseq FROM folder WHERE id = ? AND account_id = ?") \
+	Q(FOLDER_CREATE, 0, "INSERT INTO folder (account_id, name) VALUES (?, ?)") \
+	/* INBOX renamed: a new folder takes its messages and goes on from its UIDNEXT (RFC 9051 6.3.6) */ \
+	Q(FOLDER_CREATE_FROM, 0, "INSERT INTO folder (account_id, name, uidnext, highestmodseq)" \
+	                         " SELECT account_id, ?, uidnext, highestmodseq FROM folder WHERE id = ?") \
+	Q(FOLDER_DELETE, 0, "DELETE FROM folder WHERE id = ?") \
+	Q(FOLDER_ENTRIES, 0, "SELECT id FROM mailbox_entry WHERE folder_id = ?") \
+	Q(FOLDER_RENAME, 0, "UPDATE folder SET name = CONCAT(?, SUBSTRING(name, ?))" \
+	                    " WHERE account_id = ? AND (name = ? OR LEFT(name, ?) = ?)") \
+	Q(FOLDER_SUBSCRIBE, 0, "UPDATE folder SET subscribed = ? WHERE account_id = ? AND name = ?") \
+	Q(ENTRY_MOVE_ALL, 0, "UPDATE mailbox_entry SET folder_id = ? WHERE folder_id = ?") \
 	Q(ENTRY_SET_FLAGS, 0, "UPDATE mailbox_entry SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?") \
 	Q(ENTRY_LIST_ALL, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
 	Q(FOLDER_DELETE_ACCOUNT, 0, "DELETE FROM folder WHERE account_id = ?") \

@@ -173,6 +173,13 @@ enum store_result store_folder_mail(struct store *, uint64_t account_id, uint64_
 /* New flags for messages of a folder, one change: *modseq is the MODSEQ they all have now. */
 enum store_result store_folder_set_flags(struct store *, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
                                          const unsigned *flags, size_t n, uint64_t *modseq);
+/* Folders made, removed (with their mail), renamed (with those below them;
+ * INBOX's messages move to the new name and INBOX stays, empty), subscribed:
+ * STORE_PERMFAIL when the name exists already, STORE_NOT_FOUND when it does not. */
+enum store_result store_folder_create(struct store *, uint64_t account_id, const char *name);
+enum store_result store_folder_delete(struct store *, uint64_t account_id, const char *name);
+enum store_result store_folder_rename(struct store *, uint64_t account_id, const char *from, const char *to);
+enum store_result store_folder_subscribe(struct store *, uint64_t account_id, const char *name, int subscribed);
 /* Removes entries of the account for good (IMAP's EXPUNGE), in one transaction. */
 enum store_result store_folder_expunge(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n);
 

@@ -17,6 +17,22 @@ static int count(void *ctx, const struct store_entry *e)
 	return 0;
 }
 
+static int folder_count(void *ctx, const struct store_folder *f)
+{
+	(void)f;
+	++*(uint64_t *)ctx;
+	return 0;
+}
+
+/* ids[0] counts, ids[1..] the entries. */
+static int mail_ids(void *ctx, const struct store_mail *m)
+{
+	uint64_t *ids = ctx;
+	if (ids[0] < 63)
+		ids[++ids[0]] = m->id;
+	return 0;
+}
+
 static int discard(void *ctx, const void *data, size_t n)
 {
 	*(size_t *)ctx += n;
@@ -45,7 +61,7 @@ int main(int argc, char **argv)
 {
 	struct store_account a;
 	int created;
-	if (argc != 4)
+	if (argc != 5)
 		return 2;
 	setenv("INETMAIL_MYCNF", argv[1], 1);
 	struct store *s = store_open();
@@ -96,6 +112,33 @@ int main(int argc, char **argv)
 		is_int(store_maildrop_list(s, 1, count, ids), STORE_TEMPFAIL, "relay: cannot list maildrops");
 		is_int(store_admin_add(s, "x@example.com", "*", &created), STORE_TEMPFAIL, "relay: cannot add accounts");
 		store_relay_claim_free(&c);
+	}
+	store_close(s);
+	setenv("INETMAIL_MYCNF", argv[4], 1);
+	s = store_open();
+	{
+		struct store_folder f;
+		uint64_t modseq, hms, ids[64] = {0};
+		size_t bytes = 0;
+		is_int(store_auth(s, "carol@example.com", "carol pw", &a), STORE_OK, "imap: auth");
+		uint64_t folders = 0;
+		ok(store_folder_list(s, a.id, folder_count, &folders) == STORE_OK && folders == 6, "imap: list folders");
+		is_int(store_folder_find(s, a.id, "INBOX", &f), STORE_OK, "imap: select INBOX");
+		is_int(store_folder_mail(s, a.id, f.id, mail_ids, ids, &hms), STORE_OK, "imap: its messages");
+		is_int(ids[0], 1, "imap: the delivery is there");
+		is_int(store_maildrop_read(s, a.id, &(struct store_entry_ref){ids[1], 0}, 1, -1, discard, &bytes), STORE_OK,
+		       "imap: read one");
+		uint32_t uid = 1;
+		unsigned flags = STORE_FLAG_SEEN;
+		is_int(store_folder_set_flags(s, a.id, f.id, &uid, &flags, 1, &modseq), STORE_OK, "imap: set flags");
+		is_int(store_folder_create(s, a.id, "Work"), STORE_OK, "imap: create a folder");
+		is_int(store_folder_rename(s, a.id, "Work", "Office"), STORE_OK, "imap: rename it");
+		is_int(store_folder_subscribe(s, a.id, "Office", 0), STORE_OK, "imap: unsubscribe it");
+		is_int(store_folder_rename(s, a.id, "INBOX", "Old"), STORE_OK, "imap: rename INBOX (its mail moves)");
+		is_int(store_folder_delete(s, a.id, "Old"), STORE_OK, "imap: delete a folder with mail");
+		is_int(store_folder_expunge(s, a.id, ids + 1, 1), STORE_OK, "imap: expunge (gone already: nothing to do)");
+		is_int(deliver(s, "carol@example.com", 0, 1), STORE_TEMPFAIL, "imap: cannot deliver");
+		is_int(store_admin_set_quota(s, "bob@example.com", 5), STORE_TEMPFAIL, "imap: cannot set quotas");
 	}
 	store_close(s);
 	return done_testing();

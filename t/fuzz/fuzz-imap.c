@@ -96,9 +96,18 @@ static enum store_result f_expunge(void *c, uint64_t account, const uint64_t *id
 	return STORE_OK;
 }
 static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
+/* Folder changes: a name starting with "X" fails, "Sent" exists, others do not. */
+static enum store_result f_name(const char *name)
+{
+	return name[0] == 'X' ? STORE_TEMPFAIL : !strcmp(name, "Sent") ? STORE_PERMFAIL : STORE_OK;
+}
+static enum store_result f_create(void *c, uint64_t a, const char *n) { (void)c; (void)a; return f_name(n); }
+static enum store_result f_remove(void *c, uint64_t a, const char *n) { (void)c; (void)a; return f_name(n); }
+static enum store_result f_rename(void *c, uint64_t a, const char *f, const char *t) { (void)c; (void)a; (void)f; return f_name(t); }
+static enum store_result f_subscribe(void *c, uint64_t a, const char *n, int on) { (void)c; (void)a; (void)on; return f_name(n); }
 
 static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_set_flags, f_expunge,
-                                       f_delay, NULL};
+                                       f_delay, NULL, f_create, f_remove, f_rename, f_subscribe};
 
 static int is_response(const char *l, size_t len)
 {

@@ -22,6 +22,12 @@ SESSIONS = {
               "a4 UID STORE 2 +FLAGS.SILENT (\\Deleted)", "a5 SEARCH DELETED", "a6 UID SEARCH UNSEEN",
               "a7 STORE 1 -FLAGS \\Flagged", "a8 EXPUNGE", "a9 FETCH 1:* (UID FLAGS)", "b1 STORE 2 FLAGS ($Label)",
               "b2 LOGOUT"],
+    "folder-changes": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 CREATE Work/Projects/", "a3 CREATE Work",
+                       "a4 CREATE Sent", "a5 CREATE inbox", "a6 LIST \"\" Work*", "a7 RENAME Work Office",
+                       "a8 LIST \"\" *", "a9 UNSUBSCRIBE Office/Projects", "b1 LSUB \"\" Office*",
+                       "b2 SUBSCRIBE Nowhere", "b3 DELETE Office", "b4 LIST \"\" Office*", "b5 RENAME INBOX Old",
+                       "b6 STATUS Old (MESSAGES UIDNEXT)", "b7 STATUS INBOX (MESSAGES UIDNEXT)", "b8 DELETE INBOX",
+                       "b9 CREATE a//b", "c1 RENAME Old Sent", "c2 DELETE Old", "c3 LOGOUT"],
 }
 for name, lines in SESSIONS.items():
     with open(os.path.join(D, name + ".session"), "wb") as f:
