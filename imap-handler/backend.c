@@ -87,6 +87,14 @@ static enum store_result be_subscribe(void *ctx, uint64_t account_id, const char
 	return logged(b, "subscribe", store_folder_subscribe(b->store, account_id, name, subscribed));
 }
 
+static enum store_result be_copy(void *ctx, uint64_t account_id, uint64_t to, const uint64_t *ids,
+                                 const uint64_t *sizes, size_t n, int move, uint32_t *first_uid, uint32_t *uidvalidity)
+{
+	struct imap_store *b = ctx;
+	return logged(b, move ? "move" : "copy",
+	              store_folder_copy(b->store, account_id, to, ids, sizes, n, move, first_uid, uidvalidity));
+}
+
 void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 {
 	*be = (struct imap_backend){
@@ -104,5 +112,6 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.remove = be_remove,
 		.rename = be_rename,
 		.subscribe = be_subscribe,
+		.copy = be_copy,
 	};
 }

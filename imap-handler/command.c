@@ -56,7 +56,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE%s%s",
 	         s->cfg->tls_available && !s->tls ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
 }
@@ -327,6 +327,8 @@ static void cmd_status(struct imap_session *s, const char *tag, struct imap_curs
 static void cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_fetch(s, tag, c, 0); }
 static void cmd_store(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_store(s, tag, c, 0); }
 static void cmd_search(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_search(s, tag, c, 0); }
+static void cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_copy(s, tag, c, 0, 0); }
+static void cmd_move(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_copy(s, tag, c, 0, 1); }
 
 static void cmd_create(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'C'); }
 static void cmd_delete(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'D'); }
@@ -358,12 +360,14 @@ static void cmd_expunge(struct imap_session *s, const char *tag, struct imap_cur
 	imap_cmd_expunge(s, tag);
 }
 
-/* UID FETCH, UID STORE, UID SEARCH (RFC 9051 6.4.9). */
+/* UID FETCH, STORE, SEARCH, COPY and MOVE (RFC 9051 6.4.9). */
 static void cmd_uid(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	char what[16];
 	if (imap_take_atom(c, what, sizeof what) < 0)
-		imap_bad(s, tag, "UID FETCH, STORE or SEARCH");
+		imap_bad(s, tag, "UID FETCH, STORE, SEARCH, COPY or MOVE");
+	else if (!strcasecmp(what, "COPY") || !strcasecmp(what, "MOVE"))
+		imap_cmd_copy(s, tag, c, 1, !strcasecmp(what, "MOVE"));
 	else if (!strcasecmp(what, "FETCH"))
 		imap_cmd_fetch(s, tag, c, 1);
 	else if (!strcasecmp(what, "STORE"))
@@ -371,7 +375,7 @@ static void cmd_uid(struct imap_session *s, const char *tag, struct imap_cursor 
 	else if (!strcasecmp(what, "SEARCH"))
 		imap_cmd_search(s, tag, c, 1);
 	else
-		imap_bad(s, tag, "UID FETCH, STORE or SEARCH");
+		imap_bad(s, tag, "UID FETCH, STORE, SEARCH, COPY or MOVE");
 }
 
 #define NOT_AUTH (1u << IMAP_NOT_AUTHENTICATED)
@@ -398,6 +402,7 @@ static const struct command {
 	{"CHECK", cmd_check, SELECTED, 1},      {"CLOSE", cmd_close, SELECTED, 1}, {"UNSELECT", cmd_unselect, SELECTED, 1},
 	{"EXPUNGE", cmd_expunge, SELECTED, 1},  {"FETCH", cmd_fetch, SELECTED, 0}, {"STORE", cmd_store, SELECTED, 0},
 	{"SEARCH", cmd_search, SELECTED, 0},    {"UID", cmd_uid, SELECTED, 0},
+	{"COPY", cmd_copy, SELECTED, 0},        {"MOVE", cmd_move, SELECTED, 0},
 };
 
 /* Why a command may not run now (pure): NULL, or the text of its BAD. */

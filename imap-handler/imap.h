@@ -43,6 +43,8 @@ struct imap_backend {
 	enum store_result (*remove)(void *ctx, uint64_t account_id, const char *name);
 	enum store_result (*rename)(void *ctx, uint64_t account_id, const char *from, const char *to);
 	enum store_result (*subscribe)(void *ctx, uint64_t account_id, const char *name, int subscribed);
+	enum store_result (*copy)(void *ctx, uint64_t account_id, uint64_t to, const uint64_t *entry_ids,
+	                          const uint64_t *sizes, size_t n, int move, uint32_t *first_uid, uint32_t *uidvalidity);
 };
 
 enum imap_state {

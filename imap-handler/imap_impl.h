@@ -34,6 +34,7 @@ void imap_cmd_expunge(struct imap_session *, const char *tag);
 void imap_cmd_fetch(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_store(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_search(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
+void imap_cmd_copy(struct imap_session *, const char *tag, struct imap_cursor *, int uid, int move);
 void imap_cmd_noop(struct imap_session *, const char *tag); /* also reports what other sessions changed */
 void imap_deselect(struct imap_session *);
 

@@ -882,3 +882,55 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 	outbuf_add(s->out, "\r\n", 2);
 	imap_tagged(s, tag, "OK", uid ? "UID SEARCH completed" : "SEARCH completed");
 }
+
+/* ---- COPY and MOVE (RFC 9051 6.4.7, RFC 6851) ---- */
+
+void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid, int move)
+{
+	struct seq_set set;
+	char name[STORE_FOLDER_MAX + 1];
+	if (take_set(s, c, uid, &set) < 0 || imap_take_mailbox(c, name, sizeof name) < 0 || !imap_at_end(c)) {
+		imap_bad(s, tag, move ? "MOVE sequence-set mailbox" : "COPY sequence-set mailbox");
+		return;
+	}
+	if (move && s->read_only) {
+		imap_tagged(s, tag, "NO", "[READ-ONLY] Mailbox is read-only");
+		return;
+	}
+	struct store_folder to;
+	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &to);
+	if (r == STORE_NOT_FOUND) {
+		imap_tagged(s, tag, "NO", "[TRYCREATE] No such mailbox");
+		return;
+	}
+	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids), *sizes = malloc((s->n_msgs + 1) * sizeof *sizes);
+	size_t n = 0;
+	for (size_t i = 0; ids && sizes && i < s->n_msgs; i++)
+		if (selects(s, &set, i, uid)) {
+			ids[n] = s->msgs[i].id;
+			sizes[n++] = s->msgs[i].size;
+		}
+	uint32_t first = 0, validity = 0;
+	if (r == STORE_OK && (!ids || !sizes))
+		r = STORE_TEMPFAIL;
+	if (r == STORE_OK && n)
+		r = s->be->copy(s->be->ctx, s->account.id, to.id, ids, sizes, n, move, &first, &validity);
+	free(ids);
+	free(sizes);
+	if (r == STORE_OVER_QUOTA) {
+		imap_tagged(s, tag, "NO", "[OVERQUOTA] The copies would pass the mailbox's quota");
+		return;
+	}
+	if (r != STORE_OK) {
+		unavailable(s, tag);
+		return;
+	}
+	for (size_t i = s->n_msgs; move && i-- > 0;) /* from the end: each number stays right as the ones after it go */
+		if (selects(s, &set, i, uid)) {
+			imap_untagged(s, "%zu EXPUNGE", i + 1);
+			memmove(s->msgs + i, s->msgs + i + 1, (s->n_msgs - i - 1) * sizeof *s->msgs);
+			s->n_msgs--;
+		}
+	imap_tagged(s, tag, "OK", move ? (uid ? "UID MOVE completed" : "MOVE completed")
+	                               : (uid ? "UID COPY completed" : "COPY completed"));
+}

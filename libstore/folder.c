@@ -269,3 +269,62 @@ enum store_result store_folder_subscribe(struct store *s, uint64_t account_id, c
 	struct change_args a = {account_id, name, NULL, subscribed};
 	return store_txn(s, subscribe_body, &a);
 }
+
+struct copy_args {
+	uint64_t account_id, to;
+	const uint64_t *ids, *sizes;
+	size_t n;
+	int move;
+	uint32_t *first_uid, *uidvalidity;
+};
+
+static enum store_result copy_body(struct store *s, void *ctx)
+{
+	struct copy_args *a = ctx;
+	uint64_t locked, uidnext, modseq, validity, bytes = 0;
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_LOCK, "u", a->account_id); /* lock order: the account first */
+	if (!st || store_q_fetch(s, st, "u", &locked) < 0)
+		return STORE_TEMPFAIL;
+	store_q_end(st);
+	if (!(st = store_q_exec(s, Q_FOLDER_TAKE_UIDS, "uuu", (uint64_t)a->n, a->to, a->account_id)))
+		return STORE_TEMPFAIL;
+	if (!store_q_affected(st))
+		return STORE_NOT_FOUND;
+	st = store_q_exec(s, Q_FOLDER_NEXT, "u", a->to);
+	enum store_result r = store_q_one(st, st ? store_q_fetch(s, st, "uuu", &uidnext, &modseq, &validity) : -1,
+	                                  STORE_NOT_FOUND);
+	if (r != STORE_OK)
+		return r;
+	*a->first_uid = (uint32_t)(uidnext - a->n);
+	*a->uidvalidity = (uint32_t)validity;
+	for (size_t i = 0; i < a->n; i++) {
+		uint64_t uid = uidnext - a->n + i;
+		if (a->move) {
+			if (!store_q_exec(s, Q_ENTRY_MOVE, "uuuuu", a->to, uid, modseq, a->ids[i], a->account_id))
+				return STORE_TEMPFAIL;
+			continue;
+		}
+		char uidl[STORE_UIDL_MAX + 1];
+		store_random_hex(uidl, 16);
+		if (!(st = store_q_exec(s, Q_ENTRY_COPY, "suuuuu", uidl, a->to, uid, modseq, a->ids[i], a->account_id)))
+			return STORE_TEMPFAIL;
+		if (!store_q_affected(st))
+			continue; /* expunged meanwhile */
+		if (!store_q_exec(s, Q_MESSAGE_REF_ENTRY, "u", a->ids[i]))
+			return STORE_TEMPFAIL;
+		bytes += a->sizes[i];
+	}
+	if (!bytes)
+		return STORE_OK;
+	if (!(st = store_q_exec(s, Q_ACCOUNT_CHARGE, "uuuu", bytes, a->account_id, (uint64_t)0, bytes)))
+		return STORE_TEMPFAIL;
+	return store_q_affected(st) ? STORE_OK : STORE_OVER_QUOTA;
+}
+
+enum store_result store_folder_copy(struct store *s, uint64_t account_id, uint64_t to, const uint64_t *entry_ids,
+                                    const uint64_t *sizes, size_t n, int move, uint32_t *first_uid,
+                                    uint32_t *uidvalidity)
+{
+	struct copy_args a = {account_id, to, entry_ids, sizes, n, move, first_uid, uidvalidity};
+	return store_txn(s, copy_body, &a);
+}

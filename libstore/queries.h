@@ -121,6 +121,15 @@
 	Q(FOLDER_RENAME, 0, "UPDATE folder SET name = CONCAT(?, SUBSTRING(name, ?))" \
 	                    " WHERE account_id = ? AND (name = ? OR LEFT(name, ?) = ?)") \
 	Q(FOLDER_SUBSCRIBE, 0, "UPDATE folder SET subscribed = ? WHERE account_id = ? AND name = ?") \
+	/* n UIDs at once for a COPY or MOVE: the first is the new uidnext less n */ \
+	Q(FOLDER_TAKE_UIDS, 0, "UPDATE folder SET uidnext = uidnext + ?, highestmodseq = highestmodseq + 1" \
+	                       " WHERE id = ? AND account_id = ?") \
+	Q(FOLDER_NEXT, 0, "SELECT uidnext, highestmodseq, COALESCE(uidvalidity, id) FROM folder WHERE id = ?") \
+	Q(ENTRY_COPY, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, flags, modseq)" \
+	                 " SELECT account_id, message_id, ?, size, ?, ?, flags, ? FROM mailbox_entry WHERE id = ? AND account_id = ?") \
+	Q(MESSAGE_REF_ENTRY, 0, "UPDATE message SET refs = refs + 1" \
+	                        " WHERE id = (SELECT message_id FROM mailbox_entry WHERE id = ?)") \
+	Q(ENTRY_MOVE, 0, "UPDATE mailbox_entry SET folder_id = ?, uid = ?, modseq = ? WHERE id = ? AND account_id = ?") \
 	Q(ENTRY_MOVE_ALL, 0, "UPDATE mailbox_entry SET folder_id = ? WHERE folder_id = ?") \
 	Q(ENTRY_SET_FLAGS, 0, "UPDATE mailbox_entry SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?") \
 	Q(ENTRY_LIST_ALL, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \

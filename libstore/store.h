@@ -180,6 +180,13 @@ enum store_result store_folder_create(struct store *, uint64_t account_id, const
 enum store_result store_folder_delete(struct store *, uint64_t account_id, const char *name);
 enum store_result store_folder_rename(struct store *, uint64_t account_id, const char *from, const char *to);
 enum store_result store_folder_subscribe(struct store *, uint64_t account_id, const char *name, int subscribed);
+/* Copies (move: moves) entries of the account, sizes[i] octets each, into
+ * folder `to` under consecutive new UIDs from *first_uid, in one transaction;
+ * a copy is charged to the quota (STORE_OVER_QUOTA: nothing done), and a
+ * copied entry another session expunged meanwhile is left out. */
+enum store_result store_folder_copy(struct store *, uint64_t account_id, uint64_t to, const uint64_t *entry_ids,
+                                    const uint64_t *sizes, size_t n, int move, uint32_t *first_uid,
+                                    uint32_t *uidvalidity);
 /* Removes entries of the account for good (IMAP's EXPUNGE), in one transaction. */
 enum store_result store_folder_expunge(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n);
 

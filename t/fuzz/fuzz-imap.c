@@ -106,8 +106,21 @@ static enum store_result f_remove(void *c, uint64_t a, const char *n) { (void)c;
 static enum store_result f_rename(void *c, uint64_t a, const char *f, const char *t) { (void)c; (void)a; (void)f; return f_name(t); }
 static enum store_result f_subscribe(void *c, uint64_t a, const char *n, int on) { (void)c; (void)a; (void)on; return f_name(n); }
 
+static enum store_result f_copy(void *c, uint64_t a, uint64_t to, const uint64_t *ids, const uint64_t *sizes, size_t n,
+                                int move, uint32_t *first, uint32_t *validity)
+{
+	(void)c; (void)a; (void)sizes;
+	*first = 9;
+	*validity = 1;
+	if (to == 1 && n > 3)
+		return STORE_OVER_QUOTA;
+	if (move) /* moved out of INBOX into Sent: INBOX loses them */
+		return f_expunge(c, a, ids, n);
+	return STORE_OK;
+}
+
 static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_set_flags, f_expunge,
-                                       f_delay, NULL, f_create, f_remove, f_rename, f_subscribe};
+                                       f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_copy};
 
 static int is_response(const char *l, size_t len)
 {

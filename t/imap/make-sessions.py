@@ -28,6 +28,10 @@ SESSIONS = {
                        "b2 SUBSCRIBE Nowhere", "b3 DELETE Office", "b4 LIST \"\" Office*", "b5 RENAME INBOX Old",
                        "b6 STATUS Old (MESSAGES UIDNEXT)", "b7 STATUS INBOX (MESSAGES UIDNEXT)", "b8 DELETE INBOX",
                        "b9 CREATE a//b", "c1 RENAME Old Sent", "c2 DELETE Old", "c3 LOGOUT"],
+    "copy-move": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 SELECT INBOX", "a3 STORE 1 +FLAGS (\\Flagged)",
+                  "a4 COPY 1:2 Archive", "a5 UID MOVE 3 Archive", "a6 COPY 1 Nowhere", "a7 FETCH 1:* (UID FLAGS)",
+                  "a8 SELECT Archive", "a9 FETCH 1:* (UID FLAGS RFC822.SIZE)", "b1 MOVE 1 INBOX", "b2 STATUS INBOX (MESSAGES UIDNEXT)",
+                  "b3 EXAMINE INBOX", "b4 MOVE 1 Archive", "b5 LOGOUT"],
 }
 for name, lines in SESSIONS.items():
     with open(os.path.join(D, name + ".session"), "wb") as f:
