@@ -95,6 +95,40 @@ static enum store_result be_copy(void *ctx, uint64_t account_id, uint64_t to, co
 	              store_folder_copy(b->store, account_id, to, ids, sizes, n, move, first_uid, uidvalidity));
 }
 
+static int be_append_begin(void *ctx, const char *address, uint64_t folder_id, unsigned flags, int64_t date)
+{
+	struct imap_store *b = ctx;
+	b->append = store_append_begin(b->store, address, folder_id, flags, date);
+	return b->append ? 0 : -1;
+}
+
+static enum store_result be_append_write(void *ctx, const void *data, size_t len)
+{
+	struct imap_store *b = ctx;
+	return store_delivery_write(b->append, data, len);
+}
+
+static enum store_result be_append_commit(void *ctx, uint32_t *uid, uint32_t *uidvalidity)
+{
+	struct imap_store *b = ctx;
+	struct store_delivery_result res;
+	enum store_result r = logged(b, "append", store_delivery_commit(b->append, &res));
+	if (r == STORE_OK && res.delivered != 1) /* the account went away meanwhile: nothing was stored */
+		r = STORE_NOT_FOUND;
+	if (r == STORE_OK)
+		store_append_uid(b->append, uid, uidvalidity);
+	store_delivery_free(b->append);
+	b->append = NULL;
+	return r;
+}
+
+static void be_append_abort(void *ctx)
+{
+	struct imap_store *b = ctx;
+	store_delivery_free(b->append);
+	b->append = NULL;
+}
+
 void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 {
 	*be = (struct imap_backend){
@@ -113,5 +147,9 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.rename = be_rename,
 		.subscribe = be_subscribe,
 		.copy = be_copy,
+		.append_begin = be_append_begin,
+		.append_write = be_append_write,
+		.append_commit = be_append_commit,
+		.append_abort = be_append_abort,
 	};
 }

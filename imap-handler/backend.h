@@ -7,6 +7,7 @@
 struct imap_store {
 	char user[STORE_ADDRESS_MAX + 1]; /* the logged-in address, for the logs: first (session_backend_logged) */
 	struct store *store;
+	struct store_delivery *append; /* the APPEND under way */
 };
 
 void imap_store_backend(struct imap_store *, struct imap_backend *);

@@ -56,7 +56,8 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE APPENDLIMIT=%d%s%s",
+	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
 }
@@ -96,6 +97,11 @@ int imap_take_token(struct imap_cursor *c, char *out, size_t cap, const char *al
 }
 
 int imap_take_atom(struct imap_cursor *c, char *out, size_t cap) { return imap_take_token(c, out, cap, ""); }
+
+int imap_take_tag(struct imap_cursor *c, char *out, size_t cap)
+{
+	return take_chars(c, out, cap, "]") < 0 || strchr(out, '+') ? -1 : 0;
+}
 
 /* A quoted string or a literal ("{n}" or "{n+}", CRLF, n octets); -2 when it is neither. */
 static int take_string(struct imap_cursor *c, char *out, size_t cap)
@@ -419,7 +425,7 @@ static void command(struct imap_session *s, char *p, char *end)
 {
 	struct imap_cursor c = {p, end};
 	char tag[IMAP_TAG_MAX + 1], name[16];
-	if (take_chars(&c, tag, sizeof tag, "]") < 0 || strchr(tag, '+')) {
+	if (imap_take_tag(&c, tag, sizeof tag) < 0) {
 		imap_untagged(s, "BAD Invalid tag");
 		if (++s->bad_commands >= IMAP_BAD_COMMANDS_MAX)
 			bye(s, "Too many invalid commands", "errors");
@@ -479,8 +485,19 @@ static void line_done(struct imap_session *s)
 	size_t len = s->cmd_len - 1;
 	if (len && s->cmd[len - 1] == '\r')
 		len--;
+	if (s->appending) { /* what follows an APPEND's message: the end of its line */
+		s->cmd[len] = '\0';
+		imap_append_end(s, s->cmd_too_long ? "too long" : s->cmd);
+		s->cmd_len = 0;
+		s->cmd_too_long = 0;
+		return;
+	}
 	int sync;
 	long long literal = s->cmd_too_long ? -1 : trailing_literal(s->cmd, len, &sync);
+	if (literal >= 0 && s->state != IMAP_AUTH_PLAIN && imap_append_begin(s, (uint64_t)literal, sync)) {
+		s->cmd_len = 0; /* the APPEND has its arguments: its message streams to the store */
+		return;
+	}
 	if (literal >= 0 && s->state != IMAP_AUTH_PLAIN) {
 		if (s->cmd_len + (uint64_t)literal > IMAP_COMMAND_MAX) {
 			s->cmd_too_long = 1;
@@ -519,6 +536,12 @@ size_t imap_input(struct imap_session *s, const char *data, size_t len)
 {
 	size_t i = 0;
 	while (i < len && s->state != IMAP_LOGOUT && s->state != IMAP_STARTTLS) {
+		if (s->append_left) {
+			size_t k = len - i < s->append_left ? len - i : (size_t)s->append_left;
+			imap_append_data(s, data + i, k);
+			i += k;
+			continue;
+		}
 		if (s->literal_left) {
 			size_t k = len - i < s->literal_left ? len - i : (size_t)s->literal_left;
 			append(s, data + i, k);
@@ -551,6 +574,7 @@ int imap_init(struct imap_session *s, const struct imap_config *cfg, const struc
 
 void imap_free(struct imap_session *s)
 {
+	imap_append_abort(s);
 	if (s->cmd)
 		explicit_bzero(s->cmd, IMAP_COMMAND_MAX + 1);
 	free(s->cmd);
@@ -566,6 +590,7 @@ void imap_start(struct imap_session *s)
 
 void imap_timeout(struct imap_session *s)
 {
+	imap_append_abort(s);
 	if (s->state != IMAP_LOGOUT)
 		bye(s, "Autologout; idle for too long", "timeout");
 }
@@ -578,6 +603,7 @@ void imap_tls_started(struct imap_session *s)
 
 void imap_eof(struct imap_session *s)
 {
+	imap_append_abort(s); /* nothing is stored of a message cut short */
 	imap_deselect(s);
 	s->state = IMAP_LOGOUT;
 }

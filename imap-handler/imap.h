@@ -17,6 +17,7 @@
 #define IMAP_AUTH_FAILURES_MAX 3     /* the third failed login closes the session */
 #define IMAP_AUTH_DELAY_MS 500       /* failed login n waits n times this before its reply */
 #define IMAP_HEADER_MAX (256 * 1024) /* a header served alone (BODY[HEADER]) is held whole: bounded */
+#define IMAP_APPEND_MAX (64 * 1024 * 1024) /* an APPENDed message: what SMTP takes in at most, by default */
 
 struct imap_config {
 	const char *domain;  /* a bare user name logs in there */
@@ -45,6 +46,11 @@ struct imap_backend {
 	enum store_result (*subscribe)(void *ctx, uint64_t account_id, const char *name, int subscribed);
 	enum store_result (*copy)(void *ctx, uint64_t account_id, uint64_t to, const uint64_t *entry_ids,
 	                          const uint64_t *sizes, size_t n, int move, uint32_t *first_uid, uint32_t *uidvalidity);
+	/* APPEND: begin (0, or -1), the message's octets, then commit or abort; one at a time. */
+	int (*append_begin)(void *ctx, const char *address, uint64_t folder_id, unsigned flags, int64_t date);
+	enum store_result (*append_write)(void *ctx, const void *data, size_t len);
+	enum store_result (*append_commit)(void *ctx, uint32_t *uid, uint32_t *uidvalidity);
+	void (*append_abort)(void *ctx);
 };
 
 enum imap_state {
@@ -74,6 +80,11 @@ struct imap_session {
 	size_t cmd_len;
 	int cmd_too_long;       /* it outgrew cmd: its end is awaited, then refused */
 	uint64_t literal_left;  /* octets of a literal still to come */
+	uint64_t append_left;   /* octets of an APPEND's message still to come, streamed to the store */
+	int appending;          /* an APPEND is under way: its tag in tag */
+	enum store_result append_result; /* sticky: the first write the store refused */
+	const char *append_refused; /* the APPEND is refused (its literal discarded): the tagged reply to give */
+	uint64_t append_folder; /* where it goes */
 	char tag[IMAP_TAG_MAX + 1]; /* of the AUTHENTICATE waiting for its response */
 	struct store_account account;
 	struct store_folder folder;

@@ -17,6 +17,9 @@ int imap_take_astring(struct imap_cursor *, char *out, size_t cap);
 int imap_take_mailbox(struct imap_cursor *, char *out, size_t cap);       /* INBOX in any case is INBOX */
 int imap_take_list_pattern(struct imap_cursor *, char *out, size_t cap);  /* also % and * */
 int imap_at_end(const struct imap_cursor *);
+int imap_take_tag(struct imap_cursor *, char *out, size_t cap); /* at the line's start: no space before it */
+/* System flags after a space: "(" flag* ")", or (STORE's other form) flags to the end. */
+int imap_take_flags(struct imap_cursor *, unsigned *flags);
 
 void imap_tagged(struct imap_session *, const char *tag, const char *status, const char *text);
 void imap_untagged(struct imap_session *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -37,5 +40,14 @@ void imap_cmd_search(struct imap_session *, const char *tag, struct imap_cursor 
 void imap_cmd_copy(struct imap_session *, const char *tag, struct imap_cursor *, int uid, int move);
 void imap_cmd_noop(struct imap_session *, const char *tag); /* also reports what other sessions changed */
 void imap_deselect(struct imap_session *);
+enum store_result imap_update(struct imap_session *); /* what other sessions did since, as untagged responses */
+
+/* append.c: APPEND, whose literal streams to the store instead of into the command. */
+/* A command line ended with a literal of n octets (sync: "+" awaited): 1 when
+ * it is an APPEND, which then takes the literal (or, refused, discards it). */
+int imap_append_begin(struct imap_session *, uint64_t n, int sync);
+void imap_append_data(struct imap_session *, const char *data, size_t len);
+void imap_append_end(struct imap_session *, const char *rest_of_line); /* the line after the literal */
+void imap_append_abort(struct imap_session *);
 
 #endif

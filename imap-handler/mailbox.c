@@ -87,7 +87,7 @@ static enum store_result load(struct imap_session *s, struct load *l, uint64_t *
 }
 
 /* What other sessions did since: expunges, new messages, flags (RFC 9051 7.4, 7.5). */
-static enum store_result update(struct imap_session *s)
+enum store_result imap_update(struct imap_session *s)
 {
 	struct load l;
 	uint64_t modseq;
@@ -128,7 +128,7 @@ static enum store_result update(struct imap_session *s)
 
 void imap_cmd_noop(struct imap_session *s, const char *tag)
 {
-	if (s->state == IMAP_SELECTED && update(s) != STORE_OK) {
+	if (s->state == IMAP_SELECTED && imap_update(s) != STORE_OK) {
 		unavailable(s, tag);
 		return;
 	}
@@ -737,17 +737,16 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 
 /* ---- STORE ---- */
 
-static int parse_flags(struct imap_cursor *c, unsigned *flags)
+int imap_take_flags(struct imap_cursor *c, unsigned *flags)
 {
 	char name[64];
 	int list = c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(';
 	*flags = 0;
 	if (list) {
-		c->p++;
-		*c->p = ' ';
+		*++c->p = ' '; /* each flag is taken after a space */
 		if (c->p + 1 < c->end && c->p[1] == ')') { /* () : no flags */
 			c->p += 2;
-			return imap_at_end(c) ? 0 : -1;
+			return 0;
 		}
 	}
 	for (;;) {
@@ -766,7 +765,7 @@ static int parse_flags(struct imap_cursor *c, unsigned *flags)
 		*flags |= flag_names[i].bit;
 		if (list && c->p < c->end && *c->p == ')') {
 			c->p++;
-			return imap_at_end(c) ? 0 : -1;
+			return 0;
 		}
 		if (!list && imap_at_end(c))
 			return 0;
@@ -778,7 +777,8 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 	struct seq_set set;
 	char what[24];
 	unsigned flags;
-	if (take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 || parse_flags(c, &flags) < 0) {
+	if (take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 || imap_take_flags(c, &flags) < 0 ||
+	    !imap_at_end(c)) {
 		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags), system flags only");
 		return;
 	}

@@ -28,6 +28,10 @@ struct store_delivery {
 	int import;                    /* mailctl's: charged, never refused for quota */
 	int relay;                     /* other domains' recipients are queued, not bounced */
 	char uidl[STORE_UIDL_MAX + 1]; /* an import's own UIDL, else "" (a fresh one) */
+	uint64_t folder_id;            /* an APPEND's folder, else 0 (INBOX) */
+	unsigned flags;                /* an APPEND's flags */
+	int64_t date;                  /* an APPEND's INTERNALDATE, 0 for now */
+	uint32_t uid, uidvalidity;     /* what the APPEND got */
 	struct bounce_scan scan; /* last: its 64 KiB are written before read, never zeroed */
 };
 
@@ -225,6 +229,26 @@ enum store_result store_folder_defaults(struct store *s, uint64_t account)
 	           ? STORE_OK : STORE_TEMPFAIL;
 }
 
+/* An APPEND's entry: in its folder, with its flags and date; its UID noted. */
+static enum store_result add_appended(struct store *s, struct store_delivery *d, uint64_t account, uint64_t message)
+{
+	char uidl[STORE_UIDL_MAX + 1];
+	uint64_t uidnext = 0, modseq, validity = 0;
+	store_random_hex(uidl, 16);
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_NEXT_UID_IN, "uu", d->folder_id, account);
+	if (!st || !store_q_affected(st)) /* a folder deleted meanwhile */
+		return st ? STORE_NOT_FOUND : STORE_TEMPFAIL;
+	if (!(st = store_q_exec(s, Q_ENTRY_INSERT_IN, "usuuuuu", message, uidl, d->size, (uint64_t)d->flags,
+	                        (uint64_t)d->date, (uint64_t)d->date, d->folder_id)))
+		return STORE_TEMPFAIL;
+	st = store_q_exec(s, Q_FOLDER_NEXT, "u", d->folder_id);
+	enum store_result r = store_q_one(st, st ? store_q_fetch(s, st, "uuu", &uidnext, &modseq, &validity) : -1,
+	                                  STORE_TEMPFAIL);
+	d->uid = (uint32_t)(uidnext - 1);
+	d->uidvalidity = (uint32_t)validity;
+	return r;
+}
+
 /* A mailbox entry in INBOX under the next UID and a fresh UIDL, or under the
  * given one (an import). */
 static enum store_result add_entry(struct store *s, uint64_t account, uint64_t message, uint64_t size,
@@ -318,7 +342,8 @@ static enum store_result finish_body(struct store *s, void *ctx)
 		return STORE_TEMPFAIL;
 	}
 	for (size_t i = 0; i < f->accounts.n; i++) {
-		enum store_result r = add_entry(s, f->accounts.ids[i], f->id, d->size, d->uidl);
+		enum store_result r = d->folder_id ? add_appended(s, d, f->accounts.ids[i], f->id)
+		                                   : add_entry(s, f->accounts.ids[i], f->id, d->size, d->uidl);
 		if (r != STORE_OK)
 			return r;
 	}
@@ -394,6 +419,28 @@ struct store_delivery *store_import_begin(struct store *s, const char *address, 
 	strcpy(d->uidl, uidl);
 	d->import = 1;
 	return d;
+}
+
+struct store_delivery *store_append_begin(struct store *s, const char *address, uint64_t folder_id, unsigned flags,
+                                          int64_t date)
+{
+	struct store_delivery *d = store_delivery_begin(s, "");
+	if (!d)
+		return NULL;
+	if (store_delivery_add_recipient(d, address) < 0) {
+		store_delivery_free(d);
+		return NULL;
+	}
+	d->folder_id = folder_id;
+	d->flags = flags;
+	d->date = date;
+	return d;
+}
+
+void store_append_uid(const struct store_delivery *d, uint32_t *uid, uint32_t *uidvalidity)
+{
+	*uid = d->uid;
+	*uidvalidity = d->uidvalidity;
 }
 
 int store_import_uidl(struct store_delivery *d, const char *uidl)

@@ -68,6 +68,12 @@
 	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq)" \
 	                   " SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq FROM folder" \
 	                   " WHERE account_id = ? AND name = 'INBOX'") \
+	/* APPEND: the same into a folder named by id, with flags and INTERNALDATE (0: now) */ \
+	Q(FOLDER_NEXT_UID_IN, 0, "UPDATE folder SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1" \
+	                         " WHERE id = ? AND account_id = ?") \
+	Q(ENTRY_INSERT_IN, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq, flags," \
+	                      " arrived_at) SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq, ?," \
+	                      " IF(? = 0, NOW(6), FROM_UNIXTIME(?)) FROM folder WHERE id = ?") \
 	Q(FOLDER_DEFAULTS, 0, "INSERT IGNORE INTO folder (account_id, name, special_use) VALUES (?, 'INBOX', NULL)," \
 	                      " (?, 'Sent', '\\\\Sent'), (?, 'Drafts', '\\\\Drafts'), (?, 'Trash', '\\\\Trash')," \
 	                      " (?, 'Junk', '\\\\Junk'), (?, 'Archive', '\\\\Archive')") \

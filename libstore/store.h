@@ -187,6 +187,12 @@ enum store_result store_folder_subscribe(struct store *, uint64_t account_id, co
 enum store_result store_folder_copy(struct store *, uint64_t account_id, uint64_t to, const uint64_t *entry_ids,
                                     const uint64_t *sizes, size_t n, int move, uint32_t *first_uid,
                                     uint32_t *uidvalidity);
+/* IMAP's APPEND: a delivery (write, commit, free as above) into one folder
+ * of the account of address, with flags and INTERNALDATE (0: now), charged to
+ * its quota; after the commit, the UID it got there and the UIDVALIDITY. */
+struct store_delivery *store_append_begin(struct store *, const char *address, uint64_t folder_id, unsigned flags,
+                                          int64_t date);
+void store_append_uid(const struct store_delivery *, uint32_t *uid, uint32_t *uidvalidity);
 /* Removes entries of the account for good (IMAP's EXPUNGE), in one transaction. */
 enum store_result store_folder_expunge(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n);
 

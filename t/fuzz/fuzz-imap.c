@@ -119,8 +119,29 @@ static enum store_result f_copy(void *c, uint64_t a, uint64_t to, const uint64_t
 	return STORE_OK;
 }
 
+static int appending;
+static int f_append_begin(void *c, const char *a, uint64_t f, unsigned flags, int64_t date)
+{
+	(void)c; (void)a; (void)flags; (void)date;
+	check(!appending); /* one at a time, each ended */
+	appending = f == 1;
+	return f == 1 ? 0 : -1;
+}
+static enum store_result f_append_write(void *c, const void *d, size_t n) { (void)c; (void)d; check(appending); return n > 100 ? STORE_TEMPFAIL : STORE_OK; }
+static enum store_result f_append_commit(void *c, uint32_t *uid, uint32_t *validity)
+{
+	(void)c;
+	check(appending);
+	appending = 0;
+	*uid = 9;
+	*validity = 1;
+	return STORE_OK;
+}
+static void f_append_abort(void *c) { (void)c; check(appending); appending = 0; }
+
 static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_set_flags, f_expunge,
-                                       f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_copy};
+                                       f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_copy,
+                                       f_append_begin, f_append_write, f_append_commit, f_append_abort};
 
 static int is_response(const char *l, size_t len)
 {
@@ -163,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(s.n_msgs <= 4);
 	}
 	imap_eof(&s);
+	check(!appending); /* however the session ended, the APPEND under way was dropped */
 	outbuf_flush(&ob);
 	check(out_len == 0 || out[out_len - 1] == '\n');
 	for (size_t i = 0; i < out_len;) {
@@ -171,6 +193,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = (size_t)(lf - (out + i)) + 1;
 		check(len >= 2 && lf[-1] == '\r');
 		const char *l = out + i;
+		if (!is_response(l, len))
+			fprintf(stderr, "not a response: %.*s\n", (int)len, l);
 		check(is_response(l, len));
 		i += len;
 		if (len > 3 && lf[-2] == '}') { /* a literal follows: its octets, then the line goes on */

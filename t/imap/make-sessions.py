@@ -32,6 +32,12 @@ SESSIONS = {
                   "a4 COPY 1:2 Archive", "a5 UID MOVE 3 Archive", "a6 COPY 1 Nowhere", "a7 FETCH 1:* (UID FLAGS)",
                   "a8 SELECT Archive", "a9 FETCH 1:* (UID FLAGS RFC822.SIZE)", "b1 MOVE 1 INBOX", "b2 STATUS INBOX (MESSAGES UIDNEXT)",
                   "b3 EXAMINE INBOX", "b4 MOVE 1 Archive", "b5 LOGOUT"],
+    "append": ["a1 APPEND INBOX {5}", "a2 LOGIN alice@example.com \"alice pw\"", "a3 SELECT Drafts",
+               "a4 APPEND Drafts (\\Draft \\Seen) \"07-Dec-2026 10:00:00 +0100\" {33}",
+               "Subject: draft\r\n\r\nnot sent yet.\r\n", "a5 FETCH 1 (UID FLAGS INTERNALDATE RFC822.SIZE BODY[])",
+               "a6 APPEND Nowhere {3+}", "abc", "a7 APPEND Nowhere {3}", "a8 APPEND Sent {10+}", "two\r\nlines",
+               "a9 APPEND {4}", "Sent {2+}", "ok", "b1 APPEND Sent (\\Bogus) {2+}", "no", "b2 STATUS Sent (MESSAGES)",
+               "b3 LOGOUT"],
 }
 for name, lines in SESSIONS.items():
     with open(os.path.join(D, name + ".session"), "wb") as f:

@@ -80,10 +80,20 @@ typ, data = c._simple_command("MOVE", "3", "Archive")
 tap.is_(typ, "OK", "imaplib: MOVE 3 Archive")
 tap.is_(c.status("Work/2026", "(MESSAGES)")[1], [b'"Work/2026" (MESSAGES 2)'], "imaplib: STATUS counts the copies")
 tap.is_(c.status("Archive", "(MESSAGES)")[1], [b'"Archive" (MESSAGES 1)'], "and the moved one")
+big = message(7, 3000000)  # far past a command's 64 KiB: the literal streams to the store
+typ, data = c.append("Sent", "(\\Seen)", imaplib.Time2Internaldate(1700000000), big)
+tap.ok(typ == "OK" and re.match(rb"\[APPENDUID \d+ 1\]", data[0]), "imaplib: APPEND of 3 MB to Sent (%r)" % data[0][:40])
+typ, data = c.status("Sent", "(MESSAGES)")
+tap.is_(data, [b'"Sent" (MESSAGES 1)'], "imaplib: and Sent holds it")
 tap.is_(c.close()[0], "OK", "imaplib: CLOSE")
+c.select("Sent", readonly=True)
+typ, data = c.fetch("1", "(FLAGS INTERNALDATE BODY.PEEK[])")
+tap.ok(data[0][1] == big and b"\\Seen" in data[0][0] and b"14-Nov-2023 22:13:20 +0000" in data[0][0],
+       "imaplib: it reads back byte-exact, with its flags and INTERNALDATE")
+c.close()
 tap.is_(c.logout()[0], "BYE", "imaplib: LOGOUT")
 tap.is_(int(sql("SELECT COUNT(*) FROM mailbox_entry e JOIN account a ON a.id = e.account_id WHERE a.address = 'alice@example.com'")),
-        6, "and the store holds what is left (four, and two copies)")
+        7, "and the store holds what is left (four, two copies, one appended)")
 
 # curl: a listing and a message, as its documentation shows.
 r = subprocess.run(["curl", "-sS", "--max-time", "20", "imap://127.0.0.1:%d/INBOX" % imap.port, "--user", "alice@example.com:alice pw",
