@@ -87,12 +87,18 @@ static enum store_result be_subscribe(void *ctx, uint64_t account_id, const char
 	return logged(b, "subscribe", store_folder_subscribe(b->store, account_id, name, subscribed));
 }
 
-static enum store_result be_copy(void *ctx, uint64_t account_id, uint64_t to, const uint64_t *ids,
+static enum store_result be_modseq(void *ctx, uint64_t account_id, uint64_t folder_id, uint64_t *modseq)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "modseq", store_folder_modseq(b->store, account_id, folder_id, modseq));
+}
+
+static enum store_result be_copy(void *ctx, uint64_t account_id, uint64_t from, uint64_t to, const uint64_t *ids,
                                  const uint64_t *sizes, size_t n, int move, uint32_t *first_uid, uint32_t *uidvalidity)
 {
 	struct imap_store *b = ctx;
 	return logged(b, move ? "move" : "copy",
-	              store_folder_copy(b->store, account_id, to, ids, sizes, n, move, first_uid, uidvalidity));
+	              store_folder_copy(b->store, account_id, from, to, ids, sizes, n, move, first_uid, uidvalidity));
 }
 
 static int be_append_begin(void *ctx, const char *address, uint64_t folder_id, unsigned flags, int64_t date)
@@ -146,6 +152,7 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.remove = be_remove,
 		.rename = be_rename,
 		.subscribe = be_subscribe,
+		.modseq = be_modseq,
 		.copy = be_copy,
 		.append_begin = be_append_begin,
 		.append_write = be_append_write,

@@ -56,7 +56,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
@@ -342,6 +342,12 @@ static void cmd_rename(struct imap_session *s, const char *tag, struct imap_curs
 static void cmd_subscribe(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'S'); }
 static void cmd_unsubscribe(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_folder(s, tag, c, 'U'); }
 
+static void cmd_idle(struct imap_session *s, const char *tag, struct imap_cursor *c)
+{
+	(void)c;
+	imap_cmd_idle(s, tag);
+}
+
 static void cmd_check(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	(void)c;
@@ -409,6 +415,7 @@ static const struct command {
 	{"EXPUNGE", cmd_expunge, SELECTED, 1},  {"FETCH", cmd_fetch, SELECTED, 0}, {"STORE", cmd_store, SELECTED, 0},
 	{"SEARCH", cmd_search, SELECTED, 0},    {"UID", cmd_uid, SELECTED, 0},
 	{"COPY", cmd_copy, SELECTED, 0},        {"MOVE", cmd_move, SELECTED, 0},
+	{"IDLE", cmd_idle, AUTH | SELECTED, 1},
 };
 
 /* Why a command may not run now (pure): NULL, or the text of its BAD. */
@@ -494,6 +501,8 @@ static void line_done(struct imap_session *s)
 	}
 	int sync;
 	long long literal = s->cmd_too_long ? -1 : trailing_literal(s->cmd, len, &sync);
+	if (s->state == IMAP_IDLE)
+		literal = -1; /* a line ends IDLE, whatever it holds */
 	if (literal >= 0 && s->state != IMAP_AUTH_PLAIN && imap_append_begin(s, (uint64_t)literal, sync)) {
 		s->cmd_len = 0; /* the APPEND has its arguments: its message streams to the store */
 		return;
@@ -523,6 +532,9 @@ static void line_done(struct imap_session *s)
 	} else if (s->state == IMAP_AUTH_PLAIN) {
 		s->cmd[len] = '\0';
 		auth_plain_response(s, s->tag, s->cmd);
+	} else if (s->state == IMAP_IDLE) {
+		s->cmd[len] = '\0';
+		imap_idle_done(s, s->cmd);
 	} else {
 		s->cmd[len] = '\0';
 		command(s, s->cmd, s->cmd + len);

@@ -17,6 +17,7 @@
 #define IMAP_AUTH_FAILURES_MAX 3     /* the third failed login closes the session */
 #define IMAP_AUTH_DELAY_MS 500       /* failed login n waits n times this before its reply */
 #define IMAP_HEADER_MAX (256 * 1024) /* a header served alone (BODY[HEADER]) is held whole: bounded */
+#define IMAP_IDLE_POLL_MS 1000 /* IDLE looks at the folder this often: a delivery shows within 2 s */
 #define IMAP_APPEND_MAX (64 * 1024 * 1024) /* an APPENDed message: what SMTP takes in at most, by default */
 
 struct imap_config {
@@ -44,7 +45,8 @@ struct imap_backend {
 	enum store_result (*remove)(void *ctx, uint64_t account_id, const char *name);
 	enum store_result (*rename)(void *ctx, uint64_t account_id, const char *from, const char *to);
 	enum store_result (*subscribe)(void *ctx, uint64_t account_id, const char *name, int subscribed);
-	enum store_result (*copy)(void *ctx, uint64_t account_id, uint64_t to, const uint64_t *entry_ids,
+	enum store_result (*modseq)(void *ctx, uint64_t account_id, uint64_t folder_id, uint64_t *modseq);
+	enum store_result (*copy)(void *ctx, uint64_t account_id, uint64_t from, uint64_t to, const uint64_t *entry_ids,
 	                          const uint64_t *sizes, size_t n, int move, uint32_t *first_uid, uint32_t *uidvalidity);
 	/* APPEND: begin (0, or -1), the message's octets, then commit or abort; one at a time. */
 	int (*append_begin)(void *ctx, const char *address, uint64_t folder_id, unsigned flags, int64_t date);
@@ -58,6 +60,7 @@ enum imap_state {
 	IMAP_AUTHENTICATED,
 	IMAP_SELECTED,
 	IMAP_AUTH_PLAIN,        /* AUTHENTICATE PLAIN: waiting for the client's response line */
+	IMAP_IDLE,              /* RFC 2177: changes reported as they come, until DONE */
 	IMAP_STARTTLS,          /* OK sent: the handler must start TLS, then imap_tls_started */
 	IMAP_LOGOUT,            /* the session is over: the handler exits */
 };
@@ -85,7 +88,8 @@ struct imap_session {
 	enum store_result append_result; /* sticky: the first write the store refused */
 	const char *append_refused; /* the APPEND is refused (its literal discarded): the tagged reply to give */
 	uint64_t append_folder; /* where it goes */
-	char tag[IMAP_TAG_MAX + 1]; /* of the AUTHENTICATE waiting for its response */
+	char tag[IMAP_TAG_MAX + 1]; /* of the AUTHENTICATE, APPEND or IDLE under way */
+	enum imap_state idle_from;  /* the state IDLE returns to */
 	struct store_account account;
 	struct store_folder folder;
 	int read_only;          /* EXAMINE */
@@ -106,6 +110,8 @@ size_t imap_input(struct imap_session *, const char *data, size_t len); /* octet
 void imap_timeout(struct imap_session *);
 void imap_tls_started(struct imap_session *);
 void imap_eof(struct imap_session *);
+/* The connection's timer, every IMAP_IDLE_POLL_MS: while IDLE, what changed in the folder. */
+void imap_idle_poll(struct imap_session *);
 struct session_machine imap_machine(struct imap_session *);
 
 #endif

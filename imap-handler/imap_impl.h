@@ -39,6 +39,8 @@ void imap_cmd_store(struct imap_session *, const char *tag, struct imap_cursor *
 void imap_cmd_search(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_copy(struct imap_session *, const char *tag, struct imap_cursor *, int uid, int move);
 void imap_cmd_noop(struct imap_session *, const char *tag); /* also reports what other sessions changed */
+void imap_cmd_idle(struct imap_session *, const char *tag);
+void imap_idle_done(struct imap_session *, const char *line); /* the line that ends IDLE */
 void imap_deselect(struct imap_session *);
 enum store_result imap_update(struct imap_session *); /* what other sessions did since, as untagged responses */
 

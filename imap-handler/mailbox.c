@@ -126,13 +126,44 @@ enum store_result imap_update(struct imap_session *s)
 	return STORE_OK;
 }
 
+/* What changed, if anything did: one short read when nothing has. */
+static enum store_result check_changes(struct imap_session *s)
+{
+	uint64_t modseq;
+	enum store_result r = s->be->modseq(s->be->ctx, s->account.id, s->folder.id, &modseq);
+	return r != STORE_OK || modseq == s->highestmodseq ? r : imap_update(s);
+}
+
 void imap_cmd_noop(struct imap_session *s, const char *tag)
 {
-	if (s->state == IMAP_SELECTED && imap_update(s) != STORE_OK) {
+	if (s->state == IMAP_SELECTED && check_changes(s) != STORE_OK) {
 		unavailable(s, tag);
 		return;
 	}
 	imap_tagged(s, tag, "OK", "NOOP completed");
+}
+
+void imap_cmd_idle(struct imap_session *s, const char *tag)
+{
+	snprintf(s->tag, sizeof s->tag, "%s", tag);
+	s->idle_from = s->state;
+	s->state = IMAP_IDLE;
+	outbuf_add(s->out, "+ idling\r\n", 10);
+}
+
+void imap_idle_poll(struct imap_session *s)
+{
+	if (s->state == IMAP_IDLE && s->idle_from == IMAP_SELECTED)
+		check_changes(s); /* a fault: the next poll tries again */
+}
+
+void imap_idle_done(struct imap_session *s, const char *line)
+{
+	s->state = s->idle_from;
+	if (strcasecmp(line, "DONE"))
+		imap_bad(s, s->tag, "IDLE ends with DONE");
+	else
+		imap_tagged(s, s->tag, "OK", "IDLE terminated");
 }
 
 void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor *c, int read_only)
@@ -914,7 +945,7 @@ void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *
 	if (r == STORE_OK && (!ids || !sizes))
 		r = STORE_TEMPFAIL;
 	if (r == STORE_OK && n)
-		r = s->be->copy(s->be->ctx, s->account.id, to.id, ids, sizes, n, move, &first, &validity);
+		r = s->be->copy(s->be->ctx, s->account.id, s->folder.id, to.id, ids, sizes, n, move, &first, &validity);
 	free(ids);
 	free(sizes);
 	if (r == STORE_OVER_QUOTA) {

@@ -12,6 +12,19 @@
 #define DEFAULT_TIMEOUT_S 1800 /* RFC 9051 5.4: an autologout timer of at least 30 minutes */
 #define SESSION_MAX_S 86400    /* a client left open all day, and then a new connection */
 
+/* The timer: what IDLE reports goes out as it comes, not when the client next speaks. */
+struct idle {
+	struct imap_session *s;
+	struct outbuf *out;
+};
+
+static int idle_tick(void *ctx)
+{
+	struct idle *i = ctx;
+	imap_idle_poll(i->s);
+	return i->out->len && outbuf_flush(i->out) < 0;
+}
+
 int main(void)
 {
 	static struct conn conn;
@@ -38,6 +51,8 @@ int main(void)
 	if (!b.store || imap_init(&s, &cfg, &be, &out) < 0)
 		return 1;
 
+	struct idle idle = {&s, &out};
+	conn_set_timer(&conn, IMAP_IDLE_POLL_MS, idle_tick, &idle, "write-error");
 	struct session ss = {.conn = &conn, .out = &out, .sm = imap_machine(&s), .idle_ms = (unsigned)timeout_ms,
 	                     .start_ms = start, .max_ms = SESSION_MAX_S * 1000L};
 	session_serve(&ss, cfg.tls_available, (struct conn_side){store_pending_fd, store_pending_step, b.store},

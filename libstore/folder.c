@@ -108,6 +108,23 @@ static enum store_result mail_body(struct store *s, void *ctx)
 	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
 }
 
+struct modseq_args {
+	uint64_t account_id, folder_id, *modseq;
+};
+
+static enum store_result modseq_body(struct store *s, void *ctx)
+{
+	struct modseq_args *a = ctx;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_MODSEQ, "uu", a->folder_id, a->account_id);
+	return store_q_one(st, st ? store_q_fetch(s, st, "u", a->modseq) : -1, STORE_NOT_FOUND);
+}
+
+enum store_result store_folder_modseq(struct store *s, uint64_t account_id, uint64_t folder_id, uint64_t *modseq)
+{
+	struct modseq_args a = {account_id, folder_id, modseq};
+	return store_read(s, modseq_body, &a);
+}
+
 enum store_result store_folder_mail(struct store *s, uint64_t account_id, uint64_t folder_id, store_mail_fn fn,
                                     void *ctx, uint64_t *highestmodseq)
 {
@@ -235,7 +252,8 @@ static enum store_result rename_body(struct store *s, void *ctx)
 	if (!strcmp(a->name, "INBOX")) {
 		if (!(st = store_q_exec(s, Q_FOLDER_CREATE_FROM, "su", a->to, f.id)))
 			return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
-		return store_q_exec(s, Q_ENTRY_MOVE_ALL, "uu", store_q_insert_id(st), f.id) ? STORE_OK : STORE_TEMPFAIL;
+		return store_q_exec(s, Q_ENTRY_MOVE_ALL, "uu", store_q_insert_id(st), f.id) &&
+		               store_q_exec(s, Q_FOLDER_EXPUNGED, "u", f.id) ? STORE_OK : STORE_TEMPFAIL;
 	}
 	char below[STORE_FOLDER_MAX + 2];
 	snprintf(below, sizeof below, "%s/", a->name);
@@ -271,7 +289,7 @@ enum store_result store_folder_subscribe(struct store *s, uint64_t account_id, c
 }
 
 struct copy_args {
-	uint64_t account_id, to;
+	uint64_t account_id, from, to;
 	const uint64_t *ids, *sizes;
 	size_t n;
 	int move;
@@ -297,6 +315,8 @@ static enum store_result copy_body(struct store *s, void *ctx)
 		return r;
 	*a->first_uid = (uint32_t)(uidnext - a->n);
 	*a->uidvalidity = (uint32_t)validity;
+	if (a->move && !store_q_exec(s, Q_FOLDER_EXPUNGED, "u", a->from)) /* the source loses them: a change too */
+		return STORE_TEMPFAIL;
 	for (size_t i = 0; i < a->n; i++) {
 		uint64_t uid = uidnext - a->n + i;
 		if (a->move) {
@@ -321,10 +341,10 @@ static enum store_result copy_body(struct store *s, void *ctx)
 	return store_q_affected(st) ? STORE_OK : STORE_OVER_QUOTA;
 }
 
-enum store_result store_folder_copy(struct store *s, uint64_t account_id, uint64_t to, const uint64_t *entry_ids,
-                                    const uint64_t *sizes, size_t n, int move, uint32_t *first_uid,
-                                    uint32_t *uidvalidity)
+enum store_result store_folder_copy(struct store *s, uint64_t account_id, uint64_t from, uint64_t to,
+                                    const uint64_t *entry_ids, const uint64_t *sizes, size_t n, int move,
+                                    uint32_t *first_uid, uint32_t *uidvalidity)
 {
-	struct copy_args a = {account_id, to, entry_ids, sizes, n, move, first_uid, uidvalidity};
+	struct copy_args a = {account_id, from, to, entry_ids, sizes, n, move, first_uid, uidvalidity};
 	return store_txn(s, copy_body, &a);
 }

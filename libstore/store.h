@@ -170,6 +170,8 @@ typedef int (*store_mail_fn)(void *ctx, const struct store_mail *);
 /* The folder's messages in UID order; *highestmodseq what it was as they were read. */
 enum store_result store_folder_mail(struct store *, uint64_t account_id, uint64_t folder_id, store_mail_fn, void *ctx,
                                     uint64_t *highestmodseq);
+/* Its HIGHESTMODSEQ: every change to the folder (a message in, out, or flagged) raises it. */
+enum store_result store_folder_modseq(struct store *, uint64_t account_id, uint64_t folder_id, uint64_t *modseq);
 /* New flags for messages of a folder, one change: *modseq is the MODSEQ they all have now. */
 enum store_result store_folder_set_flags(struct store *, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
                                          const unsigned *flags, size_t n, uint64_t *modseq);
@@ -184,9 +186,9 @@ enum store_result store_folder_subscribe(struct store *, uint64_t account_id, co
  * folder `to` under consecutive new UIDs from *first_uid, in one transaction;
  * a copy is charged to the quota (STORE_OVER_QUOTA: nothing done), and a
  * copied entry another session expunged meanwhile is left out. */
-enum store_result store_folder_copy(struct store *, uint64_t account_id, uint64_t to, const uint64_t *entry_ids,
-                                    const uint64_t *sizes, size_t n, int move, uint32_t *first_uid,
-                                    uint32_t *uidvalidity);
+enum store_result store_folder_copy(struct store *, uint64_t account_id, uint64_t from, uint64_t to,
+                                    const uint64_t *entry_ids, const uint64_t *sizes, size_t n, int move,
+                                    uint32_t *first_uid, uint32_t *uidvalidity);
 /* IMAP's APPEND: a delivery (write, commit, free as above) into one folder
  * of the account of address, with flags and INTERNALDATE (0: now), charged to
  * its quota; after the commit, the UID it got there and the UIDVALIDITY. */

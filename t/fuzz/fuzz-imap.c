@@ -86,6 +86,7 @@ static enum store_result f_set_flags(void *c, uint64_t account, uint64_t folder,
 static enum store_result f_expunge(void *c, uint64_t account, const uint64_t *ids, size_t n)
 {
 	(void)c; (void)account;
+	fake.modseq++;
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < fake.n; i++)
 			if (fake.m[i].id == ids[k]) {
@@ -106,16 +107,24 @@ static enum store_result f_remove(void *c, uint64_t a, const char *n) { (void)c;
 static enum store_result f_rename(void *c, uint64_t a, const char *f, const char *t) { (void)c; (void)a; (void)f; return f_name(t); }
 static enum store_result f_subscribe(void *c, uint64_t a, const char *n, int on) { (void)c; (void)a; (void)on; return f_name(n); }
 
-static enum store_result f_copy(void *c, uint64_t a, uint64_t to, const uint64_t *ids, const uint64_t *sizes, size_t n,
-                                int move, uint32_t *first, uint32_t *validity)
+static enum store_result f_modseq(void *c, uint64_t a, uint64_t f, uint64_t *modseq)
 {
-	(void)c; (void)a; (void)sizes;
+	(void)c; (void)a; (void)f;
+	*modseq = fake.modseq;
+	return STORE_OK;
+}
+static enum store_result f_copy(void *c, uint64_t a, uint64_t from, uint64_t to, const uint64_t *ids,
+                                const uint64_t *sizes, size_t n, int move, uint32_t *first, uint32_t *validity)
+{
+	(void)c; (void)a; (void)sizes; (void)from;
 	*first = 9;
 	*validity = 1;
 	if (to == 1 && n > 3)
 		return STORE_OVER_QUOTA;
-	if (move) /* moved out of INBOX into Sent: INBOX loses them */
+	if (move) { /* moved out of INBOX into Sent: INBOX loses them */
+		fake.modseq++;
 		return f_expunge(c, a, ids, n);
+	}
 	return STORE_OK;
 }
 
@@ -140,7 +149,7 @@ static enum store_result f_append_commit(void *c, uint32_t *uid, uint32_t *valid
 static void f_append_abort(void *c) { (void)c; check(appending); appending = 0; }
 
 static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_set_flags, f_expunge,
-                                       f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_copy,
+                                       f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_modseq, f_copy,
                                        f_append_begin, f_append_write, f_append_commit, f_append_abort};
 
 static int is_response(const char *l, size_t len)
@@ -179,6 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		imap_input(&s, (const char *)data + i, size - i < step ? size - i : step);
 		if (s.state == IMAP_STARTTLS)
 			imap_tls_started(&s);
+		imap_idle_poll(&s); /* as the timer would, between any two pieces */
 		for (size_t k = 1; k < s.n_msgs; k++)
 			check(s.msgs[k - 1].uid < s.msgs[k].uid);
 		check(s.n_msgs <= 4);

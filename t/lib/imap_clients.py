@@ -64,11 +64,32 @@ typ, data = d.uid("SEARCH", None, "ALL")
 tap.is_(data, [b"2 3 4 5 6"], "UIDs are kept, the new message has UID 6")
 d.logout()
 
+# IDLE (RFC 2177): a delivery shows up as EXISTS while the client waits, within 2 s.
+import socket, time
+raw = socket.create_connection(("127.0.0.1", imap.port), timeout=10)
+raw.recv(4096)
+raw.sendall(b'i1 LOGIN alice@example.com "alice pw"\r\ni2 SELECT INBOX\r\n')
+seen = b""
+while b"i2 OK" not in seen:
+    seen += raw.recv(4096)
+exists = int(re.search(rb"\* (\d+) EXISTS", seen).group(1))
+raw.sendall(b"i3 IDLE\r\n")
+tap.is_(raw.recv(4096), b"+ idling\r\n", "IDLE: the continuation")
+t = time.time()
+subprocess.run([deliver, "", "alice@example.com"], input=message(8), check=True)
+raw.settimeout(5)
+got = raw.recv(4096)
+took = time.time() - t
+tap.ok(got == b"* %d EXISTS\r\n" % (exists + 1) and took < 2, "IDLE: a delivery shows as EXISTS in %.2f s (%r)" % (took, got))
+raw.sendall(b"DONE\r\n")
+tap.is_(raw.recv(4096), b"i3 OK IDLE terminated\r\n", "IDLE: DONE ends it")
+raw.close()
+
 # POP3 sees INBOX; a POP3 deletion is an expunge the IMAP session hears of.
 p = poplib.POP3("127.0.0.1", pop3.port, timeout=10)
 p.user("alice@example.com")
 p.pass_("alice pw")
-tap.is_(p.stat()[0], 5, "POP3 lists what IMAP's INBOX has")
+tap.is_(p.stat()[0], 6, "POP3 lists what IMAP's INBOX has")
 p.dele(1)
 p.quit()
 c.untagged_responses.clear()
@@ -93,7 +114,7 @@ tap.ok(data[0][1] == big and b"\\Seen" in data[0][0] and b"14-Nov-2023 22:13:20 
 c.close()
 tap.is_(c.logout()[0], "BYE", "imaplib: LOGOUT")
 tap.is_(int(sql("SELECT COUNT(*) FROM mailbox_entry e JOIN account a ON a.id = e.account_id WHERE a.address = 'alice@example.com'")),
-        7, "and the store holds what is left (four, two copies, one appended)")
+        8, "and the store holds what is left (five, two copies, one appended)")
 
 # curl: a listing and a message, as its documentation shows.
 r = subprocess.run(["curl", "-sS", "--max-time", "20", "imap://127.0.0.1:%d/INBOX" % imap.port, "--user", "alice@example.com:alice pw",
