@@ -56,7 +56,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE UIDPLUS APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
@@ -366,18 +366,16 @@ static void cmd_unselect(struct imap_session *s, const char *tag, struct imap_cu
 	imap_cmd_close(s, tag, 0);
 }
 
-static void cmd_expunge(struct imap_session *s, const char *tag, struct imap_cursor *c)
-{
-	(void)c;
-	imap_cmd_expunge(s, tag);
-}
+static void cmd_expunge(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_expunge(s, tag, c, 0); }
 
-/* UID FETCH, STORE, SEARCH, COPY and MOVE (RFC 9051 6.4.9). */
+/* UID FETCH, STORE, SEARCH, COPY, MOVE (RFC 9051 6.4.9) and EXPUNGE (RFC 4315). */
 static void cmd_uid(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	char what[16];
 	if (imap_take_atom(c, what, sizeof what) < 0)
-		imap_bad(s, tag, "UID FETCH, STORE, SEARCH, COPY or MOVE");
+		imap_bad(s, tag, "UID FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE");
+	else if (!strcasecmp(what, "EXPUNGE"))
+		imap_cmd_expunge(s, tag, c, 1);
 	else if (!strcasecmp(what, "COPY") || !strcasecmp(what, "MOVE"))
 		imap_cmd_copy(s, tag, c, 1, !strcasecmp(what, "MOVE"));
 	else if (!strcasecmp(what, "FETCH"))
@@ -387,7 +385,7 @@ static void cmd_uid(struct imap_session *s, const char *tag, struct imap_cursor 
 	else if (!strcasecmp(what, "SEARCH"))
 		imap_cmd_search(s, tag, c, 1);
 	else
-		imap_bad(s, tag, "UID FETCH, STORE, SEARCH, COPY or MOVE");
+		imap_bad(s, tag, "UID FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE");
 }
 
 #define NOT_AUTH (1u << IMAP_NOT_AUTHENTICATED)

@@ -33,7 +33,7 @@ void imap_cmd_status(struct imap_session *, const char *tag, struct imap_cursor 
 void imap_cmd_folder(struct imap_session *, const char *tag, struct imap_cursor *, char what);
 void imap_cmd_select(struct imap_session *, const char *tag, struct imap_cursor *, int read_only);
 void imap_cmd_close(struct imap_session *, const char *tag, int expunge);
-void imap_cmd_expunge(struct imap_session *, const char *tag);
+void imap_cmd_expunge(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_fetch(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_store(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_search(struct imap_session *, const char *tag, struct imap_cursor *, int uid);

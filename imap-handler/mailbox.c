@@ -86,6 +86,15 @@ static enum store_result load(struct imap_session *s, struct load *l, uint64_t *
 	return r;
 }
 
+/* Message i is gone: said (unless silent), and the ones after it move up a number. */
+static void forget(struct imap_session *s, size_t i, int silent)
+{
+	if (!silent)
+		imap_untagged(s, "%zu EXPUNGE", i + 1);
+	memmove(s->msgs + i, s->msgs + i + 1, (s->n_msgs - i - 1) * sizeof *s->msgs);
+	s->n_msgs--;
+}
+
 /* What other sessions did since: expunges, new messages, flags (RFC 9051 7.4, 7.5). */
 enum store_result imap_update(struct imap_session *s)
 {
@@ -99,9 +108,7 @@ enum store_result imap_update(struct imap_session *s)
 		while (j < l.n && l.msgs[j].uid < s->msgs[i].uid)
 			j++;
 		if (j == l.n || l.msgs[j].uid != s->msgs[i].uid) { /* gone */
-			imap_untagged(s, "%zu EXPUNGE", i + 1);
-			memmove(s->msgs + i, s->msgs + i + 1, (s->n_msgs - i - 1) * sizeof *s->msgs);
-			s->n_msgs--;
+			forget(s, i, 0);
 			continue;
 		}
 		if (l.msgs[j].flags != s->msgs[i].flags) {
@@ -206,51 +213,6 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", s->folder.uidvalidity);
 	imap_untagged(s, "OK [UIDNEXT %u] Predicted next UID", s->folder.uidnext);
 	imap_tagged(s, tag, "OK", read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
-}
-
-/* The \Deleted messages gone for good; each reported unless silent (CLOSE). */
-static enum store_result expunge_deleted(struct imap_session *s, int silent)
-{
-	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids);
-	size_t n = 0;
-	if (!ids)
-		return STORE_TEMPFAIL;
-	for (size_t i = 0; i < s->n_msgs; i++)
-		if (s->msgs[i].flags & STORE_FLAG_DELETED)
-			ids[n++] = s->msgs[i].id;
-	enum store_result r = n ? s->be->expunge(s->be->ctx, s->account.id, ids, n) : STORE_OK;
-	free(ids);
-	if (r != STORE_OK)
-		return r;
-	for (size_t i = s->n_msgs; i-- > 0;) /* from the end: each number stays right as the ones after it go */
-		if (s->msgs[i].flags & STORE_FLAG_DELETED) {
-			if (!silent)
-				imap_untagged(s, "%zu EXPUNGE", i + 1);
-			memmove(s->msgs + i, s->msgs + i + 1, (s->n_msgs - i - 1) * sizeof *s->msgs);
-			s->n_msgs--;
-		}
-	s->expunged += (unsigned)n;
-	return STORE_OK;
-}
-
-void imap_cmd_expunge(struct imap_session *s, const char *tag)
-{
-	if (s->read_only)
-		imap_tagged(s, tag, "NO", "[READ-ONLY] Mailbox is read-only");
-	else if (expunge_deleted(s, 0) != STORE_OK)
-		unavailable(s, tag);
-	else
-		imap_tagged(s, tag, "OK", "EXPUNGE completed");
-}
-
-void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
-{
-	if (expunge && !s->read_only && expunge_deleted(s, 1) != STORE_OK) {
-		unavailable(s, tag);
-		return;
-	}
-	imap_deselect(s);
-	imap_tagged(s, tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
 }
 
 /* ---- LIST, LSUB, STATUS ---- */
@@ -515,6 +477,55 @@ static int take_set(struct imap_session *s, struct imap_cursor *c, int uid, stru
 		if (set->hi[i] > s->n_msgs)
 			return -1; /* RFC 9051 9: a sequence number past the last message is an error */
 	return 0;
+}
+
+/* ---- EXPUNGE, CLOSE ---- */
+
+/* The \Deleted messages (with uids, only those it names) gone for good; each
+ * reported unless silent (CLOSE). */
+static enum store_result expunge_deleted(struct imap_session *s, int silent, const struct seq_set *uids)
+{
+	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids);
+	size_t n = 0;
+	if (!ids)
+		return STORE_TEMPFAIL;
+	for (size_t i = 0; i < s->n_msgs; i++)
+		if ((s->msgs[i].flags & STORE_FLAG_DELETED) && (!uids || selects(s, uids, i, 1)))
+			ids[n++] = s->msgs[i].id;
+	enum store_result r = n ? s->be->expunge(s->be->ctx, s->account.id, ids, n) : STORE_OK;
+	free(ids);
+	if (r != STORE_OK)
+		return r;
+	for (size_t i = s->n_msgs; i-- > 0;) /* from the end: each number stays right as the ones after it go */
+		if ((s->msgs[i].flags & STORE_FLAG_DELETED) && (!uids || selects(s, uids, i, 1)))
+			forget(s, i, silent);
+	s->expunged += (unsigned)n;
+	return STORE_OK;
+}
+
+/* EXPUNGE, or UID EXPUNGE with its set (RFC 4315 2.1). */
+void imap_cmd_expunge(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
+{
+	struct seq_set *set = uid ? malloc(sizeof *set) : NULL;
+	if (uid && (!set || take_set(s, c, 1, set) < 0 || !imap_at_end(c)))
+		imap_bad(s, tag, "UID EXPUNGE sequence-set");
+	else if (s->read_only)
+		imap_tagged(s, tag, "NO", "[READ-ONLY] Mailbox is read-only");
+	else if (expunge_deleted(s, 0, set) != STORE_OK)
+		unavailable(s, tag);
+	else
+		imap_tagged(s, tag, "OK", uid ? "UID EXPUNGE completed" : "EXPUNGE completed");
+	free(set);
+}
+
+void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
+{
+	if (expunge && !s->read_only && expunge_deleted(s, 1, NULL) != STORE_OK) {
+		unavailable(s, tag);
+		return;
+	}
+	imap_deselect(s);
+	imap_tagged(s, tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
 }
 
 /* ---- FETCH ---- */
@@ -956,12 +967,25 @@ void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *
 		unavailable(s, tag);
 		return;
 	}
-	for (size_t i = s->n_msgs; move && i-- > 0;) /* from the end: each number stays right as the ones after it go */
-		if (selects(s, &set, i, uid)) {
-			imap_untagged(s, "%zu EXPUNGE", i + 1);
-			memmove(s->msgs + i, s->msgs + i + 1, (s->n_msgs - i - 1) * sizeof *s->msgs);
-			s->n_msgs--;
-		}
-	imap_tagged(s, tag, "OK", move ? (uid ? "UID MOVE completed" : "MOVE completed")
-	                               : (uid ? "UID COPY completed" : "COPY completed"));
+	if (!n) {
+		imap_tagged(s, tag, "OK", "Nothing to do");
+		return;
+	}
+	/* RFC 4315 COPYUID: the source UIDs in order, and the new ones, one range */
+	outbuf_printf(s->out, "%s OK [COPYUID %u ", move ? "*" : tag, validity);
+	size_t k = 0;
+	for (size_t i = 0; i < s->n_msgs; i++)
+		if (selects(s, &set, i, uid))
+			outbuf_printf(s->out, "%s%u", k++ ? "," : "", s->msgs[i].uid);
+	if (n > 1)
+		outbuf_printf(s->out, " %u:%u]", first, first + (uint32_t)n - 1);
+	else
+		outbuf_printf(s->out, " %u]", first);
+	outbuf_printf(s->out, " %s\r\n", move ? "Moved" : uid ? "UID COPY completed" : "COPY completed");
+	if (!move)
+		return;
+	for (size_t i = s->n_msgs; i-- > 0;) /* from the end: each number stays right as the ones after it go */
+		if (selects(s, &set, i, uid))
+			forget(s, i, 0);
+	imap_tagged(s, tag, "OK", uid ? "UID MOVE completed" : "MOVE completed");
 }
