@@ -207,15 +207,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "not a response: %.*s\n", (int)len, l);
 		check(is_response(l, len));
 		i += len;
-		if (len > 3 && lf[-2] == '}') { /* a literal follows: its octets, then the line goes on */
+		while (len > 3 && lf[-2] == '}') { /* a literal follows: its octets, then the line goes on, maybe to another */
 			const char *open = memrchr(l, '{', len);
 			check(open != NULL);
 			size_t n = strtoul(open + 1, NULL, 10);
 			check(i + n <= out_len);
 			i += n;
-			const char *rest = memchr(out + i, '\n', out_len - i);
-			check(rest != NULL);
-			i = (size_t)(rest - out) + 1;
+			l = out + i;
+			lf = memchr(l, '\n', out_len - i);
+			check(lf != NULL);
+			len = (size_t)(lf - l) + 1;
+			i += len;
 		}
 	}
 	imap_free(&s);
