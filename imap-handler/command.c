@@ -286,7 +286,8 @@ static void auth_plain_response(struct imap_session *s, const char *tag, const c
 {
 	unsigned char buf[AUTH_LINE_MAX];
 	const char *user, *password;
-	long n = strcmp(line, "*") ? sasl_decode(line, buf) : -2;
+	/* a command may be longer than a SASL line: one that is cannot fit buf, and is refused */
+	long n = !strcmp(line, "*") ? -2 : strlen(line) >= AUTH_LINE_MAX ? -1 : sasl_decode(line, buf);
 	s->state = IMAP_NOT_AUTHENTICATED;
 	if (n == -2)
 		imap_tagged(s, tag, "BAD", "AUTHENTICATE cancelled");

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make fuzz, over the wire: the session files of t/smtp and t/pop3, mutated
+"""make fuzz, over the wire: the session files of t/smtp, t/pop3 and t/imap, mutated
 (lines dropped, doubled, swapped, commands inserted, octets flipped, cut
 short), sent in random pieces over real sockets through systemd-socket-activate
 to the sanitized handlers, several at once, ended by QUIT, close, reset or
@@ -30,13 +30,14 @@ for a in ACCOUNTS:
     subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", a], input=a.split("@")[0].encode() + b" pw\n",
                    capture_output=True, check=True)
 HANDLER_END_S = 6    # after the client left: 2 s write timeout, 1 s linger, with room
-common = {"INETMAIL_PLAINTEXT_AUTH": "1", "INETMAIL_SMTP_TIMEOUT": "2", "INETMAIL_POP3_TIMEOUT": "2",
+common = {"INETMAIL_PLAINTEXT_AUTH": "1", "INETMAIL_SMTP_TIMEOUT": "2", "INETMAIL_POP3_TIMEOUT": "2", "INETMAIL_IMAP_TIMEOUT": "2",
           "INETMAIL_POP3_LOCK_TTL": "3", "INETMAIL_AUTH_PENALTY": "0"}
 servers = {
     "submission": Server(build + "/smtp-handler", dict(common, INETMAIL_RELAY="smarthost")),
     "mx": Server(build + "/smtp-handler", dict(common, INETMAIL_SMTP_MODE="mx")),
     "pop3": Server(build + "/pop3-handler", common),
     "pop3-immediate": Server(build + "/pop3-handler", dict(common, INETMAIL_POP3_DELETE="immediate")),
+    "imap": Server(build + "/imap-handler", common),
 }
 
 
@@ -47,6 +48,7 @@ def seeds(directory):
 
 smtp_seeds, smtp_names = seeds(os.path.join(TOP, "t/smtp"))
 pop3_seeds, _ = seeds(os.path.join(TOP, "t/pop3"))
+imap_seeds, _ = seeds(os.path.join(TOP, "t/imap"))
 mail = [open(os.path.join(TOP, "t/pop3/fill", f), "rb").read() for f in sorted(os.listdir(os.path.join(TOP, "t/pop3/fill")))]
 WORDS = [b"QUIT", b"RSET", b"NOOP", b"DATA", b".", b"..", b"", b"STARTTLS", b"STLS", b"HELP", b"RETR 1", b"RETR 2",
          b"TOP 1 0", b"DELE 1", b"DELE 2", b"LIST", b"UIDL", b"STAT", b"CAPA", b"USER alice@example.com",
@@ -87,11 +89,12 @@ def mutate(rng, data):
 
 
 def as_account(data, account):
-    """A POP3 session of alice's, made account's."""
+    """A POP3 or IMAP session of alice's, made account's."""
     plain = lambda a: base64.b64encode(b"\0" + a + b"\0" + a.split(b"@")[0] + b" pw")
     alice, who = b"alice@example.com", account.encode()
-    return (data.replace(plain(alice), plain(who)).replace(b"PASS alice pw", b"PASS " + who.split(b"@")[0] + b" pw")
-            .replace(alice, who))
+    user = who.split(b"@")[0]
+    return (data.replace(plain(alice), plain(who)).replace(b"PASS alice pw", b"PASS " + user + b" pw")
+            .replace(b'"alice pw"', b'"' + user + b' pw"').replace(alice, who))
 
 
 def lock_left(account):
@@ -149,10 +152,14 @@ deadline = time.time() + SECONDS
 def worker(n):
     rng = random.Random(n * 7919 + int(time.time()))
     while time.time() < deadline:
-        if rng.random() < 0.5:
+        pick = rng.random()
+        if pick < 0.4:
             k = rng.randrange(len(smtp_seeds))
             port = servers["mx" if "mx" in smtp_names[k] else "submission"].port
             data = mutate(rng, smtp_seeds[k])
+        elif pick < 0.7:
+            port = servers["imap"].port
+            data = as_account(mutate(rng, rng.choice(imap_seeds)), ACCOUNTS[n])
         else:
             port = servers[rng.choice(("pop3", "pop3-immediate"))].port
             data = as_account(mutate(rng, rng.choice(pop3_seeds)), ACCOUNTS[n])

@@ -62,6 +62,12 @@ CONSISTENCY = [
     ("accounts whose used_bytes are not their entries' sizes",
      "SELECT COUNT(*) FROM account a WHERE a.used_bytes <> (SELECT COALESCE(SUM(e.size), 0) FROM mailbox_entry e"
      " WHERE e.account_id = a.id)"),
+    ("entries in no folder of their account", "SELECT COUNT(*) FROM mailbox_entry e WHERE NOT EXISTS"
+     " (SELECT 1 FROM folder f WHERE f.id = e.folder_id AND f.account_id = e.account_id)"),
+    ("entries whose UID is not below their folder's UIDNEXT",
+     "SELECT COUNT(*) FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id WHERE e.uid >= f.uidnext"),
+    ("entries changed after their folder's HIGHESTMODSEQ",
+     "SELECT COUNT(*) FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id WHERE e.modseq > f.highestmodseq"),
 ]
 
 def store_problems():
