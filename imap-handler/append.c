@@ -31,18 +31,27 @@ static long long parse_date(const char *t)
 }
 
 /* The APPEND's arguments before its literal: mailbox [(flags)] ["date-time"]. */
-static int check_append(struct imap_cursor *c, char *name, size_t cap, unsigned *flags, long long *date)
+static int check_append(struct imap_session *s, struct imap_cursor *c, char *name, size_t cap, uint64_t *flags,
+                        long long *date)
 {
 	char text[64];
+	int added = 0;
 	*flags = 0;
 	*date = 0;
 	if (imap_take_mailbox(c, name, cap) < 0)
 		return -1;
-	if (c->p + 1 < c->end && c->p[1] == '(' && imap_take_flags(c, flags) < 0)
+	if (c->p + 1 < c->end && c->p[1] == '(' && imap_take_flags(s, c, flags, &added) < 0)
 		return -1;
 	if (c->p + 1 < c->end && c->p[1] == '"' && (imap_take_astring(c, text, sizeof text) < 0 || (*date = parse_date(text)) < 0))
 		return -1;
 	return 0;
+}
+
+/* The keywords among flags, as the store keeps them: their text's length. */
+static size_t keywords_of(const struct imap_session *s, uint64_t flags, char *out, size_t cap)
+{
+	imap_keywords_text(s, flags, out, cap);
+	return strlen(out);
 }
 
 /* Refused: said at once when the client waits for "+" (it sends nothing
@@ -62,27 +71,31 @@ static void refuse(struct imap_session *s, const char *tag, uint64_t n, int sync
 int imap_append_begin(struct imap_session *s, uint64_t n, int sync)
 {
 	char tag[IMAP_TAG_MAX + 1], verb[8], name[STORE_FOLDER_MAX + 1];
+	char keywords[IMAP_KEYWORDS_MAX * (IMAP_KEYWORD_LEN + 1) + 1];
 	struct imap_cursor c = {s->cmd, s->cmd + s->cmd_len};
 	if (imap_take_tag(&c, tag, sizeof tag) < 0 || imap_take_atom(&c, verb, sizeof verb) < 0 || strcasecmp(verb, "APPEND"))
 		return 0;
 	char *marker = memrchr(s->cmd, '{', s->cmd_len); /* the literal's "{n}": the arguments end before it */
-	unsigned flags;
+	uint64_t flags;
 	long long date;
 	if (!marker || marker <= c.p + 1)
 		return 0; /* the mailbox's name is this literal: the message's comes later */
 	c.end = marker - 1;
 	if (s->state != IMAP_AUTHENTICATED && s->state != IMAP_SELECTED)
 		refuse(s, tag, n, sync, "B Log in first");
-	else if (check_append(&c, name, sizeof name, &flags, &date) < 0 || !imap_at_end(&c))
+	else if (check_append(s, &c, name, sizeof name, &flags, &date) < 0 || !imap_at_end(&c))
 		refuse(s, tag, n, sync, "B APPEND mailbox [(flags)] [\"date-time\"] literal");
 	else if (n > IMAP_APPEND_MAX)
 		refuse(s, tag, n, sync, "N [TOOBIG] The message is larger than this server takes");
+	else if (keywords_of(s, flags, keywords, sizeof keywords) > STORE_KEYWORDS_MAX)
+		refuse(s, tag, n, sync, "N [LIMIT] Too many keywords");
 	else {
 		struct store_folder f;
 		enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &f);
 		if (r == STORE_NOT_FOUND)
 			refuse(s, tag, n, sync, "N [TRYCREATE] No such mailbox");
-		else if (r != STORE_OK || s->be->append_begin(s->be->ctx, s->account.address, f.id, flags, date) < 0)
+		else if (r != STORE_OK || s->be->append_begin(s->be->ctx, s->account.address, f.id,
+		                                              (unsigned)(flags & IMAP_SYSTEM_FLAGS), keywords, date) < 0)
 			refuse(s, tag, n, sync, "N [UNAVAILABLE] Temporary failure, try again");
 		else {
 			snprintf(s->tag, sizeof s->tag, "%s", tag);

@@ -51,10 +51,10 @@ static enum store_result be_read(void *ctx, uint64_t account_id, uint64_t entry_
 }
 
 static enum store_result be_set_flags(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
-                                      const unsigned *flags, size_t n, uint64_t *modseq)
+                                      const unsigned *flags, const char *const *keywords, size_t n, uint64_t *modseq)
 {
 	struct imap_store *b = ctx;
-	return logged(b, "flags", store_folder_set_flags(b->store, account_id, folder_id, uids, flags, n, modseq));
+	return logged(b, "flags", store_folder_set_flags(b->store, account_id, folder_id, uids, flags, keywords, n, modseq));
 }
 
 static enum store_result be_expunge(void *ctx, uint64_t account_id, const uint64_t *ids, size_t n)
@@ -101,10 +101,11 @@ static enum store_result be_copy(void *ctx, uint64_t account_id, uint64_t from, 
 	              store_folder_copy(b->store, account_id, from, to, ids, sizes, n, move, first_uid, uidvalidity));
 }
 
-static int be_append_begin(void *ctx, const char *address, uint64_t folder_id, unsigned flags, int64_t date)
+static int be_append_begin(void *ctx, const char *address, uint64_t folder_id, unsigned flags, const char *keywords,
+                           int64_t date)
 {
 	struct imap_store *b = ctx;
-	b->append = store_append_begin(b->store, address, folder_id, flags, date);
+	b->append = store_append_begin(b->store, address, folder_id, flags, keywords, date);
 	return b->append ? 0 : -1;
 }
 

@@ -17,6 +17,8 @@
 #define IMAP_AUTH_FAILURES_MAX 3     /* the third failed login closes the session */
 #define IMAP_AUTH_DELAY_MS 500       /* failed login n waits n times this before its reply */
 #define IMAP_HEADER_MAX (256 * 1024) /* a header served alone (BODY[HEADER]) is held whole: bounded */
+#define IMAP_KEYWORDS_MAX 56 /* keywords one folder's session knows: bits 8 to 63 of a message's flags */
+#define IMAP_KEYWORD_LEN 64  /* a keyword's length: "$Forwarded", "Junk", "$label1" are short */
 #define IMAP_IDLE_POLL_MS 1000 /* IDLE looks at the folder this often: a delivery shows within 2 s */
 #define IMAP_APPEND_MAX (64 * 1024 * 1024) /* an APPENDed message: what SMTP takes in at most, by default */
 
@@ -37,7 +39,7 @@ struct imap_backend {
 	enum store_result (*read)(void *ctx, uint64_t account_id, uint64_t entry_id, uint64_t size, long body_lines,
 	                          store_data_fn, void *fn_ctx);
 	enum store_result (*set_flags)(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
-	                               const unsigned *flags, size_t n, uint64_t *modseq);
+	                               const unsigned *flags, const char *const *keywords, size_t n, uint64_t *modseq);
 	enum store_result (*expunge)(void *ctx, uint64_t account_id, const uint64_t *entry_ids, size_t n);
 	void (*delay)(void *ctx, unsigned ms);
 	void (*logged)(void *ctx, const char *event, const char *detail);
@@ -49,7 +51,8 @@ struct imap_backend {
 	enum store_result (*copy)(void *ctx, uint64_t account_id, uint64_t from, uint64_t to, const uint64_t *entry_ids,
 	                          const uint64_t *sizes, size_t n, int move, uint32_t *first_uid, uint32_t *uidvalidity);
 	/* APPEND: begin (0, or -1), the message's octets, then commit or abort; one at a time. */
-	int (*append_begin)(void *ctx, const char *address, uint64_t folder_id, unsigned flags, int64_t date);
+	int (*append_begin)(void *ctx, const char *address, uint64_t folder_id, unsigned flags, const char *keywords,
+	                    int64_t date);
 	enum store_result (*append_write)(void *ctx, const void *data, size_t len);
 	enum store_result (*append_commit)(void *ctx, uint32_t *uid, uint32_t *uidvalidity);
 	void (*append_abort)(void *ctx);
@@ -68,7 +71,7 @@ enum imap_state {
 struct imap_message { /* the selected folder as this session knows it: sequence number = index + 1 */
 	uint64_t id;
 	uint32_t uid;
-	unsigned flags;
+	uint64_t flags; /* STORE_FLAG_*, and bit 8 + i for the session's keyword i */
 	uint64_t size, modseq;
 	int64_t arrived;
 };
@@ -93,6 +96,8 @@ struct imap_session {
 	struct store_account account;
 	struct store_folder folder;
 	int read_only;          /* EXAMINE */
+	char keywords[IMAP_KEYWORDS_MAX][IMAP_KEYWORD_LEN + 1]; /* the selected folder's, as met */
+	size_t n_keywords;
 	struct imap_message *msgs;
 	size_t n_msgs, cap_msgs;
 	uint64_t highestmodseq;

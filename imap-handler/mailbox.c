@@ -26,13 +26,87 @@ static const struct {
 	{"\\Deleted", STORE_FLAG_DELETED}, {"\\Draft", STORE_FLAG_DRAFT},
 };
 
-static void flags_text(unsigned flags, char *out, size_t cap)
+#define FLAGS_TEXT_MAX (IMAP_KEYWORDS_MAX * (IMAP_KEYWORD_LEN + 1) + 64) /* every flag and keyword named */
+
+void imap_keywords_text(const struct imap_session *s, uint64_t flags, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < s->n_keywords; i++)
+		if (flags >> (8 + i) & 1 && n + strlen(s->keywords[i]) + 2 < cap)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", s->keywords[i]);
+}
+
+static void flags_text(const struct imap_session *s, uint64_t flags, char *out, size_t cap)
 {
 	size_t n = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < sizeof flag_names / sizeof *flag_names; i++)
 		if (flags & flag_names[i].bit)
 			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", flag_names[i].name);
+	if (n && flags >> 8)
+		out[n++] = ' ';
+	imap_keywords_text(s, flags, out + n, cap - n);
+}
+
+/* A keyword's bit in the session's table (RFC 9051 2.3.2: an atom, not "\"),
+ * added when add and there is room; -1 when it has none. */
+static int keyword_bit(struct imap_session *s, const char *name, int add)
+{
+	for (size_t i = 0; i < s->n_keywords; i++)
+		if (!strcasecmp(s->keywords[i], name))
+			return 8 + (int)i;
+	if (!add || s->n_keywords == IMAP_KEYWORDS_MAX || !*name || strlen(name) > IMAP_KEYWORD_LEN)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("(){%*\"\\]", *p))
+			return -1; /* an atom only, and no "\": system flags are not the client's to make */
+	strcpy(s->keywords[s->n_keywords], name);
+	return 8 + (int)s->n_keywords++;
+}
+
+/* New flags (their keywords in them) for messages of the selected folder, one
+ * change for all; a run of messages with the same keywords shares their text. */
+static enum store_result set_flags(struct imap_session *s, const uint32_t *uids, const uint64_t *flags, size_t n,
+                                   uint64_t *modseq)
+{
+	unsigned *sys = malloc((n + 1) * sizeof *sys);
+	const char **kw = malloc((n + 1) * sizeof *kw);
+	char **made = calloc(n + 1, sizeof *made);
+	enum store_result r = sys && kw && made ? STORE_OK : STORE_TEMPFAIL;
+	for (size_t i = 0; r == STORE_OK && i < n; i++) {
+		sys[i] = (unsigned)(flags[i] & IMAP_SYSTEM_FLAGS);
+		if (!(flags[i] >> 8) || (i && flags[i] >> 8 == flags[i - 1] >> 8)) {
+			kw[i] = flags[i] >> 8 ? kw[i - 1] : "";
+			continue;
+		}
+		char text[FLAGS_TEXT_MAX];
+		imap_keywords_text(s, flags[i], text, sizeof text);
+		if (strlen(text) > STORE_KEYWORDS_MAX)
+			r = STORE_PERMFAIL;
+		else if (!(kw[i] = made[i] = strdup(text)))
+			r = STORE_TEMPFAIL;
+	}
+	if (r == STORE_OK)
+		r = s->be->set_flags(s->be->ctx, s->account.id, s->folder.id, uids, sys, kw, n, modseq);
+	for (size_t i = 0; made && i < n; i++)
+		free(made[i]);
+	free(made);
+	free(kw);
+	free(sys);
+	return r;
+}
+
+/* The FLAGS of the selected folder: the system flags and the keywords known. */
+static void folder_flags(struct imap_session *s)
+{
+	char kw[FLAGS_TEXT_MAX];
+	imap_keywords_text(s, ~(uint64_t)0, kw, sizeof kw);
+	imap_untagged(s, "FLAGS (" SYSTEM_FLAGS "%s%s)", *kw ? " " : "", kw);
+	if (s->read_only)
+		imap_untagged(s, "OK [PERMANENTFLAGS ()] Flags permitted");
+	else
+		imap_untagged(s, "OK [PERMANENTFLAGS (" SYSTEM_FLAGS "%s%s \\*)] Flags permitted", *kw ? " " : "", kw);
 }
 
 static void unavailable(struct imap_session *s, const char *tag)
@@ -64,6 +138,7 @@ void imap_deselect(struct imap_session *s)
 }
 
 struct load {
+	struct imap_session *s; /* whose keyword table the keywords go into */
 	struct imap_message *msgs;
 	size_t n, cap;
 };
@@ -73,16 +148,27 @@ static int load_add(void *ctx, const struct store_mail *m)
 	struct load *l = ctx;
 	if (array_reserve(&l->msgs, &l->cap, l->n, sizeof *l->msgs) < 0)
 		return -1;
-	l->msgs[l->n++] = (struct imap_message){m->id, m->uid, m->flags, m->size, m->modseq, m->arrived};
+	uint64_t flags = m->flags & IMAP_SYSTEM_FLAGS;
+	char words[STORE_KEYWORDS_MAX + 1], *save = NULL;
+	strcpy(words, m->keywords);
+	for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		int bit = keyword_bit(l->s, w, 1);
+		if (bit >= 0)
+			flags |= (uint64_t)1 << bit;
+	}
+	l->msgs[l->n++] = (struct imap_message){m->id, m->uid, flags, m->size, m->modseq, m->arrived};
 	return 0;
 }
 
 static enum store_result load(struct imap_session *s, struct load *l, uint64_t *highestmodseq)
 {
-	*l = (struct load){0};
+	*l = (struct load){s, NULL, 0, 0};
+	size_t known = s->n_keywords;
 	enum store_result r = s->be->mail(s->be->ctx, s->account.id, s->folder.id, load_add, l, highestmodseq);
 	if (r != STORE_OK)
 		free(l->msgs);
+	if (r == STORE_OK && known && s->n_keywords != known && s->state == IMAP_SELECTED)
+		folder_flags(s); /* another session used a keyword this one had not met */
 	return r;
 }
 
@@ -112,8 +198,8 @@ enum store_result imap_update(struct imap_session *s)
 			continue;
 		}
 		if (l.msgs[j].flags != s->msgs[i].flags) {
-			char f[80];
-			flags_text(l.msgs[j].flags, f, sizeof f);
+			char f[FLAGS_TEXT_MAX];
+			flags_text(s, l.msgs[j].flags, f, sizeof f);
 			imap_untagged(s, "%zu FETCH (FLAGS (%s))", i + 1, f);
 		}
 		i++;
@@ -181,6 +267,7 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 		return;
 	}
 	imap_deselect(s); /* RFC 9051 6.3.2: even when the new one fails */
+	s->n_keywords = 0; /* each folder's own, as its messages have them */
 	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &s->folder);
 	struct load l;
 	uint64_t modseq;
@@ -201,8 +288,7 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 	s->highestmodseq = modseq;
 	s->read_only = read_only;
 	s->state = IMAP_SELECTED;
-	imap_untagged(s, "FLAGS (" SYSTEM_FLAGS ")");
-	imap_untagged(s, "OK [PERMANENTFLAGS (%s)] Flags permitted", read_only ? "" : SYSTEM_FLAGS);
+	folder_flags(s);
 	imap_untagged(s, "%zu EXISTS", s->n_msgs);
 	imap_untagged(s, "0 RECENT");
 	for (size_t i = 0; i < s->n_msgs; i++)
@@ -713,9 +799,8 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		struct imap_message *m = &s->msgs[i];
 		int seen_now = marks_seen && !s->read_only && !(m->flags & STORE_FLAG_SEEN);
 		if (seen_now) { /* RFC 9051 6.4.5 */
-			unsigned flags = m->flags | STORE_FLAG_SEEN;
-			uint64_t modseq;
-			if (s->be->set_flags(s->be->ctx, s->account.id, s->folder.id, &m->uid, &flags, 1, &modseq) != STORE_OK) {
+			uint64_t flags = m->flags | STORE_FLAG_SEEN, modseq;
+			if (set_flags(s, &m->uid, &flags, 1, &modseq) != STORE_OK) {
 				unavailable(s, tag);
 				return;
 			}
@@ -731,13 +816,13 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			first = 0;
 		}
 		for (size_t k = 0; k < n && !failed; k++) {
-			char text[80];
+			char text[FLAGS_TEXT_MAX];
 			if (!first)
 				outbuf_add(s->out, " ", 1);
 			first = 0;
 			switch (req[k].item) {
 			case I_FLAGS:
-				flags_text(m->flags, text, sizeof text);
+				flags_text(s, m->flags, text, sizeof text);
 				outbuf_printf(s->out, "FLAGS (%s)", text);
 				break;
 			case I_UID:
@@ -767,8 +852,8 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			return;
 		}
 		if (seen_now && !has_flags) { /* the \Seen it just got goes with it (RFC 3501 6.4.5) */
-			char text[80];
-			flags_text(m->flags, text, sizeof text);
+			char text[FLAGS_TEXT_MAX];
+			flags_text(s, m->flags, text, sizeof text);
 			outbuf_printf(s->out, " FLAGS (%s)", text);
 		}
 		outbuf_add(s->out, ")\r\n", 3);
@@ -779,9 +864,9 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 
 /* ---- STORE ---- */
 
-int imap_take_flags(struct imap_cursor *c, unsigned *flags)
+int imap_take_flags(struct imap_session *s, struct imap_cursor *c, uint64_t *flags, int *added)
 {
-	char name[64];
+	char name[IMAP_KEYWORD_LEN + 2];
 	int list = c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(';
 	*flags = 0;
 	if (list) {
@@ -802,9 +887,17 @@ int imap_take_flags(struct imap_cursor *c, unsigned *flags)
 		size_t i = 0;
 		while (i < sizeof flag_names / sizeof *flag_names && strcasecmp(name, flag_names[i].name))
 			i++;
-		if (i == sizeof flag_names / sizeof *flag_names)
-			return -1; /* keywords: not kept yet (PERMANENTFLAGS says so) */
-		*flags |= flag_names[i].bit;
+		if (i < sizeof flag_names / sizeof *flag_names) {
+			*flags |= flag_names[i].bit;
+		} else if (!strcasecmp(name, "\\Recent")) { /* the server's to set: ignored */
+		} else {
+			size_t known = s->n_keywords;
+			int bit = keyword_bit(s, name, 1);
+			if (bit < 0)
+				return -1;
+			*flags |= (uint64_t)1 << bit;
+			*added |= s->n_keywords != known;
+		}
 		if (list && c->p < c->end && *c->p == ')') {
 			c->p++;
 			return 0;
@@ -818,12 +911,15 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 {
 	struct seq_set set;
 	char what[24];
-	unsigned flags;
-	if (take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 || imap_take_flags(c, &flags) < 0 ||
-	    !imap_at_end(c)) {
-		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags), system flags only");
+	uint64_t flags;
+	int added = 0;
+	if (take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 ||
+	    imap_take_flags(s, c, &flags, &added) < 0 || !imap_at_end(c)) {
+		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags)");
 		return;
 	}
+	if (added)
+		folder_flags(s); /* RFC 9051 7.3.5: the folder's flags, with the new keyword */
 	int op = what[0] == '+' ? 1 : what[0] == '-' ? -1 : 0;
 	const char *rest = what + (op != 0);
 	int silent = !strcasecmp(rest, "FLAGS.SILENT");
@@ -836,28 +932,28 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 		return;
 	}
 	uint32_t *uids = malloc((s->n_msgs + 1) * sizeof *uids);
-	unsigned *news = malloc((s->n_msgs + 1) * sizeof *news);
+	uint64_t *news = malloc((s->n_msgs + 1) * sizeof *news);
 	size_t *which = malloc((s->n_msgs + 1) * sizeof *which), n = 0;
 	uint64_t modseq = 0;
 	enum store_result r = uids && news && which ? STORE_OK : STORE_TEMPFAIL;
 	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++) {
 		if (!selects(s, &set, i, uid))
 			continue;
-		unsigned f = op > 0 ? s->msgs[i].flags | flags : op < 0 ? s->msgs[i].flags & ~flags : flags;
+		uint64_t f = op > 0 ? s->msgs[i].flags | flags : op < 0 ? s->msgs[i].flags & ~flags : flags;
 		which[n] = i;
 		uids[n] = s->msgs[i].uid;
 		news[n++] = f;
 	}
 	if (r == STORE_OK && n)
-		r = s->be->set_flags(s->be->ctx, s->account.id, s->folder.id, uids, news, n, &modseq);
+		r = set_flags(s, uids, news, n, &modseq);
 	for (size_t k = 0; r == STORE_OK && k < n; k++) {
 		struct imap_message *m = &s->msgs[which[k]];
 		m->flags = news[k];
 		m->modseq = modseq;
 		if (silent)
 			continue;
-		char text[80];
-		flags_text(m->flags, text, sizeof text);
+		char text[FLAGS_TEXT_MAX];
+		flags_text(s, m->flags, text, sizeof text);
 		if (uid)
 			imap_untagged(s, "%zu FETCH (UID %u FLAGS (%s))", which[k] + 1, m->uid, text);
 		else
@@ -866,7 +962,9 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 	free(uids);
 	free(news);
 	free(which);
-	if (r != STORE_OK)
+	if (r == STORE_PERMFAIL)
+		imap_tagged(s, tag, "NO", "[LIMIT] Too many keywords on a message");
+	else if (r != STORE_OK)
 		unavailable(s, tag);
 	else
 		imap_tagged(s, tag, "OK", uid ? "UID STORE completed" : "STORE completed");
@@ -887,7 +985,8 @@ static const struct {
 
 void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
 {
-	unsigned must = 0, must_not = 0;
+	uint64_t must = 0, must_not = 0;
+	int none = 0; /* a keyword no message here has */
 	struct seq_set sets[4];
 	int set_uid[4];
 	size_t n_sets = 0;
@@ -903,19 +1002,30 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		if (i < sizeof search_flags / sizeof *search_flags) {
 			*(search_flags[i].set ? &must : &must_not) |= search_flags[i].flag;
 		} else if (!strcasecmp(key, "ALL")) {
+		} else if (!strcasecmp(key, "KEYWORD") || !strcasecmp(key, "UNKEYWORD")) {
+			char word[IMAP_KEYWORD_LEN + 1];
+			if (imap_take_atom(c, word, sizeof word) < 0) {
+				imap_bad(s, tag, "SEARCH KEYWORD keyword");
+				return;
+			}
+			int bit = keyword_bit(s, word, 0);
+			if (bit >= 0)
+				*(key[0] == 'U' || key[0] == 'u' ? &must_not : &must) |= (uint64_t)1 << bit;
+			else
+				none |= key[0] == 'K' || key[0] == 'k';
 		} else if (n_sets < 4 && !strcasecmp(key, "UID") && take_set(s, c, 1, &sets[n_sets]) == 0) {
 			set_uid[n_sets++] = 1;
 		} else if (n_sets < 4 && strspn(key, "0123456789:,*") == strlen(key) &&
 		           seq_parse(key, s->n_msgs ? (uint32_t)s->n_msgs : 1, &sets[n_sets]) == 0) {
 			set_uid[n_sets++] = 0;
 		} else {
-			imap_bad(s, tag, "SEARCH: supported are ALL, UID, sets and the flag keys");
+			imap_bad(s, tag, "SEARCH: supported are ALL, UID, sets, the flag keys and KEYWORD");
 			return;
 		}
 	}
 	outbuf_add(s->out, "* SEARCH", 8);
 	for (size_t i = 0; i < s->n_msgs; i++) {
-		int hit = (s->msgs[i].flags & must) == must && !(s->msgs[i].flags & must_not);
+		int hit = !none && (s->msgs[i].flags & must) == must && !(s->msgs[i].flags & must_not);
 		for (size_t k = 0; hit && k < n_sets; k++)
 			hit = selects(s, &sets[k], i, set_uid[k]);
 		if (hit)

@@ -30,6 +30,7 @@ struct store_delivery {
 	char uidl[STORE_UIDL_MAX + 1]; /* an import's own UIDL, else "" (a fresh one) */
 	uint64_t folder_id;            /* an APPEND's folder, else 0 (INBOX) */
 	unsigned flags;                /* an APPEND's flags */
+	char keywords[STORE_KEYWORDS_MAX + 1]; /* and keywords */
 	int64_t date;                  /* an APPEND's INTERNALDATE, 0 for now */
 	uint32_t uid, uidvalidity;     /* what the APPEND got */
 	struct bounce_scan scan; /* last: its 64 KiB are written before read, never zeroed */
@@ -238,7 +239,7 @@ static enum store_result add_appended(struct store *s, struct store_delivery *d,
 	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_NEXT_UID_IN, "uu", d->folder_id, account);
 	if (!st || !store_q_affected(st)) /* a folder deleted meanwhile */
 		return st ? STORE_NOT_FOUND : STORE_TEMPFAIL;
-	if (!(st = store_q_exec(s, Q_ENTRY_INSERT_IN, "usuuuuu", message, uidl, d->size, (uint64_t)d->flags,
+	if (!(st = store_q_exec(s, Q_ENTRY_INSERT_IN, "usuusuuu", message, uidl, d->size, (uint64_t)d->flags, d->keywords,
 	                        (uint64_t)d->date, (uint64_t)d->date, d->folder_id)))
 		return STORE_TEMPFAIL;
 	st = store_q_exec(s, Q_FOLDER_NEXT, "u", d->folder_id);
@@ -422,17 +423,18 @@ struct store_delivery *store_import_begin(struct store *s, const char *address, 
 }
 
 struct store_delivery *store_append_begin(struct store *s, const char *address, uint64_t folder_id, unsigned flags,
-                                          int64_t date)
+                                          const char *keywords, int64_t date)
 {
 	struct store_delivery *d = store_delivery_begin(s, "");
 	if (!d)
 		return NULL;
-	if (store_delivery_add_recipient(d, address) < 0) {
+	if (store_delivery_add_recipient(d, address) < 0 || strlen(keywords) > STORE_KEYWORDS_MAX) {
 		store_delivery_free(d);
 		return NULL;
 	}
 	d->folder_id = folder_id;
 	d->flags = flags;
+	strcpy(d->keywords, keywords);
 	d->date = date;
 	return d;
 }

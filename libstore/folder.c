@@ -96,7 +96,8 @@ static enum store_result mail_body(struct store *s, void *ctx)
 	struct store_mail m;
 	uint64_t uid, flags, arrived;
 	int rc;
-	while ((rc = store_q_fetch(s, st, "uuuuuu", &m.id, &uid, &flags, &m.size, &m.modseq, &arrived)) > 0) {
+	while ((rc = store_q_fetch(s, st, "uuuuuus", &m.id, &uid, &flags, &m.size, &m.modseq, &arrived, m.keywords,
+	                           sizeof m.keywords)) > 0) {
 		m.uid = (uint32_t)uid;
 		m.flags = (unsigned)flags;
 		m.arrived = (int64_t)arrived;
@@ -136,6 +137,7 @@ struct flags_args {
 	uint64_t account_id, folder_id;
 	const uint32_t *uids;
 	const unsigned *flags;
+	const char *const *keywords;
 	size_t n;
 	uint64_t *modseq;
 };
@@ -151,16 +153,17 @@ static enum store_result flags_body(struct store *s, void *ctx)
 	st = store_q_exec(s, Q_FOLDER_MODSEQ, "uu", a->folder_id, a->account_id);
 	enum store_result r = store_q_one(st, st ? store_q_fetch(s, st, "u", a->modseq) : -1, STORE_NOT_FOUND);
 	for (size_t i = 0; r == STORE_OK && i < a->n; i++)
-		if (!store_q_exec(s, Q_ENTRY_SET_FLAGS, "uuuu", (uint64_t)a->flags[i], *a->modseq, a->folder_id,
+		if (!store_q_exec(s, Q_ENTRY_SET_FLAGS, "usuuu", (uint64_t)a->flags[i], a->keywords[i], *a->modseq, a->folder_id,
 		                  (uint64_t)a->uids[i]))
 			r = STORE_TEMPFAIL;
 	return r;
 }
 
 enum store_result store_folder_set_flags(struct store *s, uint64_t account_id, uint64_t folder_id,
-                                         const uint32_t *uids, const unsigned *flags, size_t n, uint64_t *modseq)
+                                         const uint32_t *uids, const unsigned *flags, const char *const *keywords,
+                                         size_t n, uint64_t *modseq)
 {
-	struct flags_args a = {account_id, folder_id, uids, flags, n, modseq};
+	struct flags_args a = {account_id, folder_id, uids, flags, keywords, n, modseq};
 	return store_txn(s, flags_body, &a);
 }
 

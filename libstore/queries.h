@@ -72,7 +72,7 @@
 	Q(FOLDER_NEXT_UID_IN, 0, "UPDATE folder SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1" \
 	                         " WHERE id = ? AND account_id = ?") \
 	Q(ENTRY_INSERT_IN, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq, flags," \
-	                      " arrived_at) SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq, ?," \
+	                      " keywords, arrived_at) SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq, ?, ?," \
 	                      " IF(? = 0, NOW(6), FROM_UNIXTIME(?)) FROM folder WHERE id = ?") \
 	Q(FOLDER_DEFAULTS, 0, "INSERT IGNORE INTO folder (account_id, name, special_use) VALUES (?, 'INBOX', NULL)," \
 	                      " (?, 'Sent', '\\\\Sent'), (?, 'Drafts', '\\\\Drafts'), (?, 'Trash', '\\\\Trash')," \
@@ -113,7 +113,7 @@
 	Q(FOLDER_FIND, 0, "SELECT id, name, COALESCE(special_use, ''), subscribed, COALESCE(uidvalidity, id), uidnext," \
 	                  " highestmodseq FROM folder WHERE account_id = ? AND name = ?") \
 	Q(FOLDER_COUNTS, 0, "SELECT COUNT(*), COALESCE(SUM(flags & 1 = 0), 0) FROM mailbox_entry WHERE folder_id = ?") \
-	Q(FOLDER_MAIL, 0, "SELECT id, uid, flags, size, modseq, CAST(UNIX_TIMESTAMP(arrived_at) AS SIGNED) FROM mailbox_entry" \
+	Q(FOLDER_MAIL, 0, "SELECT id, uid, flags, size, modseq, CAST(UNIX_TIMESTAMP(arrived_at) AS SIGNED), keywords FROM mailbox_entry" \
 	                  " WHERE folder_id = ? ORDER BY uid") \
 	/* one change for the whole STORE: each entry it touched gets the folder's new HIGHESTMODSEQ */ \
 	Q(FOLDER_CHANGE, 0, "UPDATE folder SET highestmodseq = highestmodseq + 1 WHERE id = ? AND account_id = ?") \
@@ -131,13 +131,14 @@
 	Q(FOLDER_TAKE_UIDS, 0, "UPDATE folder SET uidnext = uidnext + ?, highestmodseq = highestmodseq + 1" \
 	                       " WHERE id = ? AND account_id = ?") \
 	Q(FOLDER_NEXT, 0, "SELECT uidnext, highestmodseq, COALESCE(uidvalidity, id) FROM folder WHERE id = ?") \
-	Q(ENTRY_COPY, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, flags, modseq)" \
-	                 " SELECT account_id, message_id, ?, size, ?, ?, flags, ? FROM mailbox_entry WHERE id = ? AND account_id = ?") \
+	Q(ENTRY_COPY, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, flags, keywords," \
+	                 " modseq) SELECT account_id, message_id, ?, size, ?, ?, flags, keywords, ? FROM mailbox_entry" \
+	                 " WHERE id = ? AND account_id = ?") \
 	Q(MESSAGE_REF_ENTRY, 0, "UPDATE message SET refs = refs + 1" \
 	                        " WHERE id = (SELECT message_id FROM mailbox_entry WHERE id = ?)") \
 	Q(ENTRY_MOVE, 0, "UPDATE mailbox_entry SET folder_id = ?, uid = ?, modseq = ? WHERE id = ? AND account_id = ?") \
 	Q(ENTRY_MOVE_ALL, 0, "UPDATE mailbox_entry SET folder_id = ? WHERE folder_id = ?") \
-	Q(ENTRY_SET_FLAGS, 0, "UPDATE mailbox_entry SET flags = ?, modseq = ? WHERE folder_id = ? AND uid = ?") \
+	Q(ENTRY_SET_FLAGS, 0, "UPDATE mailbox_entry SET flags = ?, keywords = ?, modseq = ? WHERE folder_id = ? AND uid = ?") \
 	Q(ENTRY_LIST_ALL, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
 	Q(FOLDER_DELETE_ACCOUNT, 0, "DELETE FROM folder WHERE account_id = ?") \
 	Q(ENTRY_TAKE, 0, "SELECT message_id, size, folder_id FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \

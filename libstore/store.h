@@ -145,6 +145,7 @@ enum store_result store_maildrop_delete(struct store *, uint64_t account_id, con
 #define STORE_FLAG_FLAGGED 4
 #define STORE_FLAG_DELETED 8
 #define STORE_FLAG_DRAFT 16
+#define STORE_KEYWORDS_MAX 1000 /* mailbox_entry.keywords: a message's keywords, space-separated */
 struct store_folder {
 	uint64_t id;
 	char name[STORE_FOLDER_MAX + 1]; /* UTF-8, "/" between levels */
@@ -165,6 +166,7 @@ struct store_mail {
 	unsigned flags;   /* STORE_FLAG_* */
 	uint64_t size, modseq;
 	int64_t arrived;  /* INTERNALDATE, seconds since the epoch */
+	char keywords[STORE_KEYWORDS_MAX + 1];
 };
 typedef int (*store_mail_fn)(void *ctx, const struct store_mail *);
 /* The folder's messages in UID order; *highestmodseq what it was as they were read. */
@@ -174,7 +176,8 @@ enum store_result store_folder_mail(struct store *, uint64_t account_id, uint64_
 enum store_result store_folder_modseq(struct store *, uint64_t account_id, uint64_t folder_id, uint64_t *modseq);
 /* New flags for messages of a folder, one change: *modseq is the MODSEQ they all have now. */
 enum store_result store_folder_set_flags(struct store *, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
-                                         const unsigned *flags, size_t n, uint64_t *modseq);
+                                         const unsigned *flags, const char *const *keywords, size_t n,
+                                         uint64_t *modseq);
 /* Folders made, removed (with their mail), renamed (with those below them;
  * INBOX's messages move to the new name and INBOX stays, empty), subscribed:
  * STORE_PERMFAIL when the name exists already, STORE_NOT_FOUND when it does not. */
@@ -193,7 +196,7 @@ enum store_result store_folder_copy(struct store *, uint64_t account_id, uint64_
  * of the account of address, with flags and INTERNALDATE (0: now), charged to
  * its quota; after the commit, the UID it got there and the UIDVALIDITY. */
 struct store_delivery *store_append_begin(struct store *, const char *address, uint64_t folder_id, unsigned flags,
-                                          int64_t date);
+                                          const char *keywords, int64_t date);
 void store_append_uid(const struct store_delivery *, uint32_t *uid, uint32_t *uidvalidity);
 /* Removes entries of the account for good (IMAP's EXPUNGE), in one transaction. */
 enum store_result store_folder_expunge(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n);

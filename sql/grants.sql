@@ -37,7 +37,7 @@ GRANT SELECT, INSERT, DELETE ON inetmail.auth_failure TO 'inetmail_pop3'@'localh
 
 GRANT SELECT (id, address, password_hash, active, quota_bytes, used_bytes),
       UPDATE (used_bytes) ON inetmail.account TO 'inetmail_imap'@'localhost';
-GRANT SELECT, INSERT, UPDATE (flags, modseq, folder_id, uid), DELETE ON inetmail.mailbox_entry TO 'inetmail_imap'@'localhost';
+GRANT SELECT, INSERT, UPDATE (flags, keywords, modseq, folder_id, uid), DELETE ON inetmail.mailbox_entry TO 'inetmail_imap'@'localhost';
 GRANT SELECT, INSERT, UPDATE (name, subscribed, uidnext, highestmodseq), DELETE ON inetmail.folder TO 'inetmail_imap'@'localhost';
 GRANT SELECT, UPDATE, DELETE ON inetmail.message TO 'inetmail_imap'@'localhost';
 GRANT SELECT, DELETE ON inetmail.message_chunk TO 'inetmail_imap'@'localhost';

@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 		       "imap: read one");
 		uint32_t uid = 1;
 		unsigned flags = STORE_FLAG_SEEN;
-		is_int(store_folder_set_flags(s, a.id, f.id, &uid, &flags, 1, &modseq), STORE_OK, "imap: set flags");
+		is_int(store_folder_set_flags(s, a.id, f.id, &uid, &flags, &(const char *){"$Forwarded"}, 1, &modseq), STORE_OK, "imap: set flags");
 		is_int(store_folder_create(s, a.id, "Work"), STORE_OK, "imap: create a folder");
 		struct store_folder work;
 		uint32_t first, validity;

@@ -73,14 +73,17 @@ static enum store_result f_read(void *c, uint64_t account, uint64_t id, uint64_t
 	return fn(ctx, b, n) ? STORE_PERMFAIL : STORE_OK;
 }
 static enum store_result f_set_flags(void *c, uint64_t account, uint64_t folder, const uint32_t *uids,
-                                     const unsigned *flags, size_t n, uint64_t *modseq)
+                                     const unsigned *flags, const char *const *keywords, size_t n, uint64_t *modseq)
 {
 	(void)c; (void)account; (void)folder;
 	*modseq = ++fake.modseq;
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < fake.n; i++)
-			if (fake.m[i].uid == uids[k])
+			if (fake.m[i].uid == uids[k]) {
+				check(strlen(keywords[k]) <= STORE_KEYWORDS_MAX);
 				fake.m[i].flags = flags[k];
+				strcpy(fake.m[i].keywords, keywords[k]);
+			}
 	return STORE_OK;
 }
 static enum store_result f_expunge(void *c, uint64_t account, const uint64_t *ids, size_t n)
@@ -129,9 +132,10 @@ static enum store_result f_copy(void *c, uint64_t a, uint64_t from, uint64_t to,
 }
 
 static int appending;
-static int f_append_begin(void *c, const char *a, uint64_t f, unsigned flags, int64_t date)
+static int f_append_begin(void *c, const char *a, uint64_t f, unsigned flags, const char *keywords, int64_t date)
 {
 	(void)c; (void)a; (void)flags; (void)date;
+	check(strlen(keywords) <= STORE_KEYWORDS_MAX);
 	check(!appending); /* one at a time, each ended */
 	appending = f == 1;
 	return f == 1 ? 0 : -1;
