@@ -20,6 +20,13 @@ static int fetch_folder(struct store *s, MYSQL_STMT *st, struct store_folder *f)
 	return rc;
 }
 
+/* The account's folder of that name: STORE_OK, _NOT_FOUND or _TEMPFAIL. */
+static enum store_result find_folder(struct store *s, uint64_t account_id, const char *name, struct store_folder *f)
+{
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_FIND, "us", account_id, name);
+	return store_q_one(st, st ? fetch_folder(s, st, f) : -1, STORE_NOT_FOUND);
+}
+
 struct list_args {
 	uint64_t account_id;
 	store_folder_fn fn;
@@ -57,12 +64,11 @@ struct find_args {
 static enum store_result find_body(struct store *s, void *ctx)
 {
 	struct find_args *a = ctx;
-	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->name);
-	enum store_result r = store_q_one(st, st ? fetch_folder(s, st, a->f) : -1, STORE_NOT_FOUND);
+	enum store_result r = find_folder(s, a->account_id, a->name, a->f);
 	if (r != STORE_OK)
 		return r;
 	uint64_t messages, unseen;
-	st = store_q_exec(s, Q_FOLDER_COUNTS, "u", a->f->id);
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_COUNTS, "u", a->f->id);
 	if ((r = store_q_one(st, st ? store_q_fetch(s, st, "uu", &messages, &unseen) : -1, STORE_TEMPFAIL)) != STORE_OK)
 		return r;
 	a->f->messages = (uint32_t)messages;
@@ -217,14 +223,14 @@ static enum store_result delete_body(struct store *s, void *ctx)
 {
 	struct change_args *a = ctx;
 	struct store_folder f;
-	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->name);
-	enum store_result r = store_q_one(st, st ? fetch_folder(s, st, &f) : -1, STORE_NOT_FOUND);
+	enum store_result r = find_folder(s, a->account_id, a->name, &f);
 	if (r != STORE_OK)
 		return r;
 	struct store_id_list l = {0};
 	uint64_t id;
 	int rc = -1;
-	if ((st = store_q_exec(s, Q_FOLDER_ENTRIES, "u", f.id)))
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_ENTRIES, "u", f.id);
+	if (st)
 		while ((rc = store_q_fetch(s, st, "u", &id)) > 0 && store_id_list_add(&l, id) == 0)
 			;
 	if (rc > 0)
@@ -245,15 +251,14 @@ static enum store_result rename_body(struct store *s, void *ctx)
 {
 	struct change_args *a = ctx;
 	struct store_folder f;
-	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->to);
-	enum store_result r = store_q_one(st, st ? fetch_folder(s, st, &f) : -1, STORE_NOT_FOUND);
+	enum store_result r = find_folder(s, a->account_id, a->to, &f);
 	if (r != STORE_NOT_FOUND)
 		return r == STORE_OK ? STORE_PERMFAIL : r; /* the new name is taken */
-	st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->name);
-	if ((r = store_q_one(st, st ? fetch_folder(s, st, &f) : -1, STORE_NOT_FOUND)) != STORE_OK)
+	if ((r = find_folder(s, a->account_id, a->name, &f)) != STORE_OK)
 		return r;
 	if (!strcmp(a->name, "INBOX")) {
-		if (!(st = store_q_exec(s, Q_FOLDER_CREATE_FROM, "su", a->to, f.id)))
+		MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_CREATE_FROM, "su", a->to, f.id);
+		if (!st)
 			return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
 		return store_q_exec(s, Q_ENTRY_MOVE_ALL, "uu", store_q_insert_id(st), f.id) &&
 		               store_q_exec(s, Q_FOLDER_EXPUNGED, "u", f.id) ? STORE_OK : STORE_TEMPFAIL;
@@ -281,8 +286,7 @@ static enum store_result subscribe_body(struct store *s, void *ctx)
 	if (store_q_affected(st))
 		return STORE_OK;
 	struct store_folder f; /* no row changed: none of that name, or it was so already */
-	st = store_q_exec(s, Q_FOLDER_FIND, "us", a->account_id, a->name);
-	return store_q_one(st, st ? fetch_folder(s, st, &f) : -1, STORE_NOT_FOUND);
+	return find_folder(s, a->account_id, a->name, &f);
 }
 
 enum store_result store_folder_subscribe(struct store *s, uint64_t account_id, const char *name, int subscribed)
