@@ -488,7 +488,7 @@ static void append(struct imap_session *s, const char *data, size_t n)
 /* A line of the command is complete (cmd ends with its LF): a literal follows, or the command is whole. */
 static void line_done(struct imap_session *s)
 {
-	size_t len = s->cmd_len - 1;
+	size_t len = s->cmd_len ? s->cmd_len - 1 : 0; /* 0: a line too long was all dropped */
 	if (len && s->cmd[len - 1] == '\r')
 		len--;
 	if (s->appending) { /* what follows an APPEND's message: the end of its line */

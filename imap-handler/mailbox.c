@@ -306,17 +306,36 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 /* RFC 9051 6.3.9: "*" matches anything, "%" anything but the delimiter. */
 static int pattern_match(const char *p, const char *name)
 {
-	if (!*p)
-		return !*name;
-	if (*p == '*' || *p == '%') {
-		for (const char *n = name;; n++) {
-			if (pattern_match(p + 1, n))
-				return 1;
-			if (!*n || (*p == '%' && *n == '/'))
-				return 0;
+	/* One row of a table at a time (at[j]: the pattern so far matches the
+	 * name's first j octets), so time is pattern x name, whatever the
+	 * wildcards: backtracking would be exponential in them. */
+	size_t n = strlen(name);
+	unsigned char *at = malloc(n + 1), *next = malloc(n + 1);
+	int hit = 0;
+	if (at && next) {
+		memset(at, 0, n + 1);
+		at[0] = 1;
+		for (; *p; p++) {
+			int run = 0; /* a wildcard: some earlier j matched, with no "/" since for "%" */
+			for (size_t j = 0; j <= n; j++) {
+				if (*p == '*' || *p == '%') {
+					if (*p == '%' && j && name[j - 1] == '/')
+						run = 0;
+					run |= at[j];
+					next[j] = (unsigned char)run;
+				} else {
+					next[j] = j && at[j - 1] && name[j - 1] == *p;
+				}
+			}
+			unsigned char *t = at;
+			at = next;
+			next = t;
 		}
+		hit = at[n];
 	}
-	return *name && (*p == *name || (*p == '/' && *name == '/')) && pattern_match(p + 1, name + 1);
+	free(at);
+	free(next);
+	return hit;
 }
 
 struct list_args {
@@ -992,7 +1011,7 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 	size_t n_sets = 0;
 	char key[4096];
 	while (!imap_at_end(c)) {
-		if (imap_take_atom(c, key, sizeof key) < 0) {
+		if (imap_take_token(c, key, sizeof key, "*") < 0) { /* a key, or a set with "*" in it */
 			imap_bad(s, tag, "SEARCH keys");
 			return;
 		}
