@@ -35,12 +35,11 @@ static int check_append(struct imap_session *s, struct imap_cursor *c, char *nam
                         long long *date)
 {
 	char text[64];
-	int added = 0;
 	*flags = 0;
 	*date = 0;
 	if (imap_take_mailbox(c, name, cap) < 0)
 		return -1;
-	if (c->p + 1 < c->end && c->p[1] == '(' && imap_take_flags(s, c, flags, &added) < 0)
+	if (c->p + 1 < c->end && c->p[1] == '(' && imap_take_flags(s, c, flags) < 0)
 		return -1;
 	if (c->p + 1 < c->end && c->p[1] == '"' && (imap_take_astring(c, text, sizeof text) < 0 || (*date = parse_date(text)) < 0))
 		return -1;

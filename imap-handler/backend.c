@@ -50,17 +50,20 @@ static enum store_result be_read(void *ctx, uint64_t account_id, uint64_t entry_
 	                                             body_lines, fn, fn_ctx));
 }
 
-static enum store_result be_set_flags(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
-                                      const unsigned *flags, const char *const *keywords, size_t n, uint64_t *modseq)
+static enum store_result be_change_flags(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
+                                         size_t n, const struct store_flag_change *change, store_flags_fn fn,
+                                         void *fn_ctx, uint64_t *modseq)
 {
 	struct imap_store *b = ctx;
-	return logged(b, "flags", store_folder_set_flags(b->store, account_id, folder_id, uids, flags, keywords, n, modseq));
+	return logged(b, "flags", store_folder_change_flags(b->store, account_id, folder_id, uids, n, change, fn, fn_ctx,
+	                                                     modseq));
 }
 
-static enum store_result be_expunge(void *ctx, uint64_t account_id, const uint64_t *ids, size_t n)
+static enum store_result be_expunge(void *ctx, uint64_t account_id, const uint64_t *ids, size_t n, uint64_t *gone,
+                                    size_t *n_gone)
 {
 	struct imap_store *b = ctx;
-	return logged(b, "expunge", store_folder_expunge(b->store, account_id, ids, n));
+	return logged(b, "expunge", store_folder_expunge(b->store, account_id, ids, n, gone, n_gone));
 }
 
 static enum store_result be_create(void *ctx, uint64_t account_id, const char *name)
@@ -145,7 +148,7 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.folder = be_folder,
 		.mail = be_mail,
 		.read = be_read,
-		.set_flags = be_set_flags,
+		.change_flags = be_change_flags,
 		.expunge = be_expunge,
 		.delay = session_backend_pause,
 		.logged = session_backend_logged,

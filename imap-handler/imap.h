@@ -38,9 +38,12 @@ struct imap_backend {
 	/* Streams a message: whole (body_lines < 0) or its header alone (0). */
 	enum store_result (*read)(void *ctx, uint64_t account_id, uint64_t entry_id, uint64_t size, long body_lines,
 	                          store_data_fn, void *fn_ctx);
-	enum store_result (*set_flags)(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
-	                               const unsigned *flags, const char *const *keywords, size_t n, uint64_t *modseq);
-	enum store_result (*expunge)(void *ctx, uint64_t account_id, const uint64_t *entry_ids, size_t n);
+	enum store_result (*change_flags)(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
+	                                  size_t n, const struct store_flag_change *, store_flags_fn, void *fn_ctx,
+	                                  uint64_t *modseq);
+	/* gone: room for n, gets the ids of those no longer there, sorted */
+	enum store_result (*expunge)(void *ctx, uint64_t account_id, const uint64_t *entry_ids, size_t n, uint64_t *gone,
+	                             size_t *n_gone);
 	void (*delay)(void *ctx, unsigned ms);
 	void (*logged)(void *ctx, const char *event, const char *detail);
 	enum store_result (*create)(void *ctx, uint64_t account_id, const char *name);
@@ -98,6 +101,7 @@ struct imap_session {
 	int read_only;          /* EXAMINE */
 	char keywords[IMAP_KEYWORDS_MAX][IMAP_KEYWORD_LEN + 1]; /* the selected folder's, as met */
 	size_t n_keywords;
+	size_t keywords_told;   /* how many of them the last FLAGS named */
 	struct imap_message *msgs;
 	size_t n_msgs, cap_msgs;
 	uint64_t highestmodseq;

@@ -20,7 +20,7 @@ int imap_at_end(const struct imap_cursor *);
 int imap_take_tag(struct imap_cursor *, char *out, size_t cap); /* at the line's start: no space before it */
 /* Flags after a space: "(" flag* ")", or (STORE's other form) flags to the end;
  * keywords become bits of the session's table (new ones added: *added set). */
-int imap_take_flags(struct imap_session *, struct imap_cursor *, uint64_t *flags, int *added);
+int imap_take_flags(struct imap_session *, struct imap_cursor *, uint64_t *flags);
 #define IMAP_SYSTEM_FLAGS 0xffu /* the bits of STORE_FLAG_*: the rest are keywords */
 /* A message's keywords as the store keeps them: space-separated. */
 void imap_keywords_text(const struct imap_session *, uint64_t flags, char *out, size_t cap);

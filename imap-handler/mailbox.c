@@ -65,36 +65,46 @@ static int keyword_bit(struct imap_session *s, const char *name, int add)
 	return 8 + (int)s->n_keywords++;
 }
 
-/* New flags (their keywords in them) for messages of the selected folder, one
- * change for all; a run of messages with the same keywords shares their text. */
-static enum store_result set_flags(struct imap_session *s, const uint32_t *uids, const uint64_t *flags, size_t n,
-                                   uint64_t *modseq)
+/* The session's bits for keywords, space-separated; those past its table are
+ * kept by the store but not shown. */
+static uint64_t keyword_bits(struct imap_session *s, const char *keywords)
 {
-	unsigned *sys = malloc((n + 1) * sizeof *sys);
-	const char **kw = malloc((n + 1) * sizeof *kw);
-	char **made = calloc(n + 1, sizeof *made);
-	enum store_result r = sys && kw && made ? STORE_OK : STORE_TEMPFAIL;
-	for (size_t i = 0; r == STORE_OK && i < n; i++) {
-		sys[i] = (unsigned)(flags[i] & IMAP_SYSTEM_FLAGS);
-		if (!(flags[i] >> 8) || (i && flags[i] >> 8 == flags[i - 1] >> 8)) {
-			kw[i] = flags[i] >> 8 ? kw[i - 1] : "";
-			continue;
-		}
-		char text[FLAGS_TEXT_MAX];
-		imap_keywords_text(s, flags[i], text, sizeof text);
-		if (strlen(text) > STORE_KEYWORDS_MAX)
-			r = STORE_PERMFAIL;
-		else if (!(kw[i] = made[i] = strdup(text)))
-			r = STORE_TEMPFAIL;
+	char words[STORE_KEYWORDS_MAX + 1], *save = NULL;
+	uint64_t bits = 0;
+	snprintf(words, sizeof words, "%s", keywords);
+	for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		int bit = keyword_bit(s, w, 1);
+		if (bit >= 0)
+			bits |= (uint64_t)1 << bit;
 	}
-	if (r == STORE_OK)
-		r = s->be->set_flags(s->be->ctx, s->account.id, s->folder.id, uids, sys, kw, n, modseq);
-	for (size_t i = 0; made && i < n; i++)
-		free(made[i]);
-	free(made);
-	free(kw);
-	free(sys);
-	return r;
+	return bits;
+}
+
+struct change {
+	struct imap_session *s;
+	uint64_t *now; /* each message's flags after the change; GONE: expunged meanwhile */
+};
+#define GONE UINT64_MAX /* no message has every keyword bit */
+
+static void changed(void *ctx, size_t i, unsigned flags, const char *keywords)
+{
+	struct change *c = ctx;
+	c->now[i] = (flags & IMAP_SYSTEM_FLAGS) | keyword_bits(c->s, keywords);
+}
+
+/* Flags added (op 1), taken away (-1) or set (0) on messages of the selected
+ * folder, one change, made by the store to what each has now: now[i] gets
+ * message i's flags after it, GONE for one expunged meanwhile. */
+static enum store_result change_flags(struct imap_session *s, const uint32_t *uids, size_t n, int op, uint64_t flags,
+                                      uint64_t *now, uint64_t *modseq)
+{
+	char words[FLAGS_TEXT_MAX];
+	imap_keywords_text(s, flags, words, sizeof words);
+	struct store_flag_change change = {op, (unsigned)(flags & IMAP_SYSTEM_FLAGS), words};
+	struct change c = {s, now};
+	for (size_t i = 0; i < n; i++)
+		now[i] = GONE;
+	return s->be->change_flags(s->be->ctx, s->account.id, s->folder.id, uids, n, &change, changed, &c, modseq);
 }
 
 /* The FLAGS of the selected folder: the system flags and the keywords known. */
@@ -103,10 +113,18 @@ static void folder_flags(struct imap_session *s)
 	char kw[FLAGS_TEXT_MAX];
 	imap_keywords_text(s, ~(uint64_t)0, kw, sizeof kw);
 	imap_untagged(s, "FLAGS (" SYSTEM_FLAGS "%s%s)", *kw ? " " : "", kw);
+	s->keywords_told = s->n_keywords;
 	if (s->read_only)
 		imap_untagged(s, "OK [PERMANENTFLAGS ()] Flags permitted");
 	else
 		imap_untagged(s, "OK [PERMANENTFLAGS (" SYSTEM_FLAGS "%s%s \\*)] Flags permitted", *kw ? " " : "", kw);
+}
+
+/* FLAGS again when the session has met a keyword since (RFC 9051 7.3.5). */
+static void tell_new_keywords(struct imap_session *s)
+{
+	if (s->state == IMAP_SELECTED && s->n_keywords != s->keywords_told)
+		folder_flags(s);
 }
 
 static void unavailable(struct imap_session *s, const char *tag)
@@ -148,14 +166,7 @@ static int load_add(void *ctx, const struct store_mail *m)
 	struct load *l = ctx;
 	if (array_reserve(&l->msgs, &l->cap, l->n, sizeof *l->msgs) < 0)
 		return -1;
-	uint64_t flags = m->flags & IMAP_SYSTEM_FLAGS;
-	char words[STORE_KEYWORDS_MAX + 1], *save = NULL;
-	strcpy(words, m->keywords);
-	for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		int bit = keyword_bit(l->s, w, 1);
-		if (bit >= 0)
-			flags |= (uint64_t)1 << bit;
-	}
+	uint64_t flags = (m->flags & IMAP_SYSTEM_FLAGS) | keyword_bits(l->s, m->keywords);
 	l->msgs[l->n++] = (struct imap_message){m->id, m->uid, flags, m->size, m->modseq, m->arrived};
 	return 0;
 }
@@ -163,12 +174,11 @@ static int load_add(void *ctx, const struct store_mail *m)
 static enum store_result load(struct imap_session *s, struct load *l, uint64_t *highestmodseq)
 {
 	*l = (struct load){s, NULL, 0, 0};
-	size_t known = s->n_keywords;
 	enum store_result r = s->be->mail(s->be->ctx, s->account.id, s->folder.id, load_add, l, highestmodseq);
 	if (r != STORE_OK)
 		free(l->msgs);
-	if (r == STORE_OK && known && s->n_keywords != known && s->state == IMAP_SELECTED)
-		folder_flags(s); /* another session used a keyword this one had not met */
+	else
+		tell_new_keywords(s); /* another session used a keyword this one had not met */
 	return r;
 }
 
@@ -586,26 +596,35 @@ static int take_set(struct imap_session *s, struct imap_cursor *c, int uid, stru
 
 /* ---- EXPUNGE, CLOSE ---- */
 
+static int id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* The \Deleted messages (with uids, only those it names) gone for good; each
- * reported unless silent (CLOSE). */
+ * reported unless silent (CLOSE). The store deletes only those still \Deleted
+ * there, and says which are gone. */
 static enum store_result expunge_deleted(struct imap_session *s, int silent, const struct seq_set *uids)
 {
-	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids);
-	size_t n = 0;
-	if (!ids)
-		return STORE_TEMPFAIL;
-	for (size_t i = 0; i < s->n_msgs; i++)
+	enum store_result r = silent ? STORE_OK : check_changes(s); /* \Deleted set or taken away elsewhere */
+	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids), *gone = malloc((s->n_msgs + 1) * sizeof *gone);
+	size_t n = 0, n_gone = 0;
+	if (!ids || !gone)
+		r = STORE_TEMPFAIL;
+	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++)
 		if ((s->msgs[i].flags & STORE_FLAG_DELETED) && (!uids || selects(s, uids, i, 1)))
 			ids[n++] = s->msgs[i].id;
-	enum store_result r = n ? s->be->expunge(s->be->ctx, s->account.id, ids, n) : STORE_OK;
-	free(ids);
-	if (r != STORE_OK)
-		return r;
-	for (size_t i = s->n_msgs; i-- > 0;) /* from the end: each number stays right as the ones after it go */
-		if ((s->msgs[i].flags & STORE_FLAG_DELETED) && (!uids || selects(s, uids, i, 1)))
+	if (r == STORE_OK && n)
+		r = s->be->expunge(s->be->ctx, s->account.id, ids, n, gone, &n_gone);
+	for (size_t i = s->n_msgs; r == STORE_OK && i-- > 0;) /* from the end: the numbers before stay right */
+		if (bsearch(&s->msgs[i].id, gone, n_gone, sizeof *gone, id_cmp))
 			forget(s, i, silent);
-	s->expunged += (unsigned)n;
-	return STORE_OK;
+	if (r == STORE_OK)
+		s->expunged += (unsigned)n_gone;
+	free(ids);
+	free(gone);
+	return r;
 }
 
 /* EXPUNGE, or UID EXPUNGE with its set (RFC 4315 2.1). */
@@ -818,13 +837,15 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		struct imap_message *m = &s->msgs[i];
 		int seen_now = marks_seen && !s->read_only && !(m->flags & STORE_FLAG_SEEN);
 		if (seen_now) { /* RFC 9051 6.4.5 */
-			uint64_t flags = m->flags | STORE_FLAG_SEEN, modseq;
-			if (set_flags(s, &m->uid, &flags, 1, &modseq) != STORE_OK) {
+			uint64_t now, modseq;
+			if (change_flags(s, &m->uid, 1, 1, STORE_FLAG_SEEN, &now, &modseq) != STORE_OK) {
 				unavailable(s, tag);
 				return;
 			}
-			m->flags = flags;
-			m->modseq = modseq;
+			if (now != GONE) { /* else its EXPUNGE comes with a later command */
+				m->flags = now;
+				m->modseq = modseq;
+			}
 		}
 		size_t mark = s->out->len;
 		unsigned flushes = s->out->flushes;
@@ -883,7 +904,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 
 /* ---- STORE ---- */
 
-int imap_take_flags(struct imap_session *s, struct imap_cursor *c, uint64_t *flags, int *added)
+int imap_take_flags(struct imap_session *s, struct imap_cursor *c, uint64_t *flags)
 {
 	char name[IMAP_KEYWORD_LEN + 2];
 	int list = c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(';
@@ -910,12 +931,10 @@ int imap_take_flags(struct imap_session *s, struct imap_cursor *c, uint64_t *fla
 			*flags |= flag_names[i].bit;
 		} else if (!strcasecmp(name, "\\Recent")) { /* the server's to set: ignored */
 		} else {
-			size_t known = s->n_keywords;
 			int bit = keyword_bit(s, name, 1);
 			if (bit < 0)
 				return -1;
 			*flags |= (uint64_t)1 << bit;
-			*added |= s->n_keywords != known;
 		}
 		if (list && c->p < c->end && *c->p == ')') {
 			c->p++;
@@ -931,14 +950,11 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 	struct seq_set set;
 	char what[24];
 	uint64_t flags;
-	int added = 0;
 	if (take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 ||
-	    imap_take_flags(s, c, &flags, &added) < 0 || !imap_at_end(c)) {
+	    imap_take_flags(s, c, &flags) < 0 || !imap_at_end(c)) {
 		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags)");
 		return;
 	}
-	if (added)
-		folder_flags(s); /* RFC 9051 7.3.5: the folder's flags, with the new keyword */
 	int op = what[0] == '+' ? 1 : what[0] == '-' ? -1 : 0;
 	const char *rest = what + (op != 0);
 	int silent = !strcasecmp(rest, "FLAGS.SILENT");
@@ -951,24 +967,26 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 		return;
 	}
 	uint32_t *uids = malloc((s->n_msgs + 1) * sizeof *uids);
-	uint64_t *news = malloc((s->n_msgs + 1) * sizeof *news);
+	uint64_t *now = malloc((s->n_msgs + 1) * sizeof *now);
 	size_t *which = malloc((s->n_msgs + 1) * sizeof *which), n = 0;
 	uint64_t modseq = 0;
-	enum store_result r = uids && news && which ? STORE_OK : STORE_TEMPFAIL;
-	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++) {
-		if (!selects(s, &set, i, uid))
-			continue;
-		uint64_t f = op > 0 ? s->msgs[i].flags | flags : op < 0 ? s->msgs[i].flags & ~flags : flags;
-		which[n] = i;
-		uids[n] = s->msgs[i].uid;
-		news[n++] = f;
-	}
+	enum store_result r = uids && now && which ? STORE_OK : STORE_TEMPFAIL;
+	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++)
+		if (selects(s, &set, i, uid)) {
+			which[n] = i;
+			uids[n++] = s->msgs[i].uid;
+		}
 	if (r == STORE_OK && n)
-		r = set_flags(s, uids, news, n, &modseq);
+		r = change_flags(s, uids, n, op, flags, now, &modseq);
+	if (r == STORE_OK)
+		tell_new_keywords(s);
 	for (size_t k = 0; r == STORE_OK && k < n; k++) {
 		struct imap_message *m = &s->msgs[which[k]];
-		m->flags = news[k];
-		m->modseq = modseq;
+		if (now[k] == GONE)
+			continue; /* its EXPUNGE comes with a later command */
+		if (now[k] != m->flags)
+			m->modseq = modseq;
+		m->flags = now[k];
 		if (silent)
 			continue;
 		char text[FLAGS_TEXT_MAX];
@@ -979,7 +997,7 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 			imap_untagged(s, "%zu FETCH (FLAGS (%s))", which[k] + 1, text);
 	}
 	free(uids);
-	free(news);
+	free(now);
 	free(which);
 	if (r == STORE_PERMFAIL)
 		imap_tagged(s, tag, "NO", "[LIMIT] Too many keywords on a message");

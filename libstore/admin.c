@@ -139,15 +139,16 @@ static enum store_result list_body(struct store *s, void *ctx)
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = store_q_fetch(s, st, "suuuu", i.address, sizeof i.address, &active, &i.quota_bytes,
-	                     &i.used_bytes, &i.messages)) > 0) {
+	uint64_t handed;
+	for (handed = 0; (rc = store_q_fetch(s, st, "suuuu", i.address, sizeof i.address, &active, &i.quota_bytes,
+	                                    &i.used_bytes, &i.messages)) > 0; handed++) {
 		i.active = active == 1;
 		if (a->fn(a->ctx, &i)) {
 			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
 	}
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	return store_q_rows(rc, handed);
 }
 
 enum store_result store_admin_list(struct store *s, store_account_fn fn, void *ctx)

@@ -507,6 +507,11 @@ enum store_result store_q_one(MYSQL_STMT *st, int fetched, enum store_result non
 	store_q_end(st);
 	return STORE_OK;
 }
+enum store_result store_q_rows(int rc, uint64_t handed)
+{
+	return rc == 0 ? STORE_OK : handed ? STORE_UNKNOWN : STORE_TEMPFAIL;
+}
+
 uint64_t store_q_affected(MYSQL_STMT *st) { return mysql_stmt_affected_rows(st); }
 uint64_t store_q_insert_id(MYSQL_STMT *st) { return mysql_stmt_insert_id(st); }
 

@@ -65,7 +65,7 @@ enum store_result store_delete_account(struct store *s, uint64_t id, const char 
 	struct store_id_list l = {0};
 	enum store_result r = STORE_TEMPFAIL;
 	if (store_each_entry(s, Q_ENTRY_LIST_ALL, id, id_list_add, &l) == STORE_OK &&
-	    store_delete_entries(s, id, l.ids, l.n) == STORE_OK && store_q_exec(s, Q_FOLDER_DELETE_ACCOUNT, "u", id) &&
+	    store_delete_entries(s, id, l.ids, l.n, 0, NULL, NULL) == STORE_OK && store_q_exec(s, Q_FOLDER_DELETE_ACCOUNT, "u", id) &&
 	    store_q_exec(s, Q_LOCK_DROP, "u", id) && store_q_exec(s, Q_ACCOUNT_DELETE, "u", id) &&
 	    store_q_exec(s, Q_ALIAS_DELETE_TARGET, "s", address))
 		r = store_postmaster_fix(s, store_address_domain(address));
@@ -198,12 +198,13 @@ static enum store_result domain_list_body(struct store *s, void *ctx)
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = store_q_fetch(s, st, "suu", i.name, sizeof i.name, &i.accounts, &i.aliases)) > 0)
+	uint64_t handed;
+	for (handed = 0; (rc = store_q_fetch(s, st, "suu", i.name, sizeof i.name, &i.accounts, &i.aliases)) > 0; handed++)
 		if (a->fn(a->ctx, &i)) {
 			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	return store_q_rows(rc, handed);
 }
 
 enum store_result store_admin_domain_list(struct store *s, store_domain_fn fn, void *ctx)
@@ -363,12 +364,13 @@ static enum store_result alias_list_body(struct store *s, void *ctx)
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = store_q_fetch(s, st, "ss", source, sizeof source, target, sizeof target)) > 0)
+	uint64_t handed;
+	for (handed = 0; (rc = store_q_fetch(s, st, "ss", source, sizeof source, target, sizeof target)) > 0; handed++)
 		if (a->fn(a->ctx, source, target)) {
 			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	return store_q_rows(rc, handed);
 }
 
 enum store_result store_admin_alias_list(struct store *s, const char *domain, store_alias_fn fn, void *ctx)

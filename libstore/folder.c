@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "array.h"
 #include "internal.h"
@@ -41,12 +42,13 @@ static enum store_result list_body(struct store *s, void *ctx)
 		return STORE_TEMPFAIL;
 	struct store_folder f = {0};
 	int rc;
-	while ((rc = fetch_folder(s, st, &f)) > 0)
+	uint64_t handed;
+	for (handed = 0; (rc = fetch_folder(s, st, &f)) > 0; handed++)
 		if (a->fn(a->ctx, &f)) {
 			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	return store_q_rows(rc, handed);
 }
 
 enum store_result store_folder_list(struct store *s, uint64_t account_id, store_folder_fn fn, void *ctx)
@@ -102,8 +104,9 @@ static enum store_result mail_body(struct store *s, void *ctx)
 	struct store_mail m;
 	uint64_t uid, flags, arrived;
 	int rc;
-	while ((rc = store_q_fetch(s, st, "uuuuuus", &m.id, &uid, &flags, &m.size, &m.modseq, &arrived, m.keywords,
-	                           sizeof m.keywords)) > 0) {
+	uint64_t handed;
+	for (handed = 0; (rc = store_q_fetch(s, st, "uuuuuus", &m.id, &uid, &flags, &m.size, &m.modseq, &arrived,
+	                                    m.keywords, sizeof m.keywords)) > 0; handed++) {
 		m.uid = (uint32_t)uid;
 		m.flags = (unsigned)flags;
 		m.arrived = (int64_t)arrived;
@@ -112,7 +115,7 @@ static enum store_result mail_body(struct store *s, void *ctx)
 			return STORE_PERMFAIL;
 		}
 	}
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	return store_q_rows(rc, handed);
 }
 
 struct modseq_args {
@@ -142,11 +145,54 @@ enum store_result store_folder_mail(struct store *s, uint64_t account_id, uint64
 struct flags_args {
 	uint64_t account_id, folder_id;
 	const uint32_t *uids;
-	const unsigned *flags;
-	const char *const *keywords;
 	size_t n;
+	const struct store_flag_change *change;
+	store_flags_fn fn;
+	void *ctx;
 	uint64_t *modseq;
 };
+
+/* Whether the space-separated list has the keyword (RFC 9051 2.3.2: case does not matter). */
+static int has_keyword(const char *list, const char *word, size_t len)
+{
+	for (const char *p = list; *p; p += strcspn(p, " "), p += *p == ' ') {
+		size_t n = strcspn(p, " ");
+		if (n == len && !strncasecmp(p, word, len))
+			return 1;
+	}
+	return 0;
+}
+
+/* Appends from's keywords to out (n long) but those it has and those in unless:
+ * -1 when they pass STORE_KEYWORDS_MAX. */
+static int add_keywords(char out[STORE_KEYWORDS_MAX + 1], size_t *n, const char *from, const char *unless)
+{
+	for (const char *p = from; *p; p += strcspn(p, " "), p += *p == ' ') {
+		size_t len = strcspn(p, " ");
+		if (!len || has_keyword(out, p, len) || (unless && has_keyword(unless, p, len)))
+			continue;
+		if (*n + !!*n + len > STORE_KEYWORDS_MAX)
+			return -1;
+		if (*n)
+			out[(*n)++] = ' ';
+		memcpy(out + *n, p, len);
+		out[*n += len] = '\0';
+	}
+	return 0;
+}
+
+int store_flag_change_apply(const struct store_flag_change *c, unsigned *flags, const char *have,
+                            char out[STORE_KEYWORDS_MAX + 1])
+{
+	size_t n = 0;
+	*flags = c->op > 0 ? *flags | c->flags : c->op < 0 ? *flags & ~c->flags : c->flags;
+	out[0] = '\0';
+	if (!c->op)
+		return add_keywords(out, &n, c->keywords, NULL);
+	if (add_keywords(out, &n, have, c->op < 0 ? c->keywords : NULL) < 0)
+		return -1;
+	return c->op > 0 ? add_keywords(out, &n, c->keywords, NULL) : 0;
+}
 
 static enum store_result flags_body(struct store *s, void *ctx)
 {
@@ -158,18 +204,35 @@ static enum store_result flags_body(struct store *s, void *ctx)
 		return STORE_NOT_FOUND; /* not this account's folder, or deleted meanwhile */
 	st = store_q_exec(s, Q_FOLDER_MODSEQ, "uu", a->folder_id, a->account_id);
 	enum store_result r = store_q_one(st, st ? store_q_fetch(s, st, "u", a->modseq) : -1, STORE_NOT_FOUND);
-	for (size_t i = 0; r == STORE_OK && i < a->n; i++)
-		if (!store_q_exec(s, Q_ENTRY_SET_FLAGS, "usuuu", (uint64_t)a->flags[i], a->keywords[i], *a->modseq, a->folder_id,
-		                  (uint64_t)a->uids[i]))
+	for (size_t i = 0; r == STORE_OK && i < a->n; i++) {
+		uint64_t flags;
+		char have[STORE_KEYWORDS_MAX + 1], now[STORE_KEYWORDS_MAX + 1];
+		int rc = -1;
+		if ((st = store_q_exec(s, Q_ENTRY_FLAGS, "uu", a->folder_id, (uint64_t)a->uids[i])))
+			rc = store_q_fetch(s, st, "us", &flags, have, sizeof have);
+		if (rc <= 0) {
+			r = rc < 0 ? STORE_TEMPFAIL : STORE_OK; /* none: expunged meanwhile */
+			continue;
+		}
+		store_q_end(st);
+		unsigned to = (unsigned)flags;
+		if (store_flag_change_apply(a->change, &to, have, now) < 0)
+			r = STORE_PERMFAIL;
+		else if ((to != flags || strcmp(now, have)) &&
+		         !store_q_exec(s, Q_ENTRY_SET_FLAGS, "usuuu", (uint64_t)to, now, *a->modseq, a->folder_id,
+		                       (uint64_t)a->uids[i]))
 			r = STORE_TEMPFAIL;
+		else if (a->fn)
+			a->fn(a->ctx, i, to, now);
+	}
 	return r;
 }
 
-enum store_result store_folder_set_flags(struct store *s, uint64_t account_id, uint64_t folder_id,
-                                         const uint32_t *uids, const unsigned *flags, const char *const *keywords,
-                                         size_t n, uint64_t *modseq)
+enum store_result store_folder_change_flags(struct store *s, uint64_t account_id, uint64_t folder_id,
+                                            const uint32_t *uids, size_t n, const struct store_flag_change *change,
+                                            store_flags_fn fn, void *ctx, uint64_t *modseq)
 {
-	struct flags_args a = {account_id, folder_id, uids, flags, keywords, n, modseq};
+	struct flags_args a = {account_id, folder_id, uids, n, change, fn, ctx, modseq};
 	return store_txn(s, flags_body, &a);
 }
 
@@ -177,17 +240,20 @@ struct expunge_args {
 	uint64_t account_id;
 	const uint64_t *ids;
 	size_t n;
+	uint64_t *gone;
+	size_t *n_gone;
 };
 
 static enum store_result expunge_body(struct store *s, void *ctx)
 {
 	struct expunge_args *a = ctx;
-	return store_delete_entries(s, a->account_id, a->ids, a->n);
+	return store_delete_entries(s, a->account_id, a->ids, a->n, STORE_FLAG_DELETED, a->gone, a->n_gone);
 }
 
-enum store_result store_folder_expunge(struct store *s, uint64_t account_id, const uint64_t *entry_ids, size_t n)
+enum store_result store_folder_expunge(struct store *s, uint64_t account_id, const uint64_t *entry_ids, size_t n,
+                                       uint64_t *gone, size_t *n_gone)
 {
-	struct expunge_args a = {account_id, entry_ids, n};
+	struct expunge_args a = {account_id, entry_ids, n, gone, n_gone};
 	return store_txn(s, expunge_body, &a);
 }
 
@@ -235,7 +301,7 @@ static enum store_result delete_body(struct store *s, void *ctx)
 			;
 	if (rc > 0)
 		store_q_end(st);
-	r = rc == 0 && store_delete_entries(s, a->account_id, l.ids, l.n) == STORE_OK &&
+	r = rc == 0 && store_delete_entries(s, a->account_id, l.ids, l.n, 0, NULL, NULL) == STORE_OK &&
 	            store_q_exec(s, Q_FOLDER_DELETE, "u", f.id) ? STORE_OK : STORE_TEMPFAIL;
 	free(l.ids);
 	return r;

@@ -73,6 +73,10 @@ void store_q_end(MYSQL_STMT *);             /* discards the rest of a result */
 /* After store_q_fetch of a query expected to give one row: STORE_OK (the rest of
  * the result discarded), none when it gave no row, STORE_TEMPFAIL on error. */
 enum store_result store_q_one(MYSQL_STMT *, int fetched, enum store_result none);
+/* How a loop that handed rows to its caller ends, rc from its last store_q_fetch:
+ * STORE_UNKNOWN when it had handed some and then failed, so that store_read
+ * does not run it again on another node and hand them twice. */
+enum store_result store_q_rows(int rc, uint64_t handed);
 uint64_t store_q_affected(MYSQL_STMT *);
 uint64_t store_q_insert_id(MYSQL_STMT *);
 
@@ -103,9 +107,10 @@ enum store_result store_drop_content(struct store *, uint64_t message_id);
 /* list: Q_ENTRY_LIST (POP3's maildrop, INBOX) or Q_ENTRY_LIST_ALL (every folder) */
 enum store_result store_each_entry(struct store *, enum query_id list, uint64_t account_id, store_entry_fn, void *ctx);
 /* Deletes entries of one account: content goes with its last entry; the caller
- * holds the transaction. */
-enum store_result store_delete_entries(struct store *, uint64_t account_id,
-                                       const uint64_t *entry_ids, size_t n);
+ * holds the transaction. With need_flags, only entries that have them all now;
+ * gone (room for n, or NULL) gets the ids no longer there, sorted. */
+enum store_result store_delete_entries(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n,
+                                       unsigned need_flags, uint64_t *gone, size_t *n_gone);
 
 /* Makes a domain local (created: it was not); inside a transaction. */
 enum store_result store_add_domain(struct store *, const char *domain, int *created);

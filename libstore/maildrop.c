@@ -74,12 +74,13 @@ enum store_result store_each_entry(struct store *s, enum query_id list, uint64_t
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = store_q_fetch(s, st, "uus", &e.id, &e.size, e.uidl, sizeof e.uidl)) > 0)
+	uint64_t handed;
+	for (handed = 0; (rc = store_q_fetch(s, st, "uus", &e.id, &e.size, e.uidl, sizeof e.uidl)) > 0; handed++)
 		if (fn(ctx, &e)) {
 			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	return store_q_rows(rc, handed);
 }
 
 static enum store_result list_body(struct store *s, void *ctx)
@@ -255,8 +256,8 @@ static int id_cmp(const void *a, const void *b)
 }
 
 /* Lock order everywhere: account, then its entries, then messages by id. */
-enum store_result store_delete_entries(struct store *s, uint64_t account_id,
-                                       const uint64_t *entry_ids, size_t n)
+enum store_result store_delete_entries(struct store *s, uint64_t account_id, const uint64_t *entry_ids, size_t n,
+                                       unsigned need_flags, uint64_t *gone, size_t *n_gone)
 {
 	uint64_t *ids = malloc((n + 1) * sizeof *ids), *msgs = malloc((n + 1) * sizeof *msgs);
 	uint64_t *folders = malloc((n + 1) * sizeof *folders);
@@ -272,15 +273,22 @@ enum store_result store_delete_entries(struct store *s, uint64_t account_id,
 	if (!(st = store_q_exec(s, Q_ACCOUNT_LOCK, "u", account_id)) || store_q_fetch(s, st, "u", &locked) < 0)
 		goto out;
 	store_q_end(st);
+	if (n_gone)
+		*n_gone = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t size;
+		uint64_t size, flags;
 		int rc;
 		if (!(st = store_q_exec(s, Q_ENTRY_TAKE, "uu", ids[i], account_id)) ||
-		    (rc = store_q_fetch(s, st, "uuu", &msgs[n_msgs], &size, &folders[n_msgs])) < 0)
+		    (rc = store_q_fetch(s, st, "uuuu", &msgs[n_msgs], &size, &folders[n_msgs], &flags)) < 0)
 			goto out;
+		if (rc > 0)
+			store_q_end(st);
+		if (rc > 0 && (flags & need_flags) != need_flags)
+			continue; /* another session took a flag away meanwhile: it stays */
+		if (gone)
+			gone[(*n_gone)++] = ids[i];
 		if (rc == 0)
 			continue; /* already gone: deleting is idempotent */
-		store_q_end(st);
 		if (!store_q_exec(s, Q_ENTRY_DELETE, "u", ids[i]))
 			goto out;
 		total += size;
@@ -319,7 +327,7 @@ static enum store_result delete_body(struct store *s, void *ctx)
 		return STORE_TEMPFAIL;
 	if (store_q_affected(st) != 1)
 		return STORE_IN_USE; /* the lock ran out, or another session has it: what it lists stays */
-	return store_delete_entries(s, a->account_id, a->ids, a->n);
+	return store_delete_entries(s, a->account_id, a->ids, a->n, 0, NULL, NULL);
 }
 
 enum store_result store_maildrop_delete(struct store *s, uint64_t account_id, const uint64_t *entry_ids, size_t n,

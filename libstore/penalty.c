@@ -166,14 +166,16 @@ static enum store_result penalty_list_body(struct store *s, void *ctx)
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = store_q_fetch(s, st, "suuu", i.client, sizeof i.client, &i.failures, &i.last_seconds, &i.accounts)) > 0) {
+	uint64_t handed;
+	for (handed = 0; (rc = store_q_fetch(s, st, "suuu", i.client, sizeof i.client, &i.failures, &i.last_seconds,
+	                                    &i.accounts)) > 0; handed++) {
 		i.wait_seconds = penalty_seconds(i.failures);
 		if (a->fn(a->ctx, &i)) {
 			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
 	}
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	return store_q_rows(rc, handed);
 }
 
 enum store_result store_admin_penalty_list(struct store *s, store_penalty_fn fn, void *ctx)

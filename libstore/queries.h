@@ -138,10 +138,12 @@
 	                        " WHERE id = (SELECT message_id FROM mailbox_entry WHERE id = ?)") \
 	Q(ENTRY_MOVE, 0, "UPDATE mailbox_entry SET folder_id = ?, uid = ?, modseq = ? WHERE id = ? AND account_id = ?") \
 	Q(ENTRY_MOVE_ALL, 0, "UPDATE mailbox_entry SET folder_id = ? WHERE folder_id = ?") \
+	Q(ENTRY_FLAGS, 0, "SELECT flags, keywords FROM mailbox_entry WHERE folder_id = ? AND uid = ? FOR UPDATE") \
 	Q(ENTRY_SET_FLAGS, 0, "UPDATE mailbox_entry SET flags = ?, keywords = ?, modseq = ? WHERE folder_id = ? AND uid = ?") \
 	Q(ENTRY_LIST_ALL, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
 	Q(FOLDER_DELETE_ACCOUNT, 0, "DELETE FROM folder WHERE account_id = ?") \
-	Q(ENTRY_TAKE, 0, "SELECT message_id, size, folder_id FROM mailbox_entry WHERE id = ? AND account_id = ? FOR UPDATE") \
+	Q(ENTRY_TAKE, 0, "SELECT message_id, size, folder_id, flags FROM mailbox_entry WHERE id = ? AND account_id = ?" \
+	                 " FOR UPDATE") \
 	Q(ENTRY_DELETE, 0, "DELETE FROM mailbox_entry WHERE id = ?") \
 	Q(LOCK_RENEW, 0, "UPDATE maildrop_lock SET owner = ?, expires_at = NOW(6) + INTERVAL ? SECOND" \
 	                 " WHERE account_id = ? AND (owner = ? OR expires_at < NOW(6))") \

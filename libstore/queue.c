@@ -22,14 +22,16 @@ static enum store_result queue_list_body(struct store *s, void *ctx)
 	if (!st)
 		return STORE_TEMPFAIL;
 	int rc;
-	while ((rc = store_q_fetch(s, st, "ussuuussu", &i.id, i.sender, sizeof i.sender, i.recipient, sizeof i.recipient,
-	                     &i.age_seconds, &i.attempts, &i.next_try_seconds, i.last_answer, sizeof i.last_answer,
-	                     i.lease_owner, sizeof i.lease_owner, &i.lease_seconds)) > 0)
+	uint64_t handed;
+	for (handed = 0; (rc = store_q_fetch(s, st, "ussuuussu", &i.id, i.sender, sizeof i.sender, i.recipient,
+	                                    sizeof i.recipient, &i.age_seconds, &i.attempts, &i.next_try_seconds,
+	                                    i.last_answer, sizeof i.last_answer, i.lease_owner, sizeof i.lease_owner,
+	                                    &i.lease_seconds)) > 0; handed++)
 		if (a->fn(a->ctx, &i)) {
 			store_q_end(st);
 			return STORE_PERMFAIL;
 		}
-	return rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+	return store_q_rows(rc, handed);
 }
 
 enum store_result store_admin_queue_list(struct store *s, store_queue_fn fn, void *ctx)

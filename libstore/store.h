@@ -16,7 +16,8 @@ enum store_result {
 	STORE_DENIED,     /* wrong credentials */
 	STORE_IN_USE,     /* the maildrop is locked by another live session */
 	STORE_OVER_QUOTA, /* a recipient's quota would be exceeded (temporary) */
-	STORE_UNKNOWN,    /* the database went away during COMMIT: done or not, nobody can tell */
+	STORE_UNKNOWN,    /* the database went away during COMMIT (done or not, nobody can tell),
+	                   * or during an answer part of which was already handed on (temporary) */
 	STORE_NOT_LOCAL,  /* an address in a domain that is not one of ours */
 };
 
@@ -174,10 +175,26 @@ enum store_result store_folder_mail(struct store *, uint64_t account_id, uint64_
                                     uint64_t *highestmodseq);
 /* Its HIGHESTMODSEQ: every change to the folder (a message in, out, or flagged) raises it. */
 enum store_result store_folder_modseq(struct store *, uint64_t account_id, uint64_t folder_id, uint64_t *modseq);
-/* New flags for messages of a folder, one change: *modseq is the MODSEQ they all have now. */
-enum store_result store_folder_set_flags(struct store *, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
-                                         const unsigned *flags, const char *const *keywords, size_t n,
-                                         uint64_t *modseq);
+/* IMAP's STORE: flags and keywords (space-separated) added (op 1), taken away
+ * (-1), or put in place of a message's own (0). */
+struct store_flag_change {
+	int op;
+	unsigned flags;
+	const char *keywords;
+};
+/* A message's flags and keywords after a change: -1 when its keywords would
+ * pass STORE_KEYWORDS_MAX. */
+int store_flag_change_apply(const struct store_flag_change *, unsigned *flags, const char *keywords,
+                            char out[STORE_KEYWORDS_MAX + 1]);
+/* What message i of a change has now; told again if the transaction is retried. */
+typedef void (*store_flags_fn)(void *ctx, size_t i, unsigned flags, const char *keywords);
+/* A change to messages of a folder, applied to what each has in the database
+ * (not what a session last saw), in one transaction; messages gone meanwhile
+ * are left out, and fn (or NULL) hears each one's result. The changed ones
+ * get *modseq. STORE_PERMFAIL: a message's keywords would pass STORE_KEYWORDS_MAX. */
+enum store_result store_folder_change_flags(struct store *, uint64_t account_id, uint64_t folder_id,
+                                            const uint32_t *uids, size_t n, const struct store_flag_change *,
+                                            store_flags_fn, void *ctx, uint64_t *modseq);
 /* Folders made, removed (with their mail), renamed (with those below them;
  * INBOX's messages move to the new name and INBOX stays, empty), subscribed:
  * STORE_PERMFAIL when the name exists already, STORE_NOT_FOUND when it does not. */
@@ -198,8 +215,11 @@ enum store_result store_folder_copy(struct store *, uint64_t account_id, uint64_
 struct store_delivery *store_append_begin(struct store *, const char *address, uint64_t folder_id, unsigned flags,
                                           const char *keywords, int64_t date);
 void store_append_uid(const struct store_delivery *, uint32_t *uid, uint32_t *uidvalidity);
-/* Removes entries of the account for good (IMAP's EXPUNGE), in one transaction. */
-enum store_result store_folder_expunge(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n);
+/* Removes entries of the account for good (IMAP's EXPUNGE), in one transaction:
+ * those still \Deleted (another session may have taken it away). gone, room
+ * for n, gets the ids of all that are gone now, sorted. */
+enum store_result store_folder_expunge(struct store *, uint64_t account_id, const uint64_t *entry_ids, size_t n,
+                                       uint64_t *gone, size_t *n_gone);
 
 /* Passwords: crypt(3) strings. scheme is "yescrypt", "bcrypt" or "sha512crypt". */
 int store_password_hash(const char *scheme, const char *password, char out[STORE_HASH_MAX + 1]);

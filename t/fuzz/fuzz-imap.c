@@ -72,31 +72,44 @@ static enum store_result f_read(void *c, uint64_t account, uint64_t id, uint64_t
 		return STORE_TEMPFAIL;
 	return fn(ctx, b, n) ? STORE_PERMFAIL : STORE_OK;
 }
-static enum store_result f_set_flags(void *c, uint64_t account, uint64_t folder, const uint32_t *uids,
-                                     const unsigned *flags, const char *const *keywords, size_t n, uint64_t *modseq)
+static enum store_result f_change_flags(void *c, uint64_t account, uint64_t folder, const uint32_t *uids, size_t n,
+                                        const struct store_flag_change *change, store_flags_fn fn, void *ctx,
+                                        uint64_t *modseq)
 {
 	(void)c; (void)account; (void)folder;
 	*modseq = ++fake.modseq;
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < fake.n; i++)
 			if (fake.m[i].uid == uids[k]) {
-				check(strlen(keywords[k]) <= STORE_KEYWORDS_MAX);
-				fake.m[i].flags = flags[k];
-				strcpy(fake.m[i].keywords, keywords[k]);
+				char now[STORE_KEYWORDS_MAX + 1];
+				if (store_flag_change_apply(change, &fake.m[i].flags, fake.m[i].keywords, now) < 0)
+					return STORE_PERMFAIL;
+				strcpy(fake.m[i].keywords, now);
+				fn(ctx, k, fake.m[i].flags, now);
 			}
 	return STORE_OK;
 }
-static enum store_result f_expunge(void *c, uint64_t account, const uint64_t *ids, size_t n)
+static int id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+static enum store_result f_expunge(void *c, uint64_t account, const uint64_t *ids, size_t n, uint64_t *gone,
+                                   size_t *n_gone)
 {
 	(void)c; (void)account;
 	fake.modseq++;
-	for (size_t k = 0; k < n; k++)
+	*n_gone = 0;
+	for (size_t k = 0; k < n; k++) {
 		for (size_t i = 0; i < fake.n; i++)
 			if (fake.m[i].id == ids[k]) {
 				memmove(fake.m + i, fake.m + i + 1, (fake.n - i - 1) * sizeof *fake.m);
 				fake.n--;
 				break;
 			}
+		gone[(*n_gone)++] = ids[k];
+	}
+	qsort(gone, *n_gone, sizeof *gone, id_cmp); /* as the store gives them */
 	return STORE_OK;
 }
 static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
@@ -152,7 +165,7 @@ static enum store_result f_append_commit(void *c, uint32_t *uid, uint32_t *valid
 }
 static void f_append_abort(void *c) { (void)c; check(appending); appending = 0; }
 
-static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_set_flags, f_expunge,
+static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_change_flags, f_expunge,
                                        f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_modseq, f_copy,
                                        f_append_begin, f_append_write, f_append_commit, f_append_abort};
 

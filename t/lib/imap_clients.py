@@ -123,4 +123,34 @@ tap.ok(r.returncode == 0 and b"* SEARCH 3 4 6" in r.stdout, "curl: UID SEARCH AL
 r = subprocess.run(["curl", "-sS", "--max-time", "20", "imap://127.0.0.1:%d/INBOX;UID=3" % imap.port, "--user", "alice@example.com:alice pw"],
                    capture_output=True)
 tap.ok(r.returncode == 0 and r.stdout == msgs[2], "curl: imap://.../INBOX;UID=3 fetches it byte-exact")
+
+# Two sessions on one folder: each change is made to what the database has, not to what a session last saw.
+def work_session():
+    x = imaplib.IMAP4("127.0.0.1", imap.port, timeout=10)
+    x.login("alice@example.com", "alice pw")
+    x.select("Work/2026")
+    return x
+def stored(uid):
+    return sql("SELECT CONCAT(e.flags, ' ', e.keywords) FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id"
+               " WHERE f.name = 'Work/2026' AND e.uid = %d" % uid).rstrip("\n")
+a, b = work_session(), work_session()
+a.store("1", "+FLAGS", "(\\Flagged $Label1)")
+typ, data = b.store("1", "+FLAGS", "(\\Seen Work)")
+tap.ok(typ == "OK" and all(f in data[0] for f in (b"\\Seen", b"\\Flagged", b"$Label1", b"Work")),
+       "STORE +FLAGS in a session that had not seen another's flags keeps them (%r)" % data)
+tap.ok(b"$Label1" in b.untagged_responses.get("FLAGS", [b""])[-1], "and FLAGS names the keyword it met there")
+tap.is_(stored(1), "5 $Label1 Work", "the store has both changes")
+b.store("1", "-FLAGS", "($LABEL1)")
+tap.is_(stored(1), "5 Work", "-FLAGS takes a keyword away whatever its case")
+a.store("2", "+FLAGS", "(\\Deleted)")
+b.store("2", "-FLAGS", "(\\Deleted)")
+a.untagged_responses.clear()
+typ, data = a.expunge()
+tap.ok(typ == "OK" and "EXPUNGE" not in a.untagged_responses, "EXPUNGE leaves a message another session un-deleted (%r)" % data)
+a.store("2", "+FLAGS", "(\\Deleted)")
+b.store("2", "-FLAGS", "(\\Deleted)")
+a.close()
+tap.is_(stored(2), "0 ", "and so does CLOSE, which reads nothing first")
+a.logout()
+b.logout()
 tap.done()
