@@ -96,12 +96,10 @@ static enum store_result be_modseq(void *ctx, uint64_t account_id, uint64_t fold
 	return logged(b, "modseq", store_folder_modseq(b->store, account_id, folder_id, modseq));
 }
 
-static enum store_result be_copy(void *ctx, uint64_t account_id, uint64_t from, uint64_t to, const uint64_t *ids,
-                                 const uint64_t *sizes, size_t n, int move, uint32_t *first_uid, uint32_t *uidvalidity)
+static enum store_result be_copy(void *ctx, uint64_t account_id, uint64_t from, uint64_t to, struct store_copy *c)
 {
 	struct imap_store *b = ctx;
-	return logged(b, move ? "move" : "copy",
-	              store_folder_copy(b->store, account_id, from, to, ids, sizes, n, move, first_uid, uidvalidity));
+	return logged(b, c->move ? "move" : "copy", store_folder_copy(b->store, account_id, from, to, c));
 }
 
 static int be_append_begin(void *ctx, const char *address, uint64_t folder_id, unsigned flags, const char *keywords,

@@ -58,7 +58,7 @@ static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
 	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE UIDPLUS APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
-	         s->cfg->tls_available && !s->tls ? " STARTTLS" : "",
+	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
 }
 
@@ -155,8 +155,8 @@ int imap_take_mailbox(struct imap_cursor *c, char *out, size_t cap)
 {
 	if (imap_take_astring(c, out, cap) < 0)
 		return -1;
-	if (!strcasecmp(out, "INBOX"))
-		memcpy(out, "INBOX", 6);
+	if (!strncasecmp(out, "INBOX", 5) && (!out[5] || out[5] == '/'))
+		memcpy(out, "INBOX", 5); /* INBOX in any case, alone or above others (RFC 9051 5.1) */
 	return 0;
 }
 

@@ -51,8 +51,7 @@ struct imap_backend {
 	enum store_result (*rename)(void *ctx, uint64_t account_id, const char *from, const char *to);
 	enum store_result (*subscribe)(void *ctx, uint64_t account_id, const char *name, int subscribed);
 	enum store_result (*modseq)(void *ctx, uint64_t account_id, uint64_t folder_id, uint64_t *modseq);
-	enum store_result (*copy)(void *ctx, uint64_t account_id, uint64_t from, uint64_t to, const uint64_t *entry_ids,
-	                          const uint64_t *sizes, size_t n, int move, uint32_t *first_uid, uint32_t *uidvalidity);
+	enum store_result (*copy)(void *ctx, uint64_t account_id, uint64_t from, uint64_t to, struct store_copy *);
 	/* APPEND: begin (0, or -1), the message's octets, then commit or abort; one at a time. */
 	int (*append_begin)(void *ctx, const char *address, uint64_t folder_id, unsigned flags, const char *keywords,
 	                    int64_t date);

@@ -1093,46 +1093,46 @@ void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *
 		return;
 	}
 	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids), *sizes = malloc((s->n_msgs + 1) * sizeof *sizes);
-	size_t n = 0;
-	for (size_t i = 0; ids && sizes && i < s->n_msgs; i++)
+	size_t *which = malloc((s->n_msgs + 1) * sizeof *which), n = 0;
+	unsigned char *done = malloc(s->n_msgs + 1);
+	if (r == STORE_OK && (!ids || !sizes || !which || !done))
+		r = STORE_TEMPFAIL;
+	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++)
 		if (selects(s, &set, i, uid)) {
+			which[n] = i;
 			ids[n] = s->msgs[i].id;
 			sizes[n++] = s->msgs[i].size;
 		}
-	uint32_t first = 0, validity = 0;
-	if (r == STORE_OK && (!ids || !sizes))
-		r = STORE_TEMPFAIL;
+	struct store_copy copy = {ids, sizes, n, move, done, 0, 0};
 	if (r == STORE_OK && n)
-		r = s->be->copy(s->be->ctx, s->account.id, s->folder.id, to.id, ids, sizes, n, move, &first, &validity);
+		r = s->be->copy(s->be->ctx, s->account.id, s->folder.id, to.id, &copy);
+	size_t copied = 0;
+	for (size_t k = 0; r == STORE_OK && k < n; k++)
+		copied += done[k];
+	if (r == STORE_OVER_QUOTA)
+		imap_tagged(s, tag, "NO", "[OVERQUOTA] The copies would pass the mailbox's quota");
+	else if (r != STORE_OK)
+		unavailable(s, tag);
+	else if (!copied)
+		imap_tagged(s, tag, "OK", "Nothing to do");
+	else { /* RFC 4315 COPYUID: the source UIDs copied, in order, and the new ones, one range */
+		outbuf_printf(s->out, "%s OK [COPYUID %u ", move ? "*" : tag, copy.uidvalidity);
+		for (size_t k = 0, said = 0; k < n; k++)
+			if (done[k])
+				outbuf_printf(s->out, "%s%u", said++ ? "," : "", s->msgs[which[k]].uid);
+		if (copied > 1)
+			outbuf_printf(s->out, " %u:%u]", copy.first_uid, copy.first_uid + (uint32_t)copied - 1);
+		else
+			outbuf_printf(s->out, " %u]", copy.first_uid);
+		outbuf_printf(s->out, " %s\r\n", move ? "Moved" : uid ? "UID COPY completed" : "COPY completed");
+	}
+	for (size_t k = n; move && copied && k-- > 0;) /* from the end: the numbers before stay right */
+		if (done[k])
+			forget(s, which[k], 0);
 	free(ids);
 	free(sizes);
-	if (r == STORE_OVER_QUOTA) {
-		imap_tagged(s, tag, "NO", "[OVERQUOTA] The copies would pass the mailbox's quota");
-		return;
-	}
-	if (r != STORE_OK) {
-		unavailable(s, tag);
-		return;
-	}
-	if (!n) {
-		imap_tagged(s, tag, "OK", "Nothing to do");
-		return;
-	}
-	/* RFC 4315 COPYUID: the source UIDs in order, and the new ones, one range */
-	outbuf_printf(s->out, "%s OK [COPYUID %u ", move ? "*" : tag, validity);
-	size_t k = 0;
-	for (size_t i = 0; i < s->n_msgs; i++)
-		if (selects(s, &set, i, uid))
-			outbuf_printf(s->out, "%s%u", k++ ? "," : "", s->msgs[i].uid);
-	if (n > 1)
-		outbuf_printf(s->out, " %u:%u]", first, first + (uint32_t)n - 1);
-	else
-		outbuf_printf(s->out, " %u]", first);
-	outbuf_printf(s->out, " %s\r\n", move ? "Moved" : uid ? "UID COPY completed" : "COPY completed");
-	if (!move)
-		return;
-	for (size_t i = s->n_msgs; i-- > 0;) /* from the end: each number stays right as the ones after it go */
-		if (selects(s, &set, i, uid))
-			forget(s, i, 0);
-	imap_tagged(s, tag, "OK", uid ? "UID MOVE completed" : "MOVE completed");
+	free(which);
+	free(done);
+	if (move && copied)
+		imap_tagged(s, tag, "OK", uid ? "UID MOVE completed" : "MOVE completed");
 }

@@ -289,6 +289,8 @@ static enum store_result delete_body(struct store *s, void *ctx)
 {
 	struct change_args *a = ctx;
 	struct store_folder f;
+	if (store_lock_account(s, a->account_id) < 0) /* no delivery into it until it is gone */
+		return STORE_TEMPFAIL;
 	enum store_result r = find_folder(s, a->account_id, a->name, &f);
 	if (r != STORE_OK)
 		return r;
@@ -331,7 +333,9 @@ static enum store_result rename_body(struct store *s, void *ctx)
 	}
 	char below[STORE_FOLDER_MAX + 2];
 	snprintf(below, sizeof below, "%s/", a->name);
-	uint64_t len = strlen(a->name);
+	uint64_t len = 0; /* in characters, as SUBSTRING and LEFT count them */
+	for (const unsigned char *p = (const unsigned char *)a->name; *p; p++)
+		len += (*p & 0xc0) != 0x80; /* UTF-8: each character has one octet that is not 10xxxxxx */
 	if (store_q_exec(s, Q_FOLDER_RENAME, "suusus", a->to, len + 1, a->account_id, a->name, len + 1, below))
 		return STORE_OK;
 	return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
@@ -363,21 +367,18 @@ enum store_result store_folder_subscribe(struct store *s, uint64_t account_id, c
 
 struct copy_args {
 	uint64_t account_id, from, to;
-	const uint64_t *ids, *sizes;
-	size_t n;
-	int move;
-	uint32_t *first_uid, *uidvalidity;
+	struct store_copy *c;
 };
 
 static enum store_result copy_body(struct store *s, void *ctx)
 {
 	struct copy_args *a = ctx;
-	uint64_t locked, uidnext, modseq, validity, bytes = 0;
-	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_LOCK, "u", a->account_id); /* lock order: the account first */
-	if (!st || store_q_fetch(s, st, "u", &locked) < 0)
+	struct store_copy *c = a->c;
+	uint64_t uidnext, modseq, validity, bytes = 0, copied = 0;
+	MYSQL_STMT *st;
+	if (store_lock_account(s, a->account_id) < 0)
 		return STORE_TEMPFAIL;
-	store_q_end(st);
-	if (!(st = store_q_exec(s, Q_FOLDER_TAKE_UIDS, "uuu", (uint64_t)a->n, a->to, a->account_id)))
+	if (!(st = store_q_exec(s, Q_FOLDER_TAKE_UIDS, "uuu", (uint64_t)c->n, a->to, a->account_id)))
 		return STORE_TEMPFAIL;
 	if (!store_q_affected(st))
 		return STORE_NOT_FOUND;
@@ -386,27 +387,31 @@ static enum store_result copy_body(struct store *s, void *ctx)
 	                                  STORE_NOT_FOUND);
 	if (r != STORE_OK)
 		return r;
-	*a->first_uid = (uint32_t)(uidnext - a->n);
-	*a->uidvalidity = (uint32_t)validity;
-	if (a->move && !store_q_exec(s, Q_FOLDER_EXPUNGED, "u", a->from)) /* the source loses them: a change too */
+	c->first_uid = (uint32_t)(uidnext - c->n);
+	c->uidvalidity = (uint32_t)validity;
+	if (c->move && !store_q_exec(s, Q_FOLDER_EXPUNGED, "u", a->from)) /* the source loses them: a change too */
 		return STORE_TEMPFAIL;
-	for (size_t i = 0; i < a->n; i++) {
-		uint64_t uid = uidnext - a->n + i;
-		if (a->move) {
-			if (!store_q_exec(s, Q_ENTRY_MOVE, "uuuuu", a->to, uid, modseq, a->ids[i], a->account_id))
-				return STORE_TEMPFAIL;
-			continue;
-		}
+	for (size_t i = 0; i < c->n; i++) {
+		uint64_t uid = c->first_uid + copied;
 		char uidl[STORE_UIDL_MAX + 1];
-		store_random_hex(uidl, 16);
-		if (!(st = store_q_exec(s, Q_ENTRY_COPY, "suuuuu", uidl, a->to, uid, modseq, a->ids[i], a->account_id)))
+		if (c->move) {
+			st = store_q_exec(s, Q_ENTRY_MOVE, "uuuuu", a->to, uid, modseq, c->entry_ids[i], a->account_id);
+		} else {
+			store_random_hex(uidl, 16);
+			st = store_q_exec(s, Q_ENTRY_COPY, "suuuuu", uidl, a->to, uid, modseq, c->entry_ids[i], a->account_id);
+		}
+		if (!st)
 			return STORE_TEMPFAIL;
-		if (!store_q_affected(st))
-			continue; /* expunged meanwhile */
-		if (!store_q_exec(s, Q_MESSAGE_REF_ENTRY, "u", a->ids[i]))
-			return STORE_TEMPFAIL;
-		bytes += a->sizes[i];
+		c->done[i] = store_q_affected(st) != 0; /* 0: expunged meanwhile */
+		copied += c->done[i];
+		if (c->done[i] && !c->move) {
+			if (!store_q_exec(s, Q_MESSAGE_REF_ENTRY, "u", c->entry_ids[i]))
+				return STORE_TEMPFAIL;
+			bytes += c->sizes[i];
+		}
 	}
+	if (copied < c->n && !store_q_exec(s, Q_FOLDER_RETURN_UIDS, "uu", (uint64_t)c->n - copied, a->to))
+		return STORE_TEMPFAIL; /* none of them was seen outside this transaction */
 	if (!bytes)
 		return STORE_OK;
 	if (!(st = store_q_exec(s, Q_ACCOUNT_CHARGE, "uuuu", bytes, a->account_id, (uint64_t)0, bytes)))
@@ -415,9 +420,8 @@ static enum store_result copy_body(struct store *s, void *ctx)
 }
 
 enum store_result store_folder_copy(struct store *s, uint64_t account_id, uint64_t from, uint64_t to,
-                                    const uint64_t *entry_ids, const uint64_t *sizes, size_t n, int move,
-                                    uint32_t *first_uid, uint32_t *uidvalidity)
+                                    struct store_copy *c)
 {
-	struct copy_args a = {account_id, from, to, entry_ids, sizes, n, move, first_uid, uidvalidity};
+	struct copy_args a = {account_id, from, to, c};
 	return store_txn(s, copy_body, &a);
 }

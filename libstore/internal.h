@@ -106,6 +106,9 @@ enum store_result store_drop_content(struct store *, uint64_t message_id);
 /* Calls fn for each entry of an account, in arrival order; inside a transaction. */
 /* list: Q_ENTRY_LIST (POP3's maildrop, INBOX) or Q_ENTRY_LIST_ALL (every folder) */
 enum store_result store_each_entry(struct store *, enum query_id list, uint64_t account_id, store_entry_fn, void *ctx);
+/* Locks the account's row: the first lock of every transaction that changes
+ * its mail (lock order: account, entries, messages). 0, or -1 on error. */
+int store_lock_account(struct store *, uint64_t account_id);
 /* Deletes entries of one account: content goes with its last entry; the caller
  * holds the transaction. With need_flags, only entries that have them all now;
  * gone (room for n, or NULL) gets the ids no longer there, sorted. */

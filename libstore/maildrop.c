@@ -255,6 +255,16 @@ static int id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int store_lock_account(struct store *s, uint64_t account_id)
+{
+	uint64_t locked;
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_LOCK, "u", account_id);
+	int rc = st ? store_q_fetch(s, st, "u", &locked) : -1;
+	if (rc > 0)
+		store_q_end(st);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Lock order everywhere: account, then its entries, then messages by id. */
 enum store_result store_delete_entries(struct store *s, uint64_t account_id, const uint64_t *entry_ids, size_t n,
                                        unsigned need_flags, uint64_t *gone, size_t *n_gone)
@@ -263,16 +273,15 @@ enum store_result store_delete_entries(struct store *s, uint64_t account_id, con
 	uint64_t *folders = malloc((n + 1) * sizeof *folders);
 	enum store_result r = STORE_TEMPFAIL;
 	size_t n_msgs = 0;
-	uint64_t total = 0, locked;
+	uint64_t total = 0;
 	MYSQL_STMT *st;
 	if (!ids || !msgs || !folders)
 		goto out;
 	if (n)
 		memcpy(ids, entry_ids, n * sizeof *ids);
 	qsort(ids, n, sizeof *ids, id_cmp);
-	if (!(st = store_q_exec(s, Q_ACCOUNT_LOCK, "u", account_id)) || store_q_fetch(s, st, "u", &locked) < 0)
+	if (store_lock_account(s, account_id) < 0)
 		goto out;
-	store_q_end(st);
 	if (n_gone)
 		*n_gone = 0;
 	for (size_t i = 0; i < n; i++) {

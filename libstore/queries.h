@@ -130,6 +130,7 @@
 	/* n UIDs at once for a COPY or MOVE: the first is the new uidnext less n */ \
 	Q(FOLDER_TAKE_UIDS, 0, "UPDATE folder SET uidnext = uidnext + ?, highestmodseq = highestmodseq + 1" \
 	                       " WHERE id = ? AND account_id = ?") \
+	Q(FOLDER_RETURN_UIDS, 0, "UPDATE folder SET uidnext = uidnext - ? WHERE id = ?") \
 	Q(FOLDER_NEXT, 0, "SELECT uidnext, highestmodseq, COALESCE(uidvalidity, id) FROM folder WHERE id = ?") \
 	Q(ENTRY_COPY, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, flags, keywords," \
 	                 " modseq) SELECT account_id, message_id, ?, size, ?, ?, flags, keywords, ? FROM mailbox_entry" \

@@ -202,13 +202,17 @@ enum store_result store_folder_create(struct store *, uint64_t account_id, const
 enum store_result store_folder_delete(struct store *, uint64_t account_id, const char *name);
 enum store_result store_folder_rename(struct store *, uint64_t account_id, const char *from, const char *to);
 enum store_result store_folder_subscribe(struct store *, uint64_t account_id, const char *name, int subscribed);
-/* Copies (move: moves) entries of the account, sizes[i] octets each, into
- * folder `to` under consecutive new UIDs from *first_uid, in one transaction;
- * a copy is charged to the quota (STORE_OVER_QUOTA: nothing done), and a
- * copied entry another session expunged meanwhile is left out. */
-enum store_result store_folder_copy(struct store *, uint64_t account_id, uint64_t from, uint64_t to,
-                                    const uint64_t *entry_ids, const uint64_t *sizes, size_t n, int move,
-                                    uint32_t *first_uid, uint32_t *uidvalidity);
+/* A COPY or MOVE: entries of the account, sizes[i] octets each. */
+struct store_copy {
+	const uint64_t *entry_ids, *sizes;
+	size_t n;
+	int move;
+	unsigned char *done;             /* n of them: 1 for each copied, 0 for one expunged meanwhile */
+	uint32_t first_uid, uidvalidity; /* the copies' UIDs in folder `to`, consecutive from first_uid */
+};
+/* Copies (move: moves) them into folder `to`, in one transaction; a copy is
+ * charged to the quota (STORE_OVER_QUOTA: nothing done). */
+enum store_result store_folder_copy(struct store *, uint64_t account_id, uint64_t from, uint64_t to, struct store_copy *);
 /* IMAP's APPEND: a delivery (write, commit, free as above) into one folder
  * of the account of address, with flags and INTERNALDATE (0: now), charged to
  * its quota; after the commit, the UID it got there and the UIDVALIDITY. */

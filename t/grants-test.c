@@ -133,11 +133,13 @@ int main(int argc, char **argv)
 		is_int(store_folder_change_flags(s, a.id, f.id, &uid, 1, &add, NULL, NULL, &modseq), STORE_OK, "imap: set flags");
 		is_int(store_folder_create(s, a.id, "Work"), STORE_OK, "imap: create a folder");
 		struct store_folder work;
-		uint32_t first, validity;
 		uint64_t size = 1 << 20;
 		is_int(store_folder_find(s, a.id, "Work", &work), STORE_OK, "imap: find it");
-		is_int(store_folder_copy(s, a.id, f.id, work.id, ids + 1, &size, 1, 0, &first, &validity), STORE_OK, "imap: copy into it");
-		is_int(store_folder_copy(s, a.id, f.id, work.id, ids + 1, &size, 1, 1, &first, &validity), STORE_OK, "imap: move into it");
+		unsigned char done;
+		is_int(store_folder_copy(s, a.id, f.id, work.id, &(struct store_copy){ids + 1, &size, 1, 0, &done, 0, 0}), STORE_OK,
+		       "imap: copy into it");
+		is_int(store_folder_copy(s, a.id, f.id, work.id, &(struct store_copy){ids + 1, &size, 1, 1, &done, 0, 0}), STORE_OK,
+		       "imap: move into it");
 		is_int(store_folder_rename(s, a.id, "Work", "Office"), STORE_OK, "imap: rename it");
 		is_int(store_folder_subscribe(s, a.id, "Office", 0), STORE_OK, "imap: unsubscribe it");
 		is_int(store_folder_rename(s, a.id, "INBOX", "Old"), STORE_OK, "imap: rename INBOX (its mail moves)");

@@ -129,17 +129,22 @@ static enum store_result f_modseq(void *c, uint64_t a, uint64_t f, uint64_t *mod
 	*modseq = fake.modseq;
 	return STORE_OK;
 }
-static enum store_result f_copy(void *c, uint64_t a, uint64_t from, uint64_t to, const uint64_t *ids,
-                                const uint64_t *sizes, size_t n, int move, uint32_t *first, uint32_t *validity)
+static enum store_result f_copy(void *c, uint64_t a, uint64_t from, uint64_t to, struct store_copy *copy)
 {
-	(void)c; (void)a; (void)sizes; (void)from;
-	*first = 9;
-	*validity = 1;
-	if (to == 1 && n > 3)
+	(void)from;
+	copy->first_uid = 9;
+	copy->uidvalidity = 1;
+	if (to == 1 && copy->n > 3)
 		return STORE_OVER_QUOTA;
-	if (move) { /* moved out of INBOX into Sent: INBOX loses them */
+	for (size_t i = 0; i < copy->n; i++)
+		copy->done[i] = copy->move || i % 3 != 2; /* now and then a copy's source expunged meanwhile */
+	if (copy->move) { /* moved out of INBOX into Sent: INBOX loses them */
+		uint64_t *gone = malloc(copy->n * sizeof *gone);
+		size_t n_gone;
 		fake.modseq++;
-		return f_expunge(c, a, ids, n);
+		enum store_result r = gone ? f_expunge(c, a, copy->entry_ids, copy->n, gone, &n_gone) : STORE_TEMPFAIL;
+		free(gone);
+		return r;
 	}
 	return STORE_OK;
 }
