@@ -55,14 +55,15 @@ static size_t keywords_of(const struct imap_session *s, uint64_t flags, char *ou
 
 /* Refused: said at once when the client waits for "+" (it sends nothing
  * more), else after the literal it sends anyway, which is dropped. */
-static void refuse(struct imap_session *s, const char *tag, uint64_t n, int sync, const char *why)
+static void refuse(struct imap_session *s, const char *tag, uint64_t n, int sync, const char *status, const char *why)
 {
 	if (sync) {
-		imap_tagged(s, tag, why[0] == 'B' ? "BAD" : "NO", why + 2);
+		imap_tagged(s, tag, status, why);
 		return;
 	}
 	snprintf(s->tag, sizeof s->tag, "%s", tag);
 	s->append_refused = why;
+	s->append_refused_status = status;
 	s->appending = 1;
 	s->append_left = n;
 }
@@ -81,21 +82,21 @@ int imap_append_begin(struct imap_session *s, uint64_t n, int sync)
 		return 0; /* the mailbox's name is this literal: the message's comes later */
 	c.end = marker - 1;
 	if (s->state != IMAP_AUTHENTICATED && s->state != IMAP_SELECTED)
-		refuse(s, tag, n, sync, "B Log in first");
+		refuse(s, tag, n, sync, "BAD", "Log in first");
 	else if (check_append(s, &c, name, sizeof name, &flags, &date) < 0 || !imap_at_end(&c))
-		refuse(s, tag, n, sync, "B APPEND mailbox [(flags)] [\"date-time\"] literal");
+		refuse(s, tag, n, sync, "BAD", "APPEND mailbox [(flags)] [\"date-time\"] literal");
 	else if (n > IMAP_APPEND_MAX)
-		refuse(s, tag, n, sync, "N [TOOBIG] The message is larger than this server takes");
+		refuse(s, tag, n, sync, "NO", imap_no_text(IMAP_NO_TOOBIG));
 	else if (keywords_of(s, flags, keywords, sizeof keywords) > STORE_KEYWORDS_MAX)
-		refuse(s, tag, n, sync, "N [LIMIT] Too many keywords");
+		refuse(s, tag, n, sync, "NO", imap_no_text(IMAP_NO_KEYWORDS));
 	else {
 		struct store_folder f;
 		enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &f);
 		if (r == STORE_NOT_FOUND)
-			refuse(s, tag, n, sync, "N [TRYCREATE] No such mailbox");
+			refuse(s, tag, n, sync, "NO", imap_no_text(IMAP_NO_TRYCREATE));
 		else if (r != STORE_OK || s->be->append_begin(s->be->ctx, s->account.address, f.id,
 		                                              (unsigned)(flags & IMAP_SYSTEM_FLAGS), keywords, date) < 0)
-			refuse(s, tag, n, sync, "N [UNAVAILABLE] Temporary failure, try again");
+			refuse(s, tag, n, sync, "NO", imap_no_text(IMAP_NO_UNAVAILABLE));
 		else {
 			snprintf(s->tag, sizeof s->tag, "%s", tag);
 			s->appending = 1;
@@ -127,12 +128,14 @@ void imap_append_abort(struct imap_session *s)
 
 void imap_append_end(struct imap_session *s, const char *rest)
 {
-	const char *why = s->append_refused;
-	if (!why && *rest) /* MULTIAPPEND (RFC 3502) is not offered */
-		why = "B One message an APPEND";
+	const char *why = s->append_refused, *status = s->append_refused_status;
+	if (!why && *rest) { /* MULTIAPPEND (RFC 3502) is not offered */
+		why = "One message an APPEND";
+		status = "BAD";
+	}
 	if (why) {
 		imap_append_abort(s);
-		imap_tagged(s, s->tag, why[0] == 'B' ? "BAD" : "NO", why + 2);
+		imap_tagged(s, s->tag, status, why);
 		return;
 	}
 	s->appending = 0;
@@ -149,8 +152,7 @@ void imap_append_end(struct imap_session *s, const char *rest)
 		snprintf(text, sizeof text, "[APPENDUID %u %u] APPEND completed", validity, uid);
 		imap_tagged(s, s->tag, "OK", text);
 	} else {
-		imap_tagged(s, s->tag, "NO", r == STORE_OVER_QUOTA ? "[OVERQUOTA] The mailbox is full"
-		                             : r == STORE_NOT_FOUND ? "[TRYCREATE] No such mailbox"
-		                                                    : "[UNAVAILABLE] Temporary failure, try again");
+		imap_no(s, s->tag, r == STORE_OVER_QUOTA ? IMAP_NO_OVERQUOTA
+		                   : r == STORE_NOT_FOUND ? IMAP_NO_TRYCREATE : IMAP_NO_UNAVAILABLE);
 	}
 }

@@ -41,6 +41,27 @@ static void bye(struct imap_session *s, const char *text, const char *ended)
 	s->ended = ended;
 }
 
+static const char *const no_texts[] = {
+	[IMAP_NO_UNAVAILABLE] = "[UNAVAILABLE] Temporary failure, try again",
+	[IMAP_NO_NONEXISTENT] = "[NONEXISTENT] No such mailbox",
+	[IMAP_NO_TRYCREATE] = "[TRYCREATE] No such mailbox",
+	[IMAP_NO_READ_ONLY] = "[READ-ONLY] Mailbox is read-only",
+	[IMAP_NO_EXISTS] = "[ALREADYEXISTS] A mailbox of that name exists",
+	[IMAP_NO_INBOX_EXISTS] = "[ALREADYEXISTS] INBOX exists",
+	[IMAP_NO_INBOX_STAYS] = "[CANNOT] INBOX cannot be deleted",
+	[IMAP_NO_OVERQUOTA] = "[OVERQUOTA] The mailbox is full",
+	[IMAP_NO_COPY_OVERQUOTA] = "[OVERQUOTA] The copies would pass the mailbox's quota",
+	[IMAP_NO_KEYWORDS] = "[LIMIT] Too many keywords on a message",
+	[IMAP_NO_TOOBIG] = "[TOOBIG] The message is larger than this server takes",
+	[IMAP_NO_PRIVACY] = "[PRIVACYREQUIRED] Use STARTTLS first",
+	[IMAP_NO_AUTH_FAILED] = "[AUTHENTICATIONFAILED] Authentication failed",
+	[IMAP_NO_ONLY_PLAIN] = "[CANNOT] Only PLAIN is offered",
+};
+
+const char *imap_no_text(enum imap_no why) { return no_texts[why]; }
+
+void imap_no(struct imap_session *s, const char *tag, enum imap_no why) { imap_tagged(s, tag, "NO", no_texts[why]); }
+
 void imap_bad(struct imap_session *s, const char *tag, const char *text)
 {
 	imap_tagged(s, tag, "BAD", text);
@@ -235,7 +256,7 @@ static int plaintext_refused(struct imap_session *s, const char *tag)
 {
 	if (s->tls || s->cfg->plaintext_auth)
 		return 0;
-	imap_tagged(s, tag, "NO", "[PRIVACYREQUIRED] Use STARTTLS first");
+	imap_no(s, tag, IMAP_NO_PRIVACY);
 	return 1;
 }
 
@@ -258,13 +279,13 @@ static void proceed_login(struct imap_session *s, const char *tag, const char *u
 		return;
 	}
 	if (r != STORE_DENIED) {
-		imap_tagged(s, tag, "NO", "[UNAVAILABLE] Temporary failure, try again");
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 		return;
 	}
 	s->auth_failures++;
 	imap_log(s, "auth-failed", user);
 	s->be->delay(s->be->ctx, s->auth_failures * IMAP_AUTH_DELAY_MS);
-	imap_tagged(s, tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed");
+	imap_no(s, tag, IMAP_NO_AUTH_FAILED);
 	if (s->auth_failures >= IMAP_AUTH_FAILURES_MAX)
 		bye(s, "Too many failed logins", "auth-failures");
 }
@@ -311,7 +332,7 @@ static void cmd_authenticate(struct imap_session *s, const char *tag, struct ima
 		return;
 	}
 	if (strcasecmp(mech, "PLAIN")) {
-		imap_tagged(s, tag, "NO", "[CANNOT] Only PLAIN is offered");
+		imap_no(s, tag, IMAP_NO_ONLY_PLAIN);
 	} else if (!plaintext_refused(s, tag)) {
 		if (has_initial) { /* RFC 4959 SASL-IR; "=" is an empty one */
 			auth_plain_response(s, tag, strcmp(initial, "=") ? initial : "");

@@ -92,6 +92,7 @@ struct imap_session {
 	int appending;          /* an APPEND is under way: its tag in tag */
 	enum store_result append_result; /* sticky: the first write the store refused */
 	const char *append_refused; /* the APPEND is refused (its literal discarded): the tagged reply to give */
+	const char *append_refused_status; /* and its status, "BAD" or "NO" */
 	uint64_t append_folder; /* where it goes */
 	char tag[IMAP_TAG_MAX + 1]; /* of the AUTHENTICATE, APPEND or IDLE under way */
 	enum imap_state idle_from;  /* the state IDLE returns to */

@@ -19,7 +19,7 @@ int imap_take_list_pattern(struct imap_cursor *, char *out, size_t cap);  /* als
 int imap_at_end(const struct imap_cursor *);
 int imap_take_tag(struct imap_cursor *, char *out, size_t cap); /* at the line's start: no space before it */
 /* Flags after a space: "(" flag* ")", or (STORE's other form) flags to the end;
- * keywords become bits of the session's table (new ones added: *added set). */
+ * keywords become bits of the session's table (new ones added). */
 int imap_take_flags(struct imap_session *, struct imap_cursor *, uint64_t *flags);
 #define IMAP_SYSTEM_FLAGS 0xffu /* the bits of STORE_FLAG_*: the rest are keywords */
 /* A message's keywords as the store keeps them: space-separated. */
@@ -28,6 +28,14 @@ void imap_keywords_text(const struct imap_session *, uint64_t flags, char *out, 
 void imap_tagged(struct imap_session *, const char *tag, const char *status, const char *text);
 void imap_untagged(struct imap_session *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void imap_bad(struct imap_session *, const char *tag, const char *text); /* counts toward the limit */
+/* Why a command is refused: each a tagged NO with its response code (RFC 5530), from one table. */
+enum imap_no {
+	IMAP_NO_UNAVAILABLE, IMAP_NO_NONEXISTENT, IMAP_NO_TRYCREATE, IMAP_NO_READ_ONLY, IMAP_NO_EXISTS,
+	IMAP_NO_INBOX_EXISTS, IMAP_NO_INBOX_STAYS, IMAP_NO_OVERQUOTA, IMAP_NO_COPY_OVERQUOTA, IMAP_NO_KEYWORDS,
+	IMAP_NO_TOOBIG, IMAP_NO_PRIVACY, IMAP_NO_AUTH_FAILED, IMAP_NO_ONLY_PLAIN,
+};
+void imap_no(struct imap_session *, const char *tag, enum imap_no);
+const char *imap_no_text(enum imap_no);
 void imap_log(struct imap_session *, const char *event, const char *detail);
 
 /* mailbox.c: the commands of the authenticated and selected states. */

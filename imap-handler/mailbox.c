@@ -14,7 +14,10 @@
 #include "imap_impl.h"
 #include "number.h"
 
-#define SEQ_RANGES_MAX 256 /* ranges in one sequence set: clients send a few, merged */
+#define SEQ_RANGES_MAX 1024 /* ranges in one sequence set, merged: a client's UIDs of scattered messages */
+#define SEQ_SET_TEXT_MAX (SEQ_RANGES_MAX * 22) /* each range two 10-digit numbers, ":" and "," */
+#define SEARCH_SETS_MAX 4   /* sets ANDed in one SEARCH: clients send one or two */
+#define STATUS_TEXT_MAX 256 /* every STATUS item with a 20-digit number */
 #define FETCH_ITEMS_MAX 16 /* items in one FETCH: every one there is, once */
 #define SYSTEM_FLAGS "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
 
@@ -127,11 +130,6 @@ static void tell_new_keywords(struct imap_session *s)
 		folder_flags(s);
 }
 
-static void unavailable(struct imap_session *s, const char *tag)
-{
-	imap_tagged(s, tag, "NO", "[UNAVAILABLE] Temporary failure, try again");
-}
-
 /* A name as a quoted string (RFC 9051 9: quoted-specials escaped). */
 static void quoted(const char *in, char *out, size_t cap)
 {
@@ -240,7 +238,7 @@ static enum store_result check_changes(struct imap_session *s)
 void imap_cmd_noop(struct imap_session *s, const char *tag)
 {
 	if (s->state == IMAP_SELECTED && check_changes(s) != STORE_OK) {
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 		return;
 	}
 	imap_tagged(s, tag, "OK", "NOOP completed");
@@ -284,11 +282,11 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 	if (r == STORE_OK)
 		r = load(s, &l, &modseq);
 	if (r == STORE_NOT_FOUND) {
-		imap_tagged(s, tag, "NO", "[NONEXISTENT] No such mailbox");
+		imap_no(s, tag, IMAP_NO_NONEXISTENT);
 		return;
 	}
 	if (r != STORE_OK) {
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 		return;
 	}
 	free(s->msgs);
@@ -385,7 +383,7 @@ void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *
 	enum store_result r = s->be->folders(s->be->ctx, s->account.id, list_add, &a);
 	if (r != STORE_OK) {
 		free(a.all);
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 		return;
 	}
 	for (size_t i = 0; i < a.n; i++) {
@@ -407,7 +405,7 @@ void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *
 
 void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
-	char name[STORE_FOLDER_MAX + 1], item[32], out[256] = "";
+	char name[STORE_FOLDER_MAX + 1], item[32], out[STATUS_TEXT_MAX] = "";
 	if (imap_take_mailbox(c, name, sizeof name) < 0 || c->p + 2 > c->end || c->p[0] != ' ' || c->p[1] != '(') {
 		imap_bad(s, tag, "STATUS mailbox (items)");
 		return;
@@ -416,11 +414,11 @@ void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor
 	struct store_folder f;
 	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &f);
 	if (r == STORE_NOT_FOUND) {
-		imap_tagged(s, tag, "NO", "[NONEXISTENT] No such mailbox");
+		imap_no(s, tag, IMAP_NO_NONEXISTENT);
 		return;
 	}
 	if (r != STORE_OK) {
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 		return;
 	}
 	size_t n = 0;
@@ -490,11 +488,11 @@ void imap_cmd_folder(struct imap_session *s, const char *tag, struct imap_cursor
 	}
 	enum store_result r;
 	if ((what == 'C' || what == 'D') && !strcmp(name, "INBOX")) {
-		imap_tagged(s, tag, "NO", what == 'C' ? "[ALREADYEXISTS] INBOX exists" : "[CANNOT] INBOX cannot be deleted");
+		imap_no(s, tag, what == 'C' ? IMAP_NO_INBOX_EXISTS : IMAP_NO_INBOX_STAYS);
 		return;
 	}
 	if (what == 'R' && !strcmp(to, "INBOX")) {
-		imap_tagged(s, tag, "NO", "[ALREADYEXISTS] INBOX exists");
+		imap_no(s, tag, IMAP_NO_INBOX_EXISTS);
 		return;
 	}
 	if (what == 'D' && s->state == IMAP_SELECTED && !strcmp(name, s->folder.name))
@@ -508,11 +506,11 @@ void imap_cmd_folder(struct imap_session *s, const char *tag, struct imap_cursor
 		                        : what == 'R' ? "RENAME completed" : what == 'S' ? "SUBSCRIBE completed"
 		                                                                         : "UNSUBSCRIBE completed");
 	else if (r == STORE_PERMFAIL)
-		imap_tagged(s, tag, "NO", "[ALREADYEXISTS] A mailbox of that name exists");
+		imap_no(s, tag, IMAP_NO_EXISTS);
 	else if (r == STORE_NOT_FOUND)
-		imap_tagged(s, tag, "NO", "[NONEXISTENT] No such mailbox");
+		imap_no(s, tag, IMAP_NO_NONEXISTENT);
 	else
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 }
 
 /* ---- sequence sets (RFC 9051 9: sequence-set) ---- */
@@ -582,7 +580,7 @@ static int selects(const struct imap_session *s, const struct seq_set *set, size
 
 static int take_set(struct imap_session *s, struct imap_cursor *c, int uid, struct seq_set *set)
 {
-	char text[4096];
+	char text[SEQ_SET_TEXT_MAX + 1];
 	uint32_t star = uid ? (s->n_msgs ? s->msgs[s->n_msgs - 1].uid : 0) : (uint32_t)s->n_msgs;
 	if (imap_take_token(c, text, sizeof text, "*") < 0 || strspn(text, "0123456789:,*") != strlen(text))
 		return -1;
@@ -634,9 +632,9 @@ void imap_cmd_expunge(struct imap_session *s, const char *tag, struct imap_curso
 	if (uid && (!set || take_set(s, c, 1, set) < 0 || !imap_at_end(c)))
 		imap_bad(s, tag, "UID EXPUNGE sequence-set");
 	else if (s->read_only)
-		imap_tagged(s, tag, "NO", "[READ-ONLY] Mailbox is read-only");
+		imap_no(s, tag, IMAP_NO_READ_ONLY);
 	else if (expunge_deleted(s, 0, set) != STORE_OK)
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 	else
 		imap_tagged(s, tag, "OK", uid ? "UID EXPUNGE completed" : "EXPUNGE completed");
 	free(set);
@@ -645,7 +643,7 @@ void imap_cmd_expunge(struct imap_session *s, const char *tag, struct imap_curso
 void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
 {
 	if (expunge && !s->read_only && expunge_deleted(s, 1, NULL) != STORE_OK) {
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 		return;
 	}
 	imap_deselect(s);
@@ -839,7 +837,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		if (seen_now) { /* RFC 9051 6.4.5 */
 			uint64_t now, modseq;
 			if (change_flags(s, &m->uid, 1, 1, STORE_FLAG_SEEN, &now, &modseq) != STORE_OK) {
-				unavailable(s, tag);
+				imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 				return;
 			}
 			if (now != GONE) { /* else its EXPUNGE comes with a later command */
@@ -882,7 +880,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		}
 		if (failed && s->out->flushes == flushes) { /* nothing of it went out: say so properly */
 			s->out->len = mark;
-			unavailable(s, tag);
+			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 			return;
 		}
 		if (failed) { /* half a message went out: only closing can tell the client */
@@ -963,7 +961,7 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 		return;
 	}
 	if (s->read_only) {
-		imap_tagged(s, tag, "NO", "[READ-ONLY] Mailbox is read-only");
+		imap_no(s, tag, IMAP_NO_READ_ONLY);
 		return;
 	}
 	uint32_t *uids = malloc((s->n_msgs + 1) * sizeof *uids);
@@ -1000,9 +998,9 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 	free(now);
 	free(which);
 	if (r == STORE_PERMFAIL)
-		imap_tagged(s, tag, "NO", "[LIMIT] Too many keywords on a message");
+		imap_no(s, tag, IMAP_NO_KEYWORDS);
 	else if (r != STORE_OK)
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 	else
 		imap_tagged(s, tag, "OK", uid ? "UID STORE completed" : "STORE completed");
 }
@@ -1024,10 +1022,10 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 {
 	uint64_t must = 0, must_not = 0;
 	int none = 0; /* a keyword no message here has */
-	struct seq_set sets[4];
-	int set_uid[4];
+	struct seq_set sets[SEARCH_SETS_MAX];
+	int set_uid[SEARCH_SETS_MAX];
 	size_t n_sets = 0;
-	char key[4096];
+	char key[SEQ_SET_TEXT_MAX + 1]; /* a key, or a set */
 	while (!imap_at_end(c)) {
 		if (imap_take_token(c, key, sizeof key, "*") < 0) { /* a key, or a set with "*" in it */
 			imap_bad(s, tag, "SEARCH keys");
@@ -1050,9 +1048,9 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 				*(key[0] == 'U' || key[0] == 'u' ? &must_not : &must) |= (uint64_t)1 << bit;
 			else
 				none |= key[0] == 'K' || key[0] == 'k';
-		} else if (n_sets < 4 && !strcasecmp(key, "UID") && take_set(s, c, 1, &sets[n_sets]) == 0) {
+		} else if (n_sets < SEARCH_SETS_MAX && !strcasecmp(key, "UID") && take_set(s, c, 1, &sets[n_sets]) == 0) {
 			set_uid[n_sets++] = 1;
-		} else if (n_sets < 4 && strspn(key, "0123456789:,*") == strlen(key) &&
+		} else if (n_sets < SEARCH_SETS_MAX && strspn(key, "0123456789:,*") == strlen(key) &&
 		           seq_parse(key, s->n_msgs ? (uint32_t)s->n_msgs : 1, &sets[n_sets]) == 0) {
 			set_uid[n_sets++] = 0;
 		} else {
@@ -1083,13 +1081,13 @@ void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *
 		return;
 	}
 	if (move && s->read_only) {
-		imap_tagged(s, tag, "NO", "[READ-ONLY] Mailbox is read-only");
+		imap_no(s, tag, IMAP_NO_READ_ONLY);
 		return;
 	}
 	struct store_folder to;
 	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &to);
 	if (r == STORE_NOT_FOUND) {
-		imap_tagged(s, tag, "NO", "[TRYCREATE] No such mailbox");
+		imap_no(s, tag, IMAP_NO_TRYCREATE);
 		return;
 	}
 	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids), *sizes = malloc((s->n_msgs + 1) * sizeof *sizes);
@@ -1110,9 +1108,9 @@ void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *
 	for (size_t k = 0; r == STORE_OK && k < n; k++)
 		copied += done[k];
 	if (r == STORE_OVER_QUOTA)
-		imap_tagged(s, tag, "NO", "[OVERQUOTA] The copies would pass the mailbox's quota");
+		imap_no(s, tag, IMAP_NO_COPY_OVERQUOTA);
 	else if (r != STORE_OK)
-		unavailable(s, tag);
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 	else if (!copied)
 		imap_tagged(s, tag, "OK", "Nothing to do");
 	else { /* RFC 4315 COPYUID: the source UIDs copied, in order, and the new ones, one range */
