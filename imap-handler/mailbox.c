@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "array.h"
+#include "envelope.h"
 #include "header.h"
 #include "imap_impl.h"
 #include "number.h"
@@ -652,7 +653,7 @@ void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
 
 /* ---- FETCH ---- */
 
-enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_WHOLE, I_HEADER, I_TEXT };
+enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_ENVELOPE, I_WHOLE, I_HEADER, I_TEXT };
 
 struct fetch_req {
 	enum fetch_item item;
@@ -670,6 +671,7 @@ static const struct {
 	{"UID", I_UID, 1, "UID"},
 	{"RFC822.SIZE", I_SIZE, 1, "RFC822.SIZE"},
 	{"INTERNALDATE", I_DATE, 1, "INTERNALDATE"},
+	{"ENVELOPE", I_ENVELOPE, 1, "ENVELOPE"},
 	{"RFC822", I_WHOLE, 0, "RFC822"},
 	{"RFC822.HEADER", I_HEADER, 1, "RFC822.HEADER"},
 	{"RFC822.TEXT", I_TEXT, 0, "RFC822.TEXT"},
@@ -683,12 +685,10 @@ static const struct {
 
 static int add_item(struct fetch_req *req, size_t *n, const char *name)
 {
-	static const char *const fast[] = {"FLAGS", "INTERNALDATE", "RFC822.SIZE"};
-	if (!strcasecmp(name, "FAST") || !strcasecmp(name, "ALL")) { /* ALL also has ENVELOPE: not yet */
-		if (!strcasecmp(name, "ALL"))
-			return -1;
-		for (size_t i = 0; i < 3; i++)
-			if (add_item(req, n, fast[i]) < 0)
+	static const char *const macro[] = {"FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"};
+	if (!strcasecmp(name, "FAST") || !strcasecmp(name, "ALL")) { /* RFC 9051 6.4.5; FULL needs BODY: not yet */
+		for (size_t i = 0; i < (strcasecmp(name, "ALL") ? 3u : 4u); i++)
+			if (add_item(req, n, macro[i]) < 0)
 				return -1;
 		return 0;
 	}
@@ -778,6 +778,26 @@ static enum store_result read_header(struct imap_session *s, const struct imap_m
 	return s->be->read(s->be->ctx, s->account.id, m->id, m->size, 0, hold_header, st);
 }
 
+/* ENVELOPE, from the message's header. 0, or -1 (*failed set) when it cannot be read. */
+static int envelope_item(struct imap_session *s, const struct imap_message *m, int *failed)
+{
+	struct stream st = {s, 0, m->size, {0}, NULL, 0};
+	struct envelope_text text = {0};
+	enum store_result res = read_header(s, m, &st);
+	if (res == STORE_OK)
+		envelope_write(&text, st.held, st.held_len);
+	if (res == STORE_OK && text.failed)
+		res = STORE_TEMPFAIL;
+	if (res == STORE_OK) {
+		outbuf_add(s->out, "ENVELOPE ", 9);
+		outbuf_add(s->out, text.p, text.len);
+	}
+	free(text.p);
+	free(st.held);
+	*failed = res != STORE_OK;
+	return res == STORE_OK ? 0 : -1;
+}
+
 /* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
 static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r, int *failed)
 {
@@ -820,7 +840,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		return;
 	}
 	if (parse_items(c, req, &n) < 0) { /* ENVELOPE, BODYSTRUCTURE, sections of parts: not yet */
-		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE BODY[] BODY[HEADER] BODY[TEXT] (or .PEEK) RFC822*");
+		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODY[] BODY[HEADER] BODY[TEXT] (or .PEEK) RFC822*");
 		return;
 	}
 	int has_uid = 0, has_flags = 0, marks_seen = 0;
@@ -872,6 +892,9 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			case I_DATE:
 				date_text(m->arrived, text, sizeof text);
 				outbuf_printf(s->out, "INTERNALDATE %s", text);
+				break;
+			case I_ENVELOPE:
+				envelope_item(s, m, &failed);
 				break;
 			default:
 				body = 1;

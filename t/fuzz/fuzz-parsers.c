@@ -1,6 +1,6 @@
 /* libFuzzer harness for the small parsers: base64 (and its round trip),
  * SASL PLAIN, addresses, command-line splitting, the header end, SHA-crypt,
- * the relay agent's reading of replies and EHLO offers. */
+ * the relay agent's reading of replies and EHLO offers, IMAP's ENVELOPE. */
 #define _GNU_SOURCE
 #include <crypt.h>
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "envelope.h"
 #include "header.h"
 #include "lines.h"
 #include "sasl.h"
@@ -18,6 +19,49 @@
 
 
 #define FUZZ_ROUNDS_MAX 20000 /* SHA-crypt rounds worth an input's time */
+
+/* Whether p holds one IMAP parenthesized list of n items (nested lists,
+ * NIL, quoted strings, literals) and nothing after it. */
+static int imap_list_ok(const char *p, const char *end, int n)
+{
+	int depth = 0, items = 0;
+	while (p < end) {
+		if (*p == '(') {
+			items += depth == 1;
+			depth++;
+			p++;
+		} else if (*p == ')') {
+			if (--depth < 0)
+				return 0;
+			if (++p == end)
+				return depth == 0 && items == n;
+			if (depth == 0)
+				return 0;
+		} else if (*p == ' ' && depth) {
+			p++;
+		} else if (depth && end - p >= 3 && !memcmp(p, "NIL", 3)) {
+			items += depth == 1;
+			p += 3;
+		} else if (depth && *p == '"') {
+			items += depth == 1;
+			for (p++; p < end && *p != '"'; p++)
+				if ((*p == '\\' && ++p == end) || *p == '\r' || *p == '\n' || (unsigned char)*p >= 0x80)
+					return 0;
+			if (p++ == end)
+				return 0;
+		} else if (depth && *p == '{') {
+			char *close;
+			unsigned long len = strtoul(p + 1, &close, 10);
+			if (close >= end - 2 || memcmp(close, "}\r\n", 3) || len > (size_t)(end - close - 3))
+				return 0;
+			items += depth == 1;
+			p = close + 3 + len;
+		} else {
+			return 0;
+		}
+	}
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -97,6 +141,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (end)
 			*end = '\n';
 	}
+
+	struct envelope_text env = {0};
+	envelope_write(&env, text, size);
+	check(!env.failed && imap_list_ok(env.p, env.p + env.len, 10));
+	free(env.p);
 
 	struct header_end h = {0};
 	size_t k = header_end_scan(&h, data, size);

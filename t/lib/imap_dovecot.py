@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Each message of a corpus into our INBOX and into a Maildir that Dovecot's
+imap serves (preauthenticated, on stdin and stdout, as it runs under ssh);
+then the same FETCH of both, compared response by response."""
+import glob, os, re, shutil, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from testlib import Tap, build_dir, reset_db
+
+tap = Tap()
+DOVECOT_IMAP = "/usr/lib/dovecot/imap"
+# Python's email tests: real-world shapes (Debian's libpython3.11-testsuite)
+PYTHON_CORPUS = sorted(glob.glob("/usr/lib/python3*/test/test_email/data/msg_*.txt"))
+ITEMS = ["ENVELOPE", "RFC822.SIZE", "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]"]
+
+def crlf(data):
+    """A message as it is stored after SMTP: CRLF lines, no mbox From_ line."""
+    if data.startswith(b"From "):
+        data = data.split(b"\n", 1)[1]
+    return re.sub(rb"\r?\n", b"\r\n", data)
+
+def responses(data):
+    """IMAP responses, each whole with its literals."""
+    out, i = [], 0
+    while i < len(data):
+        cur = b""
+        while True:
+            j = data.find(b"\r\n", i)
+            j = len(data) if j < 0 else j
+            cur += data[i:j]
+            m = re.search(rb"\{(\d+)\}$", data[i:j])
+            if not m:
+                i = j + 2
+                break
+            n = int(m.group(1))
+            cur += data[j:j + 2 + n]
+            i = j + 2 + n
+        out.append(cur)
+    return out
+
+def fetched(data):
+    return {int(re.match(rb"\* (\d+) FETCH", r).group(1)): r for r in responses(data) if re.match(rb"\* \d+ FETCH", r)}
+
+def ours(messages, items):
+    reset_db()
+    for m in messages:
+        subprocess.run([build_dir() + "/t/store-deliver", "", "alice@example.com"], input=m, check=True)
+    session = b'a LOGIN alice@example.com "alice pw"\r\nb SELECT INBOX\r\nc FETCH 1:* (%s)\r\nd LOGOUT\r\n' % items.encode()
+    return subprocess.run([build_dir() + "/imap-handler"], input=session, capture_output=True, timeout=120).stdout
+
+def dovecot(messages, items):
+    d = tempfile.mkdtemp(prefix="inetmail-dovecot.")
+    try:
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(d + "/Maildir/" + sub)
+        for i, m in enumerate(messages):
+            with open("%s/Maildir/cur/%05d.corpus:2," % (d, i), "wb") as f:
+                f.write(m)
+        with open(d + "/dovecot.conf", "w") as f:
+            f.write("mail_location = maildir:%s/Maildir\nlog_path = %s/log\n" % (d, d))
+        as_user = []
+        if os.getuid() == 0:  # Dovecot serves no root: the Maildir becomes nobody's
+            subprocess.run(["chown", "-R", "nobody:nogroup", d], check=True)
+            as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        session = b"a SELECT INBOX\r\nb FETCH 1:* (%s)\r\nc LOGOUT\r\n" % items.encode()
+        env = {"USER": "nobody" if as_user else os.environ.get("USER", "inetmail"), "HOME": d, "PATH": os.environ["PATH"]}
+        return subprocess.run(as_user + [DOVECOT_IMAP, "-c", d + "/dovecot.conf"], input=session, capture_output=True,
+                              env=env, timeout=120).stdout
+    finally:
+        shutil.rmtree(d)
+
+if not os.access(DOVECOT_IMAP, os.X_OK):
+    print("1..0 # SKIP no %s (Debian's dovecot-imapd)" % DOVECOT_IMAP)
+    sys.exit(0)
+corpora = [("ours", sorted(glob.glob(sys.argv[1] + "/*.eml")))]
+if PYTHON_CORPUS:
+    corpora.append(("Python's email tests", PYTHON_CORPUS))
+else:
+    tap.skip("Python's email tests", "no /usr/lib/python3*/test/test_email (Debian's libpython3.11-testsuite)")
+for name, files in corpora:
+    messages = [crlf(open(f, "rb").read()) for f in files]
+    for item in ITEMS:
+        a, b = fetched(ours(messages, item)), fetched(dovecot(messages, item))
+        differ = [n for n in range(1, len(messages) + 1) if a.get(n) != b.get(n)]
+        tap.ok(len(b) == len(messages) and not differ,
+               "%s: %s of %d messages as Dovecot gives it (%d differ)" % (item, name, len(messages), len(differ)))
+        for n in differ[:3]:
+            tap.diag("%s\n  ours:    %r\n  dovecot: %r" % (files[n - 1], a.get(n), b.get(n)))
+tap.done()
