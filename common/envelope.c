@@ -109,9 +109,7 @@ static void human_string(struct envelope_text *t, const char *s, size_t len)
 	free(clean.p);
 }
 
-/* The next field of that name from *pos on (its value as stored, folded,
- * after the colon and the blanks after it), *pos moved past it: NULL at the end. */
-static const char *next_field(const char **pos, const char *end, const char *name, size_t *value_len)
+const char *envelope_next_field(const char **pos, const char *end, const char *name, size_t *value_len)
 {
 	size_t n = strlen(name);
 	while (*pos < end) {
@@ -147,15 +145,14 @@ static const char *field(const char *header, size_t len, const char *name, size_
 {
 	const char *pos = header, *found = NULL, *v;
 	size_t n;
-	while ((v = next_field(&pos, header + len, name, &n))) {
+	while ((v = envelope_next_field(&pos, header + len, name, &n))) {
 		found = v;
 		*value_len = n;
 	}
 	return found;
 }
 
-/* A field's value unfolded: its line breaks taken out, the blanks after them kept. */
-static void unfold(struct envelope_text *t, const char *v, size_t len)
+void envelope_unfold(struct envelope_text *t, const char *v, size_t len)
 {
 	t->len = 0;
 	for (size_t i = 0; i < len; i++)
@@ -166,11 +163,6 @@ static void unfold(struct envelope_text *t, const char *v, size_t len)
 
 /* ---- addresses (RFC 5322 3.4), parsed as Dovecot does where mail is broken ---- */
 
-/* Each parse step answers 1 (more follows), 0 (the value ended) or -1 (broken). */
-struct parser {
-	const unsigned char *p, *end;
-	struct envelope_text comment; /* the last comment skipped: an address's name when it has no other */
-};
 
 struct address {
 	struct envelope_text name, route, mailbox, domain;
@@ -182,9 +174,9 @@ static int is_atext(unsigned char c)
 	return c >= 0x80 || (c > ' ' && c < 0x7f && !strchr("()<>[]:;@\\,.\"", c));
 }
 
-static int at_end(const struct parser *ps) { return ps->p == ps->end; }
+static int at_end(const struct envelope_parser *ps) { return ps->p == ps->end; }
 
-static int skip_comment(struct parser *ps)
+static int skip_comment(struct envelope_parser *ps)
 {
 	unsigned depth = 1;
 	ps->comment.len = 0;
@@ -205,7 +197,7 @@ static int skip_comment(struct parser *ps)
 }
 
 /* Blanks, line breaks and comments. */
-static int skip_cfws(struct parser *ps)
+int envelope_skip_cfws(struct envelope_parser *ps)
 {
 	while (!at_end(ps)) {
 		if (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n')
@@ -219,7 +211,7 @@ static int skip_cfws(struct parser *ps)
 }
 
 /* dot-atom, with blanks and comments around its dots as RFC 822 allowed. */
-static int dot_atom(struct parser *ps, struct envelope_text *out)
+static int dot_atom(struct envelope_parser *ps, struct envelope_text *out)
 {
 	if (at_end(ps) || !is_atext(*ps->p))
 		return -1;
@@ -228,23 +220,23 @@ static int dot_atom(struct parser *ps, struct envelope_text *out)
 		while (!at_end(ps) && is_atext(*ps->p))
 			ps->p++;
 		envelope_add(out, (const char *)start, (size_t)(ps->p - start));
-		int r = skip_cfws(ps);
+		int r = envelope_skip_cfws(ps);
 		if (r <= 0 || *ps->p != '.')
 			return r;
 		ps->p++;
 		add_char(out, '.');
-		if ((r = skip_cfws(ps)) <= 0)
+		if ((r = envelope_skip_cfws(ps)) <= 0)
 			return r;
 	}
 }
 
 /* A quoted string's content: its escapes resolved, line breaks taken out. */
-static int quoted_string(struct parser *ps, struct envelope_text *out)
+int envelope_quoted_string(struct envelope_parser *ps, struct envelope_text *out)
 {
 	for (ps->p++; ps->p < ps->end; ps->p++) {
 		if (*ps->p == '"') {
 			ps->p++;
-			return skip_cfws(ps);
+			return envelope_skip_cfws(ps);
 		}
 		if (*ps->p == '\\' && ++ps->p == ps->end)
 			return -1;
@@ -255,7 +247,7 @@ static int quoted_string(struct parser *ps, struct envelope_text *out)
 }
 
 /* A phrase (a display name or a group's): its words, one space between. */
-static int phrase(struct parser *ps, struct envelope_text *out)
+static int phrase(struct envelope_parser *ps, struct envelope_text *out)
 {
 	if (at_end(ps))
 		return 0;
@@ -264,26 +256,26 @@ static int phrase(struct parser *ps, struct envelope_text *out)
 	for (;;) {
 		int r;
 		if (*ps->p == '"') {
-			r = quoted_string(ps, out);
+			r = envelope_quoted_string(ps, out);
 		} else {
 			const unsigned char *start = ps->p;
 			while (!at_end(ps) && (is_atext(*ps->p) || *ps->p == '.'))
 				ps->p++;
 			envelope_add(out, (const char *)start, (size_t)(ps->p - start));
-			r = skip_cfws(ps);
+			r = envelope_skip_cfws(ps);
 		}
 		if (r <= 0)
 			return r;
 		if (!is_atext(*ps->p) && *ps->p != '"' && *ps->p != '.')
-			return skip_cfws(ps);
+			return envelope_skip_cfws(ps);
 		add_char(out, ' ');
 	}
 }
 
-static int domain(struct parser *ps, struct envelope_text *out)
+static int domain(struct envelope_parser *ps, struct envelope_text *out)
 {
 	ps->p++; /* the "@" */
-	if (skip_cfws(ps) <= 0)
+	if (envelope_skip_cfws(ps) <= 0)
 		return -1;
 	if (*ps->p != '[')
 		return dot_atom(ps, out);
@@ -294,22 +286,22 @@ static int domain(struct parser *ps, struct envelope_text *out)
 		if (*ps->p == ']') {
 			ps->p++;
 			envelope_add(out, (const char *)start, (size_t)(ps->p - start));
-			return skip_cfws(ps);
+			return envelope_skip_cfws(ps);
 		}
 	}
 	return -1;
 }
 
-static int local_part(struct parser *ps, struct address *a)
+static int local_part(struct envelope_parser *ps, struct address *a)
 {
 	a->mailbox.len = 0;
 	add_str(&a->mailbox, "");
-	int r = *ps->p == '"' ? quoted_string(ps, &a->mailbox) : dot_atom(ps, &a->mailbox);
+	int r = *ps->p == '"' ? envelope_quoted_string(ps, &a->mailbox) : dot_atom(ps, &a->mailbox);
 	a->has_mailbox = r >= 0;
 	return r;
 }
 
-static int take_domain(struct parser *ps, struct address *a)
+static int take_domain(struct envelope_parser *ps, struct address *a)
 {
 	a->domain.len = 0;
 	add_str(&a->domain, "");
@@ -319,11 +311,11 @@ static int take_domain(struct parser *ps, struct address *a)
 }
 
 /* "<" ["@" domain *("," "@" domain) ":"] local-part "@" domain ">" */
-static int angle_addr(struct parser *ps, struct address *a)
+static int angle_addr(struct envelope_parser *ps, struct address *a)
 {
 	int r;
 	ps->p++;
-	if ((r = skip_cfws(ps)) <= 0)
+	if ((r = envelope_skip_cfws(ps)) <= 0)
 		return r;
 	if (*ps->p == '@') {
 		a->route.len = 0;
@@ -335,7 +327,7 @@ static int angle_addr(struct parser *ps, struct address *a)
 			add_char(&a->route, '@');
 			if ((r = domain(ps, &a->route)) <= 0)
 				break;
-			while (skip_cfws(ps) > 0 && *ps->p == ',')
+			while (envelope_skip_cfws(ps) > 0 && *ps->p == ',')
 				ps->p++;
 		}
 		a->has_route = 1;
@@ -345,12 +337,12 @@ static int angle_addr(struct parser *ps, struct address *a)
 			return -1;
 		}
 		ps->p++;
-		if ((r = skip_cfws(ps)) <= 0)
+		if ((r = envelope_skip_cfws(ps)) <= 0)
 			return r;
 	}
 	if (*ps->p == '>') { /* "<>": no mailbox, no domain, and no error either */
 		ps->p++;
-		return skip_cfws(ps);
+		return envelope_skip_cfws(ps);
 	}
 	if ((r = local_part(ps, a)) <= 0)
 		return r;
@@ -359,10 +351,10 @@ static int angle_addr(struct parser *ps, struct address *a)
 	if (*ps->p != '>')
 		return -1;
 	ps->p++;
-	return skip_cfws(ps);
+	return envelope_skip_cfws(ps);
 }
 
-static int name_addr(struct parser *ps, struct address *a)
+static int name_addr(struct envelope_parser *ps, struct address *a)
 {
 	a->name.len = 0;
 	add_str(&a->name, "");
@@ -377,7 +369,7 @@ static int name_addr(struct parser *ps, struct address *a)
 	return !at_end(ps);
 }
 
-static int addr_spec(struct parser *ps, struct address *a)
+static int addr_spec(struct envelope_parser *ps, struct address *a)
 {
 	ps->comment.len = 0;
 	int r = local_part(ps, a);
@@ -423,7 +415,7 @@ static void reset(struct address *a)
 }
 
 /* A mailbox, written with what it lacks named so: a client always gets four fields. */
-static int mailbox(struct parser *ps, struct address *a, struct list_out *o)
+static int mailbox(struct envelope_parser *ps, struct address *a, struct list_out *o)
 {
 	const unsigned char *start = ps->p;
 	reset(a);
@@ -449,7 +441,7 @@ static int mailbox(struct parser *ps, struct address *a, struct list_out *o)
 
 /* A group: its name as (NIL NIL name NIL), its members, then (NIL NIL NIL NIL).
  * -1 when this is no group (nothing written). */
-static int group(struct parser *ps, struct address *a, struct list_out *o)
+static int group(struct envelope_parser *ps, struct address *a, struct list_out *o)
 {
 	reset(a);
 	if (phrase(ps, &a->mailbox) <= 0 || *ps->p != ':')
@@ -457,7 +449,7 @@ static int group(struct parser *ps, struct address *a, struct list_out *o)
 	ps->p++;
 	a->has_mailbox = 1;
 	write_address(o, a);
-	int r = skip_cfws(ps);
+	int r = envelope_skip_cfws(ps);
 	if (r > 0 && *ps->p != ';')
 		for (;;) {
 			if (mailbox(ps, a, o) <= 0) {
@@ -467,7 +459,7 @@ static int group(struct parser *ps, struct address *a, struct list_out *o)
 			if (*ps->p != ',')
 				break;
 			ps->p++;
-			if (skip_cfws(ps) <= 0) {
+			if (envelope_skip_cfws(ps) <= 0) {
 				r = -1;
 				break;
 			}
@@ -477,7 +469,7 @@ static int group(struct parser *ps, struct address *a, struct list_out *o)
 			r = -1;
 		} else {
 			ps->p++;
-			r = skip_cfws(ps);
+			r = envelope_skip_cfws(ps);
 		}
 	}
 	reset(a);
@@ -488,9 +480,9 @@ static int group(struct parser *ps, struct address *a, struct list_out *o)
 /* The addresses of one field's value, after those of the fields before it. */
 static void address_list(struct list_out *o, const char *v, size_t len)
 {
-	struct parser ps = {(const unsigned char *)v, (const unsigned char *)v + len, {0}};
+	struct envelope_parser ps = {(const unsigned char *)v, (const unsigned char *)v + len, {0}};
 	struct address a = {0};
-	if (skip_cfws(&ps) > 0)
+	if (envelope_skip_cfws(&ps) > 0)
 		for (;;) {
 			const unsigned char *start = ps.p;
 			int r = group(&ps, &a, o);
@@ -503,7 +495,7 @@ static void address_list(struct list_out *o, const char *v, size_t len)
 			if (*ps.p != ',')
 				break;
 			ps.p++;
-			if ((r = skip_cfws(&ps)) <= 0) {
+			if ((r = envelope_skip_cfws(&ps)) <= 0) {
 				if (r < 0) { /* garbage at the end */
 					reset(&a);
 					a.has_mailbox = a.has_domain = 1;
@@ -530,8 +522,8 @@ static void field_addresses(struct envelope_text *t, const char *header, size_t 
 	struct list_out o = {t, 0};
 	const char *pos = header, *raw;
 	size_t n;
-	while ((raw = next_field(&pos, header + len, name, &n))) {
-		unfold(v, raw, n);
+	while ((raw = envelope_next_field(&pos, header + len, name, &n))) {
+		envelope_unfold(v, raw, n);
 		address_list(&o, v->p, v->len);
 	}
 	add_str(t, o.count ? ")" : "NIL");
@@ -560,7 +552,7 @@ void envelope_write(struct envelope_text *t, const char *header, size_t len)
 		} else if (i == 1) { /* the subject: human_string takes its line breaks out */
 			human_string(t, raw, n);
 		} else {
-			unfold(&v, raw, n);
+			envelope_unfold(&v, raw, n);
 			envelope_nstring(t, v.p, v.len);
 		}
 	}

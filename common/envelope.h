@@ -16,6 +16,24 @@ void envelope_add(struct envelope_text *, const char *data, size_t len);
 /* An IMAP string: quoted, or a literal when it holds CR, LF or 8-bit octets; NIL for NULL. */
 void envelope_nstring(struct envelope_text *, const char *s, size_t len);
 
+/* The next field of that name in a header from *pos on (its value as stored,
+ * folded, after the colon and the blanks after it), *pos moved past it: NULL
+ * at the end. */
+const char *envelope_next_field(const char **pos, const char *end, const char *name, size_t *value_len);
+/* A field's value unfolded into t: its line breaks taken out, the blanks after them kept. */
+void envelope_unfold(struct envelope_text *t, const char *value, size_t len);
+
+/* Reading a header field's value (RFC 5322 3.2): each step answers 1 (more
+ * follows), 0 (the value ended) or -1 (broken). */
+struct envelope_parser {
+	const unsigned char *p, *end;
+	struct envelope_text comment; /* the last comment skipped: an address's name when it has no other */
+};
+/* Blanks, line breaks and comments. */
+int envelope_skip_cfws(struct envelope_parser *);
+/* A quoted string at p: its content, escapes resolved and line breaks taken out, added to out. */
+int envelope_quoted_string(struct envelope_parser *, struct envelope_text *out);
+
 /* Appends "(date subject from sender reply-to to cc bcc in-reply-to message-id)". */
 void envelope_write(struct envelope_text *, const char *header, size_t len);
 

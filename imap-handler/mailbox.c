@@ -11,6 +11,7 @@
 
 #include "array.h"
 #include "envelope.h"
+#include "mime.h"
 #include "header.h"
 #include "imap_impl.h"
 #include "number.h"
@@ -653,7 +654,7 @@ void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
 
 /* ---- FETCH ---- */
 
-enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_ENVELOPE, I_WHOLE, I_HEADER, I_TEXT };
+enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_ENVELOPE, I_STRUCTURE, I_BODY, I_WHOLE, I_HEADER, I_TEXT };
 
 struct fetch_req {
 	enum fetch_item item;
@@ -672,6 +673,8 @@ static const struct {
 	{"RFC822.SIZE", I_SIZE, 1, "RFC822.SIZE"},
 	{"INTERNALDATE", I_DATE, 1, "INTERNALDATE"},
 	{"ENVELOPE", I_ENVELOPE, 1, "ENVELOPE"},
+	{"BODYSTRUCTURE", I_STRUCTURE, 1, "BODYSTRUCTURE"},
+	{"BODY", I_BODY, 1, "BODY"},
 	{"RFC822", I_WHOLE, 0, "RFC822"},
 	{"RFC822.HEADER", I_HEADER, 1, "RFC822.HEADER"},
 	{"RFC822.TEXT", I_TEXT, 0, "RFC822.TEXT"},
@@ -685,13 +688,13 @@ static const struct {
 
 static int add_item(struct fetch_req *req, size_t *n, const char *name)
 {
-	static const char *const macro[] = {"FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"};
-	if (!strcasecmp(name, "FAST") || !strcasecmp(name, "ALL")) { /* RFC 9051 6.4.5; FULL needs BODY: not yet */
-		for (size_t i = 0; i < (strcasecmp(name, "ALL") ? 3u : 4u); i++)
-			if (add_item(req, n, macro[i]) < 0)
-				return -1;
+	static const char *const macro[] = {"FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"};
+	size_t items = !strcasecmp(name, "FAST") ? 3 : !strcasecmp(name, "ALL") ? 4 : !strcasecmp(name, "FULL") ? 5 : 0;
+	for (size_t i = 0; i < items; i++) /* RFC 9051 6.4.5 */
+		if (add_item(req, n, macro[i]) < 0)
+			return -1;
+	if (items)
 		return 0;
-	}
 	for (size_t i = 0; i < sizeof fetch_names / sizeof *fetch_names; i++)
 		if (!strcasecmp(name, fetch_names[i].name)) {
 			if (*n == FETCH_ITEMS_MAX)
@@ -798,6 +801,34 @@ static int envelope_item(struct imap_session *s, const struct imap_message *m, i
 	return res == STORE_OK ? 0 : -1;
 }
 
+static int feed_mime(void *ctx, const void *data, size_t len)
+{
+	mime_feed(ctx, data, len);
+	return 0;
+}
+
+/* BODYSTRUCTURE, or BODY (without the extension data), from one pass over the message. */
+static int structure_item(struct imap_session *s, const struct imap_message *m, int extended, int *failed)
+{
+	struct mime *mime = mime_new();
+	struct envelope_text text = {0};
+	enum store_result res = mime ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, feed_mime, mime)
+	                             : STORE_TEMPFAIL;
+	if (res == STORE_OK) {
+		mime_end(mime);
+		mime_bodystructure(mime, &text, extended);
+		res = text.failed ? STORE_TEMPFAIL : STORE_OK;
+	}
+	if (res == STORE_OK) {
+		outbuf_add(s->out, extended ? "BODYSTRUCTURE " : "BODY ", extended ? 14 : 5);
+		outbuf_add(s->out, text.p, text.len);
+	}
+	free(text.p);
+	mime_free(mime);
+	*failed = res != STORE_OK;
+	return res == STORE_OK ? 0 : -1;
+}
+
 /* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
 static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r, int *failed)
 {
@@ -840,7 +871,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		return;
 	}
 	if (parse_items(c, req, &n) < 0) { /* ENVELOPE, BODYSTRUCTURE, sections of parts: not yet */
-		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODY[] BODY[HEADER] BODY[TEXT] (or .PEEK) RFC822*");
+		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE BODY BODY[] BODY[HEADER] BODY[TEXT] (or .PEEK) RFC822*");
 		return;
 	}
 	int has_uid = 0, has_flags = 0, marks_seen = 0;
@@ -895,6 +926,10 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 				break;
 			case I_ENVELOPE:
 				envelope_item(s, m, &failed);
+				break;
+			case I_STRUCTURE:
+			case I_BODY:
+				structure_item(s, m, req[k].item == I_STRUCTURE, &failed);
 				break;
 			default:
 				body = 1;

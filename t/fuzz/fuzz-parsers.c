@@ -1,6 +1,7 @@
 /* libFuzzer harness for the small parsers: base64 (and its round trip),
  * SASL PLAIN, addresses, command-line splitting, the header end, SHA-crypt,
- * the relay agent's reading of replies and EHLO offers, IMAP's ENVELOPE. */
+ * the relay agent's reading of replies and EHLO offers, IMAP's ENVELOPE and
+ * BODYSTRUCTURE (the same however the message is cut into pieces). */
 #define _GNU_SOURCE
 #include <crypt.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 
 #include "base64.h"
 #include "envelope.h"
+#include "mime.h"
 #include "header.h"
 #include "lines.h"
 #include "sasl.h"
@@ -20,8 +22,8 @@
 
 #define FUZZ_ROUNDS_MAX 20000 /* SHA-crypt rounds worth an input's time */
 
-/* Whether p holds one IMAP parenthesized list of n items (nested lists,
- * NIL, quoted strings, literals) and nothing after it. */
+/* Whether p holds one IMAP parenthesized list of n items (any number: -1;
+ * nested lists, NIL, numbers, quoted strings, literals) and nothing after it. */
 static int imap_list_ok(const char *p, const char *end, int n)
 {
 	int depth = 0, items = 0;
@@ -34,7 +36,7 @@ static int imap_list_ok(const char *p, const char *end, int n)
 			if (--depth < 0)
 				return 0;
 			if (++p == end)
-				return depth == 0 && items == n;
+				return depth == 0 && (n < 0 || items == n);
 			if (depth == 0)
 				return 0;
 		} else if (*p == ' ' && depth) {
@@ -42,6 +44,10 @@ static int imap_list_ok(const char *p, const char *end, int n)
 		} else if (depth && end - p >= 3 && !memcmp(p, "NIL", 3)) {
 			items += depth == 1;
 			p += 3;
+		} else if (depth && *p >= '0' && *p <= '9') {
+			items += depth == 1;
+			while (p < end && *p >= '0' && *p <= '9')
+				p++;
 		} else if (depth && *p == '"') {
 			items += depth == 1;
 			for (p++; p < end && *p != '"'; p++)
@@ -146,6 +152,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	envelope_write(&env, text, size);
 	check(!env.failed && imap_list_ok(env.p, env.p + env.len, 10));
 	free(env.p);
+
+	struct mime *whole = mime_new(), *cut = mime_new();
+	struct envelope_text s1 = {0}, s2 = {0};
+	mime_feed(whole, text, size);
+	for (size_t i = 0, step = 1; i < size; i += step, step = step * 3 % 17 + 1)
+		mime_feed(cut, text + i, step < size - i ? step : size - i);
+	mime_end(whole);
+	mime_end(cut);
+	mime_bodystructure(whole, &s1, 1);
+	mime_bodystructure(cut, &s2, 1);
+	check(!s1.failed && s1.len == s2.len && !memcmp(s1.p, s2.p, s1.len));
+	check(imap_list_ok(s1.p, s1.p + s1.len, -1));
+	free(s1.p);
+	free(s2.p);
+	mime_free(whole);
+	mime_free(cut);
 
 	struct header_end h = {0};
 	size_t k = header_end_scan(&h, data, size);

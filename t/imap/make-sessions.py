@@ -19,7 +19,7 @@ SESSIONS = {
     "fetch": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 SELECT INBOX", "a3 FETCH 1:* (UID FLAGS RFC822.SIZE)",
               "a4 FETCH 1 BODY.PEEK[HEADER]", "a5 FETCH 2 BODY.PEEK[TEXT]", "a6 UID FETCH 3 BODY.PEEK[]",
               "a7 FETCH 1 FLAGS", "a8 FETCH 1 BODY[]", "a9 UID FETCH 2:* (FLAGS)", "b1 FETCH 4 FLAGS",
-              "b2 FETCH 1 ENVELOPE", "b3 FETCH 1 BODYSTRUCTURE", "b4 LOGOUT"],
+              "b2 FETCH 1 ENVELOPE", "b3 FETCH 1 BODYSTRUCTURE", "b4 FETCH 1 BINARY[]", "b5 LOGOUT"],
     "store": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 SELECT INBOX", "a3 STORE 1 +FLAGS (\\Seen \\Flagged)",
               "a4 UID STORE 2 +FLAGS.SILENT (\\Deleted)", "a5 SEARCH DELETED", "a6 UID SEARCH UNSEEN",
               "a7 STORE 1 -FLAGS \\Flagged", "a8 EXPUNGE", "a9 FETCH 1:* (UID FLAGS)", "b1 STORE 2 FLAGS ($Label1 Junk)",

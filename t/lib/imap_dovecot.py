@@ -11,7 +11,7 @@ tap = Tap()
 DOVECOT_IMAP = "/usr/lib/dovecot/imap"
 # Python's email tests: real-world shapes (Debian's libpython3.11-testsuite)
 PYTHON_CORPUS = sorted(glob.glob("/usr/lib/python3*/test/test_email/data/msg_*.txt"))
-ITEMS = ["ENVELOPE", "RFC822.SIZE", "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]"]
+ITEMS = ["ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.SIZE", "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]"]
 
 def crlf(data):
     """A message as it is stored after SMTP: CRLF lines, no mbox From_ line."""
