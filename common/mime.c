@@ -33,7 +33,7 @@ struct part {
 	size_t fields_len;
 	char *boundary;
 	size_t boundary_len;
-	uint64_t body_start, body_end, lines_start, lines_end;
+	uint64_t header_start, body_start, body_end, lines_start, lines_end;
 };
 
 struct mime {
@@ -324,7 +324,7 @@ static void close_part(struct mime *m, int i, uint64_t end, uint64_t lines)
 		classify(m, i);
 		if (p->kind == K_MESSAGE) /* and no message inside it */
 			p->kind = K_LEAF;
-		p->body_start = end;
+		p->body_start = end > p->header_start ? end : p->header_start;
 		p->lines_start = lines;
 	}
 	p->body_end = end > p->body_start ? end : p->body_start;
@@ -398,6 +398,8 @@ static void line(struct mime *m, const char *s, size_t kept, uint64_t len, unsig
 			m->parts[i].state = S_ENDED;
 		else if (!m->failed && m->n < MIME_PARTS_MAX && (m->cur = add_part(m, i)) < 0)
 			m->cur = i;
+		else if (b == 1 && m->cur != i) /* its header starts on the next line */
+			m->parts[m->cur].header_start = m->pos + len;
 		return;
 	}
 	struct part *p = &m->parts[m->cur];
@@ -412,7 +414,7 @@ static void line(struct mime *m, const char *s, size_t kept, uint64_t len, unsig
 			int child = add_part(m, m->cur); /* (parts may move) */
 			if (child >= 0) {
 				m->parts[child].is_message = 1;
-				m->parts[child].body_start = m->parts[m->cur].body_start;
+				m->parts[child].header_start = m->parts[m->cur].body_start;
 				m->cur = child;
 			}
 		}
@@ -639,6 +641,35 @@ static void write_part(const struct mime *m, int i, struct envelope_text *t, int
 	free(v.p);
 	free(encoding.p);
 	free(ps.comment.p);
+}
+
+int mime_find(const struct mime *m, const unsigned *path, size_t n, struct mime_range *part, struct mime_range *inner)
+{
+	int i = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (m->parts[i].kind == K_MULTIPART) {
+			int c = m->parts[i].first;
+			for (unsigned j = 1; c >= 0 && j < path[k]; j++)
+				c = m->parts[c].next;
+			if (c < 0)
+				return -1;
+			i = c;
+		} else if (path[k] != 1 || (k + 1 < n && m->parts[i].kind != K_MESSAGE)) {
+			return -1; /* a part that is no multipart is its own 1, with more only inside a message */
+		}
+		if (k + 1 < n && m->parts[i].kind == K_MESSAGE) {
+			if (m->parts[i].first < 0)
+				return -1;
+			i = m->parts[i].first; /* more numbers: into the message it holds */
+		}
+	}
+	const struct part *p = &m->parts[i];
+	*part = (struct mime_range){p->header_start, p->body_start, p->body_end};
+	if (p->kind != K_MESSAGE || p->first < 0)
+		return 0;
+	const struct part *c = &m->parts[p->first];
+	*inner = (struct mime_range){c->header_start, c->body_start, c->body_end};
+	return 1;
 }
 
 void mime_bodystructure(const struct mime *m, struct envelope_text *t, int extended)

@@ -5,6 +5,7 @@
 #define INETMAIL_MIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "envelope.h"
 
@@ -13,6 +14,14 @@ struct mime *mime_new(void); /* NULL when out of memory */
 /* The message's next octets, then mime_end once after the last. */
 void mime_feed(struct mime *, const char *data, size_t len);
 void mime_end(struct mime *);
+/* Where a part is in the message: its header from header_start, its body from body_start to body_end. */
+struct mime_range {
+	uint64_t header_start, body_start, body_end;
+};
+/* The part a section's numbers name (RFC 9051 6.4.5: "1.2"; none: the message).
+ * -1 when there is none; 1 when it is a message/rfc822 part, with the
+ * message it holds in inner; 0 otherwise. */
+int mime_find(const struct mime *, const unsigned *path, size_t n, struct mime_range *part, struct mime_range *inner);
 /* Appends the BODYSTRUCTURE (extended: with the extension data) of the message read. */
 void mime_bodystructure(const struct mime *, struct envelope_text *, int extended);
 void mime_free(struct mime *);

