@@ -38,7 +38,26 @@ void imap_no(struct imap_session *, const char *tag, enum imap_no);
 const char *imap_no_text(enum imap_no);
 void imap_log(struct imap_session *, const char *event, const char *detail);
 
+/* seqset.c: sequence sets, merged ranges of numbers or UIDs. */
+#define SEQ_RANGES_MAX 1024 /* ranges in one sequence set: a client's UIDs of scattered messages */
+#define SEQ_SET_TEXT_MAX (SEQ_RANGES_MAX * 22) /* each range two 10-digit numbers, ":" and "," */
+struct imap_set {
+	uint32_t lo[SEQ_RANGES_MAX], hi[SEQ_RANGES_MAX];
+	size_t n;
+};
+/* star: what "*" stands for (the highest number or UID there is). 0, or -1 when it is no set. */
+int imap_set_parse(const char *text, uint32_t star, struct imap_set *);
+int imap_set_has(const struct imap_set *, uint32_t);
+
 /* mailbox.c: the commands of the authenticated and selected states. */
+/* A set after a space, of sequence numbers or (uid) UIDs of the selected folder: 0, or -1. */
+int imap_take_set(struct imap_session *, struct imap_cursor *, int uid, struct imap_set *);
+/* Whether the set names message i (its sequence number i + 1, or its UID). */
+int imap_selects(const struct imap_session *, const struct imap_set *, size_t i, int uid);
+/* A keyword's bit in the session's table (added when add and there is room): -1 when it has none. */
+int imap_keyword_bit(struct imap_session *, const char *name, int add);
+/* A message's header (up to IMAP_HEADER_MAX), malloc'd into *out. */
+enum store_result imap_message_header(struct imap_session *, const struct imap_message *, char **out, size_t *len);
 void imap_cmd_list(struct imap_session *, const char *tag, struct imap_cursor *, int lsub);
 void imap_cmd_status(struct imap_session *, const char *tag, struct imap_cursor *);
 /* CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE, named by what: C, D, R, S, U. */

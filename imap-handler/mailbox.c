@@ -16,9 +16,6 @@
 #include "imap_impl.h"
 #include "number.h"
 
-#define SEQ_RANGES_MAX 1024 /* ranges in one sequence set, merged: a client's UIDs of scattered messages */
-#define SEQ_SET_TEXT_MAX (SEQ_RANGES_MAX * 22) /* each range two 10-digit numbers, ":" and "," */
-#define SEARCH_SETS_MAX 4   /* sets ANDed in one SEARCH: clients send one or two */
 #define STATUS_TEXT_MAX 256 /* every STATUS item with a 20-digit number */
 #define FETCH_ITEMS_MAX 16 /* items in one FETCH: every one there is, once */
 #define FETCH_ITEM_MAX 1024 /* an item's text: BODY[HEADER.FIELDS (...)] with the fields a client asks for */
@@ -58,7 +55,7 @@ static void flags_text(const struct imap_session *s, uint64_t flags, char *out, 
 
 /* A keyword's bit in the session's table (RFC 9051 2.3.2: an atom, not "\"),
  * added when add and there is room; -1 when it has none. */
-static int keyword_bit(struct imap_session *s, const char *name, int add)
+int imap_keyword_bit(struct imap_session *s, const char *name, int add)
 {
 	for (size_t i = 0; i < s->n_keywords; i++)
 		if (!strcasecmp(s->keywords[i], name))
@@ -80,7 +77,7 @@ static uint64_t keyword_bits(struct imap_session *s, const char *keywords)
 	uint64_t bits = 0;
 	snprintf(words, sizeof words, "%s", keywords);
 	for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-		int bit = keyword_bit(s, w, 1);
+		int bit = imap_keyword_bit(s, w, 1);
 		if (bit >= 0)
 			bits |= (uint64_t)1 << bit;
 	}
@@ -519,76 +516,18 @@ void imap_cmd_folder(struct imap_session *s, const char *tag, struct imap_cursor
 
 /* ---- sequence sets (RFC 9051 9: sequence-set) ---- */
 
-struct seq_set {
-	uint32_t lo[SEQ_RANGES_MAX], hi[SEQ_RANGES_MAX];
-	size_t n;
-};
-
-/* star: what "*" stands for (the highest number or UID there is). */
-static int seq_parse(const char *text, uint32_t star, struct seq_set *set)
+int imap_selects(const struct imap_session *s, const struct imap_set *set, size_t i, int uid)
 {
-	set->n = 0;
-	for (const char *p = text; *p;) {
-		uint32_t v[2];
-		int k = 0;
-		for (;;) {
-			if (*p == '*') {
-				v[k] = star;
-				p++;
-			} else {
-				char digits[11];
-				size_t d = strspn(p, "0123456789");
-				uint64_t x;
-				if (!d || d >= sizeof digits)
-					return -1;
-				memcpy(digits, p, d);
-				digits[d] = '\0';
-				if (number_parse(digits, UINT32_MAX, &x) < 0 || x == 0)
-					return -1;
-				v[k] = (uint32_t)x;
-				p += d;
-			}
-			if (k == 0 && *p == ':') {
-				k = 1;
-				p++;
-				continue;
-			}
-			break;
-		}
-		if (set->n == SEQ_RANGES_MAX)
-			return -1;
-		uint32_t a = v[0], b = k ? v[1] : v[0];
-		set->lo[set->n] = a < b ? a : b;
-		set->hi[set->n++] = a < b ? b : a;
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -1;
-	}
-	return set->n ? 0 : -1;
+	return imap_set_has(set, uid ? s->msgs[i].uid : (uint32_t)(i + 1));
 }
 
-static int seq_has(const struct seq_set *set, uint32_t v)
-{
-	for (size_t i = 0; i < set->n; i++)
-		if (v >= set->lo[i] && v <= set->hi[i])
-			return 1;
-	return 0;
-}
-
-/* Which messages a set names: by sequence number, or by UID. */
-static int selects(const struct imap_session *s, const struct seq_set *set, size_t i, int uid)
-{
-	return seq_has(set, uid ? s->msgs[i].uid : (uint32_t)(i + 1));
-}
-
-static int take_set(struct imap_session *s, struct imap_cursor *c, int uid, struct seq_set *set)
+int imap_take_set(struct imap_session *s, struct imap_cursor *c, int uid, struct imap_set *set)
 {
 	char text[SEQ_SET_TEXT_MAX + 1];
 	uint32_t star = uid ? (s->n_msgs ? s->msgs[s->n_msgs - 1].uid : 0) : (uint32_t)s->n_msgs;
 	if (imap_take_token(c, text, sizeof text, "*") < 0 || strspn(text, "0123456789:,*") != strlen(text))
 		return -1;
-	if (seq_parse(text, star ? star : 1, set) < 0) /* "n:*" past the end still names the last (RFC 9051 9) */
+	if (imap_set_parse(text, star ? star : 1, set) < 0) /* "n:*" past the end still names the last (RFC 9051 9) */
 		return -1;
 	for (size_t i = 0; !uid && s->n_msgs && i < set->n; i++)
 		if (set->hi[i] > s->n_msgs)
@@ -607,7 +546,7 @@ static int id_cmp(const void *a, const void *b)
 /* The \Deleted messages (with uids, only those it names) gone for good; each
  * reported unless silent (CLOSE). The store deletes only those still \Deleted
  * there, and says which are gone. */
-static enum store_result expunge_deleted(struct imap_session *s, int silent, const struct seq_set *uids)
+static enum store_result expunge_deleted(struct imap_session *s, int silent, const struct imap_set *uids)
 {
 	enum store_result r = silent ? STORE_OK : check_changes(s); /* \Deleted set or taken away elsewhere */
 	uint64_t *ids = malloc((s->n_msgs + 1) * sizeof *ids), *gone = malloc((s->n_msgs + 1) * sizeof *gone);
@@ -615,7 +554,7 @@ static enum store_result expunge_deleted(struct imap_session *s, int silent, con
 	if (!ids || !gone)
 		r = STORE_TEMPFAIL;
 	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++)
-		if ((s->msgs[i].flags & STORE_FLAG_DELETED) && (!uids || selects(s, uids, i, 1)))
+		if ((s->msgs[i].flags & STORE_FLAG_DELETED) && (!uids || imap_selects(s, uids, i, 1)))
 			ids[n++] = s->msgs[i].id;
 	if (r == STORE_OK && n)
 		r = s->be->expunge(s->be->ctx, s->account.id, ids, n, gone, &n_gone);
@@ -632,8 +571,8 @@ static enum store_result expunge_deleted(struct imap_session *s, int silent, con
 /* EXPUNGE, or UID EXPUNGE with its set (RFC 4315 2.1). */
 void imap_cmd_expunge(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
 {
-	struct seq_set *set = uid ? malloc(sizeof *set) : NULL;
-	if (uid && (!set || take_set(s, c, 1, set) < 0 || !imap_at_end(c)))
+	struct imap_set *set = uid ? malloc(sizeof *set) : NULL;
+	if (uid && (!set || imap_take_set(s, c, 1, set) < 0 || !imap_at_end(c)))
 		imap_bad(s, tag, "UID EXPUNGE sequence-set");
 	else if (s->read_only)
 		imap_no(s, tag, IMAP_NO_READ_ONLY);
@@ -873,6 +812,15 @@ static enum store_result read_header(struct imap_session *s, const struct imap_m
 	return s->be->read(s->be->ctx, s->account.id, m->id, m->size, 0, hold_header, st);
 }
 
+enum store_result imap_message_header(struct imap_session *s, const struct imap_message *m, char **out, size_t *len)
+{
+	struct stream st = {s, 0, m->size, {0}, NULL, 0};
+	enum store_result r = read_header(s, m, &st);
+	*out = st.held;
+	*len = st.held_len;
+	return r;
+}
+
 /* ENVELOPE, from the message's header. 0, or -1 (*failed set) when it cannot be read. */
 static int envelope_item(struct imap_session *s, const struct imap_message *m, int *failed)
 {
@@ -1069,10 +1017,10 @@ static void date_text(int64_t t, char *out, size_t cap)
 
 void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
 {
-	struct seq_set set;
+	struct imap_set set;
 	struct fetch_req req[FETCH_ITEMS_MAX + 1];
 	size_t n;
-	if (take_set(s, c, uid, &set) < 0) {
+	if (imap_take_set(s, c, uid, &set) < 0) {
 		imap_bad(s, tag, "Invalid sequence set");
 		return;
 	}
@@ -1087,7 +1035,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		marks_seen |= !req[k].peek;
 	}
 	for (size_t i = 0; i < s->n_msgs; i++) {
-		if (!selects(s, &set, i, uid))
+		if (!imap_selects(s, &set, i, uid))
 			continue;
 		struct imap_message *m = &s->msgs[i];
 		int seen_now = marks_seen && !s->read_only && !(m->flags & STORE_FLAG_SEEN);
@@ -1193,7 +1141,7 @@ int imap_take_flags(struct imap_session *s, struct imap_cursor *c, uint64_t *fla
 			*flags |= flag_names[i].bit;
 		} else if (!strcasecmp(name, "\\Recent")) { /* the server's to set: ignored */
 		} else {
-			int bit = keyword_bit(s, name, 1);
+			int bit = imap_keyword_bit(s, name, 1);
 			if (bit < 0)
 				return -1;
 			*flags |= (uint64_t)1 << bit;
@@ -1209,10 +1157,10 @@ int imap_take_flags(struct imap_session *s, struct imap_cursor *c, uint64_t *fla
 
 void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
 {
-	struct seq_set set;
+	struct imap_set set;
 	char what[24];
 	uint64_t flags;
-	if (take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 ||
+	if (imap_take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 ||
 	    imap_take_flags(s, c, &flags) < 0 || !imap_at_end(c)) {
 		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags)");
 		return;
@@ -1234,7 +1182,7 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 	uint64_t modseq = 0;
 	enum store_result r = uids && now && which ? STORE_OK : STORE_TEMPFAIL;
 	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++)
-		if (selects(s, &set, i, uid)) {
+		if (imap_selects(s, &set, i, uid)) {
 			which[n] = i;
 			uids[n++] = s->msgs[i].uid;
 		}
@@ -1269,78 +1217,13 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 		imap_tagged(s, tag, "OK", uid ? "UID STORE completed" : "STORE completed");
 }
 
-/* ---- SEARCH: the flag keys and sets, ANDed (RFC 9051 6.4.4); more to come ---- */
-
-static const struct {
-	const char *key;
-	unsigned flag;
-	int set; /* 1: must have it, 0: must not */
-} search_flags[] = {
-	{"SEEN", STORE_FLAG_SEEN, 1},         {"UNSEEN", STORE_FLAG_SEEN, 0},     {"DELETED", STORE_FLAG_DELETED, 1},
-	{"UNDELETED", STORE_FLAG_DELETED, 0}, {"FLAGGED", STORE_FLAG_FLAGGED, 1}, {"UNFLAGGED", STORE_FLAG_FLAGGED, 0},
-	{"ANSWERED", STORE_FLAG_ANSWERED, 1}, {"UNANSWERED", STORE_FLAG_ANSWERED, 0},
-	{"DRAFT", STORE_FLAG_DRAFT, 1},       {"UNDRAFT", STORE_FLAG_DRAFT, 0},
-};
-
-void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
-{
-	uint64_t must = 0, must_not = 0;
-	int none = 0; /* a keyword no message here has */
-	struct seq_set sets[SEARCH_SETS_MAX];
-	int set_uid[SEARCH_SETS_MAX];
-	size_t n_sets = 0;
-	char key[SEQ_SET_TEXT_MAX + 1]; /* a key, or a set */
-	while (!imap_at_end(c)) {
-		if (imap_take_token(c, key, sizeof key, "*") < 0) { /* a key, or a set with "*" in it */
-			imap_bad(s, tag, "SEARCH keys");
-			return;
-		}
-		size_t i = 0;
-		while (i < sizeof search_flags / sizeof *search_flags && strcasecmp(key, search_flags[i].key))
-			i++;
-		if (i < sizeof search_flags / sizeof *search_flags) {
-			*(search_flags[i].set ? &must : &must_not) |= search_flags[i].flag;
-		} else if (!strcasecmp(key, "ALL")) {
-		} else if (!strcasecmp(key, "KEYWORD") || !strcasecmp(key, "UNKEYWORD")) {
-			char word[IMAP_KEYWORD_LEN + 1];
-			if (imap_take_atom(c, word, sizeof word) < 0) {
-				imap_bad(s, tag, "SEARCH KEYWORD keyword");
-				return;
-			}
-			int bit = keyword_bit(s, word, 0);
-			if (bit >= 0)
-				*(key[0] == 'U' || key[0] == 'u' ? &must_not : &must) |= (uint64_t)1 << bit;
-			else
-				none |= key[0] == 'K' || key[0] == 'k';
-		} else if (n_sets < SEARCH_SETS_MAX && !strcasecmp(key, "UID") && take_set(s, c, 1, &sets[n_sets]) == 0) {
-			set_uid[n_sets++] = 1;
-		} else if (n_sets < SEARCH_SETS_MAX && strspn(key, "0123456789:,*") == strlen(key) &&
-		           seq_parse(key, s->n_msgs ? (uint32_t)s->n_msgs : 1, &sets[n_sets]) == 0) {
-			set_uid[n_sets++] = 0;
-		} else {
-			imap_bad(s, tag, "SEARCH: supported are ALL, UID, sets, the flag keys and KEYWORD");
-			return;
-		}
-	}
-	outbuf_add(s->out, "* SEARCH", 8);
-	for (size_t i = 0; i < s->n_msgs; i++) {
-		int hit = !none && (s->msgs[i].flags & must) == must && !(s->msgs[i].flags & must_not);
-		for (size_t k = 0; hit && k < n_sets; k++)
-			hit = selects(s, &sets[k], i, set_uid[k]);
-		if (hit)
-			outbuf_printf(s->out, " %llu", uid ? (unsigned long long)s->msgs[i].uid : (unsigned long long)i + 1);
-	}
-	outbuf_add(s->out, "\r\n", 2);
-	imap_tagged(s, tag, "OK", uid ? "UID SEARCH completed" : "SEARCH completed");
-}
-
 /* ---- COPY and MOVE (RFC 9051 6.4.7, RFC 6851) ---- */
 
 void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid, int move)
 {
-	struct seq_set set;
+	struct imap_set set;
 	char name[STORE_FOLDER_MAX + 1];
-	if (take_set(s, c, uid, &set) < 0 || imap_take_mailbox(c, name, sizeof name) < 0 || !imap_at_end(c)) {
+	if (imap_take_set(s, c, uid, &set) < 0 || imap_take_mailbox(c, name, sizeof name) < 0 || !imap_at_end(c)) {
 		imap_bad(s, tag, move ? "MOVE sequence-set mailbox" : "COPY sequence-set mailbox");
 		return;
 	}
@@ -1360,7 +1243,7 @@ void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *
 	if (r == STORE_OK && (!ids || !sizes || !which || !done))
 		r = STORE_TEMPFAIL;
 	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++)
-		if (selects(s, &set, i, uid)) {
+		if (imap_selects(s, &set, i, uid)) {
 			which[n] = i;
 			ids[n] = s->msgs[i].id;
 			sizes[n++] = s->msgs[i].size;

@@ -46,6 +46,12 @@ SESSIONS = {
                "a6 APPEND Nowhere {3+}", "abc", "a7 APPEND Nowhere {3}", "a8 APPEND Sent {10+}", "two\r\nlines",
                "a9 APPEND {4}", "Sent {2+}", "ok", "b1 APPEND Sent (\\Bogus) {2+}", "no", "b2 STATUS Sent (MESSAGES)",
                "b3 LOGOUT"],
+    "search": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 SELECT INBOX", "a3 STORE 2 +FLAGS (\\Flagged)",
+               "a4 SEARCH OR SEEN FLAGGED", "a5 SEARCH NOT (FLAGGED)", "a6 SEARCH FROM bob SUBJECT \"two\"",
+               "a7 SEARCH HEADER Subject \"\"", "a8 SEARCH BODY \"DOT\"", "a9 SEARCH TEXT \"SUBJECT: T\"",
+               "b1 SEARCH LARGER 10 SMALLER 100000", "b2 SEARCH SENTSINCE 1-Jan-2020", "b3 SEARCH BEFORE 1-Jan-2000",
+               "b4 SEARCH CHARSET UTF-8 SUBJECT one", "b5 SEARCH CHARSET KOI8-R ALL", "b6 SEARCH BOGUS",
+               "b7 UID SEARCH UID 2:* NOT 1", "b8 SEARCH (OR 1 3) (NOT 3)", "b9 LOGOUT"],
 }
 for name, lines in SESSIONS.items():
     with open(os.path.join(D, name + ".session"), "wb") as f:
