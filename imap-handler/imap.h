@@ -105,6 +105,7 @@ struct imap_session {
 	struct imap_message *msgs;
 	size_t n_msgs, cap_msgs;
 	uint64_t highestmodseq;
+	int condstore;          /* RFC 7162: enabled, so MODSEQ goes with the FETCH responses of changes */
 	unsigned auth_failures, bad_commands;
 	unsigned fetched;       /* messages whose content went out, for the summary line */
 	uint64_t fetched_bytes;

@@ -84,31 +84,39 @@ static uint64_t keyword_bits(struct imap_session *s, const char *keywords)
 	return bits;
 }
 
-struct change {
-	struct imap_session *s;
-	uint64_t *now; /* each message's flags after the change; GONE: expunged meanwhile */
+/* What a change made of each message: its flags and MODSEQ after it. */
+struct change_result {
+	uint64_t flags; /* GONE: expunged meanwhile */
+	uint64_t modseq;
+	int refused;    /* changed since UNCHANGEDSINCE: left alone */
 };
 #define GONE UINT64_MAX /* no message has every keyword bit */
 
-static void changed(void *ctx, size_t i, unsigned flags, const char *keywords)
+struct change {
+	struct imap_session *s;
+	struct change_result *now;
+};
+
+static void changed(void *ctx, size_t i, unsigned flags, const char *keywords, uint64_t modseq, int refused)
 {
 	struct change *c = ctx;
-	c->now[i] = (flags & IMAP_SYSTEM_FLAGS) | keyword_bits(c->s, keywords);
+	c->now[i] = (struct change_result){(flags & IMAP_SYSTEM_FLAGS) | keyword_bits(c->s, keywords), modseq, refused};
 }
 
 /* Flags added (op 1), taken away (-1) or set (0) on messages of the selected
- * folder, one change, made by the store to what each has now: now[i] gets
- * message i's flags after it, GONE for one expunged meanwhile. */
+ * folder, one change, made by the store to what each has now (unless changed
+ * since unchanged_since, when not 0): now[i] gets message i's result. */
 static enum store_result change_flags(struct imap_session *s, const uint32_t *uids, size_t n, int op, uint64_t flags,
-                                      uint64_t *now, uint64_t *modseq)
+                                      uint64_t unchanged_since, struct change_result *now)
 {
 	char words[FLAGS_TEXT_MAX];
+	uint64_t modseq;
 	imap_keywords_text(s, flags, words, sizeof words);
-	struct store_flag_change change = {op, (unsigned)(flags & IMAP_SYSTEM_FLAGS), words};
+	struct store_flag_change change = {op, (unsigned)(flags & IMAP_SYSTEM_FLAGS), words, unchanged_since};
 	struct change c = {s, now};
 	for (size_t i = 0; i < n; i++)
-		now[i] = GONE;
-	return s->be->change_flags(s->be->ctx, s->account.id, s->folder.id, uids, n, &change, changed, &c, modseq);
+		now[i] = (struct change_result){GONE, 0, 0};
+	return s->be->change_flags(s->be->ctx, s->account.id, s->folder.id, uids, n, &change, changed, &c, &modseq);
 }
 
 /* The FLAGS of the selected folder: the system flags and the keywords known. */
@@ -207,9 +215,11 @@ enum store_result imap_update(struct imap_session *s)
 			continue;
 		}
 		if (l.msgs[j].flags != s->msgs[i].flags) {
-			char f[FLAGS_TEXT_MAX];
+			char f[FLAGS_TEXT_MAX], modseq[40] = "";
 			flags_text(s, l.msgs[j].flags, f, sizeof f);
-			imap_untagged(s, "%zu FETCH (FLAGS (%s))", i + 1, f);
+			if (s->condstore) /* RFC 7162 3.2.4 */
+				snprintf(modseq, sizeof modseq, " MODSEQ (%llu)", (unsigned long long)l.msgs[j].modseq);
+			imap_untagged(s, "%zu FETCH (FLAGS (%s)%s)", i + 1, f, modseq);
 		}
 		i++;
 	}
@@ -270,9 +280,22 @@ void imap_idle_done(struct imap_session *s, const char *line)
 
 void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor *c, int read_only)
 {
-	char name[STORE_FOLDER_MAX + 1];
-	if (imap_take_mailbox(c, name, sizeof name) < 0 || !imap_at_end(c)) {
-		imap_bad(s, tag, read_only ? "EXAMINE mailbox" : "SELECT mailbox");
+	char name[STORE_FOLDER_MAX + 1], param[16];
+	if (imap_take_mailbox(c, name, sizeof name) < 0) {
+		imap_bad(s, tag, read_only ? "EXAMINE mailbox [(CONDSTORE)]" : "SELECT mailbox [(CONDSTORE)]");
+		return;
+	}
+	if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') { /* RFC 7162 3.2.2: (CONDSTORE) */
+		*++c->p = ' ';
+		if (imap_take_atom(c, param, sizeof param) < 0 || strcasecmp(param, "CONDSTORE") || c->p >= c->end ||
+		    *c->p++ != ')') {
+			imap_bad(s, tag, "SELECT parameters: CONDSTORE");
+			return;
+		}
+		s->condstore = 1;
+	}
+	if (!imap_at_end(c)) {
+		imap_bad(s, tag, read_only ? "EXAMINE mailbox [(CONDSTORE)]" : "SELECT mailbox [(CONDSTORE)]");
 		return;
 	}
 	imap_deselect(s); /* RFC 9051 6.3.2: even when the new one fails */
@@ -307,6 +330,7 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 		}
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", s->folder.uidvalidity);
 	imap_untagged(s, "OK [UIDNEXT %u] Predicted next UID", s->folder.uidnext);
+	imap_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest", (unsigned long long)s->highestmodseq); /* RFC 7162 3.1.2.1 */
 	imap_tagged(s, tag, "OK", read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
 }
 
@@ -440,6 +464,8 @@ void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor
 			v = f.uidvalidity;
 		else if (!strcasecmp(item, "RECENT"))
 			v = 0;
+		else if (!strcasecmp(item, "HIGHESTMODSEQ")) /* RFC 7162 3.1.3 */
+			v = f.highestmodseq;
 		else {
 			imap_bad(s, tag, "Unknown STATUS item");
 			return;
@@ -593,9 +619,23 @@ void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
 	imap_tagged(s, tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
 }
 
+/* A modifier list after a space: "(NAME n)" (RFC 7162's CHANGEDSINCE and
+ * UNCHANGEDSINCE): 1 with *n, 0 when there is none, -1 when it is wrong. */
+static int take_modifier(struct imap_cursor *c, const char *name, uint64_t *n)
+{
+	char word[24], digits[24];
+	if (c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(')
+		return 0;
+	*++c->p = ' ';
+	if (imap_take_atom(c, word, sizeof word) < 0 || strcasecmp(word, name) || imap_take_atom(c, digits, sizeof digits) < 0 ||
+	    number_parse(digits, UINT64_MAX - 1, n) < 0 || c->p >= c->end || *c->p++ != ')')
+		return -1;
+	return 1;
+}
+
 /* ---- FETCH ---- */
 
-enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_ENVELOPE, I_STRUCTURE, I_BODY, I_SECTION };
+enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_MODSEQ, I_ENVELOPE, I_STRUCTURE, I_BODY, I_SECTION };
 enum section_text { T_ALL, T_HEADER, T_FIELDS, T_FIELDS_NOT, T_TEXT, T_MIME };
 
 struct fetch_req {
@@ -621,6 +661,7 @@ static const struct {
 	{"UID", I_UID, 1, T_ALL},
 	{"RFC822.SIZE", I_SIZE, 1, T_ALL},
 	{"INTERNALDATE", I_DATE, 1, T_ALL},
+	{"MODSEQ", I_MODSEQ, 1, T_ALL}, /* RFC 7162 3.1.4 */
 	{"ENVELOPE", I_ENVELOPE, 1, T_ALL},
 	{"BODYSTRUCTURE", I_STRUCTURE, 1, T_ALL},
 	{"BODY", I_BODY, 1, T_ALL},
@@ -752,9 +793,11 @@ static int take_item(struct imap_cursor *c, struct fetch_req *req, size_t *n)
 	return k ? add_item(req, n, name) : -1;
 }
 
-static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n)
+/* The items, and the CHANGEDSINCE modifier (RFC 7162 3.1.4.1; *changed_since 0 when there is none). */
+static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n, uint64_t *changed_since)
 {
 	*n = 0;
+	*changed_since = 0;
 	if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') {
 		*++c->p = ' '; /* each item is taken after a space */
 		while (c->p < c->end && *c->p != ')')
@@ -764,6 +807,8 @@ static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n)
 	} else if (take_item(c, req, n) < 0) {
 		return -1;
 	}
+	if (take_modifier(c, "CHANGEDSINCE", changed_since) < 0)
+		return -1;
 	return imap_at_end(c) ? 0 : -1;
 }
 
@@ -1018,36 +1063,41 @@ static void date_text(int64_t t, char *out, size_t cap)
 void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
 {
 	struct imap_set set;
-	struct fetch_req req[FETCH_ITEMS_MAX + 1];
+	struct fetch_req req[FETCH_ITEMS_MAX + 2];
 	size_t n;
+	uint64_t changed_since;
 	if (imap_take_set(s, c, uid, &set) < 0) {
 		imap_bad(s, tag, "Invalid sequence set");
 		return;
 	}
-	if (parse_items(c, req, &n) < 0) { /* BINARY: not yet */
-		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> RFC822*");
+	if (parse_items(c, req, &n, &changed_since) < 0) { /* BINARY: not yet */
+		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE MODSEQ ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> RFC822* [(CHANGEDSINCE n)]");
 		return;
 	}
-	int has_uid = 0, has_flags = 0, marks_seen = 0;
+	int has_uid = 0, has_flags = 0, has_modseq = 0, marks_seen = 0;
 	for (size_t k = 0; k < n; k++) {
 		has_uid |= req[k].item == I_UID;
 		has_flags |= req[k].item == I_FLAGS;
+		has_modseq |= req[k].item == I_MODSEQ;
 		marks_seen |= !req[k].peek;
 	}
+	if (changed_since && !has_modseq) /* RFC 7162 3.1.4.1: CHANGEDSINCE asks for MODSEQ too */
+		req[n++] = (struct fetch_req){.item = I_MODSEQ, .peek = 1};
+	s->condstore |= changed_since || has_modseq; /* RFC 7162 3.1: CONDSTORE enabling commands */
 	for (size_t i = 0; i < s->n_msgs; i++) {
-		if (!imap_selects(s, &set, i, uid))
+		if (!imap_selects(s, &set, i, uid) || (changed_since && s->msgs[i].modseq <= changed_since))
 			continue;
 		struct imap_message *m = &s->msgs[i];
 		int seen_now = marks_seen && !s->read_only && !(m->flags & STORE_FLAG_SEEN);
 		if (seen_now) { /* RFC 9051 6.4.5 */
-			uint64_t now, modseq;
-			if (change_flags(s, &m->uid, 1, 1, STORE_FLAG_SEEN, &now, &modseq) != STORE_OK) {
+			struct change_result now;
+			if (change_flags(s, &m->uid, 1, 1, STORE_FLAG_SEEN, 0, &now) != STORE_OK) {
 				imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 				return;
 			}
-			if (now != GONE) { /* else its EXPUNGE comes with a later command */
-				m->flags = now;
-				m->modseq = modseq;
+			if (now.flags != GONE) { /* else its EXPUNGE comes with a later command */
+				m->flags = now.flags;
+				m->modseq = now.modseq;
 			}
 		}
 		size_t mark = s->out->len;
@@ -1078,6 +1128,9 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 				date_text(m->arrived, text, sizeof text);
 				outbuf_printf(s->out, "INTERNALDATE %s", text);
 				break;
+			case I_MODSEQ:
+				outbuf_printf(s->out, "MODSEQ (%llu)", (unsigned long long)m->modseq);
+				break;
 			case I_ENVELOPE:
 				envelope_item(s, m, &failed);
 				break;
@@ -1106,6 +1159,8 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			flags_text(s, m->flags, text, sizeof text);
 			outbuf_printf(s->out, " FLAGS (%s)", text);
 		}
+		if (seen_now && s->condstore && !has_modseq && !changed_since) /* and its MODSEQ (RFC 7162 3.2.4) */
+			outbuf_printf(s->out, " MODSEQ (%llu)", (unsigned long long)m->modseq);
 		outbuf_add(s->out, ")\r\n", 3);
 		s->fetched += body;
 	}
@@ -1159,62 +1214,83 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 {
 	struct imap_set set;
 	char what[24];
-	uint64_t flags;
-	if (imap_take_set(s, c, uid, &set) < 0 || imap_take_atom(c, what, sizeof what) < 0 ||
-	    imap_take_flags(s, c, &flags) < 0 || !imap_at_end(c)) {
-		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags)");
+	uint64_t flags, unchanged_since = 0;
+	int conditional = 0;
+	if (imap_take_set(s, c, uid, &set) < 0 || (conditional = take_modifier(c, "UNCHANGEDSINCE", &unchanged_since)) < 0 ||
+	    imap_take_atom(c, what, sizeof what) < 0 || imap_take_flags(s, c, &flags) < 0 || !imap_at_end(c)) {
+		imap_bad(s, tag, "STORE sequence-set [(UNCHANGEDSINCE n)] [+|-]FLAGS[.SILENT] (flags)");
 		return;
 	}
 	int op = what[0] == '+' ? 1 : what[0] == '-' ? -1 : 0;
 	const char *rest = what + (op != 0);
 	int silent = !strcasecmp(rest, "FLAGS.SILENT");
 	if (!silent && strcasecmp(rest, "FLAGS")) {
-		imap_bad(s, tag, "STORE sequence-set [+|-]FLAGS[.SILENT] (flags)");
+		imap_bad(s, tag, "STORE sequence-set [(UNCHANGEDSINCE n)] [+|-]FLAGS[.SILENT] (flags)");
 		return;
 	}
 	if (s->read_only) {
 		imap_no(s, tag, IMAP_NO_READ_ONLY);
 		return;
 	}
+	s->condstore |= conditional; /* RFC 7162 3.1: a CONDSTORE enabling command */
 	uint32_t *uids = malloc((s->n_msgs + 1) * sizeof *uids);
-	uint64_t *now = malloc((s->n_msgs + 1) * sizeof *now);
+	struct change_result *now = malloc((s->n_msgs + 1) * sizeof *now);
 	size_t *which = malloc((s->n_msgs + 1) * sizeof *which), n = 0;
-	uint64_t modseq = 0;
 	enum store_result r = uids && now && which ? STORE_OK : STORE_TEMPFAIL;
 	for (size_t i = 0; r == STORE_OK && i < s->n_msgs; i++)
 		if (imap_selects(s, &set, i, uid)) {
 			which[n] = i;
 			uids[n++] = s->msgs[i].uid;
 		}
-	if (r == STORE_OK && n)
-		r = change_flags(s, uids, n, op, flags, now, &modseq);
+	int none = conditional && !unchanged_since; /* UNCHANGEDSINCE 0: every message has changed since */
+	if (r == STORE_OK && n && !none)
+		r = change_flags(s, uids, n, op, flags, unchanged_since, now);
+	for (size_t k = 0; r == STORE_OK && none && k < n; k++)
+		now[k] = (struct change_result){s->msgs[which[k]].flags, s->msgs[which[k]].modseq, 1};
 	if (r == STORE_OK)
 		tell_new_keywords(s);
+	struct envelope_text modified = {0}; /* RFC 7162 3.1.3: the messages left alone */
 	for (size_t k = 0; r == STORE_OK && k < n; k++) {
 		struct imap_message *m = &s->msgs[which[k]];
-		if (now[k] == GONE)
+		if (now[k].flags == GONE)
 			continue; /* its EXPUNGE comes with a later command */
-		if (now[k] != m->flags)
-			m->modseq = modseq;
-		m->flags = now[k];
-		if (silent)
+		if (now[k].refused) {
+			char number[16];
+			snprintf(number, sizeof number, "%s%llu", modified.len ? "," : "[MODIFIED ",
+			         uid ? (unsigned long long)m->uid : (unsigned long long)which[k] + 1);
+			envelope_add(&modified, number, strlen(number));
 			continue;
-		char text[FLAGS_TEXT_MAX];
+		}
+		m->flags = now[k].flags;
+		m->modseq = now[k].modseq;
+		if (silent && !s->condstore)
+			continue;
+		char text[FLAGS_TEXT_MAX], modseq[40] = "";
 		flags_text(s, m->flags, text, sizeof text);
+		if (s->condstore)
+			snprintf(modseq, sizeof modseq, " MODSEQ (%llu)", (unsigned long long)m->modseq);
 		if (uid)
-			imap_untagged(s, "%zu FETCH (UID %u FLAGS (%s))", which[k] + 1, m->uid, text);
+			imap_untagged(s, "%zu FETCH (UID %u%s%s%s%s)", which[k] + 1, m->uid, silent ? "" : " FLAGS (",
+			              silent ? "" : text, silent ? "" : ")", modseq);
 		else
-			imap_untagged(s, "%zu FETCH (FLAGS (%s))", which[k] + 1, text);
+			imap_untagged(s, "%zu FETCH (%s%s%s%s)", which[k] + 1, silent ? "" : "FLAGS (", silent ? "" : text,
+			              silent ? "" : ")", silent ? modseq + 1 : modseq);
 	}
 	free(uids);
 	free(now);
 	free(which);
-	if (r == STORE_PERMFAIL)
+	if (r == STORE_PERMFAIL) {
 		imap_no(s, tag, IMAP_NO_KEYWORDS);
-	else if (r != STORE_OK)
+	} else if (r != STORE_OK) {
 		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
-	else
+	} else if (modified.len) {
+		const char *end = "] Conditional STORE failed for some";
+		envelope_add(&modified, end, strlen(end));
+		imap_tagged(s, tag, "OK", modified.failed ? "Conditional STORE failed for some" : modified.p);
+	} else {
 		imap_tagged(s, tag, "OK", uid ? "UID STORE completed" : "STORE completed");
+	}
+	free(modified.p);
 }
 
 /* ---- COPY and MOVE (RFC 9051 6.4.7, RFC 6851) ---- */

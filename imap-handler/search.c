@@ -18,8 +18,8 @@
 #define SEARCH_DEPTH_MAX 32  /* NOT, OR and parentheses nested: deeper is no client's */
 #define SEARCH_TEXT_MAX 1024 /* a string searched for: a name, a phrase */
 
-enum op { Q_TRUE, Q_FALSE, Q_FLAGS, Q_SET, Q_NOT, Q_AND, Q_OR, Q_DATE, Q_SENT, Q_LARGER, Q_SMALLER, Q_HEADER,
-          Q_BODY, Q_TEXT };
+enum op { Q_TRUE, Q_FALSE, Q_FLAGS, Q_SET, Q_NOT, Q_AND, Q_OR, Q_DATE, Q_SENT, Q_LARGER, Q_SMALLER, Q_MODSEQ,
+          Q_HEADER, Q_BODY, Q_TEXT };
 
 struct node {
 	enum op op;
@@ -29,13 +29,14 @@ struct node {
 	int uid;
 	int cmp;                 /* Q_DATE, Q_SENT: -1 before, 0 on, 1 since */
 	long day;                /* days since 1970-01-01 */
-	uint64_t size;           /* Q_LARGER, Q_SMALLER */
+	uint64_t size;           /* Q_LARGER, Q_SMALLER; Q_MODSEQ: the least MODSEQ */
 	char *field, *text;      /* Q_HEADER: field's value holds text; Q_BODY, Q_TEXT: the content does */
 };
 
 struct query {
 	struct node nodes[SEARCH_NODES_MAX];
 	size_t n;
+	int modseq;        /* it has a MODSEQ key: the answer says the highest MODSEQ found (RFC 7162 3.1.5) */
 	const char *error; /* why it is BAD */
 };
 
@@ -191,6 +192,17 @@ static int key(struct imap_session *s, struct query *q, struct imap_cursor *c, i
 		n.op = word[0] == 'L' || word[0] == 'l' ? Q_LARGER : Q_SMALLER;
 		if (imap_take_atom(c, digits, sizeof digits) < 0 || number_parse(digits, UINT64_MAX, &n.size) < 0) {
 			q->error = "SEARCH LARGER and SMALLER take a number";
+			return -1;
+		}
+	} else if (!strcasecmp(word, "MODSEQ")) { /* [entry-name entry-type] n: the entry is not told apart */
+		char arg[SEARCH_TEXT_MAX + 1];
+		n.op = Q_MODSEQ;
+		q->modseq = 1;
+		if (imap_take_astring(c, arg, sizeof arg) == 0 && arg[0] == '/' &&
+		    (imap_take_atom(c, arg, sizeof arg) < 0 || imap_take_atom(c, arg, sizeof arg) < 0))
+			arg[0] = '\0';
+		if (number_parse(arg, UINT64_MAX - 1, &n.size) < 0) {
+			q->error = "SEARCH MODSEQ [entry-name entry-type] mod-sequence";
 			return -1;
 		}
 	} else if (!strcasecmp(word, "HEADER")) {
@@ -356,6 +368,8 @@ static int test(struct query *q, int i, struct message_view *v, size_t seq)
 		return m->size > n->size;
 	case Q_SMALLER:
 		return m->size < n->size;
+	case Q_MODSEQ:
+		return m->modseq >= n->size;
 	default:
 		break;
 	}
@@ -424,14 +438,20 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 	enum store_result r = STORE_OK;
 	size_t mark = s->out->len;
 	unsigned flushes = s->out->flushes;
+	uint64_t highest = 0;
 	outbuf_add(s->out, "* SEARCH", 8);
 	for (size_t i = 0; i < s->n_msgs && r == STORE_OK; i++) {
 		struct message_view v = {s, &s->msgs[i], NULL, 0, STORE_OK};
-		if (test(q, root, &v, i))
+		if (test(q, root, &v, i)) {
 			outbuf_printf(s->out, " %llu", uid ? (unsigned long long)s->msgs[i].uid : (unsigned long long)i + 1);
+			highest = s->msgs[i].modseq > highest ? s->msgs[i].modseq : highest;
+		}
 		r = v.r;
 		free(v.header);
 	}
+	if (q->modseq && highest)
+		outbuf_printf(s->out, " (MODSEQ %llu)", (unsigned long long)highest);
+	s->condstore |= q->modseq; /* RFC 7162 3.1: a CONDSTORE enabling command */
 	query_free(q);
 	if (r != STORE_OK && s->out->flushes == flushes)
 		s->out->len = mark; /* the list could not be made: none of it */

@@ -205,25 +205,31 @@ static enum store_result flags_body(struct store *s, void *ctx)
 	st = store_q_exec(s, Q_FOLDER_MODSEQ, "uu", a->folder_id, a->account_id);
 	enum store_result r = store_q_one(st, st ? store_q_fetch(s, st, "u", a->modseq) : -1, STORE_NOT_FOUND);
 	for (size_t i = 0; r == STORE_OK && i < a->n; i++) {
-		uint64_t flags;
+		uint64_t flags, modseq;
 		char have[STORE_KEYWORDS_MAX + 1], now[STORE_KEYWORDS_MAX + 1];
 		int rc = -1;
 		if ((st = store_q_exec(s, Q_ENTRY_FLAGS, "uu", a->folder_id, (uint64_t)a->uids[i])))
-			rc = store_q_fetch(s, st, "us", &flags, have, sizeof have);
+			rc = store_q_fetch(s, st, "usu", &flags, have, sizeof have, &modseq);
 		if (rc <= 0) {
 			r = rc < 0 ? STORE_TEMPFAIL : STORE_OK; /* none: expunged meanwhile */
 			continue;
 		}
 		store_q_end(st);
+		if (a->change->unchanged_since && modseq > a->change->unchanged_since) {
+			if (a->fn)
+				a->fn(a->ctx, i, (unsigned)flags, have, modseq, 1);
+			continue;
+		}
 		unsigned to = (unsigned)flags;
+		int change = 0;
 		if (store_flag_change_apply(a->change, &to, have, now) < 0)
 			r = STORE_PERMFAIL;
-		else if ((to != flags || strcmp(now, have)) &&
+		else if ((change = to != flags || strcmp(now, have)) &&
 		         !store_q_exec(s, Q_ENTRY_SET_FLAGS, "usuuu", (uint64_t)to, now, *a->modseq, a->folder_id,
 		                       (uint64_t)a->uids[i]))
 			r = STORE_TEMPFAIL;
 		else if (a->fn)
-			a->fn(a->ctx, i, to, now);
+			a->fn(a->ctx, i, to, now, change ? *a->modseq : modseq, 0);
 	}
 	return r;
 }

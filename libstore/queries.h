@@ -139,7 +139,7 @@
 	                        " WHERE id = (SELECT message_id FROM mailbox_entry WHERE id = ?)") \
 	Q(ENTRY_MOVE, 0, "UPDATE mailbox_entry SET folder_id = ?, uid = ?, modseq = ? WHERE id = ? AND account_id = ?") \
 	Q(ENTRY_MOVE_ALL, 0, "UPDATE mailbox_entry SET folder_id = ? WHERE folder_id = ?") \
-	Q(ENTRY_FLAGS, 0, "SELECT flags, keywords FROM mailbox_entry WHERE folder_id = ? AND uid = ? FOR UPDATE") \
+	Q(ENTRY_FLAGS, 0, "SELECT flags, keywords, modseq FROM mailbox_entry WHERE folder_id = ? AND uid = ? FOR UPDATE") \
 	Q(ENTRY_SET_FLAGS, 0, "UPDATE mailbox_entry SET flags = ?, keywords = ?, modseq = ? WHERE folder_id = ? AND uid = ?") \
 	Q(ENTRY_LIST_ALL, 0, "SELECT id, size, uidl FROM mailbox_entry WHERE account_id = ? ORDER BY id") \
 	Q(FOLDER_DELETE_ACCOUNT, 0, "DELETE FROM folder WHERE account_id = ?") \

@@ -181,13 +181,15 @@ struct store_flag_change {
 	int op;
 	unsigned flags;
 	const char *keywords;
+	uint64_t unchanged_since; /* RFC 7162 UNCHANGEDSINCE: a message changed after it is left alone; 0: none */
 };
 /* A message's flags and keywords after a change: -1 when its keywords would
  * pass STORE_KEYWORDS_MAX. */
 int store_flag_change_apply(const struct store_flag_change *, unsigned *flags, const char *keywords,
                             char out[STORE_KEYWORDS_MAX + 1]);
-/* What message i of a change has now; told again if the transaction is retried. */
-typedef void (*store_flags_fn)(void *ctx, size_t i, unsigned flags, const char *keywords);
+/* What message i of a change has now, and its MODSEQ (refused: left alone,
+ * changed since unchanged_since); told again if the transaction is retried. */
+typedef void (*store_flags_fn)(void *ctx, size_t i, unsigned flags, const char *keywords, uint64_t modseq, int refused);
 /* A change to messages of a folder, applied to what each has in the database
  * (not what a session last saw), in one transaction; messages gone meanwhile
  * are left out, and fn (or NULL) hears each one's result. The changed ones

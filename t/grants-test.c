@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 		is_int(store_maildrop_read(s, a.id, &(struct store_entry_ref){ids[1], 0}, 1, -1, discard, &bytes), STORE_OK,
 		       "imap: read one");
 		uint32_t uid = 1;
-		struct store_flag_change add = {1, STORE_FLAG_SEEN, "$Forwarded"};
+		struct store_flag_change add = {1, STORE_FLAG_SEEN, "$Forwarded", 0};
 		is_int(store_folder_change_flags(s, a.id, f.id, &uid, 1, &add, NULL, NULL, &modseq), STORE_OK, "imap: set flags");
 		is_int(store_folder_create(s, a.id, "Work"), STORE_OK, "imap: create a folder");
 		struct store_folder work;

@@ -85,7 +85,7 @@ static enum store_result f_change_flags(void *c, uint64_t account, uint64_t fold
 				if (store_flag_change_apply(change, &fake.m[i].flags, fake.m[i].keywords, now) < 0)
 					return STORE_PERMFAIL;
 				strcpy(fake.m[i].keywords, now);
-				fn(ctx, k, fake.m[i].flags, now);
+				fn(ctx, k, fake.m[i].flags, now, fake.modseq, 0);
 			}
 	return STORE_OK;
 }

@@ -52,6 +52,11 @@ SESSIONS = {
                "b1 SEARCH LARGER 10 SMALLER 100000", "b2 SEARCH SENTSINCE 1-Jan-2020", "b3 SEARCH BEFORE 1-Jan-2000",
                "b4 SEARCH CHARSET UTF-8 SUBJECT one", "b5 SEARCH CHARSET KOI8-R ALL", "b6 SEARCH BOGUS",
                "b7 UID SEARCH UID 2:* NOT 1", "b8 SEARCH (OR 1 3) (NOT 3)", "b9 LOGOUT"],
+    "condstore": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 ENABLE CONDSTORE", "a3 SELECT INBOX (CONDSTORE)",
+                  "a4 FETCH 1:* (UID MODSEQ)", "a5 STORE 1 +FLAGS (\\Flagged)", "a6 FETCH 1:* (FLAGS) (CHANGEDSINCE 3)",
+                  "a7 STORE 1:3 (UNCHANGEDSINCE 3) +FLAGS.SILENT (\\Seen)", "a8 UID STORE 1 (UNCHANGEDSINCE 0) -FLAGS (\\Seen)",
+                  "a9 SEARCH MODSEQ 5", "b1 SEARCH MODSEQ \"/flags/\\\\seen\" all 4 UNSEEN", "b2 STATUS INBOX (HIGHESTMODSEQ MESSAGES)",
+                  "b3 FETCH 2 (FLAGS) (CHANGEDSINCE x)", "b4 LOGOUT"],
 }
 for name, lines in SESSIONS.items():
     with open(os.path.join(D, name + ".session"), "wb") as f:
