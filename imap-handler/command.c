@@ -77,7 +77,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE UIDPLUS CONDSTORE APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE UIDPLUS CONDSTORE ESEARCH APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");

@@ -411,6 +411,65 @@ static void query_free(struct query *q)
 	free(q);
 }
 
+enum { R_MIN = 1, R_MAX = 2, R_ALL = 4, R_COUNT = 8 };
+
+/* RETURN (options) of RFC 4731 after a space: the options (none given: ALL), -1 when wrong. */
+static int take_return(struct imap_cursor *c)
+{
+	static const struct {
+		const char *name;
+		int bit;
+	} options[] = {{"MIN", R_MIN}, {"MAX", R_MAX}, {"ALL", R_ALL}, {"COUNT", R_COUNT}};
+	char word[16];
+	int got = 0;
+	if (c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(')
+		return -1;
+	*++c->p = ' ';
+	if (c->p + 1 < c->end && c->p[1] == ')') { /* "()": ALL */
+		c->p += 2;
+		return R_ALL;
+	}
+	while (c->p < c->end && *c->p != ')') {
+		size_t i = 0;
+		if (imap_take_atom(c, word, sizeof word) < 0)
+			return -1;
+		while (i < sizeof options / sizeof *options && strcasecmp(word, options[i].name))
+			i++;
+		if (i == sizeof options / sizeof *options)
+			return -1; /* SAVE (RFC 5182) is not offered */
+		got |= options[i].bit;
+	}
+	if (c->p++ >= c->end)
+		return -1;
+	return got ? got : R_ALL;
+}
+
+/* The ESEARCH response (RFC 4731) for hits, n of them, ascending. */
+static void esearch(struct imap_session *s, const char *tag, int uid, int ret, const uint32_t *hits, size_t n,
+                    int modseq, uint64_t highest)
+{
+	outbuf_printf(s->out, "* ESEARCH (TAG \"%s\")%s", tag, uid ? " UID" : "");
+	if (n && (ret & R_MIN))
+		outbuf_printf(s->out, " MIN %u", hits[0]);
+	if (n && (ret & R_MAX))
+		outbuf_printf(s->out, " MAX %u", hits[n - 1]);
+	if (n && (ret & R_ALL)) {
+		outbuf_add(s->out, " ALL ", 5);
+		for (size_t i = 0; i < n;) {
+			size_t j = i;
+			while (j + 1 < n && hits[j + 1] == hits[j] + 1)
+				j++;
+			outbuf_printf(s->out, j > i ? "%s%u:%u" : "%s%u", i ? "," : "", hits[i], hits[j]);
+			i = j + 1;
+		}
+	}
+	if (ret & R_COUNT) /* after ALL, as Dovecot orders them */
+		outbuf_printf(s->out, " COUNT %zu", n);
+	if (modseq && n)
+		outbuf_printf(s->out, " MODSEQ %llu", (unsigned long long)highest);
+	outbuf_add(s->out, "\r\n", 2);
+}
+
 void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
 {
 	struct query *q = calloc(1, sizeof *q);
@@ -419,7 +478,17 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		return;
 	}
 	char charset[32];
+	int ret = 0; /* RETURN options: an ESEARCH answer */
 	struct imap_cursor at = *c;
+	if (imap_take_atom(&at, charset, sizeof charset) == 0 && !strcasecmp(charset, "RETURN")) {
+		if ((ret = take_return(&at)) < 0) {
+			imap_bad(s, tag, "SEARCH RETURN (MIN MAX ALL COUNT)");
+			query_free(q);
+			return;
+		}
+		*c = at;
+	}
+	at = *c;
 	if (imap_take_atom(&at, charset, sizeof charset) == 0 && !strcasecmp(charset, "CHARSET")) {
 		if (imap_take_astring(&at, charset, sizeof charset) < 0 ||
 		    (strcasecmp(charset, "UTF-8") && strcasecmp(charset, "US-ASCII"))) {
@@ -436,26 +505,37 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		return;
 	}
 	enum store_result r = STORE_OK;
-	size_t mark = s->out->len;
+	size_t mark = s->out->len, n = 0;
 	unsigned flushes = s->out->flushes;
 	uint64_t highest = 0;
-	outbuf_add(s->out, "* SEARCH", 8);
+	uint32_t *hits = ret ? malloc((s->n_msgs + 1) * sizeof *hits) : NULL;
+	if (ret && !hits)
+		r = STORE_TEMPFAIL;
+	if (!ret)
+		outbuf_add(s->out, "* SEARCH", 8);
 	for (size_t i = 0; i < s->n_msgs && r == STORE_OK; i++) {
 		struct message_view v = {s, &s->msgs[i], NULL, 0, STORE_OK};
 		if (test(q, root, &v, i)) {
-			outbuf_printf(s->out, " %llu", uid ? (unsigned long long)s->msgs[i].uid : (unsigned long long)i + 1);
+			uint32_t number = uid ? s->msgs[i].uid : (uint32_t)(i + 1);
+			if (ret)
+				hits[n++] = number;
+			else
+				outbuf_printf(s->out, " %u", number);
 			highest = s->msgs[i].modseq > highest ? s->msgs[i].modseq : highest;
 		}
 		r = v.r;
 		free(v.header);
 	}
-	if (q->modseq && highest)
+	if (!ret && q->modseq && highest)
 		outbuf_printf(s->out, " (MODSEQ %llu)", (unsigned long long)highest);
 	s->condstore |= q->modseq; /* RFC 7162 3.1: a CONDSTORE enabling command */
+	if (ret && r == STORE_OK)
+		esearch(s, tag, uid, ret, hits, n, q->modseq, highest);
+	free(hits);
 	query_free(q);
 	if (r != STORE_OK && s->out->flushes == flushes)
 		s->out->len = mark; /* the list could not be made: none of it */
-	else
+	else if (!ret)
 		outbuf_add(s->out, "\r\n", 2);
 	if (r != STORE_OK)
 		imap_no(s, tag, IMAP_NO_UNAVAILABLE);

@@ -23,7 +23,8 @@ ITEMS = ["ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.SIZE", "BODY.PEEK[HEADER]"
 SEARCHES = ['FROM "example"', 'SUBJECT test', 'HEADER Content-Type multipart', 'HEADER MIME-Version ""',
             'LARGER 1000', 'SMALLER 500', 'SENTSINCE 1-Jan-2001', 'SENTBEFORE 1-May-2001', 'SENTON 4-May-2001',
             'OR FROM zzz SUBJECT digest', 'NOT HEADER Content-Type ""', '(TO zzz CC zzz)', 'BODY "the"',
-            'TEXT "Subject: t"', 'ALL UNSEEN 2:5', 'NOT (OR 1 3)', 'KEYWORD Junk', 'UNKEYWORD Junk NOT SEEN']
+            'TEXT "Subject: t"', 'ALL UNSEEN 2:5', 'NOT (OR 1 3)', 'KEYWORD Junk', 'UNKEYWORD Junk NOT SEEN',
+            'RETURN (MIN MAX COUNT ALL) FROM "example"', 'RETURN (COUNT) SUBJECT nothing-like-this', 'RETURN () LARGER 1000']
 
 # Differences known and left: (file name, item) and why.
 KNOWN = {
@@ -62,7 +63,7 @@ def searched(data, n):
     """The answer to each of n searches tagged s0, s1, ...: its SEARCH response, or its tagged refusal."""
     out, last = [None] * n, None
     for r in responses(data):
-        if r.startswith(b"* SEARCH"):
+        if r.startswith(b"* SEARCH") or r.startswith(b"* ESEARCH"):
             last = r
         m = re.match(rb"s(\d+) (\w+)", r)
         if m and int(m.group(1)) < n:
