@@ -295,6 +295,8 @@ static int find_in(void *ctx, const void *data, size_t len)
 		p += h;
 		len -= h;
 	}
+	if (!len) /* all of it header */
+		return 0;
 	if (f->kept + len > f->cap) {
 		unsigned char *w = realloc(f->window, f->kept + len);
 		if (!w)
