@@ -53,9 +53,11 @@ void envelope_nstring(struct envelope_text *t, const char *s, size_t len)
 	unsigned escapes = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '\r' || c == '\n' || c >= 0x80 || ((c == '"' || c == '\\') && ++escapes > QUOTED_ESCAPES_MAX)) {
+		if (!c || c == '\r' || c == '\n' || c >= 0x80 ||
+		    ((c == '"' || c == '\\') && ++escapes > QUOTED_ESCAPES_MAX)) {
 			add_literal_head(t, len);
-			envelope_add(t, s, len);
+			for (size_t k = 0; k < len; k++) /* a NUL is in no IMAP string: 0x80 for it, as in human_string */
+				add_char(t, s[k] ? s[k] : (char)0x80);
 			return;
 		}
 	}

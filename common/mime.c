@@ -189,13 +189,16 @@ static int rfc2231_cmp(const void *a, const void *b)
  * section is extended). */
 static void params_join(struct params *ps)
 {
-	size_t plain = 0;
-	for (size_t i = 0; i < ps->n; i++) /* the plain ones first, in order */
-		if (!memchr(ps->p[i].key.p, '*', ps->p[i].key.len)) {
-			struct param t = ps->p[i];
-			memmove(ps->p + plain + 1, ps->p + plain, (i - plain) * sizeof *ps->p);
-			ps->p[plain++] = t;
-		}
+	size_t plain = 0, starred = 0;
+	struct param *sorted = ps->n ? malloc(ps->n * sizeof *sorted) : NULL;
+	if (!sorted)
+		return; /* none, or no memory: left as they came */
+	for (size_t i = 0; i < ps->n; i++) /* the plain ones first, in order; one pass (a field may hold thousands) */
+		plain += !memchr(ps->p[i].key.p, '*', ps->p[i].key.len);
+	for (size_t i = 0, k = 0; i < ps->n; i++)
+		sorted[memchr(ps->p[i].key.p, '*', ps->p[i].key.len) ? plain + starred++ : k++] = ps->p[i];
+	memcpy(ps->p, sorted, ps->n * sizeof *sorted);
+	free(sorted);
 	if (ps->n - plain > 1)
 		qsort(ps->p + plain, ps->n - plain, sizeof *ps->p, rfc2231_cmp);
 	size_t out = plain;

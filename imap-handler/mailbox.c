@@ -100,7 +100,9 @@ struct change {
 static void changed(void *ctx, size_t i, unsigned flags, const char *keywords, uint64_t modseq, int refused)
 {
 	struct change *c = ctx;
-	c->now[i] = (struct change_result){(flags & IMAP_SYSTEM_FLAGS) | keyword_bits(c->s, keywords), modseq, refused};
+	c->now[i] = refused < 0 ? (struct change_result){GONE, 0, 0}
+	                        : (struct change_result){(flags & IMAP_SYSTEM_FLAGS) | keyword_bits(c->s, keywords), modseq,
+	                                                 refused};
 }
 
 /* Flags added (op 1), taken away (-1) or set (0) on messages of the selected
@@ -731,12 +733,14 @@ static int parse_section(const char *p, struct fetch_req *r)
 	n += (size_t)snprintf(r->label + n, sizeof r->label - n, "]");
 	if (*p == '<') { /* <origin.count> */
 		char *end;
+		if (p[1] < '0' || p[1] > '9') /* (strtoull would take a sign) */
+			return -1;
 		r->origin = strtoull(p + 1, &end, 10);
-		if (end == p + 1 || *end != '.')
+		if (*end != '.' || end[1] < '0' || end[1] > '9')
 			return -1;
 		p = end + 1;
 		r->count = strtoull(p, &end, 10);
-		if (end == p || *end != '>' || !r->count)
+		if (*end != '>' || !r->count)
 			return -1;
 		p = end + 1;
 		r->partial = 1;
@@ -818,6 +822,7 @@ struct stream {
 	struct header_end header;
 	char *held;          /* a header alone, held to know its size first */
 	size_t held_len;
+	int cut;             /* the header was longer than IMAP_HEADER_MAX: held is its start */
 };
 
 static int stream_out(void *ctx, const void *data, size_t len)
@@ -839,28 +844,34 @@ static int hold_header(void *ctx, const void *data, size_t len)
 {
 	struct stream *st = ctx;
 	size_t h = header_end_scan(&st->header, data, len);
-	if (st->held_len + h > IMAP_HEADER_MAX)
-		return -1;
+	st->cut = st->held_len + h > IMAP_HEADER_MAX;
+	if (st->cut)
+		h = IMAP_HEADER_MAX - st->held_len;
 	memcpy(st->held + st->held_len, data, h);
 	st->held_len += h;
-	return 0;
+	return st->cut; /* cut: no need to read on */
 }
 
-/* The message's header, held (st->held, st->held_len). */
-static enum store_result read_header(struct imap_session *s, const struct imap_message *m, struct stream *st)
+/* The message's header, held (st->held, st->held_len); one longer than
+ * IMAP_HEADER_MAX is cut there where may_cut (ENVELOPE, SEARCH: as Dovecot),
+ * else refused (a section must be whole). */
+static enum store_result read_header(struct imap_session *s, const struct imap_message *m, struct stream *st,
+                                     int may_cut)
 {
 	st->held = malloc(IMAP_HEADER_MAX);
 	st->held_len = 0;
+	st->cut = 0;
 	st->header = (struct header_end){0};
 	if (!st->held)
 		return STORE_TEMPFAIL;
-	return s->be->read(s->be->ctx, s->account.id, m->id, m->size, 0, hold_header, st);
+	enum store_result r = s->be->read(s->be->ctx, s->account.id, m->id, m->size, 0, hold_header, st);
+	return st->cut ? (may_cut ? STORE_OK : STORE_PERMFAIL) : r;
 }
 
 enum store_result imap_message_header(struct imap_session *s, const struct imap_message *m, char **out, size_t *len)
 {
-	struct stream st = {s, 0, m->size, {0}, NULL, 0};
-	enum store_result r = read_header(s, m, &st);
+	struct stream st = {s, 0, m->size, {0}, NULL, 0, 0};
+	enum store_result r = read_header(s, m, &st, 1);
 	*out = st.held;
 	*len = st.held_len;
 	return r;
@@ -869,9 +880,9 @@ enum store_result imap_message_header(struct imap_session *s, const struct imap_
 /* ENVELOPE, from the message's header. 0, or -1 (*failed set) when it cannot be read. */
 static int envelope_item(struct imap_session *s, const struct imap_message *m, int *failed)
 {
-	struct stream st = {s, 0, m->size, {0}, NULL, 0};
+	struct stream st = {s, 0, m->size, {0}, NULL, 0, 0};
 	struct envelope_text text = {0};
-	enum store_result res = read_header(s, m, &st);
+	enum store_result res = read_header(s, m, &st, 1);
 	if (res == STORE_OK)
 		envelope_write(&text, st.held, st.held_len);
 	if (res == STORE_OK && text.failed)
@@ -931,7 +942,10 @@ static void filter_fields(const char *h, size_t len, const char *names, int not,
 			eol = memchr(next, '\n', (size_t)(end - next));
 			next = eol ? eol + 1 : end;
 		}
-		size_t name = strcspn(line, ":\r\n"), n = name;
+		size_t name = 0, n;
+		while (line + name < next && line[name] != ':' && line[name] != '\r' && line[name] != '\n')
+			name++; /* (held octets have no NUL after them) */
+		n = name;
 		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 			n--;
 		int listed = 0;
@@ -975,7 +989,7 @@ static enum store_result locate(struct imap_session *s, const struct imap_messag
 	if (!r->n_path) { /* the message's own header, body or whole */
 		if (r->text == T_ALL)
 			return STORE_OK;
-		enum store_result res = read_header(s, m, st);
+		enum store_result res = read_header(s, m, st, 0);
 		*start = r->text == T_TEXT ? st->held_len : 0;
 		return res;
 	}
@@ -1015,7 +1029,7 @@ static enum store_result locate(struct imap_session *s, const struct imap_messag
 /* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
 static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r, int *failed)
 {
-	struct stream st = {s, 0, 0, {0}, NULL, 0};
+	struct stream st = {s, 0, 0, {0}, NULL, 0, 0};
 	struct envelope_text filtered = {0};
 	uint64_t start, end;
 	int header;

@@ -198,9 +198,9 @@ static int key(struct imap_session *s, struct query *q, struct imap_cursor *c, i
 		char arg[SEARCH_TEXT_MAX + 1];
 		n.op = Q_MODSEQ;
 		q->modseq = 1;
-		if (imap_take_astring(c, arg, sizeof arg) == 0 && arg[0] == '/' &&
-		    (imap_take_atom(c, arg, sizeof arg) < 0 || imap_take_atom(c, arg, sizeof arg) < 0))
-			arg[0] = '\0';
+		if (imap_take_astring(c, arg, sizeof arg) < 0 ||
+		    (arg[0] == '/' && (imap_take_atom(c, arg, sizeof arg) < 0 || imap_take_atom(c, arg, sizeof arg) < 0)))
+			arg[0] = '\0'; /* (what failed may have left it unterminated) */
 		if (number_parse(arg, UINT64_MAX - 1, &n.size) < 0) {
 			q->error = "SEARCH MODSEQ [entry-name entry-type] mod-sequence";
 			return -1;
@@ -446,10 +446,19 @@ static int take_return(struct imap_cursor *c)
 	return got ? got : R_ALL;
 }
 
-/* The ESEARCH response (RFC 4731) for hits, n of them, ascending. */
-static void esearch(struct imap_session *s, const char *tag, int uid, int ret, const uint32_t *hits, size_t n,
-                    int modseq, uint64_t highest)
+/* The ESEARCH response (RFC 4731) for hits, n of them, ascending; with a
+ * MODSEQ key, the highest MODSEQ of what it reports (RFC 7162 3.1.5: of the
+ * MIN and MAX messages alone when it reports neither ALL nor COUNT). */
+static void esearch(struct imap_session *s, const char *tag, int uid, int ret, const uint32_t *hits,
+                    const uint64_t *modseqs, size_t n, int modseq, uint64_t highest)
 {
+	if (n && !(ret & (R_ALL | R_COUNT))) {
+		highest = 0;
+		if (ret & R_MIN)
+			highest = modseqs[0];
+		if ((ret & R_MAX) && modseqs[n - 1] > highest)
+			highest = modseqs[n - 1];
+	}
 	outbuf_printf(s->out, "* ESEARCH (TAG \"%s\")%s", tag, uid ? " UID" : "");
 	if (n && (ret & R_MIN))
 		outbuf_printf(s->out, " MIN %u", hits[0]);
@@ -511,7 +520,8 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 	unsigned flushes = s->out->flushes;
 	uint64_t highest = 0;
 	uint32_t *hits = ret ? malloc((s->n_msgs + 1) * sizeof *hits) : NULL;
-	if (ret && !hits)
+	uint64_t *modseqs = ret ? malloc((s->n_msgs + 1) * sizeof *modseqs) : NULL;
+	if (ret && (!hits || !modseqs))
 		r = STORE_TEMPFAIL;
 	if (!ret)
 		outbuf_add(s->out, "* SEARCH", 8);
@@ -519,8 +529,10 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		struct message_view v = {s, &s->msgs[i], NULL, 0, STORE_OK};
 		if (test(q, root, &v, i)) {
 			uint32_t number = uid ? s->msgs[i].uid : (uint32_t)(i + 1);
-			if (ret)
+			if (ret) {
+				modseqs[n] = s->msgs[i].modseq;
 				hits[n++] = number;
+			}
 			else
 				outbuf_printf(s->out, " %u", number);
 			highest = s->msgs[i].modseq > highest ? s->msgs[i].modseq : highest;
@@ -532,8 +544,9 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		outbuf_printf(s->out, " (MODSEQ %llu)", (unsigned long long)highest);
 	s->condstore |= q->modseq; /* RFC 7162 3.1: a CONDSTORE enabling command */
 	if (ret && r == STORE_OK)
-		esearch(s, tag, uid, ret, hits, n, q->modseq, highest);
+		esearch(s, tag, uid, ret, hits, modseqs, n, q->modseq, highest);
 	free(hits);
+	free(modseqs);
 	query_free(q);
 	if (r != STORE_OK && s->out->flushes == flushes)
 		s->out->len = mark; /* the list could not be made: none of it */

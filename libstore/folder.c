@@ -197,6 +197,8 @@ int store_flag_change_apply(const struct store_flag_change *c, unsigned *flags, 
 static enum store_result flags_body(struct store *s, void *ctx)
 {
 	struct flags_args *a = ctx;
+	if (store_lock_account(s, a->account_id) < 0) /* lock order: the account first, as every writer */
+		return STORE_TEMPFAIL;
 	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_CHANGE, "uu", a->folder_id, a->account_id);
 	if (!st)
 		return STORE_TEMPFAIL;
@@ -211,7 +213,9 @@ static enum store_result flags_body(struct store *s, void *ctx)
 		if ((st = store_q_exec(s, Q_ENTRY_FLAGS, "uu", a->folder_id, (uint64_t)a->uids[i])))
 			rc = store_q_fetch(s, st, "usu", &flags, have, sizeof have, &modseq);
 		if (rc <= 0) {
-			r = rc < 0 ? STORE_TEMPFAIL : STORE_OK; /* none: expunged meanwhile */
+			r = rc < 0 ? STORE_TEMPFAIL : STORE_OK;
+			if (!rc && a->fn) /* none: expunged meanwhile (said, as a retry may find what the first try did not) */
+				a->fn(a->ctx, i, 0, "", 0, -1);
 			continue;
 		}
 		store_q_end(st);

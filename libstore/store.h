@@ -187,8 +187,9 @@ struct store_flag_change {
  * pass STORE_KEYWORDS_MAX. */
 int store_flag_change_apply(const struct store_flag_change *, unsigned *flags, const char *keywords,
                             char out[STORE_KEYWORDS_MAX + 1]);
-/* What message i of a change has now, and its MODSEQ (refused: left alone,
- * changed since unchanged_since); told again if the transaction is retried. */
+/* What message i of a change has now, and its MODSEQ; refused 1: left alone,
+ * changed since unchanged_since; -1: expunged meanwhile. Told again, every
+ * message, if the transaction is retried. */
 typedef void (*store_flags_fn)(void *ctx, size_t i, unsigned flags, const char *keywords, uint64_t modseq, int refused);
 /* A change to messages of a folder, applied to what each has in the database
  * (not what a session last saw), in one transaction; messages gone meanwhile

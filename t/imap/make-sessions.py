@@ -58,7 +58,7 @@ SESSIONS = {
                   "a4 FETCH 1:* (UID MODSEQ)", "a5 STORE 1 +FLAGS (\\Flagged)", "a6 FETCH 1:* (FLAGS) (CHANGEDSINCE 3)",
                   "a7 STORE 1:3 (UNCHANGEDSINCE 3) +FLAGS.SILENT (\\Seen)", "a8 UID STORE 1 (UNCHANGEDSINCE 0) -FLAGS (\\Seen)",
                   "a9 SEARCH MODSEQ 5", "b1 SEARCH MODSEQ \"/flags/\\\\seen\" all 4 UNSEEN", "b2 STATUS INBOX (HIGHESTMODSEQ MESSAGES)",
-                  "b3 FETCH 2 (FLAGS) (CHANGEDSINCE x)", "b4 LOGOUT"],
+                  "b3 FETCH 2 (FLAGS) (CHANGEDSINCE x)", "b4 SEARCH MODSEQ", "b5 FETCH 1 BODY.PEEK[]<-1.5>", "b6 LOGOUT"],
 }
 for name, lines in SESSIONS.items():
     with open(os.path.join(D, name + ".session"), "wb") as f:
