@@ -31,6 +31,7 @@ struct node {
 	long day;                /* days since 1970-01-01 */
 	uint64_t size;           /* Q_LARGER, Q_SMALLER; Q_MODSEQ: the least MODSEQ */
 	char *field, *text;      /* Q_HEADER: field's value holds text; Q_BODY, Q_TEXT: the content does */
+	size_t *fail;            /* Q_BODY, Q_TEXT: prepare_text's table */
 };
 
 struct query {
@@ -115,6 +116,28 @@ static int take_text(struct imap_cursor *c, char **out)
 	if (imap_take_astring(c, text, sizeof text) < 0)
 		return -1;
 	return (*out = strdup(text)) ? 0 : -1;
+}
+
+static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
+
+/* For a string looked for in any case: its octets in lower case, and for each
+ * length of it matched, how much is still matched after a mismatch (Knuth,
+ * Morris and Pratt), so the content is read once, in time linear in it. */
+static int prepare_text(struct node *n)
+{
+	size_t len = strlen(n->text);
+	if (!(n->fail = malloc((len + 1) * sizeof *n->fail)))
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		n->text[i] = (char)lower((unsigned char)n->text[i]);
+	n->fail[0] = 0;
+	for (size_t i = 1, k = 0; i < len; i++) {
+		while (k && n->text[i] != n->text[k])
+			k = n->fail[k - 1];
+		k += n->text[i] == n->text[k];
+		n->fail[i] = k;
+	}
+	return 0;
 }
 
 static int keys(struct imap_session *s, struct query *q, struct imap_cursor *c, int depth, int until_paren);
@@ -215,7 +238,8 @@ static int key(struct imap_session *s, struct query *q, struct imap_cursor *c, i
 		}
 	} else if (!strcasecmp(word, "BODY") || !strcasecmp(word, "TEXT")) {
 		n.op = word[0] == 'B' || word[0] == 'b' ? Q_BODY : Q_TEXT;
-		if (take_text(c, &n.text) < 0) {
+		if (take_text(c, &n.text) < 0 || prepare_text(&n) < 0) {
+			free(n.text);
 			q->error = "SEARCH BODY and TEXT take a string";
 			return -1;
 		}
@@ -237,6 +261,7 @@ static int key(struct imap_session *s, struct query *q, struct imap_cursor *c, i
 		free(n.set);
 		free(n.field);
 		free(n.text);
+		free(n.fail);
 	}
 	return i;
 }
@@ -264,52 +289,31 @@ static int keys(struct imap_session *s, struct query *q, struct imap_cursor *c, 
 	return all;
 }
 
-static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c; }
-
-/* Whether the n octets at p start with needle, in any case. */
-static int starts_with(const unsigned char *p, const char *needle, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (lower(p[i]) != lower((unsigned char)needle[i]))
-			return 0;
-	return 1;
-}
-
-/* A string looked for in a message's content as its octets go by, in any case;
- * the last octets of each piece are kept for a match across two. */
+/* A string looked for in a message's content as its octets go by. */
 struct finder {
-	const char *needle;
-	size_t n;
+	const struct node *n;
+	size_t len, matched;
 	int body_only, found;
 	struct header_end header;
-	unsigned char *window; /* the kept octets, then the next piece */
-	size_t kept, cap;
 };
 
 static int find_in(void *ctx, const void *data, size_t len)
 {
 	struct finder *f = ctx;
 	const unsigned char *p = data;
+	const char *text = f->n->text;
 	if (f->body_only && !f->header.done) { /* BODY: what follows the header */
 		size_t h = header_end_scan(&f->header, data, len);
 		p += h;
 		len -= h;
 	}
-	if (!len) /* all of it header */
-		return 0;
-	if (f->kept + len > f->cap) {
-		unsigned char *w = realloc(f->window, f->kept + len);
-		if (!w)
-			return -1;
-		f->window = w;
-		f->cap = f->kept + len;
+	for (size_t i = 0; i < len && !f->found; i++) {
+		unsigned char c = lower(p[i]);
+		while (f->matched && c != (unsigned char)text[f->matched])
+			f->matched = f->n->fail[f->matched - 1];
+		f->matched += c == (unsigned char)text[f->matched];
+		f->found = f->matched == f->len;
 	}
-	memcpy(f->window + f->kept, p, len);
-	size_t all = f->kept + len;
-	for (size_t i = 0; i + f->n <= all && !f->found; i++)
-		f->found = starts_with(f->window + i, f->needle, f->n);
-	f->kept = all < f->n ? all : f->n - 1; /* what a match across the next piece may start with */
-	memmove(f->window, f->window + all - f->kept, f->kept);
 	return f->found; /* found: no need to read on */
 }
 
@@ -376,11 +380,10 @@ static int test(struct query *q, int i, struct message_view *v, size_t seq)
 		break;
 	}
 	if (n->op == Q_BODY || n->op == Q_TEXT) {
-		struct finder f = {n->text, strlen(n->text), n->op == Q_BODY, !*n->text, {0}, NULL, 0, 0};
+		struct finder f = {n, strlen(n->text), 0, n->op == Q_BODY, !*n->text, {0}};
 		if (f.found || v->r != STORE_OK)
 			return f.found;
 		enum store_result r = v->s->be->read(v->s->be->ctx, v->s->account.id, m->id, m->size, -1, find_in, &f);
-		free(f.window);
 		if (r != STORE_OK && !f.found) /* found: the read stopped there on purpose */
 			v->r = r;
 		return f.found;
@@ -409,6 +412,7 @@ static void query_free(struct query *q)
 		free(q->nodes[i].set);
 		free(q->nodes[i].field);
 		free(q->nodes[i].text);
+		free(q->nodes[i].fail);
 	}
 	free(q);
 }

@@ -161,4 +161,21 @@ tap.is_(a.status("Archive", "(UIDNEXT)")[1], [b'"Archive" (UIDNEXT %d)' % (int(c
         "and Archive's UIDNEXT follows the one copy")
 a.logout()
 b.logout()
+
+# SEARCH BODY finds a string that straddles two of the store's 256 KiB chunks.
+c = imaplib.IMAP4("127.0.0.1", imap.port, timeout=10)
+c.login("alice@example.com", "alice pw")
+c.select("Archive", readonly=True)  # where MOVE put the 300 kB message
+uid = c.uid("SEARCH", "LARGER", "200000")[1][0]
+typ, data = c.uid("FETCH", uid, "(BODY.PEEK[])")
+big = data[0][1] if typ == "OK" and data and isinstance(data[0], tuple) else b""
+at = 256 * 1024
+start = big.rfind(b"\n", 0, at) + 1
+needle = big[start:big.find(b"\r", at)]  # the line that holds the chunks' seam, from its start to its end
+typ, data = c.uid("SEARCH", "BODY", '"%s"' % needle.decode())
+tap.ok(len(big) > at and start < at < start + len(needle) and data == [uid],
+       "SEARCH BODY finds a line that two chunks share (%r ... at %d)" % (needle[:12], at))
+typ, data = c.uid("SEARCH", "BODY", '"%s"' % needle.decode().upper().replace("LINE", "line x"))
+tap.is_(data, [b""], "and not a string no message has")
+c.logout()
 tap.done()
