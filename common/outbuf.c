@@ -68,10 +68,14 @@ void outbuf_printf(struct outbuf *o, const char *fmt, ...)
 static int flush_keep(struct outbuf *o, size_t keep)
 {
 	size_t n = o->len > keep ? o->len - keep : 0;
+	if (o->in_sink) /* from inside the sink (a timer): the flush under way sends it */
+		return o->failed ? -1 : 0;
 	if (!o->failed && n) {
 		o->flushes++;
+		o->in_sink = 1;
 		if (o->sink(o->ctx, o->p, n) < 0)
 			o->failed = 1;
+		o->in_sink = 0;
 	}
 	if (n) {
 		memmove(o->p, o->p + n, o->len - n);

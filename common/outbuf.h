@@ -17,6 +17,7 @@ struct outbuf {
 	void *ctx;
 	int failed; /* the sink failed once: everything after is dropped */
 	unsigned flushes; /* how many times something went out */
+	int in_sink; /* a flush is under way: the connection's timer, run from inside it, must not add or flush */
 };
 
 void outbuf_init(struct outbuf *, outbuf_sink, void *ctx);

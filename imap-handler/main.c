@@ -21,6 +21,8 @@ struct idle {
 static int idle_tick(void *ctx)
 {
 	struct idle *i = ctx;
+	if (i->out->in_sink) /* run from inside a write (a slow reader): output now would move what is being written */
+		return 0;
 	imap_idle_poll(i->s);
 	return i->out->len && outbuf_flush(i->out) < 0;
 }

@@ -178,4 +178,28 @@ tap.ok(len(big) > at and start < at < start + len(needle) and data == [uid],
 typ, data = c.uid("SEARCH", "BODY", '"%s"' % needle.decode().upper().replace("LINE", "line x"))
 tap.is_(data, [b""], "and not a string no message has")
 c.logout()
+
+# A reader slower than the connection's one-second timer: the timer runs inside
+# the blocked write, and must neither flush nor add to what is being written.
+import socket, time
+def fetch_all(slow):
+    s = socket.socket()
+    if slow:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", imap.port))
+    s.sendall(b'a LOGIN alice@example.com "alice pw"\r\nb SELECT Archive\r\nc FETCH 1:* (%s)\r\n' %
+              b" ".join([b"BODY.PEEK[]"] * 16))  # more than the kernel buffers (up to 4 MiB): the write blocks
+    if slow:
+        time.sleep(2.5)
+    got = b""
+    s.settimeout(20)
+    while not re.search(rb"\r\nc (OK|NO|BAD)[^\r]*\r\n", got):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    return got[got.index(b"\r\nb OK"):]
+fast, slow = fetch_all(False), fetch_all(True)
+tap.ok(len(fast) > 16 * 300000 and slow == fast, "a reader that stops for 2.5 s mid-FETCH gets the same %d octets" % len(fast))
 tap.done()
