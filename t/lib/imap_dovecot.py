@@ -2,7 +2,7 @@
 """Each message of a corpus into our INBOX and into a Maildir that Dovecot's
 imap serves (preauthenticated, on stdin and stdout, as it runs under ssh);
 then the same FETCH of both, compared response by response."""
-import glob, os, re, shutil, subprocess, sys, tempfile
+import glob, os, re, select, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, build_dir, reset_db
@@ -104,9 +104,27 @@ def dovecot(messages, commands):
             subprocess.run(["chown", "-R", "nobody:nogroup", d], check=True)
             as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
         env = {"USER": "nobody" if as_user else os.environ.get("USER", "inetmail"), "HOME": d, "PATH": os.environ["PATH"]}
-        return b"".join(subprocess.run(as_user + [DOVECOT_IMAP, "-c", d + "/dovecot.conf"], capture_output=True,
-                                       input=b"a SELECT INBOX\r\n%sc LOGOUT\r\n" % one, env=env, timeout=120).stdout
-                        for one in (commands if isinstance(commands, list) else [commands]))
+        out = b""
+        for one in commands if isinstance(commands, list) else [commands]:
+            p = subprocess.Popen(as_user + [DOVECOT_IMAP, "-c", d + "/dovecot.conf"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+            p.stdin.write(b"a SELECT INBOX\r\n%sc LOGOUT\r\n" % one)
+            p.stdin.flush()
+            # Its input stays open until LOGOUT is answered: Dovecot takes the end of its
+            # input for a client gone, and drops what a command still had to send.
+            got, deadline = b"", time.time() + 120
+            while not re.search(rb"(^|\r\n)c (OK|NO|BAD)", got) and time.time() < deadline:
+                if not select.select([p.stdout], [], [], deadline - time.time())[0]:
+                    break
+                chunk = os.read(p.stdout.fileno(), 1 << 20)
+                if not chunk:
+                    break
+                got += chunk
+            p.stdin.close()
+            got += p.stdout.read()
+            p.wait(timeout=30)
+            out += got
+        return out
     finally:
         shutil.rmtree(d)
 
@@ -124,13 +142,18 @@ for name, files in corpora:
         command = b"f FETCH 1:* (%s)\r\n" % item.encode()
         a, b = fetched(ours(messages, command)), fetched(dovecot(messages, command))
         differ = [n for n in range(1, len(messages) + 1) if a.get(n) != b.get(n)]
+        if differ:  # asked again: a loaded CI machine once saw Dovecot's answers differ where a rerun did not
+            b = fetched(dovecot(messages, command))
+            differ = [n for n in range(1, len(messages) + 1) if a.get(n) != b.get(n)]
         known = [n for n in differ if (os.path.basename(files[n - 1]), item) in KNOWN]
         differ = [n for n in differ if n not in known]
         tap.ok(len(b) == len(messages) and not differ,
                "%s: %s of %d messages as Dovecot gives it (%d differ%s)" % (item, name, len(messages), len(differ),
                "; known: " + ", ".join(KNOWN[os.path.basename(files[n - 1]), item] for n in known) if known else ""))
-        for n in differ[:3]:
-            tap.diag("%s\n  ours:    %r\n  dovecot: %r" % (files[n - 1], a.get(n), b.get(n)))
+        for n in differ[:3]:  # on stderr too, so that a CI log shows them
+            text = "%s\n  ours:    %r\n  dovecot: %r" % (files[n - 1], a.get(n), b.get(n))
+            tap.diag(text)
+            print(text[:2000], file=sys.stderr)
     # every SEARCH in one session each side: the answers, in order
     commands = [b"s%d SEARCH %s\r\n" % (i, k.encode()) for i, k in enumerate(SEARCHES)]
     a, b = searched(ours(messages, b"".join(commands)), len(SEARCHES)), searched(dovecot(messages, commands), len(SEARCHES))
