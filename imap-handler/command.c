@@ -56,6 +56,7 @@ static const char *const no_texts[] = {
 	[IMAP_NO_PRIVACY] = "[PRIVACYREQUIRED] Use STARTTLS first",
 	[IMAP_NO_AUTH_FAILED] = "[AUTHENTICATIONFAILED] Authentication failed",
 	[IMAP_NO_ONLY_PLAIN] = "[CANNOT] Only PLAIN is offered",
+	[IMAP_NO_BADCHARSET] = "[BADCHARSET (UTF-8 US-ASCII)] That charset is not known here",
 };
 
 const char *imap_no_text(enum imap_no why) { return no_texts[why]; }

@@ -1,5 +1,6 @@
 /* Inside the IMAP machine: shared by command.c (input, parsing, the session
- * and its commands before a folder is selected) and mailbox.c (the rest). */
+ * and its commands before a folder is selected), mailbox.c (the rest),
+ * fetch.c, search.c, seqset.c and append.c. */
 #ifndef INETMAIL_IMAP_IMPL_H
 #define INETMAIL_IMAP_IMPL_H
 
@@ -24,6 +25,11 @@ int imap_take_flags(struct imap_session *, struct imap_cursor *, uint64_t *flags
 #define IMAP_SYSTEM_FLAGS 0xffu /* the bits of STORE_FLAG_*: the rest are keywords */
 /* A message's keywords as the store keeps them: space-separated. */
 void imap_keywords_text(const struct imap_session *, uint64_t flags, char *out, size_t cap);
+#define FLAGS_TEXT_MAX (IMAP_KEYWORDS_MAX * (IMAP_KEYWORD_LEN + 1) + 64) /* every flag and keyword named */
+/* A message's flags as FETCH FLAGS shows them: system flags, then keywords. */
+void imap_flags_text(const struct imap_session *, uint64_t flags, char *out, size_t cap);
+/* A modifier list after a space: "(NAME n)": 1 with *n, 0 when there is none, -1 when it is wrong. */
+int imap_take_modifier(struct imap_cursor *, const char *name, uint64_t *n);
 
 void imap_tagged(struct imap_session *, const char *tag, const char *status, const char *text);
 void imap_untagged(struct imap_session *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -32,7 +38,7 @@ void imap_bad(struct imap_session *, const char *tag, const char *text); /* coun
 enum imap_no {
 	IMAP_NO_UNAVAILABLE, IMAP_NO_NONEXISTENT, IMAP_NO_TRYCREATE, IMAP_NO_READ_ONLY, IMAP_NO_EXISTS,
 	IMAP_NO_INBOX_EXISTS, IMAP_NO_INBOX_STAYS, IMAP_NO_OVERQUOTA, IMAP_NO_COPY_OVERQUOTA, IMAP_NO_KEYWORDS,
-	IMAP_NO_TOOBIG, IMAP_NO_PRIVACY, IMAP_NO_AUTH_FAILED, IMAP_NO_ONLY_PLAIN,
+	IMAP_NO_TOOBIG, IMAP_NO_PRIVACY, IMAP_NO_AUTH_FAILED, IMAP_NO_ONLY_PLAIN, IMAP_NO_BADCHARSET,
 };
 void imap_no(struct imap_session *, const char *tag, enum imap_no);
 const char *imap_no_text(enum imap_no);
@@ -56,8 +62,8 @@ int imap_take_set(struct imap_session *, struct imap_cursor *, int uid, struct i
 int imap_selects(const struct imap_session *, const struct imap_set *, size_t i, int uid);
 /* A keyword's bit in the session's table (added when add and there is room): -1 when it has none. */
 int imap_keyword_bit(struct imap_session *, const char *name, int add);
-/* A message's header (up to IMAP_HEADER_MAX), malloc'd into *out. */
-enum store_result imap_message_header(struct imap_session *, const struct imap_message *, char **out, size_t *len);
+/* \Seen added to a message, its flags and MODSEQ brought up to date. */
+enum store_result imap_mark_seen(struct imap_session *, struct imap_message *);
 void imap_cmd_list(struct imap_session *, const char *tag, struct imap_cursor *, int lsub);
 void imap_cmd_status(struct imap_session *, const char *tag, struct imap_cursor *);
 /* CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE, named by what: C, D, R, S, U. */
@@ -65,7 +71,6 @@ void imap_cmd_folder(struct imap_session *, const char *tag, struct imap_cursor 
 void imap_cmd_select(struct imap_session *, const char *tag, struct imap_cursor *, int read_only);
 void imap_cmd_close(struct imap_session *, const char *tag, int expunge);
 void imap_cmd_expunge(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
-void imap_cmd_fetch(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_store(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_search(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 void imap_cmd_copy(struct imap_session *, const char *tag, struct imap_cursor *, int uid, int move);
@@ -74,6 +79,11 @@ void imap_cmd_idle(struct imap_session *, const char *tag);
 void imap_idle_done(struct imap_session *, const char *line); /* the line that ends IDLE */
 void imap_deselect(struct imap_session *);
 enum store_result imap_update(struct imap_session *); /* what other sessions did since, as untagged responses */
+
+/* fetch.c: FETCH, and a message's header for SEARCH. */
+void imap_cmd_fetch(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
+/* A message's header (up to IMAP_HEADER_MAX), malloc'd into *out. */
+enum store_result imap_message_header(struct imap_session *, const struct imap_message *, char **out, size_t *len);
 
 /* append.c: APPEND, whose literal streams to the store instead of into the command. */
 /* A command line ended with a literal of n octets (sync: "+" awaited): 1 when

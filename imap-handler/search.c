@@ -507,7 +507,7 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 	if (imap_take_atom(&at, charset, sizeof charset) == 0 && !strcasecmp(charset, "CHARSET")) {
 		if (imap_take_astring(&at, charset, sizeof charset) < 0 ||
 		    (strcasecmp(charset, "UTF-8") && strcasecmp(charset, "US-ASCII"))) {
-			imap_tagged(s, tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] That charset is not known here");
+			imap_no(s, tag, IMAP_NO_BADCHARSET);
 			query_free(q);
 			return;
 		}

@@ -1,0 +1,557 @@
+/* IMAP's FETCH (RFC 9051 6.4.5): each item of each message asked for, the
+ * body sections streamed from the store, ENVELOPE and BODYSTRUCTURE from a
+ * MIME parse of the message. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "envelope.h"
+#include "mime.h"
+#include "header.h"
+#include "imap_impl.h"
+#include "number.h"
+
+#define FETCH_ITEMS_MAX 16 /* items in one FETCH: every one there is, once */
+#define FETCH_ITEM_MAX 1024 /* an item's text: BODY[HEADER.FIELDS (...)] with the fields a client asks for */
+#define SECTION_PARTS_MAX 32 /* part numbers in a section: deeper than any real message nests */
+
+enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_MODSEQ, I_ENVELOPE, I_STRUCTURE, I_BODY, I_SECTION };
+enum section_text { T_ALL, T_HEADER, T_FIELDS, T_FIELDS_NOT, T_TEXT, T_MIME };
+
+struct fetch_req {
+	enum fetch_item item;
+	int peek;
+	char label[FETCH_ITEM_MAX + 32]; /* how the response names it */
+	enum section_text text;         /* I_SECTION: BODY[...] */
+	unsigned path[SECTION_PARTS_MAX];
+	size_t n_path;
+	char fields[FETCH_ITEM_MAX + 1]; /* HEADER.FIELDS: the names, upper case, one space between */
+	char fields_label[FETCH_ITEM_MAX + 1]; /* and as the response names them: quoted ones quoted */
+	int partial;
+	uint64_t origin, count;
+};
+
+static const struct {
+	const char *name;
+	enum fetch_item item;
+	int peek;
+	enum section_text text;
+} fetch_names[] = {
+	{"FLAGS", I_FLAGS, 1, T_ALL},
+	{"UID", I_UID, 1, T_ALL},
+	{"RFC822.SIZE", I_SIZE, 1, T_ALL},
+	{"INTERNALDATE", I_DATE, 1, T_ALL},
+	{"MODSEQ", I_MODSEQ, 1, T_ALL}, /* RFC 7162 3.1.4 */
+	{"ENVELOPE", I_ENVELOPE, 1, T_ALL},
+	{"BODYSTRUCTURE", I_STRUCTURE, 1, T_ALL},
+	{"BODY", I_BODY, 1, T_ALL},
+	{"RFC822", I_SECTION, 0, T_ALL}, /* RFC 9051 6.4.5: BODY[], BODY.PEEK[HEADER] and BODY[TEXT] by other names */
+	{"RFC822.HEADER", I_SECTION, 1, T_HEADER},
+	{"RFC822.TEXT", I_SECTION, 0, T_TEXT},
+};
+
+/* The section of BODY[section]<partial> (RFC 9051 6.4.5), from after "[": -1 when it is no section. */
+static int parse_section(const char *p, struct fetch_req *r)
+{
+	static const struct {
+		const char *word;
+		enum section_text text;
+	} texts[] = {{"HEADER.FIELDS.NOT", T_FIELDS_NOT}, {"HEADER.FIELDS", T_FIELDS}, {"HEADER", T_HEADER},
+	             {"TEXT", T_TEXT}, {"MIME", T_MIME}};
+	size_t n = (size_t)snprintf(r->label, sizeof r->label, "BODY[");
+	while (*p >= '1' && *p <= '9') { /* part numbers */
+		char *end;
+		unsigned long k = strtoul(p, &end, 10);
+		if (r->n_path == SECTION_PARTS_MAX || k > UINT32_MAX || end - p > 10)
+			return -1;
+		r->path[r->n_path++] = (unsigned)k;
+		n += (size_t)snprintf(r->label + n, sizeof r->label - n, "%s%lu", r->n_path > 1 ? "." : "", k);
+		p = end;
+		if (*p != '.')
+			break;
+		if (*++p == ']')
+			return -1; /* "1.]" */
+	}
+	size_t i = 0;
+	while (i < sizeof texts / sizeof *texts && strncasecmp(p, texts[i].word, strlen(texts[i].word)))
+		i++;
+	if (i < sizeof texts / sizeof *texts) {
+		r->text = texts[i].text;
+		if (r->text == T_MIME && !r->n_path)
+			return -1; /* MIME is a part's */
+		n += (size_t)snprintf(r->label + n, sizeof r->label - n, "%s%s", r->n_path ? "." : "", texts[i].word);
+		p += strlen(texts[i].word);
+	}
+	if (r->text == T_FIELDS || r->text == T_FIELDS_NOT) { /* " (" names ")" */
+		if (p[0] != ' ' || p[1] != '(')
+			return -1;
+		size_t f = 0, l = 0;
+		for (p += 2; *p && *p != ')'; p++) {
+			if (f >= sizeof r->fields - 1 || l >= sizeof r->fields_label - 1)
+				return -1;
+			char c = *p >= 'a' && *p <= 'z' ? (char)(*p - 32) : *p;
+			if (c == ' ' && (!l || r->fields_label[l - 1] == ' '))
+				continue;
+			r->fields_label[l++] = c;
+			if (c != '"') /* quoted names are matched without their quotes */
+				r->fields[f++] = c;
+		}
+		while (l && r->fields_label[l - 1] == ' ')
+			l--;
+		r->fields_label[l] = '\0';
+		while (f && r->fields[f - 1] == ' ')
+			f--;
+		r->fields[f] = '\0';
+		if (*p++ != ')' || !f)
+			return -1;
+		n += (size_t)snprintf(r->label + n, sizeof r->label - n, " (%s)", r->fields_label);
+	}
+	if (*p++ != ']')
+		return -1;
+	n += (size_t)snprintf(r->label + n, sizeof r->label - n, "]");
+	if (*p == '<') { /* <origin.count> */
+		char *end;
+		if (p[1] < '0' || p[1] > '9') /* (strtoull would take a sign) */
+			return -1;
+		r->origin = strtoull(p + 1, &end, 10);
+		if (*end != '.' || end[1] < '0' || end[1] > '9')
+			return -1;
+		p = end + 1;
+		r->count = strtoull(p, &end, 10);
+		if (*end != '>' || !r->count)
+			return -1;
+		p = end + 1;
+		r->partial = 1;
+		snprintf(r->label + n, sizeof r->label - n, "<%llu>", (unsigned long long)r->origin);
+	}
+	return *p ? -1 : 0;
+}
+
+static int add_item(struct fetch_req *req, size_t *n, const char *name)
+{
+	static const char *const macro[] = {"FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"};
+	size_t items = !strcasecmp(name, "FAST") ? 3 : !strcasecmp(name, "ALL") ? 4 : !strcasecmp(name, "FULL") ? 5 : 0;
+	for (size_t i = 0; i < items; i++) /* RFC 9051 6.4.5 */
+		if (add_item(req, n, macro[i]) < 0)
+			return -1;
+	if (items)
+		return 0;
+	if (*n == FETCH_ITEMS_MAX)
+		return -1;
+	struct fetch_req *r = &req[*n];
+	memset(r, 0, sizeof *r);
+	for (size_t i = 0; i < sizeof fetch_names / sizeof *fetch_names; i++)
+		if (!strcasecmp(name, fetch_names[i].name)) {
+			r->item = fetch_names[i].item;
+			r->peek = fetch_names[i].peek;
+			r->text = fetch_names[i].text;
+			snprintf(r->label, sizeof r->label, "%s", fetch_names[i].name);
+			(*n)++;
+			return 0;
+		}
+	r->peek = !strncasecmp(name, "BODY.PEEK[", 10);
+	if (!r->peek && strncasecmp(name, "BODY[", 5))
+		return -1;
+	r->item = I_SECTION;
+	if (parse_section(name + (r->peek ? 10 : 5), r) < 0)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* One item after a space: up to the next space or ")", what is in brackets kept whole. */
+static int take_item(struct imap_cursor *c, struct fetch_req *req, size_t *n)
+{
+	char name[FETCH_ITEM_MAX + 1];
+	size_t k = 0;
+	int in_brackets = 0;
+	if (c->p >= c->end || *c->p++ != ' ')
+		return -1;
+	while (c->p < c->end && (in_brackets || (*c->p != ' ' && *c->p != ')')) && k + 1 < sizeof name) {
+		in_brackets = *c->p == '[' ? 1 : *c->p == ']' ? 0 : in_brackets;
+		name[k++] = *c->p++;
+	}
+	name[k] = '\0';
+	return k ? add_item(req, n, name) : -1;
+}
+
+/* The items, and the CHANGEDSINCE modifier (RFC 7162 3.1.4.1; *changed_since 0 when there is none). */
+static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n, uint64_t *changed_since)
+{
+	*n = 0;
+	*changed_since = 0;
+	if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') {
+		*++c->p = ' '; /* each item is taken after a space */
+		while (c->p < c->end && *c->p != ')')
+			if (take_item(c, req, n) < 0)
+				return -1;
+		c->p++;
+	} else if (take_item(c, req, n) < 0) {
+		return -1;
+	}
+	if (imap_take_modifier(c, "CHANGEDSINCE", changed_since) < 0)
+		return -1;
+	return imap_at_end(c) ? 0 : -1;
+}
+
+struct stream {
+	struct imap_session *s;
+	uint64_t skip, left; /* octets to drop (a header before TEXT), then to send */
+	struct header_end header;
+	char *held;          /* a header alone, held to know its size first */
+	size_t held_len;
+	int cut;             /* the header was longer than IMAP_HEADER_MAX: held is its start */
+};
+
+/* The octets of a chunk inside the stream's window: *len of them from the result. */
+static const char *window(struct stream *st, const char *p, size_t *len)
+{
+	size_t k = *len < st->skip ? *len : (size_t)st->skip;
+	st->skip -= k;
+	*len -= k;
+	if (*len > st->left)
+		*len = (size_t)st->left;
+	return p + k;
+}
+
+static int stream_out(void *ctx, const void *data, size_t len)
+{
+	struct stream *st = ctx;
+	const char *p = window(st, data, &len);
+	outbuf_add(st->s->out, p, len);
+	st->left -= len;
+	return outbuf_flush_keep_if_full(st->s->out, 0);
+}
+
+static int hold_header(void *ctx, const void *data, size_t len)
+{
+	struct stream *st = ctx;
+	size_t h = header_end_scan(&st->header, data, len);
+	st->cut = st->held_len + h > IMAP_HEADER_MAX;
+	if (st->cut)
+		h = IMAP_HEADER_MAX - st->held_len;
+	memcpy(st->held + st->held_len, data, h);
+	st->held_len += h;
+	return st->cut; /* cut: no need to read on */
+}
+
+/* The message's header, held (st->held, st->held_len); one longer than
+ * IMAP_HEADER_MAX is cut there where may_cut (ENVELOPE, SEARCH: as Dovecot),
+ * else refused (a section must be whole). */
+static enum store_result read_header(struct imap_session *s, const struct imap_message *m, struct stream *st,
+                                     int may_cut)
+{
+	st->held = malloc(IMAP_HEADER_MAX);
+	st->held_len = 0;
+	st->cut = 0;
+	st->header = (struct header_end){0};
+	if (!st->held)
+		return STORE_TEMPFAIL;
+	enum store_result r = s->be->read(s->be->ctx, s->account.id, m->id, m->size, 0, hold_header, st);
+	return st->cut ? (may_cut ? STORE_OK : STORE_PERMFAIL) : r;
+}
+
+enum store_result imap_message_header(struct imap_session *s, const struct imap_message *m, char **out, size_t *len)
+{
+	struct stream st = {s, 0, m->size, {0}, NULL, 0, 0};
+	enum store_result r = read_header(s, m, &st, 1);
+	*out = st.held;
+	*len = st.held_len;
+	return r;
+}
+
+/* ENVELOPE, from the message's header. 0, or -1 (*failed set) when it cannot be read. */
+static int envelope_item(struct imap_session *s, const struct imap_message *m, int *failed)
+{
+	struct stream st = {s, 0, m->size, {0}, NULL, 0, 0};
+	struct envelope_text text = {0};
+	enum store_result res = read_header(s, m, &st, 1);
+	if (res == STORE_OK)
+		envelope_write(&text, st.held, st.held_len);
+	if (res == STORE_OK && text.failed)
+		res = STORE_TEMPFAIL;
+	if (res == STORE_OK) {
+		outbuf_add(s->out, "ENVELOPE ", 9);
+		outbuf_add(s->out, text.p, text.len);
+	}
+	free(text.p);
+	free(st.held);
+	*failed = res != STORE_OK;
+	return res == STORE_OK ? 0 : -1;
+}
+
+static int feed_mime(void *ctx, const void *data, size_t len)
+{
+	mime_feed(ctx, data, len);
+	return 0;
+}
+
+/* BODYSTRUCTURE, or BODY (without the extension data), from one pass over the message. */
+static int structure_item(struct imap_session *s, const struct imap_message *m, int extended, int *failed)
+{
+	struct mime *mime = mime_new();
+	struct envelope_text text = {0};
+	enum store_result res = mime ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, feed_mime, mime)
+	                             : STORE_TEMPFAIL;
+	if (res == STORE_OK) {
+		mime_end(mime);
+		mime_bodystructure(mime, &text, extended);
+		res = text.failed ? STORE_TEMPFAIL : STORE_OK;
+	}
+	if (res == STORE_OK) {
+		outbuf_add(s->out, extended ? "BODYSTRUCTURE " : "BODY ", extended ? 14 : 5);
+		outbuf_add(s->out, text.p, text.len);
+	}
+	free(text.p);
+	mime_free(mime);
+	*failed = res != STORE_OK;
+	return res == STORE_OK ? 0 : -1;
+}
+
+/* The fields of a header that are (or, not: are not) among names, then an
+ * empty line; a line with no colon is a field too. Where the header has no
+ * empty line and its last line is kept, nothing is added (as for Dovecot). */
+static void filter_fields(const char *h, size_t len, const char *names, int not, struct envelope_text *out)
+{
+	const char *end = h + len;
+	int last_kept = 0;
+	for (const char *line = h; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line)), *next = eol ? eol + 1 : end;
+		if (next - line <= 2 && (*line == '\r' || *line == '\n')) {
+			last_kept = 0; /* the empty line */
+			break;
+		}
+		while (next < end && (*next == ' ' || *next == '\t')) { /* a folded field goes on */
+			eol = memchr(next, '\n', (size_t)(end - next));
+			next = eol ? eol + 1 : end;
+		}
+		size_t name = 0, n;
+		while (line + name < next && line[name] != ':' && line[name] != '\r' && line[name] != '\n')
+			name++; /* (held octets have no NUL after them) */
+		n = name;
+		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			n--;
+		int listed = 0;
+		for (const char *w = names; n && *w && !listed; w += strcspn(w, " "), w += *w == ' ')
+			listed = strcspn(w, " ") == n && !strncasecmp(w, line, n);
+		last_kept = listed != not;
+		if (last_kept)
+			envelope_add(out, line, (size_t)(next - line));
+		line = next;
+	}
+	if (!last_kept)
+		envelope_add(out, "\r\n", 2);
+}
+
+static int hold_range(void *ctx, const void *data, size_t len)
+{
+	struct stream *st = ctx;
+	const char *p = window(st, data, &len);
+	if (st->held_len + len > IMAP_HEADER_MAX)
+		return -1;
+	memcpy(st->held + st->held_len, p, len);
+	st->held_len += len;
+	st->left -= len;
+	return 0;
+}
+
+/* Where a section is in the message: [*start, *end), or *header (a header to
+ * filter or send) from held octets; an absent part is empty. */
+static enum store_result locate(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r,
+                                struct stream *st, uint64_t *start, uint64_t *end, int *header)
+{
+	*start = 0;
+	*end = m->size;
+	*header = r->text == T_HEADER || r->text == T_FIELDS || r->text == T_FIELDS_NOT;
+	if (!r->n_path) { /* the message's own header, body or whole */
+		if (r->text == T_ALL)
+			return STORE_OK;
+		enum store_result res = read_header(s, m, st, 0);
+		*start = r->text == T_TEXT ? st->held_len : 0;
+		return res;
+	}
+	struct mime *mime = mime_new();
+	enum store_result res = mime ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, feed_mime, mime)
+	                             : STORE_TEMPFAIL;
+	struct mime_range part, inner;
+	int found = -1;
+	if (res == STORE_OK) {
+		mime_end(mime);
+		found = mime_find(mime, r->path, r->n_path, &part, &inner);
+	}
+	mime_free(mime);
+	if (res != STORE_OK)
+		return res;
+	int message = found == 1, wants_message = r->text != T_ALL && r->text != T_MIME;
+	if (found < 0 || (wants_message && !message)) {
+		*start = *end = 0; /* RFC 9051 6.4.5: no such part, an empty string */
+		*header = 0;
+		return STORE_OK;
+	}
+	*start = r->text == T_MIME ? part.header_start : !wants_message ? part.body_start
+	       : r->text == T_TEXT ? inner.body_start : inner.header_start;
+	*end = r->text == T_MIME ? part.body_start : !wants_message ? part.body_end
+	     : r->text == T_TEXT ? inner.body_end : inner.body_start;
+	if (*end < *start)
+		*end = *start; /* a part cut short before its header ended */
+	if (!*header)
+		return STORE_OK;
+	st->held = malloc(IMAP_HEADER_MAX);
+	st->held_len = 0;
+	st->skip = *start;
+	st->left = *end - *start;
+	return st->held ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, hold_range, st) : STORE_TEMPFAIL;
+}
+
+/* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
+static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r, int *failed)
+{
+	struct stream st = {s, 0, 0, {0}, NULL, 0, 0};
+	struct envelope_text filtered = {0};
+	uint64_t start, end;
+	int header;
+	enum store_result res = locate(s, m, r, &st, &start, &end, &header);
+	const char *text = st.held;
+	size_t text_len = st.held_len;
+	if (res == STORE_OK && header && r->text != T_HEADER) {
+		filter_fields(st.held, st.held_len, r->fields, r->text == T_FIELDS_NOT, &filtered);
+		text = filtered.p;
+		text_len = filtered.len;
+		res = filtered.failed ? STORE_TEMPFAIL : STORE_OK;
+	}
+	uint64_t len = header ? text_len : end - start, from = 0;
+	if (r->partial) { /* <origin.count> of it */
+		from = r->origin < len ? r->origin : len;
+		len = len - from < r->count ? len - from : r->count;
+	}
+	if (res == STORE_OK) {
+		outbuf_printf(s->out, "%s {%llu}\r\n", r->label, (unsigned long long)len);
+		if (header) {
+			outbuf_add(s->out, text + from, (size_t)len);
+		} else if (len) {
+			st.skip = start + from;
+			st.left = len;
+			res = s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, stream_out, &st);
+			if (res == STORE_OK && st.left) /* the stored size is exact: a shorter message is a broken store */
+				res = STORE_TEMPFAIL;
+			s->fetched_bytes += len - st.left;
+		}
+	}
+	free(st.held);
+	free(filtered.p);
+	*failed = res != STORE_OK;
+	return res == STORE_OK ? 0 : -1;
+}
+
+static void date_text(int64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, cap, "\"%d-%b-%Y %H:%M:%S +0000\"", &tm);
+}
+
+void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
+{
+	struct imap_set set;
+	struct fetch_req req[FETCH_ITEMS_MAX + 2];
+	size_t n;
+	uint64_t changed_since;
+	if (imap_take_set(s, c, uid, &set) < 0) {
+		imap_bad(s, tag, "Invalid sequence set");
+		return;
+	}
+	if (parse_items(c, req, &n, &changed_since) < 0) { /* BINARY: not yet */
+		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE MODSEQ ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> RFC822* [(CHANGEDSINCE n)]");
+		return;
+	}
+	int has_uid = 0, has_flags = 0, has_modseq = 0, marks_seen = 0;
+	for (size_t k = 0; k < n; k++) {
+		has_uid |= req[k].item == I_UID;
+		has_flags |= req[k].item == I_FLAGS;
+		has_modseq |= req[k].item == I_MODSEQ;
+		marks_seen |= !req[k].peek;
+	}
+	if (changed_since && !has_modseq) /* RFC 7162 3.1.4.1: CHANGEDSINCE asks for MODSEQ too */
+		req[n++] = (struct fetch_req){.item = I_MODSEQ, .peek = 1};
+	s->condstore |= changed_since || has_modseq; /* RFC 7162 3.1: CONDSTORE enabling commands */
+	for (size_t i = 0; i < s->n_msgs; i++) {
+		if (!imap_selects(s, &set, i, uid) || (changed_since && s->msgs[i].modseq <= changed_since))
+			continue;
+		struct imap_message *m = &s->msgs[i];
+		int seen_now = marks_seen && !s->read_only && !(m->flags & STORE_FLAG_SEEN);
+		if (seen_now) { /* RFC 9051 6.4.5 */
+			if (imap_mark_seen(s, m) != STORE_OK) {
+				imap_no(s, tag, IMAP_NO_UNAVAILABLE);
+				return;
+			}
+		}
+		size_t mark = s->out->len;
+		unsigned flushes = s->out->flushes;
+		outbuf_printf(s->out, "* %zu FETCH (", i + 1);
+		int first = 1, failed = 0, body = 0;
+		if (uid && !has_uid) {
+			outbuf_printf(s->out, "UID %u", m->uid);
+			first = 0;
+		}
+		for (size_t k = 0; k < n && !failed; k++) {
+			char text[FLAGS_TEXT_MAX];
+			if (!first)
+				outbuf_add(s->out, " ", 1);
+			first = 0;
+			switch (req[k].item) {
+			case I_FLAGS:
+				imap_flags_text(s, m->flags, text, sizeof text);
+				outbuf_printf(s->out, "FLAGS (%s)", text);
+				break;
+			case I_UID:
+				outbuf_printf(s->out, "UID %u", m->uid);
+				break;
+			case I_SIZE:
+				outbuf_printf(s->out, "RFC822.SIZE %llu", (unsigned long long)m->size);
+				break;
+			case I_DATE:
+				date_text(m->arrived, text, sizeof text);
+				outbuf_printf(s->out, "INTERNALDATE %s", text);
+				break;
+			case I_MODSEQ:
+				outbuf_printf(s->out, "MODSEQ (%llu)", (unsigned long long)m->modseq);
+				break;
+			case I_ENVELOPE:
+				envelope_item(s, m, &failed);
+				break;
+			case I_STRUCTURE:
+			case I_BODY:
+				structure_item(s, m, req[k].item == I_STRUCTURE, &failed);
+				break;
+			default:
+				body = 1;
+				body_item(s, m, &req[k], &failed);
+			}
+		}
+		if (failed && s->out->flushes == flushes) { /* nothing of it went out: say so properly */
+			s->out->len = mark;
+			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
+			return;
+		}
+		if (failed) { /* half a message went out: only closing can tell the client */
+			imap_log(s, "read-failed", s->folder.name);
+			s->state = IMAP_LOGOUT;
+			s->ended = "read-failed";
+			return;
+		}
+		if (seen_now && !has_flags) { /* the \Seen it just got goes with it (RFC 3501 6.4.5) */
+			char text[FLAGS_TEXT_MAX];
+			imap_flags_text(s, m->flags, text, sizeof text);
+			outbuf_printf(s->out, " FLAGS (%s)", text);
+		}
+		if (seen_now && s->condstore && !has_modseq && !changed_since) /* and its MODSEQ (RFC 7162 3.2.4) */
+			outbuf_printf(s->out, " MODSEQ (%llu)", (unsigned long long)m->modseq);
+		outbuf_add(s->out, ")\r\n", 3);
+		s->fetched += body;
+	}
+	imap_tagged(s, tag, "OK", uid ? "UID FETCH completed" : "FETCH completed");
+}
