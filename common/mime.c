@@ -646,33 +646,90 @@ static void write_part(const struct mime *m, int i, struct envelope_text *t, int
 	free(ps.comment.p);
 }
 
-int mime_find(const struct mime *m, const unsigned *path, size_t n, struct mime_range *part, struct mime_range *inner)
+void mime_parts_write(const struct mime *m, struct envelope_text *t)
 {
-	int i = 0;
-	for (size_t k = 0; k < n; k++) {
-		if (m->parts[i].kind == K_MULTIPART) {
-			int c = m->parts[i].first;
-			for (unsigned j = 1; c >= 0 && j < path[k]; j++)
-				c = m->parts[c].next;
-			if (c < 0)
-				return -1;
-			i = c;
-		} else if (path[k] != 1 || (k + 1 < n && m->parts[i].kind != K_MESSAGE)) {
-			return -1; /* a part that is no multipart is its own 1, with more only inside a message */
+	static const char kinds[] = {[K_LEAF] = 'L', [K_MULTIPART] = 'M', [K_MESSAGE] = 'R'};
+	for (size_t i = 0; i < m->n; i++) {
+		const struct part *p = &m->parts[i];
+		char line[96];
+		int n = snprintf(line, sizeof line, "%c %d %d %llu %llu %llu\n", kinds[p->kind], p->first, p->next,
+		                 (unsigned long long)p->header_start, (unsigned long long)p->body_start,
+		                 (unsigned long long)p->body_end);
+		envelope_add(t, line, (size_t)n);
+	}
+}
+
+struct node {
+	char kind;
+	int first, next;
+	struct mime_range r;
+};
+
+/* The parts map's lines, read back; NULL when it is not one mime_parts_write made. */
+static struct node *read_nodes(const char *map, size_t len, size_t *n)
+{
+	struct node *nodes = calloc(MIME_PARTS_MAX, sizeof *nodes);
+	const char *p = map, *end = map + len;
+	*n = 0;
+	while (nodes && p < end && *n < MIME_PARTS_MAX) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char line[96];
+		unsigned long long hs, bs, be;
+		struct node *d = &nodes[*n];
+		if (!eol || (size_t)(eol - p) >= sizeof line)
+			break;
+		memcpy(line, p, (size_t)(eol - p));
+		line[eol - p] = '\0';
+		if (sscanf(line, "%c %d %d %llu %llu %llu", &d->kind, &d->first, &d->next, &hs, &bs, &be) != 6 ||
+		    d->first < -1 || d->first >= MIME_PARTS_MAX || d->next < -1 || d->next >= MIME_PARTS_MAX)
+			break;
+		d->r = (struct mime_range){hs, bs, be};
+		++*n;
+		p = eol + 1;
+	}
+	if (nodes && p == end && *n)
+		return nodes;
+	free(nodes);
+	return NULL;
+}
+
+int mime_parts_find(const char *map, size_t len, const unsigned *path, size_t n, struct mime_range *part,
+                    struct mime_range *inner)
+{
+	size_t n_nodes;
+	struct node *nodes = read_nodes(map, len, &n_nodes);
+	if (!nodes)
+		return -2;
+	int i = 0, found = 0;
+	for (size_t k = 0; k < n && found == 0; k++) {
+		if (nodes[i].kind == 'M') {
+			int c = nodes[i].first;
+			for (unsigned j = 1; c >= 0 && (size_t)c < n_nodes && j < path[k]; j++)
+				c = nodes[c].next;
+			if (c < 0 || (size_t)c >= n_nodes)
+				found = -1;
+			else
+				i = c;
+		} else if (path[k] != 1 || (k + 1 < n && nodes[i].kind != 'R')) {
+			found = -1; /* a part that is no multipart is its own 1, with more only inside a message */
 		}
-		if (k + 1 < n && m->parts[i].kind == K_MESSAGE) {
-			if (m->parts[i].first < 0)
-				return -1;
-			i = m->parts[i].first; /* more numbers: into the message it holds */
+		if (found == 0 && k + 1 < n && nodes[i].kind == 'R') {
+			if (nodes[i].first < 0 || (size_t)nodes[i].first >= n_nodes)
+				found = -1;
+			else
+				i = nodes[i].first; /* more numbers: into the message it holds */
 		}
 	}
-	const struct part *p = &m->parts[i];
-	*part = (struct mime_range){p->header_start, p->body_start, p->body_end};
-	if (p->kind != K_MESSAGE || p->first < 0)
-		return 0;
-	const struct part *c = &m->parts[p->first];
-	*inner = (struct mime_range){c->header_start, c->body_start, c->body_end};
-	return 1;
+	if (found == 0) {
+		*part = nodes[i].r;
+		int c = nodes[i].first;
+		if (nodes[i].kind == 'R' && c >= 0 && (size_t)c < n_nodes) {
+			*inner = nodes[c].r;
+			found = 1;
+		}
+	}
+	free(nodes);
+	return found;
 }
 
 void mime_bodystructure(const struct mime *m, struct envelope_text *t, int extended)

@@ -18,10 +18,14 @@ void mime_end(struct mime *);
 struct mime_range {
 	uint64_t header_start, body_start, body_end;
 };
-/* The part a section's numbers name (RFC 9051 6.4.5: "1.2"; none: the message).
- * -1 when there is none; 1 when it is a message/rfc822 part, with the
- * message it holds in inner; 0 otherwise. */
-int mime_find(const struct mime *, const unsigned *path, size_t n, struct mime_range *part, struct mime_range *inner);
+/* Appends the parts map of the message read: where each part is, one line
+ * per part, for mime_parts_find to serve a part without reading the rest. */
+void mime_parts_write(const struct mime *, struct envelope_text *);
+/* The part a section's numbers name (RFC 9051 6.4.5: "1.2"; none: the message),
+ * from a parts map: -1 when there is none; 1 when it is a message/rfc822 part,
+ * with the message it holds in inner; 0 otherwise; -2 when map is no parts map. */
+int mime_parts_find(const char *map, size_t len, const unsigned *path, size_t n, struct mime_range *part,
+                    struct mime_range *inner);
 /* Appends the BODYSTRUCTURE (extended: with the extension data) of the message read. */
 void mime_bodystructure(const struct mime *, struct envelope_text *, int extended);
 void mime_free(struct mime *);

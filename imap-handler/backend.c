@@ -137,6 +137,20 @@ static void be_append_abort(void *ctx)
 	b->append = NULL;
 }
 
+static enum store_result be_summaries(void *ctx, uint64_t account_id, uint64_t folder_id, uint32_t lo, uint32_t hi,
+                                      store_summary_fn fn, void *fn_ctx)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "summaries", store_folder_summaries(b->store, account_id, folder_id, lo, hi, fn, fn_ctx));
+}
+
+static enum store_result be_keep_summary(void *ctx, uint64_t account_id, uint64_t entry_id, const char *summary,
+                                         size_t len)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "keep-summary", store_summary_keep(b->store, account_id, entry_id, summary, len));
+}
+
 void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 {
 	*be = (struct imap_backend){
@@ -160,5 +174,7 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.append_write = be_append_write,
 		.append_commit = be_append_commit,
 		.append_abort = be_append_abort,
+		.summaries = be_summaries,
+		.keep_summary = be_keep_summary,
 	};
 }

@@ -10,6 +10,7 @@
 
 #include "envelope.h"
 #include "mime.h"
+#include "summary.h"
 #include "header.h"
 #include "imap_impl.h"
 #include "number.h"
@@ -17,6 +18,7 @@
 #define FETCH_ITEMS_MAX 16 /* items in one FETCH: every one there is, once */
 #define FETCH_ITEM_MAX 1024 /* an item's text: BODY[HEADER.FIELDS (...)] with the fields a client asks for */
 #define SECTION_PARTS_MAX 32 /* part numbers in a section: deeper than any real message nests */
+#define SUMMARY_BATCH 16 /* messages whose summaries one query brings: at most 16 x SUMMARY_MAX held */
 
 enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_MODSEQ, I_ENVELOPE, I_STRUCTURE, I_BODY, I_SECTION };
 enum section_text { T_ALL, T_HEADER, T_FIELDS, T_FIELDS_NOT, T_TEXT, T_MIME };
@@ -263,52 +265,91 @@ enum store_result imap_message_header(struct imap_session *s, const struct imap_
 	return r;
 }
 
-/* ENVELOPE, from the message's header. 0, or -1 (*failed set) when it cannot be read. */
-static int envelope_item(struct imap_session *s, const struct imap_message *m, int *failed)
-{
-	struct stream st = {s, 0, m->size, {0}, NULL, 0, 0};
-	struct envelope_text text = {0};
-	enum store_result res = read_header(s, m, &st, 1);
-	if (res == STORE_OK)
-		envelope_write(&text, st.held, st.held_len);
-	if (res == STORE_OK && text.failed)
-		res = STORE_TEMPFAIL;
-	if (res == STORE_OK) {
-		outbuf_add(s->out, "ENVELOPE ", 9);
-		outbuf_add(s->out, text.p, text.len);
-	}
-	free(text.p);
-	free(st.held);
-	*failed = res != STORE_OK;
-	return res == STORE_OK ? 0 : -1;
-}
+/* Summaries of a run of the selected messages, brought by one query. */
+struct summaries {
+	struct imap_session *s;
+	size_t first, n;             /* of messages first to first + n - 1 */
+	char *text[SUMMARY_BATCH];   /* NULL: it has none */
+	size_t len[SUMMARY_BATCH];
+	size_t next;                 /* the first message the next row can be */
+};
 
-static int feed_mime(void *ctx, const void *data, size_t len)
+static int take_summary(void *ctx, uint64_t entry_id, const char *summary, size_t len)
 {
-	mime_feed(ctx, data, len);
+	struct summaries *b = ctx;
+	for (size_t k = b->next; k < b->first + b->n; k++) {
+		if (b->s->msgs[k].id != entry_id)
+			continue; /* rows and messages are both in UID order: one the session does not know is skipped */
+		b->next = k + 1;
+		if (summary && (b->text[k - b->first] = malloc(len ? len : 1))) {
+			memcpy(b->text[k - b->first], summary, len);
+			b->len[k - b->first] = len;
+		}
+		return 0;
+	}
 	return 0;
 }
 
-/* BODYSTRUCTURE, or BODY (without the extension data), from one pass over the message. */
-static int structure_item(struct imap_session *s, const struct imap_message *m, int extended, int *failed)
+static void summaries_free(struct summaries *b)
 {
-	struct mime *mime = mime_new();
-	struct envelope_text text = {0};
-	enum store_result res = mime ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, feed_mime, mime)
-	                             : STORE_TEMPFAIL;
-	if (res == STORE_OK) {
-		mime_end(mime);
-		mime_bodystructure(mime, &text, extended);
-		res = text.failed ? STORE_TEMPFAIL : STORE_OK;
+	for (size_t k = 0; k < b->n; k++)
+		free(b->text[k]);
+	b->n = 0;
+}
+
+static int feed_summary(void *ctx, const void *data, size_t len)
+{
+	summary_feed(ctx, data, len);
+	return 0;
+}
+
+/* Message i's summary: from the run of selected messages it begins (one
+ * query for them all), else made from its content and kept for next time. */
+static enum store_result summary_of(struct summaries *b, const struct imap_set *set, int uid, size_t i,
+                                    struct summary *out)
+{
+	struct imap_session *s = b->s;
+	if (i < b->first || i >= b->first + b->n) {
+		summaries_free(b);
+		size_t j = i + 1;
+		while (j < s->n_msgs && j - i < SUMMARY_BATCH && imap_selects(s, set, j, uid))
+			j++;
+		memset(b->text, 0, sizeof b->text);
+		b->first = b->next = i;
+		b->n = j - i;
+		enum store_result r = s->be->summaries(s->be->ctx, s->account.id, s->folder.id, s->msgs[i].uid,
+		                                       s->msgs[j - 1].uid, take_summary, b);
+		if (r != STORE_OK) {
+			summaries_free(b);
+			return r;
+		}
 	}
-	if (res == STORE_OK) {
-		outbuf_add(s->out, extended ? "BODYSTRUCTURE " : "BODY ", extended ? 14 : 5);
-		outbuf_add(s->out, text.p, text.len);
+	size_t k = i - b->first;
+	if (b->text[k] && summary_read(b->text[k], b->len[k], out) == 0)
+		return STORE_OK;
+	int absent = !b->text[k];
+	free(b->text[k]);
+	b->text[k] = NULL;
+	struct summary_maker *maker = summary_begin();
+	enum store_result r = maker ? s->be->read(s->be->ctx, s->account.id, s->msgs[i].id, s->msgs[i].size, -1,
+	                                          feed_summary, maker)
+	                            : STORE_TEMPFAIL;
+	if (r != STORE_OK) {
+		summary_free(maker);
+		return r;
 	}
-	free(text.p);
-	mime_free(mime);
-	*failed = res != STORE_OK;
-	return res == STORE_OK ? 0 : -1;
+	if (!(b->text[k] = summary_end(maker, &b->len[k])) || summary_read(b->text[k], b->len[k], out) < 0)
+		return STORE_TEMPFAIL;
+	if (absent) /* mail stored before summaries were: failing here only means it is made again */
+		s->be->keep_summary(s->be->ctx, s->account.id, s->msgs[i].id, b->text[k], b->len[k]);
+	return STORE_OK;
+}
+
+/* ENVELOPE, BODY or BODYSTRUCTURE: an item of the summary. */
+static void summary_item(struct imap_session *s, const char *name, const struct summary *sum, enum summary_item item)
+{
+	outbuf_printf(s->out, "%s ", name);
+	outbuf_add(s->out, sum->item[item], sum->len[item]);
 }
 
 /* The fields of a header that are (or, not: are not) among names, then an
@@ -361,7 +402,8 @@ static int hold_range(void *ctx, const void *data, size_t len)
 /* Where a section is in the message: [*start, *end), or *header (a header to
  * filter or send) from held octets; an absent part is empty. */
 static enum store_result locate(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r,
-                                struct stream *st, uint64_t *start, uint64_t *end, int *header)
+                                const struct summary *sum, struct stream *st, uint64_t *start, uint64_t *end,
+                                int *header)
 {
 	*start = 0;
 	*end = m->size;
@@ -373,18 +415,10 @@ static enum store_result locate(struct imap_session *s, const struct imap_messag
 		*start = r->text == T_TEXT ? st->held_len : 0;
 		return res;
 	}
-	struct mime *mime = mime_new();
-	enum store_result res = mime ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, feed_mime, mime)
-	                             : STORE_TEMPFAIL;
 	struct mime_range part, inner;
-	int found = -1;
-	if (res == STORE_OK) {
-		mime_end(mime);
-		found = mime_find(mime, r->path, r->n_path, &part, &inner);
-	}
-	mime_free(mime);
-	if (res != STORE_OK)
-		return res;
+	int found = mime_parts_find(sum->item[SUMMARY_PARTS], sum->len[SUMMARY_PARTS], r->path, r->n_path, &part, &inner);
+	if (found == -2)
+		return STORE_TEMPFAIL; /* a summary that holds no parts map is a broken store */
 	int message = found == 1, wants_message = r->text != T_ALL && r->text != T_MIME;
 	if (found < 0 || (wants_message && !message)) {
 		*start = *end = 0; /* RFC 9051 6.4.5: no such part, an empty string */
@@ -407,13 +441,14 @@ static enum store_result locate(struct imap_session *s, const struct imap_messag
 }
 
 /* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
-static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r, int *failed)
+static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r,
+                     const struct summary *sum, int *failed)
 {
 	struct stream st = {s, 0, 0, {0}, NULL, 0, 0};
 	struct envelope_text filtered = {0};
 	uint64_t start, end;
 	int header;
-	enum store_result res = locate(s, m, r, &st, &start, &end, &header);
+	enum store_result res = locate(s, m, r, sum, &st, &start, &end, &header);
 	const char *text = st.held;
 	size_t text_len = st.held_len;
 	if (res == STORE_OK && header && r->text != T_HEADER) {
@@ -468,8 +503,10 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE MODSEQ ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> RFC822* [(CHANGEDSINCE n)]");
 		return;
 	}
-	int has_uid = 0, has_flags = 0, has_modseq = 0, marks_seen = 0;
+	int has_uid = 0, has_flags = 0, has_modseq = 0, marks_seen = 0, needs_summary = 0;
 	for (size_t k = 0; k < n; k++) {
+		needs_summary |= req[k].item == I_ENVELOPE || req[k].item == I_STRUCTURE || req[k].item == I_BODY ||
+		                 (req[k].item == I_SECTION && req[k].n_path);
 		has_uid |= req[k].item == I_UID;
 		has_flags |= req[k].item == I_FLAGS;
 		has_modseq |= req[k].item == I_MODSEQ;
@@ -478,6 +515,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 	if (changed_since && !has_modseq) /* RFC 7162 3.1.4.1: CHANGEDSINCE asks for MODSEQ too */
 		req[n++] = (struct fetch_req){.item = I_MODSEQ, .peek = 1};
 	s->condstore |= changed_since || has_modseq; /* RFC 7162 3.1: CONDSTORE enabling commands */
+	struct summaries batch = {.s = s};
 	for (size_t i = 0; i < s->n_msgs; i++) {
 		if (!imap_selects(s, &set, i, uid) || (changed_since && s->msgs[i].modseq <= changed_since))
 			continue;
@@ -486,8 +524,13 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		if (seen_now) { /* RFC 9051 6.4.5 */
 			if (imap_mark_seen(s, m) != STORE_OK) {
 				imap_no(s, tag, IMAP_NO_UNAVAILABLE);
-				return;
+				goto done;
 			}
+		}
+		struct summary sum;
+		if (needs_summary && summary_of(&batch, &set, uid, i, &sum) != STORE_OK) {
+			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
+			goto done;
 		}
 		size_t mark = s->out->len;
 		unsigned flushes = s->out->flushes;
@@ -521,27 +564,29 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 				outbuf_printf(s->out, "MODSEQ (%llu)", (unsigned long long)m->modseq);
 				break;
 			case I_ENVELOPE:
-				envelope_item(s, m, &failed);
+				summary_item(s, "ENVELOPE", &sum, SUMMARY_ENVELOPE);
 				break;
 			case I_STRUCTURE:
+				summary_item(s, "BODYSTRUCTURE", &sum, SUMMARY_BODYSTRUCTURE);
+				break;
 			case I_BODY:
-				structure_item(s, m, req[k].item == I_STRUCTURE, &failed);
+				summary_item(s, "BODY", &sum, SUMMARY_BODY);
 				break;
 			default:
 				body = 1;
-				body_item(s, m, &req[k], &failed);
+				body_item(s, m, &req[k], &sum, &failed);
 			}
 		}
 		if (failed && s->out->flushes == flushes) { /* nothing of it went out: say so properly */
 			s->out->len = mark;
 			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
-			return;
+			goto done;
 		}
 		if (failed) { /* half a message went out: only closing can tell the client */
 			imap_log(s, "read-failed", s->folder.name);
 			s->state = IMAP_LOGOUT;
 			s->ended = "read-failed";
-			return;
+			goto done;
 		}
 		if (seen_now && !has_flags) { /* the \Seen it just got goes with it (RFC 3501 6.4.5) */
 			char text[FLAGS_TEXT_MAX];
@@ -554,4 +599,6 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		s->fetched += body;
 	}
 	imap_tagged(s, tag, "OK", uid ? "UID FETCH completed" : "FETCH completed");
+done:
+	summaries_free(&batch);
 }

@@ -58,6 +58,11 @@ struct imap_backend {
 	enum store_result (*append_write)(void *ctx, const void *data, size_t len);
 	enum store_result (*append_commit)(void *ctx, uint32_t *uid, uint32_t *uidvalidity);
 	void (*append_abort)(void *ctx);
+	/* What FETCH serves without the content (common/summary.h), for UIDs lo to hi; and one made, kept. */
+	enum store_result (*summaries)(void *ctx, uint64_t account_id, uint64_t folder_id, uint32_t lo, uint32_t hi,
+	                               store_summary_fn, void *fn_ctx);
+	enum store_result (*keep_summary)(void *ctx, uint64_t account_id, uint64_t entry_id, const char *summary,
+	                                  size_t len);
 };
 
 enum imap_state {

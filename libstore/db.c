@@ -405,6 +405,7 @@ MYSQL_STMT *store_q_exec(struct store *s, enum query_id q, const char *types, ..
 		case 'b':
 			b->buffer = (void *)va_arg(ap, const void *);
 			len[i] = va_arg(ap, size_t);
+			is_null[i] = b->buffer == NULL;
 			b->buffer_type = MYSQL_TYPE_BLOB;
 			b->buffer_length = len[i];
 			b->length = &len[i];

@@ -12,6 +12,7 @@
 #include "array.h"
 #include "bounce.h"
 #include "internal.h"
+#include "summary.h"
 
 struct store_delivery {
 	struct store *s;
@@ -33,6 +34,9 @@ struct store_delivery {
 	char keywords[STORE_KEYWORDS_MAX + 1]; /* and keywords */
 	int64_t date;                  /* an APPEND's INTERNALDATE, 0 for now */
 	uint32_t uid, uidvalidity;     /* what the APPEND got */
+	struct summary_maker *summary; /* made as the content streams in; NULL once it failed */
+	char *summary_text;            /* made at commit: NULL when it could not be (kept NULL: made when asked) */
+	size_t summary_len;
 	struct bounce_scan scan; /* last: its 64 KiB are written before read, never zeroed */
 };
 
@@ -51,6 +55,7 @@ struct store_delivery *store_delivery_begin(struct store *s, const char *sender)
 		return NULL;
 	}
 	store_bounce_scan_init(&d->scan);
+	d->summary = summary_begin();
 	return d;
 }
 
@@ -104,9 +109,10 @@ enum store_result store_drop_if_unreferenced(struct store *s, uint64_t message_i
 	return STORE_OK;
 }
 
-static enum store_result insert_message(struct store *s, uint64_t size, uint64_t refs, uint64_t *id)
+static enum store_result insert_message(struct store *s, uint64_t size, uint64_t refs, const char *summary,
+                                        size_t summary_len, uint64_t *id)
 {
-	MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_INSERT, "uu", size, refs);
+	MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_INSERT, "uub", size, refs, summary, summary_len);
 	if (!st)
 		return STORE_TEMPFAIL;
 	*id = store_q_insert_id(st);
@@ -124,7 +130,7 @@ static enum store_result write_ahead_body(struct store *s, void *ctx)
 	struct write_ahead *w = ctx;
 	w->id = w->d->message_id;
 	w->seq = w->d->seq;
-	if (!w->id && insert_message(s, 0, 0, &w->id) != STORE_OK)
+	if (!w->id && insert_message(s, 0, 0, NULL, 0, &w->id) != STORE_OK)
 		return STORE_TEMPFAIL;
 	return store_put_chunks(s, w->id, &w->seq, w->d->buf, w->d->buf_len);
 }
@@ -147,6 +153,8 @@ enum store_result store_delivery_write(struct store_delivery *d, const void *dat
 	if (d->failed != STORE_OK)
 		return d->failed;
 	store_bounce_scan_feed(&d->scan, p, len);
+	if (d->summary)
+		summary_feed(d->summary, p, len);
 	d->size += len;
 	while (len > 0) {
 		size_t n = STORE_CHUNK_SIZE - d->buf_len;
@@ -277,7 +285,15 @@ enum store_result store_bounce_put(struct store *s, uint64_t account_id, const c
                                    uint64_t *message_id)
 {
 	uint32_t seq = 0;
-	if (insert_message(s, len, 1, message_id) != STORE_OK ||
+	size_t summary_len = 0;
+	struct summary_maker *m = summary_begin();
+	if (m)
+		summary_feed(m, bounce, len);
+	char *summary = m ? summary_end(m, &summary_len) : NULL;
+	enum store_result r = insert_message(s, len, 1, summary_len <= SUMMARY_MAX ? summary : NULL, summary_len,
+	                                     message_id);
+	free(summary);
+	if (r != STORE_OK ||
 	    store_put_chunks(s, *message_id, &seq, bounce, len) != STORE_OK ||
 	    add_entry(s, account_id, *message_id, len, NULL) != STORE_OK)
 		return STORE_TEMPFAIL;
@@ -328,11 +344,12 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	 * ahead is made visible, or dropped when nobody gets it. */
 	if (!f->id && refs) {
 		uint32_t seq = 0;
-		if (insert_message(s, d->size, refs, &f->id) != STORE_OK ||
+		if (insert_message(s, d->size, refs, d->summary_text, d->summary_len, &f->id) != STORE_OK ||
 		    store_put_chunks(s, f->id, &seq, d->buf, d->buf_len) != STORE_OK)
 			return STORE_TEMPFAIL;
 	} else if (f->id && refs) {
-		MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_PUBLISH, "uuu", d->size, (uint64_t)refs, f->id);
+		MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_PUBLISH, "uubu", d->size, (uint64_t)refs, d->summary_text,
+		                               d->summary_len, f->id);
 		if (!st)
 			return STORE_TEMPFAIL;
 		if (store_q_affected(st) != 1) { /* content collected by `mailctl gc` under our feet */
@@ -381,6 +398,14 @@ enum store_result store_delivery_commit(struct store_delivery *d, struct store_d
 		return d->failed;
 	if (d->message_id && d->buf_len && (d->failed = write_ahead(d)) != STORE_OK)
 		return d->failed;
+	if (d->summary) { /* made once, outside the transaction that may be retried */
+		d->summary_text = summary_end(d->summary, &d->summary_len);
+		d->summary = NULL;
+		if (d->summary_len > SUMMARY_MAX) {
+			free(d->summary_text);
+			d->summary_text = NULL;
+		}
+	}
 	struct finish f = {.d = d};
 	f.unknown = calloc(d->n_rcpt + 1, sizeof *f.unknown);
 	f.remote = calloc(d->n_rcpt + 1, sizeof *f.remote);
@@ -461,6 +486,8 @@ void store_delivery_free(struct store_delivery *d)
 	 * crash leaves behind, `mailctl gc` removes). */
 	if (d->message_id && !d->committed)
 		store_drop_content(d->s, d->message_id);
+	summary_free(d->summary);
+	free(d->summary_text);
 	free(d->rcpt);
 	free(d->buf);
 	free(d);

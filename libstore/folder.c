@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "internal.h"
+#include "summary.h"
 
 static int fetch_folder(struct store *s, MYSQL_STMT *st, struct store_folder *f)
 {
@@ -116,6 +117,65 @@ static enum store_result mail_body(struct store *s, void *ctx)
 		}
 	}
 	return store_q_rows(rc, handed);
+}
+
+struct summaries_args {
+	uint64_t account_id, folder_id;
+	uint32_t lo, hi;
+	store_summary_fn fn;
+	void *ctx;
+};
+
+static enum store_result summaries_body(struct store *s, void *ctx)
+{
+	struct summaries_args *a = ctx;
+	if (!s->chunk && !(s->chunk = malloc(STORE_CHUNK_SIZE)))
+		return STORE_TEMPFAIL;
+	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_SUMMARIES, "uuuu", a->folder_id, a->account_id, (uint64_t)a->lo,
+	                              (uint64_t)a->hi);
+	if (!st)
+		return STORE_TEMPFAIL;
+	uint64_t id, handed;
+	size_t len;
+	int rc;
+	for (handed = 0; (rc = store_q_fetch(s, st, "ub", &id, s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0;
+	     handed++) {
+		if (a->fn(a->ctx, id, len ? (const char *)s->chunk : NULL, len)) {
+			store_q_end(st);
+			return STORE_PERMFAIL;
+		}
+	}
+	return store_q_rows(rc, handed);
+}
+
+enum store_result store_folder_summaries(struct store *s, uint64_t account_id, uint64_t folder_id, uint32_t lo,
+                                         uint32_t hi, store_summary_fn fn, void *ctx)
+{
+	_Static_assert(SUMMARY_MAX <= STORE_CHUNK_SIZE, "a kept summary fits the chunk buffer");
+	struct summaries_args a = {account_id, folder_id, lo, hi, fn, ctx};
+	return store_read(s, summaries_body, &a);
+}
+
+struct keep_args {
+	uint64_t account_id, entry_id;
+	const char *summary;
+	size_t len;
+};
+
+static enum store_result keep_body(struct store *s, void *ctx)
+{
+	struct keep_args *a = ctx;
+	return store_q_exec(s, Q_SUMMARY_KEEP, "buu", a->summary, a->len, a->entry_id, a->account_id) ? STORE_OK
+	                                                                                              : STORE_TEMPFAIL;
+}
+
+enum store_result store_summary_keep(struct store *s, uint64_t account_id, uint64_t entry_id, const char *summary,
+                                     size_t len)
+{
+	if (len > SUMMARY_MAX)
+		return STORE_OK; /* made again when asked */
+	struct keep_args a = {account_id, entry_id, summary, len};
+	return store_txn(s, keep_body, &a);
 }
 
 struct modseq_args {

@@ -64,7 +64,8 @@ struct store {
  *   'u' uint64_t (a NULL column reads as UINT64_MAX)
  *   'n' uint64_t parameter where UINT64_MAX binds NULL
  *   's' parameter: const char *; column: char *buf, size_t cap (NUL-terminated)
- *   'b' parameter: const void *, size_t; column: void *buf, size_t cap, size_t *len
+ *   'b' parameter: const void *, size_t (a NULL pointer binds NULL); column: void *buf, size_t cap,
+ *       size_t *len
  * store_q_exec returns the executed statement or NULL (error recorded in the store).
  * store_q_fetch returns 1 for a row, 0 at the end (result freed), -1 on error. */
 MYSQL_STMT *store_q_exec(struct store *, enum query_id, const char *types, ...);

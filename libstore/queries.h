@@ -47,8 +47,8 @@
 	Q(ALIAS_DELETE_DOMAIN, 0, "DELETE FROM alias WHERE domain = ?") \
 	Q(ALIAS_LIST, 1, "SELECT source, target FROM alias ORDER BY domain, source, target") \
 	Q(ALIAS_LIST_DOMAIN, 0, "SELECT source, target FROM alias WHERE domain = ? ORDER BY source, target") \
-	Q(MESSAGE_INSERT, 0, "INSERT INTO message (size, refs) VALUES (?, ?)") \
-	Q(MESSAGE_PUBLISH, 0, "UPDATE message SET size = ?, refs = ? WHERE id = ?") \
+	Q(MESSAGE_INSERT, 0, "INSERT INTO message (size, refs, summary) VALUES (?, ?, ?)") \
+	Q(MESSAGE_PUBLISH, 0, "UPDATE message SET size = ?, refs = ?, summary = ? WHERE id = ?") \
 	Q(MESSAGE_UNREF, 0, "UPDATE message SET refs = refs - 1 WHERE id = ? AND refs > 0") \
 	Q(MESSAGE_REFS, 0, "SELECT refs FROM message WHERE id = ? FOR UPDATE") \
 	Q(MESSAGE_DELETE, 0, "DELETE FROM message WHERE id = ? AND refs = 0") \
@@ -113,6 +113,12 @@
 	Q(FOLDER_FIND, 0, "SELECT id, name, COALESCE(special_use, ''), subscribed, COALESCE(uidvalidity, id), uidnext," \
 	                  " highestmodseq FROM folder WHERE account_id = ? AND name = ?") \
 	Q(FOLDER_COUNTS, 0, "SELECT COUNT(*), COALESCE(SUM(flags & 1 = 0), 0) FROM mailbox_entry WHERE folder_id = ?") \
+	/* what IMAP serves without the content, for the messages of a run of UIDs */ \
+	Q(FOLDER_SUMMARIES, 0, "SELECT e.id, m.summary FROM mailbox_entry e JOIN message m ON m.id = e.message_id" \
+	                       " WHERE e.folder_id = ? AND e.account_id = ? AND e.uid BETWEEN ? AND ? ORDER BY e.uid") \
+	/* one made for mail stored before summaries were (or too large to keep then) */ \
+	Q(SUMMARY_KEEP, 0, "UPDATE message m JOIN mailbox_entry e ON e.message_id = m.id SET m.summary = ?" \
+	                   " WHERE e.id = ? AND e.account_id = ? AND m.summary IS NULL") \
 	Q(FOLDER_MAIL, 0, "SELECT id, uid, flags, size, modseq, CAST(UNIX_TIMESTAMP(arrived_at) AS SIGNED), keywords FROM mailbox_entry" \
 	                  " WHERE folder_id = ? ORDER BY uid") \
 	/* one change for the whole STORE: each entry it touched gets the folder's new HIGHESTMODSEQ */ \

@@ -173,6 +173,15 @@ typedef int (*store_mail_fn)(void *ctx, const struct store_mail *);
 /* The folder's messages in UID order; *highestmodseq what it was as they were read. */
 enum store_result store_folder_mail(struct store *, uint64_t account_id, uint64_t folder_id, store_mail_fn, void *ctx,
                                     uint64_t *highestmodseq);
+/* What IMAP serves of a message without its content (common/summary.h), for
+ * the folder's messages with UIDs lo to hi, in UID order: fn gets each entry's
+ * id and its summary (NULL when it has none yet); non-zero from fn stops it. */
+typedef int (*store_summary_fn)(void *ctx, uint64_t entry_id, const char *summary, size_t len);
+enum store_result store_folder_summaries(struct store *, uint64_t account_id, uint64_t folder_id, uint32_t lo,
+                                         uint32_t hi, store_summary_fn, void *ctx);
+/* A summary made for a message that had none, kept with its content. */
+enum store_result store_summary_keep(struct store *, uint64_t account_id, uint64_t entry_id, const char *summary,
+                                     size_t len);
 /* Its HIGHESTMODSEQ: every change to the folder (a message in, out, or flagged) raises it. */
 enum store_result store_folder_modseq(struct store *, uint64_t account_id, uint64_t folder_id, uint64_t *modseq);
 /* IMAP's STORE: flags and keywords (space-separated) added (op 1), taken away

@@ -27,12 +27,15 @@ CREATE TABLE account (
 
 -- One row per stored content, however many mailboxes hold it. refs counts the
 -- mailbox entries and relay queue rows; a row with refs = 0 is content being streamed in (or left
--- by a handler that died mid-DATA) and is invisible to every mailbox.
+-- by a handler that died mid-DATA) and is invisible to every mailbox. summary is
+-- what IMAP serves without reading the content (ENVELOPE, BODYSTRUCTURE, where
+-- each part is: common/summary.h), made as it is stored; NULL until then.
 CREATE TABLE message (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   size       BIGINT UNSIGNED NOT NULL DEFAULT 0,
   refs       INT UNSIGNED NOT NULL DEFAULT 0,
   created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  summary    MEDIUMBLOB NULL,
   KEY message_orphans (refs, created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
@@ -145,4 +148,4 @@ CREATE TABLE relay_queue (
   KEY relay_queue_lease (lease_owner)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
-INSERT INTO schema_version (version) VALUES (5);
+INSERT INTO schema_version (version) VALUES (6);

@@ -11,6 +11,7 @@
 
 #include "fuzz.h"
 #include "imap.h"
+#include "summary.h"
 
 static const char *bodies[] = {"Subject: a\r\nFrom: b\r\n\r\nbody\r\n", "no header end", "\r\n"};
 static struct {
@@ -170,9 +171,41 @@ static enum store_result f_append_commit(void *c, uint32_t *uid, uint32_t *valid
 }
 static void f_append_abort(void *c) { (void)c; check(appending); appending = 0; }
 
+/* Every kind of summary a message can have: none (made from the message), a broken one, a true one. */
+static enum store_result f_summaries(void *c, uint64_t account, uint64_t folder, uint32_t lo, uint32_t hi,
+                                     store_summary_fn fn, void *ctx)
+{
+	(void)c; (void)account;
+	for (size_t i = 0; folder == 1 && i < fake.n; i++) {
+		const struct store_mail *m = &fake.m[i];
+		if (m->uid < lo || m->uid > hi)
+			continue;
+		size_t len = 0;
+		char *made = NULL;
+		struct summary_maker *maker = m->id % 3 == 2 ? summary_begin() : NULL;
+		if (maker) {
+			summary_feed(maker, bodies[m->id % 3], strlen(bodies[m->id % 3]));
+			made = summary_end(maker, &len);
+		}
+		int stop = m->id % 3 == 1 ? fn(ctx, m->id, "S1 9 9 9 9\nbroken", 17) : fn(ctx, m->id, made, len);
+		free(made);
+		if (stop)
+			return STORE_PERMFAIL;
+	}
+	return STORE_OK;
+}
+static enum store_result f_keep_summary(void *c, uint64_t a, uint64_t id, const char *summary, size_t len)
+{
+	(void)c; (void)a; (void)id;
+	struct summary view;
+	check(summary_read(summary, len, &view) == 0);
+	return STORE_OK;
+}
+
 static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_change_flags, f_expunge,
                                        f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_modseq, f_copy,
-                                       f_append_begin, f_append_write, f_append_commit, f_append_abort};
+                                       f_append_begin, f_append_write, f_append_commit, f_append_abort,
+                                       f_summaries, f_keep_summary};
 
 static int is_response(const char *l, size_t len)
 {

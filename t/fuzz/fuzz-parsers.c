@@ -11,6 +11,7 @@
 #include "base64.h"
 #include "envelope.h"
 #include "mime.h"
+#include "summary.h"
 #include "header.h"
 #include "lines.h"
 #include "sasl.h"
@@ -164,10 +165,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mime_bodystructure(cut, &s2, 1);
 	check(!s1.failed && s1.len == s2.len && !memcmp(s1.p, s2.p, s1.len));
 	check(imap_list_ok(s1.p, s1.p + s1.len, -1));
-	free(s1.p);
 	free(s2.p);
 	mime_free(whole);
 	mime_free(cut);
+
+	/* A summary made of the message reads back, the same BODYSTRUCTURE in it,
+	 * each part it maps inside the message; anything else is read as none. */
+	struct summary_maker *maker = summary_begin();
+	size_t made_len = 0;
+	summary_feed(maker, text, size);
+	char *made = summary_end(maker, &made_len);
+	struct summary view;
+	check(made && summary_read(made, made_len, &view) == 0);
+	check(view.len[SUMMARY_BODYSTRUCTURE] == s1.len && !memcmp(view.item[SUMMARY_BODYSTRUCTURE], s1.p, s1.len));
+	unsigned path[3] = {1 + size % 3, 1 + size % 2, 1};
+	struct mime_range part, inner;
+	for (size_t depth = 0; depth <= 3; depth++) {
+		int found = mime_parts_find(view.item[SUMMARY_PARTS], view.len[SUMMARY_PARTS], path, depth, &part, &inner);
+		check(found >= -1 && (found < 0 || (part.header_start <= part.body_start && part.body_end <= size)));
+		check(found != 1 || (part.body_start <= inner.header_start && inner.body_end <= size));
+	}
+	free(made);
+	if (summary_read(text, size, &view) == 0) /* no harm from a summary that is not one */
+		mime_parts_find(view.item[SUMMARY_PARTS], view.len[SUMMARY_PARTS], path, 3, &part, &inner);
+	mime_parts_find(text, size, path, 2, &part, &inner);
+	free(s1.p);
 
 	struct header_end h = {0};
 	size_t k = header_end_scan(&h, data, size);
