@@ -151,6 +151,12 @@ static enum store_result be_keep_summary(void *ctx, uint64_t account_id, uint64_
 	return logged(b, "keep-summary", store_summary_keep(b->store, account_id, entry_id, summary, len));
 }
 
+static enum store_result be_usage(void *ctx, uint64_t account_id, uint64_t *used, uint64_t *quota)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "usage", store_account_usage(b->store, account_id, used, quota));
+}
+
 void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 {
 	*be = (struct imap_backend){
@@ -176,5 +182,6 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.append_abort = be_append_abort,
 		.summaries = be_summaries,
 		.keep_summary = be_keep_summary,
+		.usage = be_usage,
 	};
 }

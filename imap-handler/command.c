@@ -57,6 +57,8 @@ static const char *const no_texts[] = {
 	[IMAP_NO_AUTH_FAILED] = "[AUTHENTICATIONFAILED] Authentication failed",
 	[IMAP_NO_ONLY_PLAIN] = "[CANNOT] Only PLAIN is offered",
 	[IMAP_NO_BADCHARSET] = "[BADCHARSET (UTF-8 US-ASCII)] That charset is not known here",
+	[IMAP_NO_NOPERM] = "[NOPERM] Quotas are set by the administrator (mailctl quota)",
+	[IMAP_NO_NO_QUOTA] = "[NONEXISTENT] No such quota root",
 };
 
 const char *imap_no_text(enum imap_no why) { return no_texts[why]; }
@@ -78,7 +80,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE UIDPLUS CONDSTORE ESEARCH APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE UIDPLUS CONDSTORE ESEARCH QUOTA QUOTA=RES-STORAGE APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
@@ -358,6 +360,9 @@ static void cmd_examine(struct imap_session *s, const char *tag, struct imap_cur
 static void cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_list(s, tag, c, 0); }
 static void cmd_lsub(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_list(s, tag, c, 1); }
 static void cmd_status(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_status(s, tag, c); }
+static void cmd_getquotaroot(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_getquotaroot(s, tag, c); }
+static void cmd_getquota(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_getquota(s, tag, c); }
+static void cmd_setquota(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_setquota(s, tag, c); }
 static void cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_fetch(s, tag, c, 0); }
 static void cmd_store(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_store(s, tag, c, 0); }
 static void cmd_search(struct imap_session *s, const char *tag, struct imap_cursor *c) { imap_cmd_search(s, tag, c, 0); }
@@ -442,6 +447,8 @@ static const struct command {
 	{"SEARCH", cmd_search, SELECTED, 0},    {"UID", cmd_uid, SELECTED, 0},
 	{"COPY", cmd_copy, SELECTED, 0},        {"MOVE", cmd_move, SELECTED, 0},
 	{"IDLE", cmd_idle, AUTH | SELECTED, 1},
+	{"GETQUOTAROOT", cmd_getquotaroot, AUTH | SELECTED, 0}, {"GETQUOTA", cmd_getquota, AUTH | SELECTED, 0},
+	{"SETQUOTA", cmd_setquota, AUTH | SELECTED, 0},
 };
 
 /* Why a command may not run now (pure): NULL, or the text of its BAD. */

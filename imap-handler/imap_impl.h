@@ -38,7 +38,7 @@ void imap_bad(struct imap_session *, const char *tag, const char *text); /* coun
 enum imap_no {
 	IMAP_NO_UNAVAILABLE, IMAP_NO_NONEXISTENT, IMAP_NO_TRYCREATE, IMAP_NO_READ_ONLY, IMAP_NO_EXISTS,
 	IMAP_NO_INBOX_EXISTS, IMAP_NO_INBOX_STAYS, IMAP_NO_OVERQUOTA, IMAP_NO_COPY_OVERQUOTA, IMAP_NO_KEYWORDS,
-	IMAP_NO_TOOBIG, IMAP_NO_PRIVACY, IMAP_NO_AUTH_FAILED, IMAP_NO_ONLY_PLAIN, IMAP_NO_BADCHARSET,
+	IMAP_NO_TOOBIG, IMAP_NO_PRIVACY, IMAP_NO_AUTH_FAILED, IMAP_NO_ONLY_PLAIN, IMAP_NO_BADCHARSET, IMAP_NO_NOPERM, IMAP_NO_NO_QUOTA,
 };
 void imap_no(struct imap_session *, const char *tag, enum imap_no);
 const char *imap_no_text(enum imap_no);
@@ -64,6 +64,8 @@ int imap_selects(const struct imap_session *, const struct imap_set *, size_t i,
 int imap_keyword_bit(struct imap_session *, const char *name, int add);
 /* \Seen added to a message, its flags and MODSEQ brought up to date. */
 enum store_result imap_mark_seen(struct imap_session *, struct imap_message *);
+/* A mailbox name as responses give it: a quoted string (out: 2 * STORE_FOLDER_MAX + 3). */
+void imap_quote_mailbox(const char *name, char *out, size_t cap);
 void imap_cmd_list(struct imap_session *, const char *tag, struct imap_cursor *, int lsub);
 void imap_cmd_status(struct imap_session *, const char *tag, struct imap_cursor *);
 /* CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE, named by what: C, D, R, S, U. */
@@ -84,6 +86,11 @@ enum store_result imap_update(struct imap_session *); /* what other sessions did
 void imap_cmd_fetch(struct imap_session *, const char *tag, struct imap_cursor *, int uid);
 /* A message's header (up to IMAP_HEADER_MAX), malloc'd into *out. */
 enum store_result imap_message_header(struct imap_session *, const struct imap_message *, char **out, size_t *len);
+
+/* quota.c: RFC 9208's QUOTA, the account's quota as one root "" for every folder. */
+void imap_cmd_getquotaroot(struct imap_session *, const char *tag, struct imap_cursor *);
+void imap_cmd_getquota(struct imap_session *, const char *tag, struct imap_cursor *);
+void imap_cmd_setquota(struct imap_session *, const char *tag, struct imap_cursor *);
 
 /* append.c: APPEND, whose literal streams to the store instead of into the command. */
 /* A command line ended with a literal of n octets (sync: "+" awaited): 1 when

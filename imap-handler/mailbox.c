@@ -148,7 +148,7 @@ static void tell_new_keywords(struct imap_session *s)
 }
 
 /* A name as a quoted string (RFC 9051 9: quoted-specials escaped). */
-static void quoted(const char *in, char *out, size_t cap)
+void imap_quote_mailbox(const char *in, char *out, size_t cap)
 {
 	size_t n = 0;
 	out[n++] = '"';
@@ -428,7 +428,7 @@ void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *
 		for (size_t k = 0; k < a.n && !children; k++)
 			children = !strncmp(a.all[k].name, f->name, len) && a.all[k].name[len] == '/';
 		char name[2 * STORE_FOLDER_MAX + 3];
-		quoted(f->name, name, sizeof name);
+		imap_quote_mailbox(f->name, name, sizeof name);
 		imap_untagged(s, "%s (%s%s%s) \"/\" %s", lsub ? "LSUB" : "LIST", children ? "\\HasChildren" : "\\HasNoChildren",
 		              *f->special_use ? " " : "", f->special_use, name);
 	}
@@ -491,7 +491,7 @@ void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor
 		return;
 	}
 	char q[2 * STORE_FOLDER_MAX + 3];
-	quoted(f.name, q, sizeof q);
+	imap_quote_mailbox(f.name, q, sizeof q);
 	imap_untagged(s, "STATUS %s (%s)", q, out);
 	imap_tagged(s, tag, "OK", "STATUS completed");
 }

@@ -172,3 +172,20 @@ enum store_result store_auth(struct store *s, const char *address, const char *p
 	out->id = 0;
 	return STORE_DENIED;
 }
+
+struct usage_args {
+	uint64_t account_id, *used, *quota;
+};
+
+static enum store_result usage_body(struct store *s, void *ctx)
+{
+	struct usage_args *a = ctx;
+	MYSQL_STMT *st = store_q_exec(s, Q_ACCOUNT_USAGE, "u", a->account_id);
+	return store_q_one(st, st ? store_q_fetch(s, st, "uu", a->used, a->quota) : -1, STORE_NOT_FOUND);
+}
+
+enum store_result store_account_usage(struct store *s, uint64_t account_id, uint64_t *used, uint64_t *quota)
+{
+	struct usage_args a = {account_id, used, quota};
+	return store_read(s, usage_body, &a);
+}

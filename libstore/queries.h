@@ -26,6 +26,7 @@
 	Q(ACCOUNT_CREDIT, 0, "UPDATE account SET used_bytes = GREATEST(used_bytes, ?) - ? WHERE id = ?") \
 	Q(ACCOUNT_INSERT, 0, "INSERT INTO account (address, password_hash) VALUES (?, ?)") \
 	Q(ACCOUNT_SET_HASH, 0, "UPDATE account SET password_hash = ? WHERE address = ?") \
+	Q(ACCOUNT_USAGE, 0, "SELECT used_bytes, quota_bytes FROM account WHERE id = ?") \
 	Q(ACCOUNT_SET_QUOTA, 0, "UPDATE account SET quota_bytes = ? WHERE address = ?") \
 	Q(ACCOUNT_SET_ACTIVE, 0, "UPDATE account SET active = ? WHERE address = ?") \
 	Q(ACCOUNT_DELETE, 0, "DELETE FROM account WHERE id = ?") \

@@ -78,6 +78,8 @@ void store_auth_client(struct store *, const char *peer);
 enum store_result store_auth(struct store *, const char *address, const char *password,
                              struct store_account *out);
 enum store_result store_lookup(struct store *, const char *address, struct store_account *out);
+/* What the account's mail takes, all folders together, and its quota (UINT64_MAX: none), in octets. */
+enum store_result store_account_usage(struct store *, uint64_t account_id, uint64_t *used, uint64_t *quota);
 /* Whether mail for address has somewhere to go: STORE_OK (an account, an alias
  * or a catch-all), _NOT_FOUND (none, in a local domain), _NOT_LOCAL (not one
  * of our domains), or _TEMPFAIL. */

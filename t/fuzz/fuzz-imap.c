@@ -202,10 +202,18 @@ static enum store_result f_keep_summary(void *c, uint64_t a, uint64_t id, const 
 	return STORE_OK;
 }
 
+static enum store_result f_usage(void *c, uint64_t a, uint64_t *used, uint64_t *quota)
+{
+	(void)c; (void)a;
+	*used = fake.modseq * 1000;
+	*quota = fake.modseq % 3 ? fake.modseq * 4096 : UINT64_MAX;
+	return fake.modseq % 5 ? STORE_OK : STORE_TEMPFAIL;
+}
+
 static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_change_flags, f_expunge,
                                        f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_modseq, f_copy,
                                        f_append_begin, f_append_write, f_append_commit, f_append_abort,
-                                       f_summaries, f_keep_summary};
+                                       f_summaries, f_keep_summary, f_usage};
 
 static int is_response(const char *l, size_t len)
 {

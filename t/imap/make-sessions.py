@@ -59,6 +59,10 @@ SESSIONS = {
                   "a7 STORE 1:3 (UNCHANGEDSINCE 3) +FLAGS.SILENT (\\Seen)", "a8 UID STORE 1 (UNCHANGEDSINCE 0) -FLAGS (\\Seen)",
                   "a9 SEARCH MODSEQ 5", "b1 SEARCH MODSEQ \"/flags/\\\\seen\" all 4 UNSEEN", "b2 STATUS INBOX (HIGHESTMODSEQ MESSAGES)",
                   "b3 FETCH 2 (FLAGS) (CHANGEDSINCE x)", "b4 SEARCH MODSEQ", "b5 FETCH 1 BODY.PEEK[]<-1.5>", "b6 LOGOUT"],
+    "quota": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 GETQUOTAROOT INBOX", "a3 GETQUOTA \"\"", "a4 GETQUOTAROOT Sent",
+              "a5 GETQUOTAROOT Nowhere", "a6 GETQUOTA \"other\"", "a7 SETQUOTA \"\" (STORAGE 1)", "a8 GETQUOTA",
+              "a9 LOGOUT"],
+    "quota-none": ["a1 LOGIN bob@example.com \"bob pw\"", "a2 GETQUOTAROOT INBOX", "a3 GETQUOTA \"\"", "a4 LOGOUT"],
 }
 for name, lines in SESSIONS.items():
     with open(os.path.join(D, name + ".session"), "wb") as f:
