@@ -78,9 +78,11 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 		s->be->logged(s->be->ctx, event, detail);
 }
 
+#define CAPABILITY_TEXT_MAX 512 /* every capability named: about 230 octets today */
+
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE MOVE IDLE UIDPLUS CONDSTORE ESEARCH QUOTA QUOTA=RES-STORAGE APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE ESEARCH QUOTA QUOTA=RES-STORAGE APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
@@ -197,7 +199,7 @@ int imap_take_list_pattern(struct imap_cursor *c, char *out, size_t cap)
 static void cmd_capability(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	(void)c;
-	char caps[256];
+	char caps[CAPABILITY_TEXT_MAX];
 	capability_list(s, caps, sizeof caps);
 	imap_untagged(s, "CAPABILITY %s", caps);
 	imap_tagged(s, tag, "OK", "CAPABILITY completed");
@@ -279,9 +281,9 @@ static void proceed_login(struct imap_session *s, const char *tag, const char *u
 		s->account = a;
 		s->state = IMAP_AUTHENTICATED;
 		imap_log(s, "login", a.address);
-		char caps[256];
+		char caps[CAPABILITY_TEXT_MAX];
 		capability_list(s, caps, sizeof caps);
-		char text[300];
+		char text[CAPABILITY_TEXT_MAX + 32];
 		snprintf(text, sizeof text, "[CAPABILITY %s] Logged in", caps);
 		imap_tagged(s, tag, "OK", text);
 		return;
@@ -628,7 +630,7 @@ void imap_free(struct imap_session *s)
 
 void imap_start(struct imap_session *s)
 {
-	char caps[256];
+	char caps[CAPABILITY_TEXT_MAX];
 	capability_list(s, caps, sizeof caps);
 	imap_untagged(s, "OK [CAPABILITY %s] inetmail IMAP ready", caps);
 }

@@ -14,7 +14,6 @@
 #include "imap_impl.h"
 #include "number.h"
 
-#define STATUS_TEXT_MAX 256 /* every STATUS item with a 20-digit number */
 #define SYSTEM_FLAGS "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
 
 static const struct {
@@ -379,10 +378,96 @@ static int pattern_match(const char *p, const char *name)
 	return hit;
 }
 
+/* STATUS items (RFC 9051 6.3.11, RFC 7162 3.1.3), in the order asked for. */
+enum status_item { S_MESSAGES, S_UNSEEN, S_UIDNEXT, S_UIDVALIDITY, S_RECENT, S_HIGHESTMODSEQ };
+static const char *const status_names[] = {"MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "RECENT", "HIGHESTMODSEQ"};
+#define STATUS_ITEMS_MAX 16 /* items in one STATUS: each there is, some twice */
+#define STATUS_TEXT_MAX (STATUS_ITEMS_MAX * 36) /* each item: its name, a space and a 20-digit number */
+
+struct status_items {
+	enum status_item item[STATUS_ITEMS_MAX];
+	size_t n;
+};
+
+/* " (item ...)" after a space: 0, or -1 when it is none. */
+static int take_status_items(struct imap_cursor *c, struct status_items *items)
+{
+	char word[32];
+	if (c->p + 2 > c->end || c->p[0] != ' ' || c->p[1] != '(')
+		return -1;
+	*++c->p = ' '; /* each item is taken after a space */
+	items->n = 0;
+	while (c->p < c->end && *c->p != ')') {
+		size_t k = 0;
+		if (imap_take_atom(c, word, sizeof word) < 0 || items->n == STATUS_ITEMS_MAX)
+			return -1;
+		while (k < sizeof status_names / sizeof *status_names && strcasecmp(word, status_names[k]))
+			k++;
+		if (k == sizeof status_names / sizeof *status_names)
+			return -1;
+		items->item[items->n++] = (enum status_item)k;
+	}
+	if (c->p >= c->end || !items->n)
+		return -1;
+	c->p++;
+	return 0;
+}
+
+/* "* STATUS name (...)" for a folder found with its counts. */
+static void tell_status(struct imap_session *s, const struct store_folder *f, const struct status_items *items)
+{
+	char out[STATUS_TEXT_MAX] = "", q[2 * STORE_FOLDER_MAX + 3];
+	size_t n = 0;
+	for (size_t i = 0; i < items->n && n < sizeof out; i++) {
+		uint64_t v[] = {f->messages, f->unseen, f->uidnext, f->uidvalidity, 0, f->highestmodseq};
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s %llu", n ? " " : "", status_names[items->item[i]],
+		                      (unsigned long long)v[items->item[i]]);
+	}
+	imap_quote_mailbox(f->name, q, sizeof q);
+	imap_untagged(s, "STATUS %s (%s)", q, out);
+}
+
+/* LIST's options (RFC 5258 LIST-EXTENDED, RFC 6154 SPECIAL-USE, RFC 5819 LIST-STATUS). */
+struct list_options {
+	int subscribed_only, special_only, recursive; /* selection */
+	int tell_subscribed, tell_children, tell_special; /* return */
+	struct status_items status;                   /* return STATUS: n 0 when not asked */
+};
+
+#define LIST_PATTERNS_MAX 16 /* patterns in one LIST: a client asks for a few trees at once */
+
+/* "(" option* ")" after a space, selection (RFC 5258 3.1) or return (3.2) options: 0, or -1. */
+static int take_list_options(struct imap_cursor *c, struct list_options *o, int selection)
+{
+	char word[32];
+	if (c->p + 2 > c->end || c->p[0] != ' ' || c->p[1] != '(')
+		return -1;
+	*++c->p = ' ';
+	while (c->p < c->end && *c->p != ')') {
+		if (imap_take_atom(c, word, sizeof word) < 0)
+			return -1;
+		if (!strcasecmp(word, "SUBSCRIBED"))
+			*(selection ? &o->subscribed_only : &o->tell_subscribed) = 1;
+		else if (!strcasecmp(word, "SPECIAL-USE"))
+			*(selection ? &o->special_only : &o->tell_special) = 1;
+		else if (selection && !strcasecmp(word, "RECURSIVEMATCH"))
+			o->recursive = 1;
+		else if (selection && !strcasecmp(word, "REMOTE"))
+			; /* every mailbox here is local (RFC 5258 3.1) */
+		else if (!selection && !strcasecmp(word, "CHILDREN"))
+			o->tell_children = 1;
+		else if (!selection && !strcasecmp(word, "STATUS") && take_status_items(c, &o->status) == 0)
+			;
+		else
+			return -1;
+	}
+	if (c->p >= c->end)
+		return -1;
+	c->p++;
+	return 0;
+}
+
 struct list_args {
-	struct imap_session *s;
-	const char *pattern;
-	int lsub;
 	struct store_folder *all;
 	size_t n, cap;
 };
@@ -396,103 +481,108 @@ static int list_add(void *ctx, const struct store_folder *f)
 	return 0;
 }
 
+static int matches(char patterns[][2 * STORE_FOLDER_MAX + 2], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pattern_match(patterns[i], name))
+			return 1;
+	return 0;
+}
+
+/* Whether folder i has folders below it (that are subscribed). */
+static int has_children(const struct list_args *a, size_t i, int subscribed)
+{
+	size_t len = strlen(a->all[i].name);
+	for (size_t k = 0; k < a->n; k++)
+		if (!strncmp(a->all[k].name, a->all[i].name, len) && a->all[k].name[len] == '/' &&
+		    (!subscribed || a->all[k].subscribed))
+			return 1;
+	return 0;
+}
+
 void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *c, int lsub)
 {
-	char reference[STORE_FOLDER_MAX + 1], pattern[STORE_FOLDER_MAX + 1], full[2 * STORE_FOLDER_MAX + 2];
-	if (imap_take_astring(c, reference, sizeof reference) < 0 || imap_take_list_pattern(c, pattern, sizeof pattern) < 0 ||
-	    !imap_at_end(c)) {
-		imap_bad(s, tag, lsub ? "LSUB reference pattern" : "LIST reference pattern");
+	char reference[STORE_FOLDER_MAX + 1], pattern[STORE_FOLDER_MAX + 1];
+	char patterns[LIST_PATTERNS_MAX][2 * STORE_FOLDER_MAX + 2];
+	struct list_options o = {0};
+	size_t n_patterns = 0;
+	int bad = !lsub && c->p + 1 < c->end && c->p[1] == '(' && take_list_options(c, &o, 1) < 0;
+	bad = bad || imap_take_astring(c, reference, sizeof reference) < 0;
+	if (!bad && !lsub && c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') { /* RFC 5258: several patterns */
+		*++c->p = ' ';
+		while (!bad && c->p < c->end && *c->p != ')') {
+			bad = n_patterns == LIST_PATTERNS_MAX || imap_take_list_pattern(c, pattern, sizeof pattern) < 0;
+			if (!bad)
+				snprintf(patterns[n_patterns++], sizeof *patterns, "%s%s", reference, pattern);
+		}
+		bad = bad || c->p++ >= c->end || !n_patterns;
+	} else if (!bad) {
+		bad = imap_take_list_pattern(c, pattern, sizeof pattern) < 0;
+		snprintf(patterns[n_patterns++], sizeof *patterns, "%s%s", reference, pattern);
+	}
+	if (!bad && !lsub && c->p + 7 <= c->end && !strncasecmp(c->p, " RETURN", 7)) {
+		c->p += 7;
+		bad = take_list_options(c, &o, 0) < 0;
+	}
+	if (bad || !imap_at_end(c) || (o.recursive && !o.subscribed_only && !o.special_only)) { /* RFC 5258 3.1 */
+		imap_bad(s, tag, lsub ? "LSUB reference pattern"
+		                      : "LIST [(options)] reference pattern|(patterns) [RETURN (options)]");
 		return;
 	}
-	if (!*pattern && !lsub) { /* RFC 9051 6.3.9: the delimiter and the root */
+	if (n_patterns == 1 && !*pattern && !lsub) { /* RFC 9051 6.3.9: the delimiter and the root */
 		imap_untagged(s, "LIST (\\Noselect) \"/\" \"\"");
 		imap_tagged(s, tag, "OK", "LIST completed");
 		return;
 	}
-	snprintf(full, sizeof full, "%s%s", reference, pattern);
-	if (!strncasecmp(full, "INBOX", 5) && (!full[5] || full[5] == '/'))
-		memcpy(full, "INBOX", 5);
-	struct list_args a = {s, full, lsub, NULL, 0, 0};
+	for (size_t i = 0; i < n_patterns; i++)
+		if (!strncasecmp(patterns[i], "INBOX", 5) && (!patterns[i][5] || patterns[i][5] == '/'))
+			memcpy(patterns[i], "INBOX", 5);
+	if (lsub)
+		o.subscribed_only = 1;
+	struct list_args a = {NULL, 0, 0};
 	enum store_result r = s->be->folders(s->be->ctx, s->account.id, list_add, &a);
-	if (r != STORE_OK) {
-		free(a.all);
-		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
-		return;
-	}
-	for (size_t i = 0; i < a.n; i++) {
+	for (size_t i = 0; i < a.n && r == STORE_OK; i++) {
 		const struct store_folder *f = &a.all[i];
-		if (!pattern_match(full, f->name) || (lsub && !f->subscribed))
+		if (!matches(patterns, n_patterns, f->name) || (o.special_only && !*f->special_use))
 			continue;
-		size_t len = strlen(f->name);
-		int children = 0;
-		for (size_t k = 0; k < a.n && !children; k++)
-			children = !strncmp(a.all[k].name, f->name, len) && a.all[k].name[len] == '/';
-		char name[2 * STORE_FOLDER_MAX + 3];
+		/* RFC 5258 3.5: one not subscribed is listed under RECURSIVEMATCH for its subscribed children */
+		int child_info = o.recursive && o.subscribed_only && !f->subscribed && has_children(&a, i, 1);
+		if (o.subscribed_only && !f->subscribed && !child_info)
+			continue;
+		char name[2 * STORE_FOLDER_MAX + 3], attrs[96];
 		imap_quote_mailbox(f->name, name, sizeof name);
-		imap_untagged(s, "%s (%s%s%s) \"/\" %s", lsub ? "LSUB" : "LIST", children ? "\\HasChildren" : "\\HasNoChildren",
-		              *f->special_use ? " " : "", f->special_use, name);
+		snprintf(attrs, sizeof attrs, "%s%s%s%s", has_children(&a, i, 0) ? "\\HasChildren" : "\\HasNoChildren",
+		         (o.tell_subscribed || (o.subscribed_only && !lsub)) && f->subscribed ? " \\Subscribed" : "",
+		         *f->special_use ? " " : "", f->special_use);
+		imap_untagged(s, "%s (%s) \"/\" %s%s", lsub ? "LSUB" : "LIST", attrs, name, child_info ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "");
+		struct store_folder counted;
+		if (o.status.n && (r = s->be->folder(s->be->ctx, s->account.id, f->name, &counted)) == STORE_OK)
+			tell_status(s, &counted, &o.status); /* RFC 5819: right after its LIST */
+		else if (r == STORE_NOT_FOUND)
+			r = STORE_OK; /* deleted meanwhile: no STATUS */
 	}
 	free(a.all);
-	imap_tagged(s, tag, "OK", lsub ? "LSUB completed" : "LIST completed");
+	if (r != STORE_OK)
+		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
+	else
+		imap_tagged(s, tag, "OK", lsub ? "LSUB completed" : "LIST completed");
 }
 
 void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
-	char name[STORE_FOLDER_MAX + 1], item[32], out[STATUS_TEXT_MAX] = "";
-	if (imap_take_mailbox(c, name, sizeof name) < 0 || c->p + 2 > c->end || c->p[0] != ' ' || c->p[1] != '(') {
-		imap_bad(s, tag, "STATUS mailbox (items)");
+	char name[STORE_FOLDER_MAX + 1];
+	struct status_items items;
+	if (imap_take_mailbox(c, name, sizeof name) < 0 || take_status_items(c, &items) < 0 || !imap_at_end(c)) {
+		imap_bad(s, tag, "STATUS mailbox (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT HIGHESTMODSEQ)");
 		return;
 	}
-	c->p += 2;
 	struct store_folder f;
 	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &f);
-	if (r == STORE_NOT_FOUND) {
-		imap_no(s, tag, IMAP_NO_NONEXISTENT);
-		return;
-	}
 	if (r != STORE_OK) {
-		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
+		imap_no(s, tag, r == STORE_NOT_FOUND ? IMAP_NO_NONEXISTENT : IMAP_NO_UNAVAILABLE);
 		return;
 	}
-	size_t n = 0;
-	*--c->p = ' '; /* each item is taken after a space */
-	while (c->p < c->end && *c->p != ')') {
-		if (imap_take_atom(c, item, sizeof item) < 0) {
-			imap_bad(s, tag, "STATUS mailbox (items)");
-			return;
-		}
-		unsigned long long v;
-		if (!strcasecmp(item, "MESSAGES"))
-			v = f.messages;
-		else if (!strcasecmp(item, "UNSEEN"))
-			v = f.unseen;
-		else if (!strcasecmp(item, "UIDNEXT"))
-			v = f.uidnext;
-		else if (!strcasecmp(item, "UIDVALIDITY"))
-			v = f.uidvalidity;
-		else if (!strcasecmp(item, "RECENT"))
-			v = 0;
-		else if (!strcasecmp(item, "HIGHESTMODSEQ")) /* RFC 7162 3.1.3 */
-			v = f.highestmodseq;
-		else {
-			imap_bad(s, tag, "Unknown STATUS item");
-			return;
-		}
-		for (char *p = item; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s %llu", n ? " " : "", item, v);
-		if (n >= sizeof out) {
-			imap_bad(s, tag, "Too many STATUS items");
-			return;
-		}
-	}
-	if (c->p + 1 != c->end) {
-		imap_bad(s, tag, "STATUS mailbox (items)");
-		return;
-	}
-	char q[2 * STORE_FOLDER_MAX + 3];
-	imap_quote_mailbox(f.name, q, sizeof q);
-	imap_untagged(s, "STATUS %s (%s)", q, out);
+	tell_status(s, &f, &items);
 	imap_tagged(s, tag, "OK", "STATUS completed");
 }
 

@@ -62,6 +62,13 @@ SESSIONS = {
     "quota": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 GETQUOTAROOT INBOX", "a3 GETQUOTA \"\"", "a4 GETQUOTAROOT Sent",
               "a5 GETQUOTAROOT Nowhere", "a6 GETQUOTA \"other\"", "a7 SETQUOTA \"\" (STORAGE 1)", "a8 GETQUOTA",
               "a9 LOGOUT"],
+    "list-extended": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 CREATE Lists", "a3 CREATE Lists/Work", "a4 UNSUBSCRIBE Lists",
+                      "a5 LIST (SUBSCRIBED) \"\" \"*\"", "a6 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"%\"",
+                      "a7 LIST (SPECIAL-USE) \"\" \"*\" RETURN (STATUS (MESSAGES UNSEEN))",
+                      "a8 LIST \"\" (\"INBOX\" \"Lists/*\") RETURN (SUBSCRIBED CHILDREN SPECIAL-USE)",
+                      "a9 LIST (RECURSIVEMATCH) \"\" \"*\"", "b1 LIST \"\" \"*\" RETURN (STATUS (MESSAGES BOGUS))",
+                      "b2 LIST (REMOTE) \"\" INBOX RETURN (STATUS (UIDNEXT HIGHESTMODSEQ))", "b3 STATUS INBOX (MESSAGES MESSAGES)",
+                      "b4 LSUB \"\" *", "b5 LOGOUT"],
     "quota-none": ["a1 LOGIN bob@example.com \"bob pw\"", "a2 GETQUOTAROOT INBOX", "a3 GETQUOTA \"\"", "a4 LOGOUT"],
 }
 for name, lines in SESSIONS.items():
