@@ -82,7 +82,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE ESEARCH QUOTA QUOTA=RES-STORAGE APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE QRESYNC ESEARCH QUOTA QUOTA=RES-STORAGE APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
@@ -226,20 +226,24 @@ static void cmd_id(struct imap_session *s, const char *tag, struct imap_cursor *
 	imap_tagged(s, tag, "OK", "ID completed");
 }
 
-/* RFC 5161: of what is offered here, CONDSTORE (RFC 7162) is enabled; ENABLED lists what this one turned on. */
+/* RFC 5161: of what is offered here, CONDSTORE and QRESYNC (RFC 7162, which
+ * implies CONDSTORE) are enabled; ENABLED lists what this one turned on. */
 static void cmd_enable(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	char cap[64];
-	int condstore = 0;
+	int condstore = 0, qresync = 0;
 	do {
 		if (imap_take_atom(c, cap, sizeof cap) < 0) {
 			imap_bad(s, tag, "ENABLE capability...");
 			return;
 		}
 		condstore |= !strcasecmp(cap, "CONDSTORE");
+		qresync |= !strcasecmp(cap, "QRESYNC");
 	} while (!imap_at_end(c));
-	imap_untagged(s, "ENABLED%s", condstore && !s->condstore ? " CONDSTORE" : "");
-	s->condstore |= condstore;
+	imap_untagged(s, "ENABLED%s%s", condstore && !s->condstore ? " CONDSTORE" : "",
+	              qresync && !s->qresync ? " QRESYNC" : "");
+	s->condstore |= condstore || qresync;
+	s->qresync |= qresync;
 	imap_tagged(s, tag, "OK", "ENABLE completed");
 }
 

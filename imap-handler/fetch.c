@@ -180,11 +180,14 @@ static int take_item(struct imap_cursor *c, struct fetch_req *req, size_t *n)
 	return k ? add_item(req, n, name) : -1;
 }
 
-/* The items, and the CHANGEDSINCE modifier (RFC 7162 3.1.4.1; *changed_since 0 when there is none). */
-static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n, uint64_t *changed_since)
+/* The items, and the modifiers CHANGEDSINCE (RFC 7162 3.1.4.1; *changed_since 0
+ * when there is none) and VANISHED (3.2.6; *vanished). */
+static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n, uint64_t *changed_since,
+                       int *vanished)
 {
 	*n = 0;
 	*changed_since = 0;
+	*vanished = 0;
 	if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') {
 		*++c->p = ' '; /* each item is taken after a space */
 		while (c->p < c->end && *c->p != ')')
@@ -194,8 +197,21 @@ static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n, 
 	} else if (take_item(c, req, n) < 0) {
 		return -1;
 	}
-	if (imap_take_modifier(c, "CHANGEDSINCE", changed_since) < 0)
-		return -1;
+	if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') {
+		char word[24];
+		*++c->p = ' ';
+		while (c->p < c->end && *c->p != ')') {
+			if (imap_take_atom(c, word, sizeof word) < 0)
+				return -1;
+			if (!strcasecmp(word, "VANISHED"))
+				*vanished = 1;
+			else if (strcasecmp(word, "CHANGEDSINCE") || imap_take_atom(c, word, sizeof word) < 0 ||
+			         number_parse(word, UINT64_MAX - 1, changed_since) < 0)
+				return -1;
+		}
+		if (c->p++ >= c->end)
+			return -1;
+	}
 	return imap_at_end(c) ? 0 : -1;
 }
 
@@ -495,14 +511,18 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 	struct fetch_req req[FETCH_ITEMS_MAX + 2];
 	size_t n;
 	uint64_t changed_since;
+	int vanished;
 	if (imap_take_set(s, c, uid, &set) < 0) {
 		imap_bad(s, tag, "Invalid sequence set");
 		return;
 	}
-	if (parse_items(c, req, &n, &changed_since) < 0) { /* BINARY: not yet */
-		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE MODSEQ ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> RFC822* [(CHANGEDSINCE n)]");
+	/* RFC 7162 3.2.6: VANISHED only in UID FETCH, with CHANGEDSINCE, once QRESYNC is enabled */
+	if (parse_items(c, req, &n, &changed_since, &vanished) < 0 || (vanished && (!uid || !changed_since || !s->qresync))) {
+		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE MODSEQ ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> RFC822* [(CHANGEDSINCE n [VANISHED])]");
 		return;
 	}
+	if (vanished)
+		imap_tell_vanished(s, &set);
 	int has_uid = 0, has_flags = 0, has_modseq = 0, marks_seen = 0, needs_summary = 0;
 	for (size_t k = 0; k < n; k++) {
 		needs_summary |= req[k].item == I_ENVELOPE || req[k].item == I_STRUCTURE || req[k].item == I_BODY ||

@@ -113,6 +113,7 @@ struct imap_session {
 	size_t n_msgs, cap_msgs;
 	uint64_t highestmodseq;
 	int condstore;          /* RFC 7162: enabled, so MODSEQ goes with the FETCH responses of changes */
+	int qresync;            /* RFC 7162 3.2: enabled, so expunges are told as VANISHED, with UIDs */
 	unsigned auth_failures, bad_commands;
 	unsigned fetched;       /* messages whose content went out, for the summary line */
 	uint64_t fetched_bytes;

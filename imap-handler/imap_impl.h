@@ -28,8 +28,6 @@ void imap_keywords_text(const struct imap_session *, uint64_t flags, char *out, 
 #define FLAGS_TEXT_MAX (IMAP_KEYWORDS_MAX * (IMAP_KEYWORD_LEN + 1) + 64) /* every flag and keyword named */
 /* A message's flags as FETCH FLAGS shows them: system flags, then keywords. */
 void imap_flags_text(const struct imap_session *, uint64_t flags, char *out, size_t cap);
-/* A modifier list after a space: "(NAME n)": 1 with *n, 0 when there is none, -1 when it is wrong. */
-int imap_take_modifier(struct imap_cursor *, const char *name, uint64_t *n);
 
 void imap_tagged(struct imap_session *, const char *tag, const char *status, const char *text);
 void imap_untagged(struct imap_session *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -60,6 +58,9 @@ int imap_set_has(const struct imap_set *, uint32_t);
 int imap_take_set(struct imap_session *, struct imap_cursor *, int uid, struct imap_set *);
 /* Whether the set names message i (its sequence number i + 1, or its UID). */
 int imap_selects(const struct imap_session *, const struct imap_set *, size_t i, int uid);
+/* RFC 7162 3.2.5.2, 3.2.6: "* VANISHED (EARLIER) uids" for the UIDs below UIDNEXT (within
+ * the set, when not NULL) that no message of the folder has: nothing when there is none. */
+void imap_tell_vanished(struct imap_session *, const struct imap_set *within);
 /* A keyword's bit in the session's table (added when add and there is room): -1 when it has none. */
 int imap_keyword_bit(struct imap_session *, const char *name, int add);
 /* \Seen added to a message, its flags and MODSEQ brought up to date. */

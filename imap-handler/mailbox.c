@@ -199,7 +199,9 @@ static enum store_result load(struct imap_session *s, struct load *l, uint64_t *
 /* Message i is gone: said (unless silent), and the ones after it move up a number. */
 static void forget(struct imap_session *s, size_t i, int silent)
 {
-	if (!silent)
+	if (!silent && s->qresync) /* RFC 7162 3.2.10 */
+		imap_untagged(s, "VANISHED %u", s->msgs[i].uid);
+	else if (!silent)
 		imap_untagged(s, "%zu EXPUNGE", i + 1);
 	memmove(s->msgs + i, s->msgs + i + 1, (s->n_msgs - i - 1) * sizeof *s->msgs);
 	s->n_msgs--;
@@ -226,7 +228,10 @@ enum store_result imap_update(struct imap_session *s)
 			imap_flags_text(s, l.msgs[j].flags, f, sizeof f);
 			if (s->condstore) /* RFC 7162 3.2.4 */
 				snprintf(modseq, sizeof modseq, " MODSEQ (%llu)", (unsigned long long)l.msgs[j].modseq);
-			imap_untagged(s, "%zu FETCH (FLAGS (%s)%s)", i + 1, f, modseq);
+			if (s->qresync) /* RFC 7162 3.2.4: and its UID */
+				imap_untagged(s, "%zu FETCH (UID %u FLAGS (%s)%s)", i + 1, l.msgs[j].uid, f, modseq);
+			else
+				imap_untagged(s, "%zu FETCH (FLAGS (%s)%s)", i + 1, f, modseq);
 		}
 		i++;
 	}
@@ -285,26 +290,93 @@ void imap_idle_done(struct imap_session *s, const char *line)
 		imap_tagged(s, s->tag, "OK", "IDLE terminated");
 }
 
+void imap_tell_vanished(struct imap_session *s, const struct imap_set *within)
+{
+	uint32_t below = s->folder.uidnext, prev = 0;
+	if (s->n_msgs && s->msgs[s->n_msgs - 1].uid >= below)
+		below = s->msgs[s->n_msgs - 1].uid + 1; /* delivered since SELECT, and seen */
+	int first = 1;
+	for (size_t i = 0; i <= s->n_msgs; i++) {
+		uint32_t next = i < s->n_msgs ? s->msgs[i].uid : below; /* the UIDs between prev and next are gone */
+		for (size_t k = 0; k < (within ? within->n : 1) && next > prev + 1; k++) {
+			uint32_t lo = prev + 1, hi = next - 1;
+			if (within) {
+				lo = within->lo[k] > lo ? within->lo[k] : lo;
+				hi = within->hi[k] < hi ? within->hi[k] : hi;
+			}
+			if (lo > hi)
+				continue;
+			outbuf_printf(s->out, first ? "* VANISHED (EARLIER) %u" : ",%u", lo);
+			if (hi > lo)
+				outbuf_printf(s->out, ":%u", hi);
+			first = 0;
+		}
+		prev = next;
+	}
+	if (!first)
+		outbuf_add(s->out, "\r\n", 2);
+}
+
+/* SELECT's parameters (RFC 7162 3.1.8, 3.2.5): (CONDSTORE), or (QRESYNC
+ * (uidvalidity modseq [known-uids [(seqs uids)]])), the last part unused:
+ * 0, or -1 when they are wrong. */
+struct select_params {
+	int qresync;
+	uint32_t uidvalidity;
+	uint64_t modseq;
+	int has_known;
+	struct imap_set known;
+};
+
+static int take_select_params(struct imap_session *s, struct imap_cursor *c, struct select_params *p)
+{
+	char word[24], set[SEQ_SET_TEXT_MAX + 1];
+	uint64_t uv;
+	if (c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(')
+		return 0;
+	*++c->p = ' ';
+	if (imap_take_atom(c, word, sizeof word) < 0)
+		return -1;
+	if (!strcasecmp(word, "CONDSTORE")) {
+		s->condstore = 1;
+	} else if (strcasecmp(word, "QRESYNC") || !s->qresync || c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(') {
+		return -1; /* QRESYNC only once enabled (RFC 7162 3.2.5) */
+	} else {
+		*++c->p = ' ';
+		if (imap_take_atom(c, word, sizeof word) < 0 || number_parse(word, UINT32_MAX, &uv) < 0 || !uv ||
+		    imap_take_atom(c, word, sizeof word) < 0 || number_parse(word, UINT64_MAX - 1, &p->modseq) < 0 ||
+		    !p->modseq)
+			return -1;
+		p->qresync = 1;
+		p->uidvalidity = (uint32_t)uv;
+		if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] != '(') {
+			if (imap_take_token(c, set, sizeof set, "*") < 0 || imap_set_parse(set, UINT32_MAX, &p->known) < 0)
+				return -1;
+			p->has_known = 1;
+		}
+		if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') { /* seq-match-data: known UIDs suffice */
+			char *close = memchr(c->p, ')', (size_t)(c->end - c->p));
+			if (!close)
+				return -1;
+			c->p = close + 1;
+		}
+		if (c->p >= c->end || *c->p++ != ')')
+			return -1;
+	}
+	return c->p < c->end && *c->p++ == ')' ? 0 : -1;
+}
+
 void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor *c, int read_only)
 {
-	char name[STORE_FOLDER_MAX + 1], param[16];
-	if (imap_take_mailbox(c, name, sizeof name) < 0) {
-		imap_bad(s, tag, read_only ? "EXAMINE mailbox [(CONDSTORE)]" : "SELECT mailbox [(CONDSTORE)]");
+	char name[STORE_FOLDER_MAX + 1];
+	struct select_params params = {0};
+	if (imap_take_mailbox(c, name, sizeof name) < 0 || take_select_params(s, c, &params) < 0 || !imap_at_end(c)) {
+		imap_bad(s, tag, read_only ? "EXAMINE mailbox [(CONDSTORE) | (QRESYNC (uidvalidity modseq [uids]))]"
+		                           : "SELECT mailbox [(CONDSTORE) | (QRESYNC (uidvalidity modseq [uids]))]");
 		return;
 	}
-	if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') { /* RFC 7162 3.2.2: (CONDSTORE) */
-		*++c->p = ' ';
-		if (imap_take_atom(c, param, sizeof param) < 0 || strcasecmp(param, "CONDSTORE") || c->p >= c->end ||
-		    *c->p++ != ')') {
-			imap_bad(s, tag, "SELECT parameters: CONDSTORE");
-			return;
-		}
-		s->condstore = 1;
-	}
-	if (!imap_at_end(c)) {
-		imap_bad(s, tag, read_only ? "EXAMINE mailbox [(CONDSTORE)]" : "SELECT mailbox [(CONDSTORE)]");
-		return;
-	}
+	if (s->state == IMAP_SELECTED) /* RFC 7162 3.2.11 */
+		imap_untagged(s, "OK [CLOSED] Previous mailbox closed");
 	imap_deselect(s); /* RFC 9051 6.3.2: even when the new one fails */
 	s->n_keywords = 0; /* each folder's own, as its messages have them */
 	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &s->folder);
@@ -338,6 +410,18 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", s->folder.uidvalidity);
 	imap_untagged(s, "OK [UIDNEXT %u] Predicted next UID", s->folder.uidnext);
 	imap_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest", (unsigned long long)s->highestmodseq); /* RFC 7162 3.1.2.1 */
+	if (params.qresync && params.uidvalidity == s->folder.uidvalidity) { /* RFC 7162 3.2.5.2 */
+		/* Every UID below UIDNEXT that is not here was expunged: told whether or not before modseq, as RFC 7162 allows. */
+		imap_tell_vanished(s, params.has_known ? &params.known : NULL);
+		for (size_t i = 0; i < s->n_msgs; i++) {
+			if (s->msgs[i].modseq <= params.modseq)
+				continue;
+			char f[FLAGS_TEXT_MAX];
+			imap_flags_text(s, s->msgs[i].flags, f, sizeof f);
+			imap_untagged(s, "%zu FETCH (UID %u FLAGS (%s) MODSEQ (%llu))", i + 1, s->msgs[i].uid, f,
+			              (unsigned long long)s->msgs[i].modseq);
+		}
+	}
 	imap_tagged(s, tag, "OK", read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
 }
 
@@ -719,7 +803,7 @@ void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
 
 /* A modifier list after a space: "(NAME n)" (RFC 7162's CHANGEDSINCE and
  * UNCHANGEDSINCE): 1 with *n, 0 when there is none, -1 when it is wrong. */
-int imap_take_modifier(struct imap_cursor *c, const char *name, uint64_t *n)
+static int take_modifier(struct imap_cursor *c, const char *name, uint64_t *n)
 {
 	char word[24], digits[24];
 	if (c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(')
@@ -780,7 +864,7 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 	char what[24];
 	uint64_t flags, unchanged_since = 0;
 	int conditional = 0;
-	if (imap_take_set(s, c, uid, &set) < 0 || (conditional = imap_take_modifier(c, "UNCHANGEDSINCE", &unchanged_since)) < 0 ||
+	if (imap_take_set(s, c, uid, &set) < 0 || (conditional = take_modifier(c, "UNCHANGEDSINCE", &unchanged_since)) < 0 ||
 	    imap_take_atom(c, what, sizeof what) < 0 || imap_take_flags(s, c, &flags) < 0 || !imap_at_end(c)) {
 		imap_bad(s, tag, "STORE sequence-set [(UNCHANGEDSINCE n)] [+|-]FLAGS[.SILENT] (flags)");
 		return;

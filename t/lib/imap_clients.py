@@ -234,4 +234,55 @@ sql("UPDATE message m JOIN mailbox_entry e ON e.message_id = m.id JOIN account a
 typ, made = fetch_items()
 tap.ok(typ == "OK" and made == stored, "without a summary, the answers are the same, made from the content")
 tap.is_(summaries(), "S1 ,S1 ,none", "and the summaries made are kept (but the one too large)")
+
+# QRESYNC (RFC 7162 3.2): a client that was away learns what vanished and what
+# changed in one SELECT; once enabled, expunges are told as VANISHED.
+class Raw:
+    def __init__(self):
+        self.s = socket.create_connection(("127.0.0.1", imap.port), timeout=10)
+        self.buf = b""
+        self.until(rb"^\* OK[^\r\n]*\r\n")
+    def until(self, pattern):
+        while not re.search(pattern, self.buf, re.M):
+            d = self.s.recv(65536)
+            if not d:
+                break
+            self.buf += d
+        got, self.buf = self.buf, b""
+        return got
+    def cmd(self, tag, line):
+        self.s.sendall(tag + b" " + line + b"\r\n")
+        return self.until(rb"^%s (OK|NO|BAD)[^\r\n]*\r\n" % tag)
+a = Raw()
+a.cmd(b"a1", b'LOGIN alice@example.com "alice pw"')
+tap.ok(b"* ENABLED QRESYNC" in a.cmd(b"a2", b"ENABLE QRESYNC"), "ENABLE QRESYNC")
+a.cmd(b"a3", b"CREATE Q")
+for i in range(5):
+    a.cmd(b"a4", b"APPEND Q {10+}\r\nSubject: " + b"%d" % i)
+got = a.cmd(b"a5", b"SELECT Q")
+uv, m0 = int(re.search(rb"UIDVALIDITY (\d+)", got).group(1)), int(re.search(rb"HIGHESTMODSEQ (\d+)", got).group(1))
+got = a.cmd(b"a6", b"STORE 2 +FLAGS.SILENT (\\Deleted)") + a.cmd(b"a7", b"EXPUNGE")
+tap.ok(b"* VANISHED 2\r\n" in got and b"EXPUNGE\r\n" not in got.replace(b"EXPUNGE completed", b""),
+       "an expunge is told as VANISHED (%r)" % got)
+a.cmd(b"a8", b"STORE 2 +FLAGS.SILENT (\\Flagged)")  # UID 3
+b = Raw()
+b.cmd(b"b1", b'LOGIN alice@example.com "alice pw"')
+b.cmd(b"b2", b"ENABLE QRESYNC")
+got = b.cmd(b"b3", b"SELECT Q (QRESYNC (%d %d 1:5))" % (uv, m0))
+tap.ok(b"* VANISHED (EARLIER) 2\r\n" in got and re.search(rb"\* 2 FETCH \(UID 3 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)", got)
+       and got.count(b"FETCH") == 1, "SELECT (QRESYNC ...): what vanished and what changed since (%r)" % got)
+got = b.cmd(b"b4", b"UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)" % m0)
+tap.ok(b"* VANISHED (EARLIER) 2\r\n" in got and b"UID 3" in got and got.count(b"FETCH (") == 1,
+       "UID FETCH (CHANGEDSINCE n VANISHED) (%r)" % got)
+a.cmd(b"a9", b"UID STORE 5 +FLAGS.SILENT (\\Deleted)")
+a.cmd(b"c1", b"UID EXPUNGE 5")
+got = b.cmd(b"b5", b"NOOP")
+tap.ok(b"* VANISHED 5\r\n" in got, "another session's expunge comes as VANISHED (%r)" % got)
+got = b.cmd(b"b6", b"SELECT Q (QRESYNC (%d %d))" % (uv + 1, m0))
+tap.ok(b"* OK [CLOSED]" in got and b"VANISHED" not in got and b"FETCH" not in got,
+       "a UIDVALIDITY that changed: nothing to resynchronise, and [CLOSED] first (%r)" % got[:40])
+c = Raw()
+c.cmd(b"c1", b'LOGIN alice@example.com "alice pw"')
+tap.ok(b"c2 BAD" in c.cmd(b"c2", b"SELECT Q (QRESYNC (%d %d))" % (uv, m0)), "QRESYNC in SELECT needs ENABLE first")
+tap.ok(b"c3 BAD" in c.cmd(b"c3", b"UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)"), "and so does VANISHED")
 tap.done()
