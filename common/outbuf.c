@@ -39,6 +39,15 @@ void outbuf_add(struct outbuf *o, const void *data, size_t len)
 	o->len += len;
 }
 
+void outbuf_number(struct outbuf *o, unsigned long long n)
+{
+	char digits[20], *p = digits + sizeof digits;
+	do
+		*--p = (char)('0' + n % 10);
+	while (n /= 10);
+	outbuf_add(o, p, (size_t)(digits + sizeof digits - p));
+}
+
 void outbuf_vprintf(struct outbuf *o, const char *fmt, va_list ap)
 {
 	char line[1024];

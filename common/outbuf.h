@@ -24,6 +24,7 @@ void outbuf_init(struct outbuf *, outbuf_sink, void *ctx);
 void outbuf_free(struct outbuf *);
 void outbuf_add(struct outbuf *, const void *data, size_t len);
 void outbuf_printf(struct outbuf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void outbuf_number(struct outbuf *, unsigned long long); /* in decimal: what printf costs a line, 20 times less */
 void outbuf_vprintf(struct outbuf *, const char *fmt, va_list) __attribute__((format(printf, 2, 0)));
 int outbuf_flush(struct outbuf *); /* 0, or -1 when the sink failed */
 /* When above OUTBUF_HIGH_WATER, flushes all but the last `keep` octets: for

@@ -554,10 +554,13 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		}
 		size_t mark = s->out->len;
 		unsigned flushes = s->out->flushes;
-		outbuf_printf(s->out, "* %zu FETCH (", i + 1);
+		outbuf_add(s->out, "* ", 2);
+		outbuf_number(s->out, i + 1);
+		outbuf_add(s->out, " FETCH (", 8);
 		int first = 1, failed = 0, body = 0;
 		if (uid && !has_uid) {
-			outbuf_printf(s->out, "UID %u", m->uid);
+			outbuf_add(s->out, "UID ", 4);
+			outbuf_number(s->out, m->uid);
 			first = 0;
 		}
 		for (size_t k = 0; k < n && !failed; k++) {
@@ -568,10 +571,13 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			switch (req[k].item) {
 			case I_FLAGS:
 				imap_flags_text(s, m->flags, text, sizeof text);
-				outbuf_printf(s->out, "FLAGS (%s)", text);
+				outbuf_add(s->out, "FLAGS (", 7);
+				outbuf_add(s->out, text, strlen(text));
+				outbuf_add(s->out, ")", 1);
 				break;
 			case I_UID:
-				outbuf_printf(s->out, "UID %u", m->uid);
+				outbuf_add(s->out, "UID ", 4);
+				outbuf_number(s->out, m->uid);
 				break;
 			case I_SIZE:
 				outbuf_printf(s->out, "RFC822.SIZE %llu", (unsigned long long)m->size);

@@ -38,9 +38,15 @@ void imap_flags_text(const struct imap_session *s, uint64_t flags, char *out, si
 {
 	size_t n = 0;
 	out[0] = '\0';
-	for (size_t i = 0; i < sizeof flag_names / sizeof *flag_names; i++)
-		if (flags & flag_names[i].bit)
-			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", flag_names[i].name);
+	for (size_t i = 0; i < sizeof flag_names / sizeof *flag_names; i++) {
+		size_t len = strlen(flag_names[i].name);
+		if (!(flags & flag_names[i].bit) || n + len + 2 > cap)
+			continue;
+		if (n)
+			out[n++] = ' ';
+		memcpy(out + n, flag_names[i].name, len + 1);
+		n += len;
+	}
 	if (n && flags >> 8)
 		out[n++] = ' ';
 	imap_keywords_text(s, flags, out + n, cap - n);
@@ -68,6 +74,8 @@ static uint64_t keyword_bits(struct imap_session *s, const char *keywords)
 {
 	char words[STORE_KEYWORDS_MAX + 1], *save = NULL;
 	uint64_t bits = 0;
+	if (!*keywords)
+		return 0; /* most messages have none */
 	snprintf(words, sizeof words, "%s", keywords);
 	for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
 		int bit = imap_keyword_bit(s, w, 1);

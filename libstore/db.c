@@ -25,7 +25,6 @@
 #define FAILOVER_CONNECT_TIMEOUT_S 1 /* with another node to try, a silent one is given up fast */
 #define IO_TIMEOUT_S 30       /* longer than any statement we issue; bounds every read */
 #define RETRY_BASE_US 5000    /* first back-off after a deadlock; doubles each try */
-#define MAX_PARAMS 17         /* the most parameters any query has (CHUNK_READ_AHEAD) */
 #define ER_WSREP_NOT_READY 1047 /* Galera node not synced: "unknown command" */
 
 static const char *const query_sql[Q_COUNT] = {
@@ -71,6 +70,7 @@ static void disconnect(struct store *s)
 	if (s->connecting.db)
 		mysql_close(s->connecting.db);
 	s->db = s->connecting.db = NULL;
+	s->bound = NULL;
 	s->connecting.unchecked = s->connecting.failed = false;
 	s->causal = false; /* a session setting, gone with the session */
 }
@@ -375,10 +375,11 @@ MYSQL_STMT *store_q_exec(struct store *s, enum query_id q, const char *types, ..
 	MYSQL_STMT *st = statement(s, q, (unsigned)strlen(types));
 	if (!st)
 		return NULL;
-	MYSQL_BIND bind[MAX_PARAMS];
-	uint64_t num[MAX_PARAMS];
-	unsigned long len[MAX_PARAMS];
-	my_bool is_null[MAX_PARAMS];
+	s->bound = NULL; /* its result is bound afresh */
+	MYSQL_BIND bind[STORE_PARAMS_MAX];
+	uint64_t num[STORE_PARAMS_MAX];
+	unsigned long len[STORE_PARAMS_MAX];
+	my_bool is_null[STORE_PARAMS_MAX];
 	memset(bind, 0, sizeof bind);
 	va_list ap;
 	va_start(ap, types);
@@ -432,12 +433,12 @@ MYSQL_STMT *store_q_exec(struct store *s, enum query_id q, const char *types, ..
 
 int store_q_fetch(struct store *s, MYSQL_STMT *st, const char *types, ...)
 {
-	MYSQL_BIND bind[MAX_PARAMS];
-	unsigned long len[MAX_PARAMS];
-	my_bool is_null[MAX_PARAMS], error[MAX_PARAMS];
-	uint64_t *num[MAX_PARAMS];
-	size_t *blob_len[MAX_PARAMS];
-	memset(bind, 0, sizeof bind);
+	MYSQL_BIND bind[STORE_PARAMS_MAX];
+	unsigned long len[STORE_PARAMS_MAX];
+	my_bool is_null[STORE_PARAMS_MAX], error[STORE_PARAMS_MAX];
+	uint64_t *num[STORE_PARAMS_MAX];
+	size_t *blob_len[STORE_PARAMS_MAX], n = strlen(types);
+	memset(bind, 0, n * sizeof *bind);
 	va_list ap;
 	va_start(ap, types);
 	for (size_t i = 0; types[i]; i++) {
@@ -466,11 +467,15 @@ int store_q_fetch(struct store *s, MYSQL_STMT *st, const char *types, ...)
 		}
 	}
 	va_end(ap);
-	if (mysql_stmt_bind_result(st, bind)) {
+	/* A loop over rows binds the same places each time: once per execution is enough. */
+	if ((s->bound != st || memcmp(s->bound_to, bind, n * sizeof *bind)) && mysql_stmt_bind_result(st, bind)) {
+		s->bound = NULL;
 		stmt_failed(s, st);
 		store_q_end(st);
 		return -1;
 	}
+	s->bound = st;
+	memcpy(s->bound_to, bind, n * sizeof *bind);
 	int rc = mysql_stmt_fetch(st);
 	if (rc == MYSQL_NO_DATA) {
 		store_q_end(st);

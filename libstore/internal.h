@@ -11,6 +11,7 @@
 #include "store_relay.h"
 
 #define STORE_CHUNK_SIZE (256 * 1024) /* one message_chunk row: bounds every packet and buffer */
+#define STORE_PARAMS_MAX 17 /* the most parameters or columns any query has (CHUNK_READ_AHEAD) */
 /* A deadlock, or a Galera certification conflict on a busy mailbox, that
  * survives 8 backed-off tries (about 1.3 s in all) is load, not luck. */
 #define STORE_TXN_ATTEMPTS 8
@@ -56,6 +57,8 @@ struct store {
 	unsigned char *chunk;     /* STORE_CHUNK_SIZE bytes, for streaming out; lazily allocated */
 	struct read_ahead ahead;
 	bool streaming;           /* a read's result is still coming in on db: no other query fits */
+	MYSQL_STMT *bound;        /* the statement whose result store_q_fetch bound last, to bound_to */
+	MYSQL_BIND bound_to[STORE_PARAMS_MAX];
 	struct store *keeper;     /* a second connection that renews the maildrop lock meanwhile, or NULL */
 	long lease_renewed;       /* when the relay lease was last taken or renewed (clock_ms) */
 };
