@@ -55,7 +55,7 @@ static const char *const no_texts[] = {
 	[IMAP_NO_TOOBIG] = "[TOOBIG] The message is larger than this server takes",
 	[IMAP_NO_PRIVACY] = "[PRIVACYREQUIRED] Use STARTTLS first",
 	[IMAP_NO_AUTH_FAILED] = "[AUTHENTICATIONFAILED] Authentication failed",
-	[IMAP_NO_ONLY_PLAIN] = "[CANNOT] Only PLAIN is offered",
+	[IMAP_NO_ONLY_PLAIN] = "[CANNOT] Only PLAIN and LOGIN are offered",
 	[IMAP_NO_BADCHARSET] = "[BADCHARSET (UTF-8 US-ASCII)] That charset is not known here",
 	[IMAP_NO_NOPERM] = "[NOPERM] Quotas are set by the administrator (mailctl quota)",
 	[IMAP_NO_NO_QUOTA] = "[NONEXISTENT] No such quota root",
@@ -85,7 +85,7 @@ static void capability_list(struct imap_session *s, char *out, size_t cap)
 	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE QRESYNC ESEARCH QUOTA QUOTA=RES-STORAGE APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
-	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN");
+	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN AUTH=LOGIN");
 }
 
 /* ---- arguments (RFC 9051 9) ---- */
@@ -333,6 +333,34 @@ static void auth_plain_response(struct imap_session *s, const char *tag, const c
 	explicit_bzero(buf, sizeof buf);
 }
 
+/* A LOGIN response (the user name, then the password, each base64): the
+ * next challenge, or the login; "*" cancels. */
+static void auth_login_response(struct imap_session *s, const char *tag, const char *line)
+{
+	unsigned char buf[AUTH_LINE_MAX];
+	long n = !strcmp(line, "*") ? -2 : strlen(line) >= AUTH_LINE_MAX ? -1 : sasl_decode(line, buf);
+	int step = s->auth_login;
+	s->state = IMAP_NOT_AUTHENTICATED;
+	s->auth_login = 0;
+	if (n == -2) {
+		imap_tagged(s, tag, "BAD", "AUTHENTICATE cancelled");
+	} else if (n < 0 || memchr(buf, '\0', (size_t)n) || (step == 1 && (size_t)n > STORE_ADDRESS_MAX)) {
+		imap_bad(s, tag, "Invalid base64 or LOGIN response");
+	} else if (step == 1) {
+		memcpy(s->auth_user, buf, (size_t)n);
+		s->auth_user[n] = '\0';
+		if (tag != s->tag) /* given with the command (SASL-IR), not by the line before */
+			snprintf(s->tag, sizeof s->tag, "%s", tag);
+		s->state = IMAP_AUTHENTICATING;
+		s->auth_login = 2;
+		outbuf_add(s->out, "+ UGFzc3dvcmQ6\r\n", 16); /* "Password:" */
+	} else {
+		buf[n] = '\0';
+		proceed_login(s, tag, s->auth_user, (const char *)buf);
+	}
+	explicit_bzero(buf, sizeof buf);
+}
+
 static void cmd_authenticate(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	char mech[32], initial[AUTH_LINE_MAX];
@@ -345,15 +373,17 @@ static void cmd_authenticate(struct imap_session *s, const char *tag, struct ima
 		imap_bad(s, tag, "AUTHENTICATE mechanism [initial-response]");
 		return;
 	}
-	if (strcasecmp(mech, "PLAIN")) {
+	int login = !strcasecmp(mech, "LOGIN");
+	if (!login && strcasecmp(mech, "PLAIN")) {
 		imap_no(s, tag, IMAP_NO_ONLY_PLAIN);
 	} else if (!plaintext_refused(s, tag)) {
+		s->auth_login = login;
 		if (has_initial) { /* RFC 4959 SASL-IR; "=" is an empty one */
-			auth_plain_response(s, tag, strcmp(initial, "=") ? initial : "");
+			(login ? auth_login_response : auth_plain_response)(s, tag, strcmp(initial, "=") ? initial : "");
 		} else {
 			snprintf(s->tag, sizeof s->tag, "%s", tag);
-			s->state = IMAP_AUTH_PLAIN;
-			outbuf_add(s->out, "+ \r\n", 4);
+			s->state = IMAP_AUTHENTICATING;
+			outbuf_add(s->out, login ? "+ VXNlcm5hbWU6\r\n" : "+ \r\n", login ? 16 : 4); /* "Username:" */
 		}
 	}
 	explicit_bzero(initial, sizeof initial);
@@ -542,11 +572,11 @@ static void line_done(struct imap_session *s)
 	long long literal = s->cmd_too_long ? -1 : trailing_literal(s->cmd, len, &sync);
 	if (s->state == IMAP_IDLE)
 		literal = -1; /* a line ends IDLE, whatever it holds */
-	if (literal >= 0 && s->state != IMAP_AUTH_PLAIN && imap_append_begin(s, (uint64_t)literal, sync)) {
+	if (literal >= 0 && s->state != IMAP_AUTHENTICATING && imap_append_begin(s, (uint64_t)literal, sync)) {
 		s->cmd_len = 0; /* the APPEND has its arguments: its message streams to the store */
 		return;
 	}
-	if (literal >= 0 && s->state != IMAP_AUTH_PLAIN) {
+	if (literal >= 0 && s->state != IMAP_AUTHENTICATING) {
 		if (s->cmd_len + (uint64_t)literal > IMAP_COMMAND_MAX) {
 			s->cmd_too_long = 1;
 			if (sync) { /* the client waits for "+": it sends nothing more of this command */
@@ -560,7 +590,7 @@ static void line_done(struct imap_session *s)
 			return;
 	}
 	char tag[IMAP_TAG_MAX + 1] = "*";
-	if (s->cmd_too_long && s->state == IMAP_AUTH_PLAIN) {
+	if (s->cmd_too_long && s->state == IMAP_AUTHENTICATING) {
 		s->state = IMAP_NOT_AUTHENTICATED;
 		imap_bad(s, s->tag, "Response too long");
 	} else if (s->cmd_too_long) {
@@ -568,9 +598,9 @@ static void line_done(struct imap_session *s)
 		if (take_chars(&c, tag, sizeof tag, "]") < 0)
 			strcpy(tag, "*");
 		imap_bad(s, tag, "Command too long");
-	} else if (s->state == IMAP_AUTH_PLAIN) {
+	} else if (s->state == IMAP_AUTHENTICATING) {
 		s->cmd[len] = '\0';
-		auth_plain_response(s, s->tag, s->cmd);
+		(s->auth_login ? auth_login_response : auth_plain_response)(s, s->tag, s->cmd);
 	} else if (s->state == IMAP_IDLE) {
 		s->cmd[len] = '\0';
 		imap_idle_done(s, s->cmd);

@@ -71,7 +71,7 @@ enum imap_state {
 	IMAP_NOT_AUTHENTICATED, /* RFC 9051 3.1 */
 	IMAP_AUTHENTICATED,
 	IMAP_SELECTED,
-	IMAP_AUTH_PLAIN,        /* AUTHENTICATE PLAIN: waiting for the client's response line */
+	IMAP_AUTHENTICATING,    /* AUTHENTICATE: waiting for the client's response line */
 	IMAP_IDLE,              /* RFC 2177: changes reported as they come, until DONE */
 	IMAP_STARTTLS,          /* OK sent: the handler must start TLS, then imap_tls_started */
 	IMAP_LOGOUT,            /* the session is over: the handler exits */
@@ -114,6 +114,8 @@ struct imap_session {
 	uint64_t highestmodseq;
 	int condstore;          /* RFC 7162: enabled, so MODSEQ goes with the FETCH responses of changes */
 	int qresync;            /* RFC 7162 3.2: enabled, so expunges are told as VANISHED, with UIDs */
+	int auth_login;         /* AUTHENTICATE LOGIN: 1 waiting for the user name, 2 for the password; 0 PLAIN */
+	char auth_user[STORE_ADDRESS_MAX + 1]; /* the user name LOGIN was given */
 	unsigned auth_failures, bad_commands;
 	unsigned fetched;       /* messages whose content went out, for the summary line */
 	uint64_t fetched_bytes;
