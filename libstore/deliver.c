@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <mysqld_error.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,7 @@ struct store_delivery {
 	unsigned flags;                /* an APPEND's flags */
 	char keywords[STORE_KEYWORDS_MAX + 1]; /* and keywords */
 	int64_t date;                  /* an APPEND's INTERNALDATE, 0 for now */
-	uint32_t uid, uidvalidity;     /* what the APPEND got */
+	uint32_t uid, uidvalidity;     /* what the APPEND got; an import's own UID, or 0 */
 	struct summary_maker *summary; /* made as the content streams in; NULL once it failed */
 	char *summary_text;            /* made at commit: NULL when it could not be (kept NULL: made when asked) */
 	size_t summary_len;
@@ -238,12 +239,27 @@ enum store_result store_folder_defaults(struct store *s, uint64_t account)
 	           ? STORE_OK : STORE_TEMPFAIL;
 }
 
-/* An APPEND's entry: in its folder, with its flags and date; its UID noted. */
+/* An APPEND's entry: in its folder, with its flags and date; its UID noted.
+ * An import's: under its UIDL, and its own UID when it has one. */
 static enum store_result add_appended(struct store *s, struct store_delivery *d, uint64_t account, uint64_t message)
 {
 	char uidl[STORE_UIDL_MAX + 1];
 	uint64_t uidnext = 0, modseq, validity = 0;
-	store_random_hex(uidl, 16);
+	if (d->uidl[0])
+		strcpy(uidl, d->uidl);
+	else
+		store_random_hex(uidl, 16);
+	if (d->import && d->uid) {
+		MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_TAKE_UID, "uuu", (uint64_t)d->uid, d->folder_id, account);
+		if (!st || !store_q_affected(st))
+			return st ? STORE_NOT_FOUND : STORE_TEMPFAIL;
+		if ((st = store_q_exec(s, Q_ENTRY_INSERT_UID, "usuuusuuu", message, uidl, d->size, (uint64_t)d->uid,
+		                       (uint64_t)d->flags, d->keywords, (uint64_t)d->date, (uint64_t)d->date, d->folder_id)))
+			return STORE_OK;
+		if (s->err_no == ER_DUP_ENTRY)
+			store_refuse(s, "UID %u or UIDL %s is in that folder already", d->uid, uidl);
+		return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
+	}
 	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_NEXT_UID_IN, "uu", d->folder_id, account);
 	if (!st || !store_q_affected(st)) /* a folder deleted meanwhile */
 		return st ? STORE_NOT_FOUND : STORE_TEMPFAIL;
@@ -468,6 +484,16 @@ void store_append_uid(const struct store_delivery *d, uint32_t *uid, uint32_t *u
 {
 	*uid = d->uid;
 	*uidvalidity = d->uidvalidity;
+}
+
+void store_import_into(struct store_delivery *d, uint64_t folder_id, uint32_t uid, unsigned flags,
+                       const char *keywords, int64_t date)
+{
+	d->folder_id = folder_id;
+	d->uid = uid;
+	d->flags = flags;
+	snprintf(d->keywords, sizeof d->keywords, "%s", keywords);
+	d->date = date;
 }
 
 int store_import_uidl(struct store_delivery *d, const char *uidl)

@@ -347,6 +347,32 @@ enum store_result store_folder_create(struct store *s, uint64_t account_id, cons
 	return store_txn(s, create_body, &a);
 }
 
+struct adopt_args {
+	uint64_t account_id, folder_id;
+	uint32_t uidvalidity, uidnext;
+};
+
+static enum store_result adopt_body(struct store *s, void *ctx)
+{
+	struct adopt_args *a = ctx;
+	return store_q_exec(s, Q_FOLDER_ADOPT, "uuuu", (uint64_t)a->uidvalidity, (uint64_t)a->uidnext, a->folder_id,
+	                    a->account_id) ? STORE_OK : STORE_TEMPFAIL;
+}
+
+enum store_result store_admin_folder_adopt(struct store *s, uint64_t account_id, const char *name,
+                                           uint32_t uidvalidity, uint32_t uidnext, struct store_folder *f)
+{
+	enum store_result r = store_folder_find(s, account_id, name, f);
+	if (r == STORE_NOT_FOUND && (r = store_folder_create(s, account_id, name)) == STORE_OK)
+		r = store_folder_find(s, account_id, name, f);
+	if (r != STORE_OK || !uidvalidity)
+		return r;
+	struct adopt_args a = {account_id, f->id, uidvalidity, uidnext};
+	if ((r = store_txn(s, adopt_body, &a)) == STORE_OK)
+		r = store_folder_find(s, account_id, name, f);
+	return r;
+}
+
 int store_id_list_add(struct store_id_list *l, uint64_t id)
 {
 	if (array_reserve(&l->ids, &l->cap, l->n, sizeof *l->ids) < 0)

@@ -64,6 +64,7 @@ struct list_args {
 	uint64_t account_id;
 	store_entry_fn fn;
 	void *ctx;
+	int all; /* every folder's entries, not INBOX's */
 };
 
 enum store_result store_each_entry(struct store *s, enum query_id list, uint64_t account_id, store_entry_fn fn,
@@ -86,12 +87,18 @@ enum store_result store_each_entry(struct store *s, enum query_id list, uint64_t
 static enum store_result list_body(struct store *s, void *ctx)
 {
 	struct list_args *a = ctx;
-	return store_each_entry(s, Q_ENTRY_LIST, a->account_id, a->fn, a->ctx);
+	return store_each_entry(s, a->all ? Q_ENTRY_LIST_ALL : Q_ENTRY_LIST, a->account_id, a->fn, a->ctx);
 }
 
 enum store_result store_maildrop_list(struct store *s, uint64_t account_id, store_entry_fn fn, void *ctx)
 {
-	struct list_args a = {account_id, fn, ctx};
+	struct list_args a = {account_id, fn, ctx, 0};
+	return store_read(s, list_body, &a);
+}
+
+enum store_result store_admin_entries(struct store *s, uint64_t account_id, store_entry_fn fn, void *ctx)
+{
+	struct list_args a = {account_id, fn, ctx, 1};
 	return store_read(s, list_body, &a);
 }
 

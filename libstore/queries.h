@@ -75,6 +75,16 @@
 	Q(ENTRY_INSERT_IN, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq, flags," \
 	                      " keywords, arrived_at) SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq, ?, ?," \
 	                      " IF(? = 0, NOW(6), FROM_UNIXTIME(?)) FROM folder WHERE id = ?") \
+	/* an import: its entry under the UID it had (Dovecot's), the folder's UIDNEXT past it */ \
+	Q(FOLDER_TAKE_UID, 0, "UPDATE folder SET uidnext = GREATEST(uidnext, ? + 1), highestmodseq = highestmodseq + 1" \
+	                      " WHERE id = ? AND account_id = ?") \
+	Q(ENTRY_INSERT_UID, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq, flags," \
+	                       " keywords, arrived_at) SELECT account_id, ?, ?, ?, id, ?, highestmodseq, ?, ?," \
+	                       " IF(? = 0, NOW(6), FROM_UNIXTIME(?)) FROM folder WHERE id = ?") \
+	/* an empty folder takes the UIDVALIDITY and UIDNEXT it had on the server mail is moved from */ \
+	Q(FOLDER_ADOPT, 0, "UPDATE folder f SET f.uidvalidity = ?, f.uidnext = GREATEST(f.uidnext, ?)" \
+	                   " WHERE f.id = ? AND f.account_id = ? AND NOT EXISTS" \
+	                   " (SELECT 1 FROM mailbox_entry e WHERE e.folder_id = f.id)") \
 	Q(FOLDER_DEFAULTS, 0, "INSERT IGNORE INTO folder (account_id, name, special_use) VALUES (?, 'INBOX', NULL)," \
 	                      " (?, 'Sent', '\\\\Sent'), (?, 'Drafts', '\\\\Drafts'), (?, 'Trash', '\\\\Trash')," \
 	                      " (?, 'Junk', '\\\\Junk'), (?, 'Archive', '\\\\Archive')") \

@@ -26,6 +26,17 @@ enum store_result store_admin_penalty_clear(struct store *, const char *address,
 struct store_delivery *store_import_begin(struct store *, const char *address, const char *uidl);
 /* An import's UIDL, given once its content is known (before the commit): 0, or -1 when too long. */
 int store_import_uidl(struct store_delivery *, const char *uidl);
+/* Every entry of the account, in every folder (store_maildrop_list has INBOX's). */
+enum store_result store_admin_entries(struct store *, uint64_t account_id, store_entry_fn, void *ctx);
+/* An import into a folder (by id), under its own UID there (0: the next), with
+ * its flags, keywords (space-separated) and INTERNALDATE (0: now). */
+void store_import_into(struct store_delivery *, uint64_t folder_id, uint32_t uid, unsigned flags, const char *keywords,
+                       int64_t date);
+/* The account's folder of that name, made if it has none; an empty one takes
+ * uidvalidity and uidnext (the old server's: 0, it keeps its own), so that
+ * IMAP clients see the same UIDs after a move. *f: the folder as it is then. */
+enum store_result store_admin_folder_adopt(struct store *, uint64_t account_id, const char *name,
+                                           uint32_t uidvalidity, uint32_t uidnext, struct store_folder *f);
 
 /* Administration (mailctl). */
 struct store_account_info {

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "array.h"
 #include "mailctl.h"
+#include "utf7.h"
 
 #define ACCOUNT_LINE_MAX 4096 /* a passwd-file line: address, hash and Dovecot's extra fields */
 #define UIDLIST_LINE_MAX 4096 /* a dovecot-uidlist line: uid, extensions, file name */
@@ -96,7 +98,7 @@ int mailctl_mailbox_open(struct mailctl *m, const char *address, struct mailbox 
 	enum store_result r = store_lookup(m->store, address, &a);
 	memset(mb, 0, sizeof *mb);
 	if (r == STORE_OK)
-		r = store_maildrop_list(m->store, a.id, uidl_add, &mb->have);
+		r = store_admin_entries(m->store, a.id, uidl_add, &mb->have); /* UIDLs are unique in the account */
 	if (r != STORE_OK) {
 		free(mb->have.uidl);
 		return mailctl_report(m, r == STORE_PERMFAIL ? STORE_TEMPFAIL : r, address);
@@ -195,10 +197,13 @@ struct maildir_msg {
 	char uidl[STORE_UIDL_MAX + 1];
 };
 
+#define MAILDIR_KEYWORDS 26 /* Maildir's keyword letters, a to z */
+
 struct maildir {
 	struct maildir_msg *msg;
 	size_t n, cap;
-	unsigned long uidvalidity;
+	unsigned long uidvalidity, uidnext;
+	char keyword[MAILDIR_KEYWORDS][STORE_KEYWORDS_MAX + 1]; /* from dovecot-keywords: "" when unnamed */
 };
 
 static int add_files(struct maildir *md, const char *dir, const char *sub)
@@ -255,6 +260,8 @@ static int read_uidlist(struct maildir *md, const char *dir)
 	for (char *t = strtok(line + 2, " \r\n"); t; t = strtok(NULL, " \r\n"))
 		if (t[0] == 'V')
 			md->uidvalidity = strtoul(t + 1, NULL, 10);
+		else if (t[0] == 'N')
+			md->uidnext = strtoul(t + 1, NULL, 10);
 	if (md->n)
 		qsort(md->msg, md->n, sizeof *md->msg, base_cmp);
 	while (md->n && fgets(line, sizeof line, f)) {
@@ -280,6 +287,45 @@ static int read_uidlist(struct maildir *md, const char *dir)
 	return 0;
 }
 
+/* dovecot-keywords: "<n> <keyword>" a line, n the letter's place (0 is "a"). */
+static void read_keywords(struct maildir *md, const char *dir)
+{
+	char path[4096], line[STORE_KEYWORDS_MAX + 16];
+	snprintf(path, sizeof path, "%s/dovecot-keywords", dir);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof line, f)) {
+		char *end;
+		unsigned long i = strtoul(line, &end, 10);
+		line[strcspn(line, "\r\n")] = '\0';
+		if (end != line && *end == ' ' && i < MAILDIR_KEYWORDS && !strchr(end + 1, ' '))
+			snprintf(md->keyword[i], sizeof md->keyword[i], "%s", end + 1);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* A file's flags (":2,<letters>", Maildir's info) as the store keeps them. */
+static unsigned maildir_flags(const struct maildir *md, const char *name, char keywords[STORE_KEYWORDS_MAX + 1])
+{
+	static const struct {
+		char letter;
+		unsigned flag;
+	} letters[] = {{'S', STORE_FLAG_SEEN}, {'R', STORE_FLAG_ANSWERED}, {'F', STORE_FLAG_FLAGGED},
+	               {'T', STORE_FLAG_DELETED}, {'D', STORE_FLAG_DRAFT}};
+	const char *info = strstr(name, ":2,");
+	unsigned flags = 0;
+	size_t n = 0;
+	keywords[0] = '\0';
+	for (const char *p = info ? info + 3 : ""; *p; p++) {
+		for (size_t i = 0; i < sizeof letters / sizeof *letters; i++)
+			flags |= *p == letters[i].letter ? letters[i].flag : 0;
+		const char *k = *p >= 'a' && *p <= 'z' ? md->keyword[*p - 'a'] : "";
+		if (*k && n + strlen(k) + 1 < STORE_KEYWORDS_MAX)
+			n += (size_t)snprintf(keywords + n, STORE_KEYWORDS_MAX + 1 - n, "%s%s", n ? " " : "", k);
+	}
+	return flags;
+}
+
 /* Dovecot's order: by UID; files it never listed after them, by name. */
 static int maildir_order(const void *a, const void *b)
 {
@@ -303,17 +349,29 @@ static void name_uidl(const char *base, char out[STORE_UIDL_MAX + 1])
 	out[32] = '\0';
 }
 
+/* Where an imported file goes: its folder, UID there (0: the next), flags, keywords. */
+struct placement {
+	uint64_t folder_id;
+	uint32_t uid;
+	unsigned flags;
+	const char *keywords;
+};
+
 static enum store_result import_file(struct mailctl *m, const struct mailbox *mb, const char *path,
-                                     const char *uidl, const char **why)
+                                     const char *uidl, const struct placement *to, const char **why)
 {
 	struct import *im = malloc(sizeof *im);
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	enum store_result r = STORE_TEMPFAIL;
 	if (!f) {
 		*why = strerror(errno);
 		r = STORE_PERMFAIL;
 	}
 	if (im && f && mailctl_import_begin(m, im, mb->address, uidl) == 0) {
+		/* INTERNALDATE: the file's time, as Dovecot's */
+		store_import_into(im->d, to->folder_id, to->uid, to->flags, to->keywords,
+		                  fstat(fileno(f), &st) == 0 ? (int64_t)st.st_mtime : 0);
 		size_t n;
 		while ((n = fread(im->in, 1, sizeof im->in, f)) > 0)
 			mailctl_import_put(im, im->in, n);
@@ -330,49 +388,98 @@ static enum store_result import_file(struct mailctl *m, const struct mailbox *mb
 	return r;
 }
 
-/* import-maildir ADDRESS DIR */
-int mailctl_import_maildir(struct mailctl *m, int argc, char **argv)
+struct import_count {
+	unsigned imported, skipped, folders;
+};
+
+/* One folder of a Maildir++ (the top: INBOX), into the account's folder of
+ * that name: its files with their flags and keywords, under Dovecot's UIDs
+ * and UIDVALIDITY when the folder here is new or empty. 0, or the exit status. */
+static int import_folder(struct mailctl *m, struct mailbox *mb, const char *dir, const char *name,
+                         struct import_count *count)
 {
-	if (argc != 2)
-		return EXIT_USAGE;
-	struct mailbox mb;
 	struct maildir md = {0};
-	int rc = mailctl_mailbox_open(m, argv[0], &mb);
-	if (rc)
-		return rc;
-	if (add_files(&md, argv[1], "cur") < 0 || add_files(&md, argv[1], "new") < 0 || read_uidlist(&md, argv[1]) < 0) {
-		fprintf(stderr, "mailctl: %s: not a readable Maildir (cur/, new/, dovecot-uidlist): %s\n", argv[1],
+	struct store_folder folder;
+	int rc = 0;
+	if (add_files(&md, dir, "cur") < 0 || add_files(&md, dir, "new") < 0 || read_uidlist(&md, dir) < 0) {
+		fprintf(stderr, "mailctl: %s: not a readable Maildir (cur/, new/, dovecot-uidlist): %s\n", dir,
 		        strerror(errno));
 		rc = EXIT_DATAERR;
 	}
+	read_keywords(&md, dir);
+	enum store_result r = rc ? STORE_OK : store_admin_folder_adopt(m->store, mb->id, name, (uint32_t)md.uidvalidity,
+	                                                              (uint32_t)md.uidnext, &folder);
+	if (r != STORE_OK)
+		rc = mailctl_import_failed(m, r, name, NULL, count->imported);
+	int same_uids = !rc && md.uidvalidity && folder.uidvalidity == md.uidvalidity;
 	if (md.n)
 		qsort(md.msg, md.n, sizeof *md.msg, maildir_order);
-	unsigned imported = 0, skipped = 0;
+	count->folders += !rc;
 	for (size_t i = 0; !rc && i < md.n; i++) {
-		char path[8192];
+		char path[8192], keywords[STORE_KEYWORDS_MAX + 1];
 		struct maildir_msg *msg = &md.msg[i];
-		if (!msg->uidl[0])
+		if (strcmp(name, "INBOX")) { /* only INBOX's UIDLs are POP3's; elsewhere the name's, unique in the account */
+			snprintf(path, sizeof path, "%s/%s", name, msg->base);
+			name_uidl(path, msg->uidl);
+		} else if (!msg->uidl[0]) {
 			name_uidl(msg->base, msg->uidl);
-		if (mailctl_mailbox_has(&mb, msg->uidl)) {
-			skipped++;
+		}
+		if (mailctl_mailbox_has(mb, msg->uidl)) {
+			count->skipped++;
 			continue;
 		}
-		snprintf(path, sizeof path, "%s/%s", argv[1], msg->name);
+		snprintf(path, sizeof path, "%s/%s", dir, msg->name);
+		struct placement to = {folder.id, same_uids ? (uint32_t)msg->uid : 0, maildir_flags(&md, msg->name, keywords),
+		                       keywords};
 		const char *why = NULL;
-		enum store_result r = import_file(m, &mb, path, msg->uidl, &why);
+		r = import_file(m, mb, path, msg->uidl, &to, &why);
 		if (r != STORE_OK)
-			rc = mailctl_import_failed(m, r, path, why, imported);
+			rc = mailctl_import_failed(m, r, path, why, count->imported);
 		else
-			imported++;
+			count->imported++;
 	}
 	for (size_t i = 0; i < md.n; i++) {
 		free(md.msg[i].name);
 		free(md.msg[i].base);
 	}
 	free(md.msg);
+	return rc;
+}
+
+/* import-maildir ADDRESS DIR: INBOX, then each ".Folder" (".A.B" is A/B, names in modified UTF-7). */
+int mailctl_import_maildir(struct mailctl *m, int argc, char **argv)
+{
+	if (argc != 2)
+		return EXIT_USAGE;
+	struct mailbox mb;
+	struct import_count count = {0};
+	int rc = mailctl_mailbox_open(m, argv[0], &mb);
+	if (rc)
+		return rc;
+	rc = import_folder(m, &mb, argv[1], "INBOX", &count);
+	DIR *d = rc ? NULL : opendir(argv[1]);
+	struct dirent *e;
+	while (d && !rc && (e = readdir(d))) {
+		char sub[4096], name[STORE_FOLDER_MAX + 1], test[4200];
+		struct stat st;
+		snprintf(sub, sizeof sub, "%s/%s", argv[1], e->d_name);
+		snprintf(test, sizeof test, "%s/cur", sub);
+		if (e->d_name[0] != '.' || !e->d_name[1] || !strcmp(e->d_name, "..") || stat(test, &st) < 0)
+			continue; /* a Maildir++ folder is a dot directory with cur/ */
+		if (utf7_decode(e->d_name + 1, name, sizeof name) < 0 || strchr(name, '/')) {
+			fprintf(stderr, "mailctl: %s: not a folder name this can take (left out)\n", sub);
+			continue;
+		}
+		for (char *p = name; *p; p++)
+			*p = *p == '.' ? '/' : *p; /* Maildir++'s hierarchy separator */
+		rc = import_folder(m, &mb, sub, name, &count);
+	}
+	if (d)
+		closedir(d);
 	mailctl_mailbox_close(&mb);
 	if (!rc)
-		printf("%u message%s imported into %s, %u there already\n", imported, imported == 1 ? "" : "s", mb.address,
-		       skipped);
+		printf("%u message%s imported into %s (%u folder%s), %u there already\n", count.imported,
+		       count.imported == 1 ? "" : "s", mb.address, count.folders, count.folders == 1 ? "" : "s",
+		       count.skipped);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "envelope.h"
 #include "mime.h"
 #include "summary.h"
+#include "utf7.h"
 #include "header.h"
 #include "lines.h"
 #include "sasl.h"
@@ -190,6 +191,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mime_parts_find(view.item[SUMMARY_PARTS], view.len[SUMMARY_PARTS], path, 3, &part, &inner);
 	mime_parts_find(text, size, path, 2, &part, &inner);
 	free(s1.p);
+
+	char utf8[4 * 8192 + 1];
+	if (utf7_decode(text, utf8, sizeof utf8) == 0) /* never longer than 4 octets an input octet, valid UTF-8 */
+		check(strlen(utf8) <= 4 * size);
 
 	struct header_end h = {0};
 	size_t k = header_end_scan(&h, data, size);

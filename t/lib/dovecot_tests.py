@@ -3,7 +3,7 @@
 on a unix socket, Maildir, a passwd-file with Dovecot's own hashes) gets mail
 through LMTP and is read over its POP3; then mailctl takes over its accounts
 and Maildirs, and pop3-handler shows the same UIDLs and the same octets."""
-import os, poplib, pwd, shutil, smtplib, subprocess, sys, tempfile, time
+import imaplib, os, poplib, pwd, re, shutil, smtplib, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, Server, build_dir, free_port, reset_db, sql
@@ -21,7 +21,7 @@ d = tempfile.mkdtemp(prefix="inetmail-dovecot.")
 os.chmod(d, 0o755)  # Dovecot's processes run as their own users
 nobody = pwd.getpwnam("nobody")
 users = {"ann@example.net": ("ann's pw", "SHA512-CRYPT"), "ben@example.net": ("ben's pw", "BLF-CRYPT")}
-port = free_port()
+port, imap_port = free_port(), free_port()
 
 def doveadm(*args):
     return subprocess.run(["doveadm", "-c", d + "/dovecot.conf"] + list(args), capture_output=True, check=True).stdout
@@ -30,13 +30,17 @@ conf = """
 instance_name = inetmail-test-dovecot
 base_dir = {d}/run
 state_dir = {d}/state
-protocols = pop3 lmtp
+protocols = pop3 lmtp imap
 listen = 127.0.0.1
 log_path = {d}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain
 mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
 passdb {{
   driver = passwd-file
   args = {d}/passwd
@@ -54,12 +58,21 @@ service pop3-login {{
     port = 0
   }}
 }}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
 service lmtp {{
   unix_listener {d}/lmtp {{
     mode = 0666
   }}
 }}
-""".format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid, port=port)
+""".format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid, port=port, imap_port=imap_port)
 open(d + "/dovecot.conf", "w").write(conf)
 os.makedirs(d + "/mail")
 os.chown(d + "/mail", nobody.pw_uid, nobody.pw_gid)
@@ -75,6 +88,27 @@ for _ in range(200):
 def lmtp_deliver(rcpt, message):
     with smtplib.LMTP(d + "/lmtp") as l:
         l.sendmail("sender@remote.example", [rcpt], message)
+
+FOLDERS = ["INBOX", "Sent", "Lists/Work"]
+
+def imap_view(port, user, pw):
+    """What an IMAP client knows of each folder: UIDVALIDITY, UIDNEXT and each UID's flags (\\Recent aside: a session's)."""
+    c = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+    c.login(user, pw)
+    view = {}
+    for f in FOLDERS:
+        st = c.status('"%s"' % f, "(UIDVALIDITY UIDNEXT MESSAGES)")[1][0]
+        c.select('"%s"' % f, readonly=True)
+        flags = {}
+        for line in c.uid("FETCH", "1:*", "(FLAGS)")[1]:
+            m = re.search(rb"UID (\d+) FLAGS \(([^)]*)\)", line or b"") or re.search(rb"FLAGS \(([^)]*)\) UID (\d+)", line or b"")
+            if m and m.re.pattern.startswith(b"UID"):
+                flags[int(m.group(1))] = sorted(set(m.group(2).lower().split()) - {b"\\recent"})
+            elif m:
+                flags[int(m.group(2))] = sorted(set(m.group(1).lower().split()) - {b"\\recent"})
+        view[f] = (sorted(st.split(b"(")[1].rstrip(b")").split()), flags)
+    c.logout()
+    return view
 
 def pop_read(port, user, pw):
     p = poplib.POP3("127.0.0.1", port, timeout=10)
@@ -104,6 +138,26 @@ try:
     tap.ok(all(m.endswith(orig) for u in users for (_, m), orig in zip(theirs[u], messages[u])),
            "its messages are what was sent, behind its own Return-Path/Delivered-To/Received")
     tap.ok(os.path.exists(d + "/mail/ann@example.net/Maildir/dovecot-uidlist"), "its Maildir has a dovecot-uidlist")
+    # Ann's mail program made folders, filed and flagged mail there, over Dovecot's IMAP.
+    c = imaplib.IMAP4("127.0.0.1", imap_port, timeout=10)
+    c.login("ann@example.net", users["ann@example.net"][0])
+    for f in FOLDERS[1:]:
+        c.create('"%s"' % f)
+    c.append("Sent", r"(\Seen \Answered)", None, b"Subject: sent one\r\n\r\nhi\r\n")
+    c.append("Sent", r"(\Seen $Forwarded Work)", None, b"Subject: sent two\r\n\r\nhi again\r\n")
+    for i in range(3):
+        c.append('"Lists/Work"', None, None, b"Subject: list %d\r\n\r\npost\r\n" % i)
+    c.select('"Lists/Work"')
+    c.store("2", "+FLAGS", r"(\Deleted)")
+    c.expunge()
+    c.store("1", "+FLAGS", r"(\Flagged)")
+    c.select("INBOX")
+    c.store("1", "+FLAGS", r"(\Seen \Flagged)")
+    c.store("2", "+FLAGS", r"(\Draft)")
+    c.logout()
+    theirs_imap = imap_view(imap_port, "ann@example.net", users["ann@example.net"][0])
+    tap.ok(theirs_imap["Lists/Work"][1].keys() == {1, 3} and theirs_imap["Sent"][1][2] == [b"$forwarded", b"\\seen", b"work"],
+           "Dovecot's IMAP shows the folders, flags, keywords and an expunged UID (%r)" % theirs_imap)
     subprocess.run(["dovecot", "-c", d + "/dovecot.conf", "stop"], check=True)
 
     reset_db()
@@ -113,6 +167,10 @@ try:
     for user in users:
         r = subprocess.run([mailctl, "import-maildir", user, d + "/mail/%s/Maildir" % user], capture_output=True)
         tap.ok(r.returncode == 0, "import-maildir %s" % user)
+    imap_srv = Server(build_dir() + "/imap-handler", env={"INETMAIL_PLAINTEXT_AUTH": "1"})
+    ours_imap = imap_view(imap_srv.port, "ann@example.net", users["ann@example.net"][0])
+    for f in FOLDERS:
+        tap.is_(ours_imap[f], theirs_imap[f], "%s over our IMAP: Dovecot's UIDVALIDITY, UIDNEXT, UIDs and flags" % f)
     srv = Server(build_dir() + "/pop3-handler")
     ours = {u: pop_read(srv.port, u, users[u][0]) for u in users}
     for u in users:

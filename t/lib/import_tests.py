@@ -94,7 +94,7 @@ with open(os.path.join(md, "dovecot-uidlist"), "w") as f:
             "3 :1699999999.M0P0.expunged\n4 P0badc0de :1700000003.M3P3.host,S=30,W=31\n")
 ctl("add", "--hash", sha512, "maildir@example.com")
 r = ctl("import-maildir", "maildir@example.com", md)
-tap.ok(r.returncode == 0 and b"4 messages imported into maildir@example.com, 0 there already" in r.stdout,
+tap.ok(r.returncode == 0 and b"4 messages imported into maildir@example.com (1 folder), 0 there already" in r.stdout,
        "import-maildir: every message of cur/ and new/")
 got = pop("maildir@example.com", "pw one")
 tap.is_([u for u, _ in got[:3]], ["%08x%08x" % (1, 1700000000), "%08x%08x" % (2, 1700000000), "0badc0de"],
@@ -106,9 +106,38 @@ tap.is_([m for _, m in got], [b"Subject: one\r\n\r\nfirst message\r\n", b"Subjec
 tap.is_(sql("SELECT COUNT(*) FROM mailbox_entry e JOIN account a ON a.id = e.account_id WHERE a.address = 'maildir@example.com'").strip(),
         "4", "four entries")
 r = ctl("import-maildir", "maildir@example.com", md)
-tap.ok(r.returncode == 0 and b"0 messages imported into maildir@example.com, 4 there already" in r.stdout,
+tap.ok(r.returncode == 0 and b"0 messages imported into maildir@example.com (1 folder), 4 there already" in r.stdout,
        "a second run imports nothing twice")
 tap.is_(len(pop("maildir@example.com", "pw one")), 4, "and the mailbox is as it was")
+tap.is_(sql("SELECT GROUP_CONCAT(CONCAT(e.uid, ':', e.flags) ORDER BY e.uid), MAX(f.uidvalidity), MAX(f.uidnext)"
+            " FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id JOIN account a ON a.id = e.account_id"
+            " WHERE a.address = 'maildir@example.com'").split(),
+        ["1:1,2:0,4:0,5:0", "1700000000", "6"],
+        "in INBOX under Dovecot's UIDs and UIDVALIDITY (the file it never listed after them), \\Seen from the name")
+
+# ---- Maildir++ folders: flags, keywords, UIDs, names in modified UTF-7
+for folder, files in ((".Sent", [("1700000101.M1P1.h:2,RS", "1 :1700000101.M1P1.h"), ("1700000102.M2P2.h:2,Fab", "7 :1700000102.M2P2.h")]),
+                      (".Lists.Work", [("1700000201.M1P1.h:2,T", "3 :1700000201.M1P1.h")]),
+                      (".&ANw-ber", [("1700000301.M1P1.h:2,D", "2 :1700000301.M1P1.h")])):
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(md, folder, sub))
+    for name, _ in files:
+        open(os.path.join(md, folder, "cur", name), "wb").write(b"Subject: in " + folder.encode() + b"\n\nbody\n")
+    open(os.path.join(md, folder, "dovecot-uidlist"), "w").write(
+        "3 V%d N9\n" % (1700000100 + len(folder)) + "".join(l + "\n" for _, l in files))
+open(os.path.join(md, ".Sent", "dovecot-keywords"), "w").write("0 $Forwarded\n1 Work\n")
+os.makedirs(os.path.join(md, ".NotAFolder"))  # no cur/: left alone
+r = ctl("import-maildir", "maildir@example.com", md)
+tap.ok(r.returncode == 0 and b"4 messages imported into maildir@example.com (4 folders), 4 there already" in r.stdout,
+       "import-maildir of Maildir++ folders (%r)" % r.stdout)
+tap.is_(sql("SELECT GROUP_CONCAT(CONCAT(f.name, '=', f.uidvalidity, '/', f.uidnext, ':', e.uid, ':', e.flags, ':', e.keywords)"
+            " ORDER BY f.name, e.uid SEPARATOR ' ') FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id"
+            " JOIN account a ON a.id = e.account_id WHERE a.address = 'maildir@example.com' AND f.name <> 'INBOX'").strip(),
+        "Lists/Work=1700000111/9:3:8: Sent=1700000105/9:1:3: Sent=1700000105/9:7:4:$Forwarded Work \u00dcber=1700000109/9:2:16:",
+        "each folder as Dovecot had it: UIDVALIDITY, UIDNEXT, UIDs, flags (S R F T D) and keywords (dovecot-keywords)")
+r = ctl("import-maildir", "maildir@example.com", md)
+tap.ok(r.returncode == 0 and b"0 messages imported into maildir@example.com (4 folders), 8 there already" in r.stdout,
+       "and again: nothing twice (%r %r)" % (r.stdout, r.stderr))
 r = ctl("import-maildir", "nobody@example.com", md)
 tap.is_(r.returncode, 67, "import into an account that is not there (67)")
 r = ctl("import-maildir", "maildir@example.com", os.path.join(work, "nothing-here"))
