@@ -37,7 +37,7 @@ static int check_append(struct imap_session *s, struct imap_cursor *c, char *nam
 	char text[64];
 	*flags = 0;
 	*date = 0;
-	if (imap_take_mailbox(c, name, cap) < 0)
+	if (imap_take_mailbox(s, c, name, cap) < 0)
 		return -1;
 	if (c->p + 1 < c->end && c->p[1] == '(' && imap_take_flags(s, c, flags) < 0)
 		return -1;

@@ -11,6 +11,7 @@
 
 #include "base64.h"
 #include "imap_impl.h"
+#include "utf7.h"
 #include "number.h"
 #include "sasl.h"
 
@@ -82,7 +83,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE QRESYNC ESEARCH QUOTA QUOTA=RES-STORAGE APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE QRESYNC ESEARCH QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN AUTH=LOGIN");
@@ -177,21 +178,38 @@ int imap_take_astring(struct imap_cursor *c, char *out, size_t cap)
 	return r == -2 ? take_chars(c, out, cap, "]") : r;
 }
 
-int imap_take_mailbox(struct imap_cursor *c, char *out, size_t cap)
+/* A name as the client wrote it, in UTF-8: one in modified UTF-7 decoded
+ * unless UTF8=ACCEPT is on (RFC 6855 3); 8-bit octets are taken as UTF-8. */
+static int name_from_client(const struct imap_session *s, char *name, size_t cap)
 {
-	if (imap_take_astring(c, out, cap) < 0)
+	char utf8[STORE_FOLDER_MAX * 4 + 1];
+	for (const char *p = name; *p; p++)
+		if (*p & 0x80)
+			return 0;
+	if (s->utf8_accept || !strchr(name, '&'))
+		return 0;
+	if (utf7_decode(name, utf8, sizeof utf8) < 0 || strlen(utf8) >= cap)
+		return -1;
+	strcpy(name, utf8);
+	return 0;
+}
+
+int imap_take_mailbox(struct imap_session *s, struct imap_cursor *c, char *out, size_t cap)
+{
+	if (imap_take_astring(c, out, cap) < 0 || name_from_client(s, out, cap) < 0)
 		return -1;
 	if (!strncasecmp(out, "INBOX", 5) && (!out[5] || out[5] == '/'))
 		memcpy(out, "INBOX", 5); /* INBOX in any case, alone or above others (RFC 9051 5.1) */
 	return 0;
 }
 
-int imap_take_list_pattern(struct imap_cursor *c, char *out, size_t cap)
+int imap_take_list_pattern(struct imap_session *s, struct imap_cursor *c, char *out, size_t cap)
 {
 	if (take_space(c) < 0 || c->p >= c->end)
 		return -1;
 	int r = take_string(c, out, cap);
-	return r == -2 ? take_chars(c, out, cap, "]%*") : r;
+	r = r == -2 ? take_chars(c, out, cap, "]%*") : r;
+	return r < 0 ? r : name_from_client(s, out, cap);
 }
 
 /* ---- the not-authenticated state, and commands valid in any ---- */
@@ -226,12 +244,13 @@ static void cmd_id(struct imap_session *s, const char *tag, struct imap_cursor *
 	imap_tagged(s, tag, "OK", "ID completed");
 }
 
-/* RFC 5161: of what is offered here, CONDSTORE and QRESYNC (RFC 7162, which
- * implies CONDSTORE) are enabled; ENABLED lists what this one turned on. */
+/* RFC 5161: of what is offered here, CONDSTORE, QRESYNC (RFC 7162, which
+ * implies CONDSTORE) and UTF8=ACCEPT (RFC 6855) are enabled; ENABLED lists
+ * what this one turned on. */
 static void cmd_enable(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	char cap[64];
-	int condstore = 0, qresync = 0;
+	int condstore = 0, qresync = 0, utf8 = 0;
 	do {
 		if (imap_take_atom(c, cap, sizeof cap) < 0) {
 			imap_bad(s, tag, "ENABLE capability...");
@@ -239,9 +258,11 @@ static void cmd_enable(struct imap_session *s, const char *tag, struct imap_curs
 		}
 		condstore |= !strcasecmp(cap, "CONDSTORE");
 		qresync |= !strcasecmp(cap, "QRESYNC");
+		utf8 |= !strcasecmp(cap, "UTF8=ACCEPT");
 	} while (!imap_at_end(c));
-	imap_untagged(s, "ENABLED%s%s", condstore && !s->condstore ? " CONDSTORE" : "",
-	              qresync && !s->qresync ? " QRESYNC" : "");
+	imap_untagged(s, "ENABLED%s%s%s", condstore && !s->condstore ? " CONDSTORE" : "",
+	              qresync && !s->qresync ? " QRESYNC" : "", utf8 && !s->utf8_accept ? " UTF8=ACCEPT" : "");
+	s->utf8_accept |= utf8;
 	s->condstore |= condstore || qresync;
 	s->qresync |= qresync;
 	imap_tagged(s, tag, "OK", "ENABLE completed");

@@ -15,8 +15,9 @@ struct imap_cursor {
 int imap_take_atom(struct imap_cursor *, char *out, size_t cap);
 int imap_take_token(struct imap_cursor *, char *out, size_t cap, const char *also); /* an atom that may hold also's */
 int imap_take_astring(struct imap_cursor *, char *out, size_t cap);
-int imap_take_mailbox(struct imap_cursor *, char *out, size_t cap);       /* INBOX in any case is INBOX */
-int imap_take_list_pattern(struct imap_cursor *, char *out, size_t cap);  /* also % and * */
+/* A mailbox name (or LIST pattern: also % and *), in UTF-8 as the store keeps it; INBOX in any case is INBOX. */
+int imap_take_mailbox(struct imap_session *, struct imap_cursor *, char *out, size_t cap);
+int imap_take_list_pattern(struct imap_session *, struct imap_cursor *, char *out, size_t cap);
 int imap_at_end(const struct imap_cursor *);
 int imap_take_tag(struct imap_cursor *, char *out, size_t cap); /* at the line's start: no space before it */
 /* Flags after a space: "(" flag* ")", or (STORE's other form) flags to the end;
@@ -65,8 +66,9 @@ void imap_tell_vanished(struct imap_session *, const struct imap_set *within);
 int imap_keyword_bit(struct imap_session *, const char *name, int add);
 /* \Seen added to a message, its flags and MODSEQ brought up to date. */
 enum store_result imap_mark_seen(struct imap_session *, struct imap_message *);
-/* A mailbox name as responses give it: a quoted string (out: 2 * STORE_FOLDER_MAX + 3). */
-void imap_quote_mailbox(const char *name, char *out, size_t cap);
+/* A mailbox name as responses give it: a quoted string, in modified UTF-7 unless UTF8=ACCEPT. */
+#define IMAP_MAILBOX_QUOTED_MAX (6 * STORE_FOLDER_MAX + 3) /* each octet of a name 2.5 in UTF-7, then escaped */
+void imap_quote_mailbox(const struct imap_session *, const char *name, char *out, size_t cap);
 void imap_cmd_list(struct imap_session *, const char *tag, struct imap_cursor *, int lsub);
 void imap_cmd_status(struct imap_session *, const char *tag, struct imap_cursor *);
 /* CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE, named by what: C, D, R, S, U. */

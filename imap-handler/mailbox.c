@@ -12,6 +12,7 @@
 #include "array.h"
 #include "envelope.h"
 #include "imap_impl.h"
+#include "utf7.h"
 #include "number.h"
 
 #define SYSTEM_FLAGS "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
@@ -154,9 +155,13 @@ static void tell_new_keywords(struct imap_session *s)
 		folder_flags(s);
 }
 
-/* A name as a quoted string (RFC 9051 9: quoted-specials escaped). */
-void imap_quote_mailbox(const char *in, char *out, size_t cap)
+/* A name as a quoted string (RFC 9051 9: quoted-specials escaped), in
+ * modified UTF-7 unless the client enabled UTF8=ACCEPT (RFC 6855 3). */
+void imap_quote_mailbox(const struct imap_session *s, const char *in, char *out, size_t cap)
 {
+	char utf7[IMAP_MAILBOX_QUOTED_MAX];
+	if (!s->utf8_accept && utf7_encode(in, utf7, sizeof utf7) == 0)
+		in = utf7;
 	size_t n = 0;
 	out[n++] = '"';
 	for (; *in && n + 3 < cap; in++) {
@@ -378,7 +383,7 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 {
 	char name[STORE_FOLDER_MAX + 1];
 	struct select_params params = {0};
-	if (imap_take_mailbox(c, name, sizeof name) < 0 || take_select_params(s, c, &params) < 0 || !imap_at_end(c)) {
+	if (imap_take_mailbox(s, c, name, sizeof name) < 0 || take_select_params(s, c, &params) < 0 || !imap_at_end(c)) {
 		imap_bad(s, tag, read_only ? "EXAMINE mailbox [(CONDSTORE) | (QRESYNC (uidvalidity modseq [uids]))]"
 		                           : "SELECT mailbox [(CONDSTORE) | (QRESYNC (uidvalidity modseq [uids]))]");
 		return;
@@ -508,14 +513,14 @@ static int take_status_items(struct imap_cursor *c, struct status_items *items)
 /* "* STATUS name (...)" for a folder found with its counts. */
 static void tell_status(struct imap_session *s, const struct store_folder *f, const struct status_items *items)
 {
-	char out[STATUS_TEXT_MAX] = "", q[2 * STORE_FOLDER_MAX + 3];
+	char out[STATUS_TEXT_MAX] = "", q[IMAP_MAILBOX_QUOTED_MAX];
 	size_t n = 0;
 	for (size_t i = 0; i < items->n && n < sizeof out; i++) {
 		uint64_t v[] = {f->messages, f->unseen, f->uidnext, f->uidvalidity, 0, f->highestmodseq};
 		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s %llu", n ? " " : "", status_names[items->item[i]],
 		                      (unsigned long long)v[items->item[i]]);
 	}
-	imap_quote_mailbox(f->name, q, sizeof q);
+	imap_quote_mailbox(s, f->name, q, sizeof q);
 	imap_untagged(s, "STATUS %s (%s)", q, out);
 }
 
@@ -603,13 +608,13 @@ void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *
 	if (!bad && !lsub && c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') { /* RFC 5258: several patterns */
 		*++c->p = ' ';
 		while (!bad && c->p < c->end && *c->p != ')') {
-			bad = n_patterns == LIST_PATTERNS_MAX || imap_take_list_pattern(c, pattern, sizeof pattern) < 0;
+			bad = n_patterns == LIST_PATTERNS_MAX || imap_take_list_pattern(s, c, pattern, sizeof pattern) < 0;
 			if (!bad)
 				snprintf(patterns[n_patterns++], sizeof *patterns, "%s%s", reference, pattern);
 		}
 		bad = bad || c->p++ >= c->end || !n_patterns;
 	} else if (!bad) {
-		bad = imap_take_list_pattern(c, pattern, sizeof pattern) < 0;
+		bad = imap_take_list_pattern(s, c, pattern, sizeof pattern) < 0;
 		snprintf(patterns[n_patterns++], sizeof *patterns, "%s%s", reference, pattern);
 	}
 	if (!bad && !lsub && c->p + 7 <= c->end && !strncasecmp(c->p, " RETURN", 7)) {
@@ -641,8 +646,8 @@ void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *
 		int child_info = o.recursive && o.subscribed_only && !f->subscribed && has_children(&a, i, 1);
 		if (o.subscribed_only && !f->subscribed && !child_info)
 			continue;
-		char name[2 * STORE_FOLDER_MAX + 3], attrs[96];
-		imap_quote_mailbox(f->name, name, sizeof name);
+		char name[IMAP_MAILBOX_QUOTED_MAX], attrs[96];
+		imap_quote_mailbox(s, f->name, name, sizeof name);
 		snprintf(attrs, sizeof attrs, "%s%s%s%s", has_children(&a, i, 0) ? "\\HasChildren" : "\\HasNoChildren",
 		         (o.tell_subscribed || (o.subscribed_only && !lsub)) && f->subscribed ? " \\Subscribed" : "",
 		         *f->special_use ? " " : "", f->special_use);
@@ -664,7 +669,7 @@ void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor
 {
 	char name[STORE_FOLDER_MAX + 1];
 	struct status_items items;
-	if (imap_take_mailbox(c, name, sizeof name) < 0 || take_status_items(c, &items) < 0 || !imap_at_end(c)) {
+	if (imap_take_mailbox(s, c, name, sizeof name) < 0 || take_status_items(c, &items) < 0 || !imap_at_end(c)) {
 		imap_bad(s, tag, "STATUS mailbox (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT HIGHESTMODSEQ)");
 		return;
 	}
@@ -698,7 +703,7 @@ static int check_folder_name(char *name)
 void imap_cmd_folder(struct imap_session *s, const char *tag, struct imap_cursor *c, char what)
 {
 	char name[STORE_FOLDER_MAX + 1], to[STORE_FOLDER_MAX + 1];
-	if (imap_take_mailbox(c, name, sizeof name) < 0 || (what == 'R' && imap_take_mailbox(c, to, sizeof to) < 0) ||
+	if (imap_take_mailbox(s, c, name, sizeof name) < 0 || (what == 'R' && imap_take_mailbox(s, c, to, sizeof to) < 0) ||
 	    !imap_at_end(c) || check_folder_name(name) < 0 || (what == 'R' && check_folder_name(to) < 0)) {
 		imap_bad(s, tag, what == 'R' ? "RENAME mailbox new-name" : "mailbox name expected");
 		return;
@@ -955,7 +960,7 @@ void imap_cmd_copy(struct imap_session *s, const char *tag, struct imap_cursor *
 {
 	struct imap_set set;
 	char name[STORE_FOLDER_MAX + 1];
-	if (imap_take_set(s, c, uid, &set) < 0 || imap_take_mailbox(c, name, sizeof name) < 0 || !imap_at_end(c)) {
+	if (imap_take_set(s, c, uid, &set) < 0 || imap_take_mailbox(s, c, name, sizeof name) < 0 || !imap_at_end(c)) {
 		imap_bad(s, tag, move ? "MOVE sequence-set mailbox" : "COPY sequence-set mailbox");
 		return;
 	}

@@ -25,8 +25,8 @@ static void tell_quota(struct imap_session *s, uint64_t used, uint64_t quota)
 
 void imap_cmd_getquotaroot(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
-	char name[STORE_FOLDER_MAX + 1], q[2 * STORE_FOLDER_MAX + 3];
-	if (imap_take_mailbox(c, name, sizeof name) < 0 || !imap_at_end(c)) {
+	char name[STORE_FOLDER_MAX + 1], q[IMAP_MAILBOX_QUOTED_MAX];
+	if (imap_take_mailbox(s, c, name, sizeof name) < 0 || !imap_at_end(c)) {
 		imap_bad(s, tag, "GETQUOTAROOT mailbox");
 		return;
 	}
@@ -39,7 +39,7 @@ void imap_cmd_getquotaroot(struct imap_session *s, const char *tag, struct imap_
 	}
 	if (usage(s, tag, &used, &quota) < 0)
 		return;
-	imap_quote_mailbox(f.name, q, sizeof q);
+	imap_quote_mailbox(s, f.name, q, sizeof q);
 	imap_untagged(s, "QUOTAROOT %s%s", q, quota == UINT64_MAX ? "" : " \"\""); /* no quota: no root */
 	if (quota != UINT64_MAX)
 		tell_quota(s, used, quota);

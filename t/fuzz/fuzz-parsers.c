@@ -192,9 +192,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mime_parts_find(text, size, path, 2, &part, &inner);
 	free(s1.p);
 
-	char utf8[4 * 8192 + 1];
-	if (utf7_decode(text, utf8, sizeof utf8) == 0) /* never longer than 4 octets an input octet, valid UTF-8 */
-		check(strlen(utf8) <= 4 * size);
+	/* Modified UTF-7 both ways: what decodes encodes back to a text that decodes the same; UTF-8 goes there and back. */
+	static char utf8[4 * 8192 + 1], utf7[6 * 8192 + 1], back7[4 * 8192 + 1];
+	if (utf7_decode(text, utf8, sizeof utf8) == 0) {
+		check(strlen(utf8) <= 4 * size && utf7_encode(utf8, utf7, sizeof utf7) == 0);
+		check(utf7_decode(utf7, back7, sizeof back7) == 0 && !strcmp(back7, utf8));
+	}
+	if (strlen(text) == size && utf7_encode(text, utf7, sizeof utf7) == 0)
+		check(utf7_decode(utf7, back7, sizeof back7) == 0 && !strcmp(back7, text));
 
 	struct header_end h = {0};
 	size_t k = header_end_scan(&h, data, size);

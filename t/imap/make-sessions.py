@@ -72,6 +72,10 @@ SESSIONS = {
                       "a9 LIST (RECURSIVEMATCH) \"\" \"*\"", "b1 LIST \"\" \"*\" RETURN (STATUS (MESSAGES BOGUS))",
                       "b2 LIST (REMOTE) \"\" INBOX RETURN (STATUS (UIDNEXT HIGHESTMODSEQ))", "b3 STATUS INBOX (MESSAGES MESSAGES)",
                       "b4 LSUB \"\" *", "b5 LOGOUT"],
+    "utf7": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 CREATE \"Entw&APw-rfe\"", "a3 CREATE \"&ANw\"",
+             "a4 LIST \"\" \"Entw*\"", "a5 STATUS \"Entw&APw-rfe\" (MESSAGES)", "a6 ENABLE UTF8=ACCEPT",
+             "a7 LIST \"\" \"Entw*\"", "a8 STATUS \"Entwürfe\" (MESSAGES)", "a9 STATUS \"Entw&APw-rfe\" (MESSAGES)",
+             "b1 LOGOUT"],
     "quota-none": ["a1 LOGIN bob@example.com \"bob pw\"", "a2 GETQUOTAROOT INBOX", "a3 GETQUOTA \"\"", "a4 LOGOUT"],
 }
 for name, lines in SESSIONS.items():

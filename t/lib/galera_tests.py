@@ -120,6 +120,31 @@ try:
         seen.append(n == i and b"Subject: causal %d" % i in last)
     tap.ok(all(seen), "20 deliveries through node 1, each read through node 2 right after its 250 (%d of 20)" % sum(seen))
 
+    # IMAP IDLE on node 2 hears of a delivery through node 1 within 2 s.
+    idle = socket.create_connection(("127.0.0.1", Server(build + "/imap-handler", {"INETMAIL_DB_GROUPS": "node2"}).port),
+                                    timeout=30)
+    def idle_until(pattern):
+        got = b""
+        while not re.search(pattern, got):
+            chunk = idle.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        return got
+    idle_until(rb"\* OK[^\r]*\r\n")
+    idle.sendall(b'a LOGIN bob@example.com "bob pw"\r\nb SELECT INBOX\r\nc IDLE\r\n')
+    exists = int(re.search(rb"\* (\d+) EXISTS", idle_until(rb"\+ [^\r]*\r\n")).group(1))
+    waits = []
+    for i in range(5):
+        t = time.time()
+        send(via1.port, "bob@example.com", "idle %d" % i)
+        got = idle_until(rb"\* %d EXISTS\r\n" % (exists + i + 1))
+        waits.append(time.time() - t if b"EXISTS" in got else 99)
+    idle.sendall(b"DONE\r\nd LOGOUT\r\n")
+    idle.close()
+    tap.ok(max(waits) < 2, "IMAP IDLE on node 2: each of 5 deliveries through node 1 shows as EXISTS, the slowest"
+                          " in %.2f s" % max(waits))
+
     # A dead first node: the next one takes over, within a second.
     past_dead = smtp_server("dead node1")
     times = []
