@@ -135,6 +135,19 @@ static const char *first_field(const struct part *p, const char *name, struct en
 	return v->p ? v->p : "";
 }
 
+/* A part's Content-Transfer-Encoding, its token: 0 when it has none (7bit). */
+static int part_encoding(const struct part *p, struct envelope_text *enc)
+{
+	struct envelope_text v = {0};
+	const char *value = first_field(p, "Content-Transfer-Encoding", &v);
+	struct envelope_parser ps = {(const unsigned char *)(value ? value : ""),
+	                             (const unsigned char *)(value ? value : "") + v.len, {0}};
+	int found = value && envelope_skip_cfws(&ps) >= 0 && token(&ps, enc) >= 0;
+	free(v.p);
+	free(ps.comment.p);
+	return found;
+}
+
 /* A parameter of a Content-Type or Content-Disposition. */
 struct param {
 	struct envelope_text key, value;
@@ -623,9 +636,7 @@ static void write_part(const struct mime *m, int i, struct envelope_text *t, int
 	write_field(t, p, "Content-Description");
 	add(t, " ");
 	struct envelope_text encoding = {0};
-	const char *value = first_field(p, "Content-Transfer-Encoding", &v);
-	struct envelope_parser ps = {(const unsigned char *)(value ? value : ""), (const unsigned char *)(value ? value : "") + v.len, {0}};
-	if (value && envelope_skip_cfws(&ps) >= 0 && token(&ps, &encoding) >= 0)
+	if (part_encoding(p, &encoding))
 		envelope_nstring(t, encoding.p ? encoding.p : "", encoding.len);
 	else
 		add(t, "\"7bit\"");
@@ -646,7 +657,6 @@ static void write_part(const struct mime *m, int i, struct envelope_text *t, int
 	content_type_free(&ct);
 	free(v.p);
 	free(encoding.p);
-	free(ps.comment.p);
 }
 
 void mime_parts_write(const struct mime *m, struct envelope_text *t)
@@ -654,16 +664,22 @@ void mime_parts_write(const struct mime *m, struct envelope_text *t)
 	static const char kinds[] = {[K_LEAF] = 'L', [K_MULTIPART] = 'M', [K_MESSAGE] = 'R'};
 	for (size_t i = 0; i < m->n; i++) {
 		const struct part *p = &m->parts[i];
-		char line[96];
-		int n = snprintf(line, sizeof line, "%c %d %d %llu %llu %llu\n", kinds[p->kind], p->first, p->next,
+		struct envelope_text enc = {0};
+		char line[96], e = MIME_ENCODING_NONE;
+		if (part_encoding(p, &enc))
+			e = is(&enc, "base64") ? MIME_ENCODING_BASE64 : is(&enc, "quoted-printable") ? MIME_ENCODING_QP
+			  : is(&enc, "7bit") || is(&enc, "8bit") || is(&enc, "binary") ? MIME_ENCODING_NONE
+			  : MIME_ENCODING_UNKNOWN;
+		free(enc.p);
+		int n = snprintf(line, sizeof line, "%c %d %d %llu %llu %llu %c\n", kinds[p->kind], p->first, p->next,
 		                 (unsigned long long)p->header_start, (unsigned long long)p->body_start,
-		                 (unsigned long long)p->body_end);
+		                 (unsigned long long)p->body_end, e);
 		envelope_add(t, line, (size_t)n);
 	}
 }
 
 struct node {
-	char kind;
+	char kind, encoding;
 	int first, next;
 	struct mime_range r;
 };
@@ -683,10 +699,10 @@ static struct node *read_nodes(const char *map, size_t len, size_t *n)
 			break;
 		memcpy(line, p, (size_t)(eol - p));
 		line[eol - p] = '\0';
-		if (sscanf(line, "%c %d %d %llu %llu %llu", &d->kind, &d->first, &d->next, &hs, &bs, &be) != 6 ||
+		if (sscanf(line, "%c %d %d %llu %llu %llu %c", &d->kind, &d->first, &d->next, &hs, &bs, &be, &d->encoding) != 7 ||
 		    d->first < -1 || d->first >= MIME_PARTS_MAX || d->next < -1 || d->next >= MIME_PARTS_MAX)
 			break;
-		d->r = (struct mime_range){hs, bs, be};
+		d->r = (struct mime_range){hs, bs, be, d->encoding};
 		++*n;
 		p = eol + 1;
 	}

@@ -17,7 +17,12 @@ void mime_end(struct mime *);
 /* Where a part is in the message: its header from header_start, its body from body_start to body_end. */
 struct mime_range {
 	uint64_t header_start, body_start, body_end;
+	char encoding; /* of the body: MIME_ENCODING_* */
 };
+#define MIME_ENCODING_NONE 'i'    /* 7bit, 8bit, binary or none said: the octets as they are */
+#define MIME_ENCODING_BASE64 'b'
+#define MIME_ENCODING_QP 'q'      /* quoted-printable */
+#define MIME_ENCODING_UNKNOWN 'x' /* any other: IMAP's BINARY cannot decode it (RFC 3516 UNKNOWN-CTE) */
 /* Appends the parts map of the message read: where each part is, one line
  * per part, for mime_parts_find to serve a part without reading the rest. */
 void mime_parts_write(const struct mime *, struct envelope_text *);

@@ -60,6 +60,7 @@ static const char *const no_texts[] = {
 	[IMAP_NO_BADCHARSET] = "[BADCHARSET (UTF-8 US-ASCII)] That charset is not known here",
 	[IMAP_NO_NOPERM] = "[NOPERM] Quotas are set by the administrator (mailctl quota)",
 	[IMAP_NO_NO_QUOTA] = "[NONEXISTENT] No such quota root",
+	[IMAP_NO_UNKNOWN_CTE] = "[UNKNOWN-CTE] That part's Content-Transfer-Encoding is not known here",
 };
 
 const char *imap_no_text(enum imap_no why) { return no_texts[why]; }
@@ -83,7 +84,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE QRESYNC ESEARCH QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE QRESYNC ESEARCH BINARY QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN AUTH=LOGIN");

@@ -1,6 +1,7 @@
 /* IMAP's FETCH (RFC 9051 6.4.5): each item of each message asked for, the
- * body sections streamed from the store, ENVELOPE and BODYSTRUCTURE from a
- * MIME parse of the message. */
+ * body sections streamed from the store (BINARY's decoded on the way, RFC
+ * 3516), ENVELOPE, BODYSTRUCTURE and where each part is from the summary
+ * made as the message was stored (common/summary.h). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "envelope.h"
 #include "mime.h"
 #include "summary.h"
+#include "decode.h"
 #include "header.h"
 #include "imap_impl.h"
 #include "number.h"
@@ -20,7 +22,8 @@
 #define SECTION_PARTS_MAX 32 /* part numbers in a section: deeper than any real message nests */
 #define SUMMARY_BATCH 16 /* messages whose summaries one query brings: at most 16 x SUMMARY_MAX held */
 
-enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_MODSEQ, I_ENVELOPE, I_STRUCTURE, I_BODY, I_SECTION };
+enum fetch_item { I_FLAGS, I_UID, I_SIZE, I_DATE, I_MODSEQ, I_ENVELOPE, I_STRUCTURE, I_BODY, I_SECTION, I_BINARY,
+                  I_BINARY_SIZE };
 enum section_text { T_ALL, T_HEADER, T_FIELDS, T_FIELDS_NOT, T_TEXT, T_MIME };
 
 struct fetch_req {
@@ -55,15 +58,18 @@ static const struct {
 	{"RFC822.TEXT", I_SECTION, 0, T_TEXT},
 };
 
-/* The section of BODY[section]<partial> (RFC 9051 6.4.5), from after "[": -1 when it is no section. */
+/* The section of BODY[section]<partial> (RFC 9051 6.4.5), or of BINARY's
+ * (RFC 3516: part numbers alone), from after "[": -1 when it is no section. */
 static int parse_section(const char *p, struct fetch_req *r)
 {
+	int binary = r->item != I_SECTION;
 	static const struct {
 		const char *word;
 		enum section_text text;
 	} texts[] = {{"HEADER.FIELDS.NOT", T_FIELDS_NOT}, {"HEADER.FIELDS", T_FIELDS}, {"HEADER", T_HEADER},
 	             {"TEXT", T_TEXT}, {"MIME", T_MIME}};
-	size_t n = (size_t)snprintf(r->label, sizeof r->label, "BODY[");
+	size_t n = (size_t)snprintf(r->label, sizeof r->label, "%s[",
+	                            r->item == I_BINARY ? "BINARY" : r->item == I_BINARY_SIZE ? "BINARY.SIZE" : "BODY");
 	while (*p >= '1' && *p <= '9') { /* part numbers */
 		char *end;
 		unsigned long k = strtoul(p, &end, 10);
@@ -77,7 +83,7 @@ static int parse_section(const char *p, struct fetch_req *r)
 		if (*++p == ']')
 			return -1; /* "1.]" */
 	}
-	size_t i = 0;
+	size_t i = binary ? sizeof texts / sizeof *texts : 0;
 	while (i < sizeof texts / sizeof *texts && strncasecmp(p, texts[i].word, strlen(texts[i].word)))
 		i++;
 	if (i < sizeof texts / sizeof *texts) {
@@ -114,7 +120,7 @@ static int parse_section(const char *p, struct fetch_req *r)
 	if (*p++ != ']')
 		return -1;
 	n += (size_t)snprintf(r->label + n, sizeof r->label - n, "]");
-	if (*p == '<') { /* <origin.count> */
+	if (*p == '<' && r->item != I_BINARY_SIZE) { /* <origin.count> */
 		char *end;
 		if (p[1] < '0' || p[1] > '9') /* (strtoull would take a sign) */
 			return -1;
@@ -154,11 +160,20 @@ static int add_item(struct fetch_req *req, size_t *n, const char *name)
 			(*n)++;
 			return 0;
 		}
-	r->peek = !strncasecmp(name, "BODY.PEEK[", 10);
-	if (!r->peek && strncasecmp(name, "BODY[", 5))
+	static const struct {
+		const char *prefix;
+		enum fetch_item item;
+		int peek;
+	} sections[] = {{"BODY.PEEK[", I_SECTION, 1}, {"BODY[", I_SECTION, 0}, {"BINARY.PEEK[", I_BINARY, 1},
+	                {"BINARY[", I_BINARY, 0}, {"BINARY.SIZE[", I_BINARY_SIZE, 1}};
+	size_t k = 0;
+	while (k < sizeof sections / sizeof *sections && strncasecmp(name, sections[k].prefix, strlen(sections[k].prefix)))
+		k++;
+	if (k == sizeof sections / sizeof *sections)
 		return -1;
-	r->item = I_SECTION;
-	if (parse_section(name + (r->peek ? 10 : 5), r) < 0)
+	r->item = sections[k].item;
+	r->peek = sections[k].peek;
+	if (parse_section(name + strlen(sections[k].prefix), r) < 0)
 		return -1;
 	(*n)++;
 	return 0;
@@ -456,6 +471,125 @@ static enum store_result locate(struct imap_session *s, const struct imap_messag
 	return st->held ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, hold_range, st) : STORE_TEMPFAIL;
 }
 
+/* BINARY (RFC 3516): a part's content with its Content-Transfer-Encoding
+ * undone, in two passes over it, the first for the size (and whether it
+ * is 7-bit: else the literal is a literal8) the literal announces. */
+struct binary {
+	struct imap_session *s;
+	struct stream window;      /* the part's octets as stored */
+	struct decoder decoder;
+	char *out;                 /* DECODE_OUT_MAX(STORE_CHUNK_BYTES) */
+	uint64_t size;             /* decoded octets so far */
+	int eight_bit;             /* an octet that is NUL or not ASCII among them */
+	int sending;               /* the second pass: decoded octets from..from+len go out */
+	uint64_t from, left;
+};
+
+#define BINARY_CHUNK_MAX (256 * 1024) /* the store's chunks: what one callback gives at most */
+
+static void binary_decoded(struct binary *b, const char *p, size_t n)
+{
+	if (!b->sending) {
+		for (size_t i = 0; i < n && !b->eight_bit; i++)
+			b->eight_bit = p[i] == '\0' || (p[i] & 0x80);
+		b->size += n;
+		return;
+	}
+	size_t skip = n < b->from ? n : (size_t)b->from;
+	b->from -= skip;
+	n -= skip;
+	n = n < b->left ? n : (size_t)b->left;
+	outbuf_add(b->s->out, p + skip, n);
+	b->left -= n;
+}
+
+static int binary_chunk(void *ctx, const void *data, size_t len)
+{
+	struct binary *b = ctx;
+	const char *p = window(&b->window, data, &len);
+	b->window.left -= len;
+	for (size_t done = 0; done < len;) { /* callbacks' pieces are bounded, but feed in steps all the same */
+		size_t k = len - done < BINARY_CHUNK_MAX ? len - done : BINARY_CHUNK_MAX;
+		binary_decoded(b, b->out, decode_feed(&b->decoder, p + done, k, b->out));
+		done += k;
+	}
+	return b->sending ? outbuf_flush_keep_if_full(b->s->out, 0) : 0;
+}
+
+/* One pass over the part [start, end): 0, or the store's failure. */
+static enum store_result binary_pass(struct binary *b, const struct imap_message *m, uint64_t start, uint64_t end,
+                                     char encoding)
+{
+	b->window.skip = start;
+	b->window.left = end - start;
+	decode_init(&b->decoder, encoding);
+	enum store_result r = end > start ? b->s->be->read(b->s->be->ctx, b->s->account.id, m->id, m->size, -1,
+	                                                  binary_chunk, b)
+	                                  : STORE_OK;
+	if (r == STORE_OK)
+		binary_decoded(b, b->out, decode_end(&b->decoder, b->out));
+	return r;
+}
+
+/* Where BINARY's section is, with its encoding; a part that is not there is empty (as for BODY). */
+static void binary_part(const struct imap_message *m, const struct fetch_req *r, const struct summary *sum,
+                        struct mime_range *part)
+{
+	struct mime_range inner;
+	*part = (struct mime_range){0, 0, m->size, MIME_ENCODING_NONE}; /* BINARY[]: the message as it is */
+	if (!r->n_path)
+		return;
+	int found = mime_parts_find(sum->item[SUMMARY_PARTS], sum->len[SUMMARY_PARTS], r->path, r->n_path, part, &inner);
+	if (found < 0)
+		*part = (struct mime_range){0, 0, 0, MIME_ENCODING_NONE};
+	else if (found == 1)
+		part->encoding = MIME_ENCODING_NONE; /* a message/rfc822 part: its message as it is */
+}
+
+/* BINARY[section]<partial> or BINARY.SIZE[section] of one message. 0, or -1 when nothing may follow. */
+static int binary_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r,
+                       const struct summary *sum, int *failed)
+{
+	struct mime_range part;
+	binary_part(m, r, sum, &part);
+	struct binary b = {.s = s, .window = {.s = s}};
+	enum store_result res = (b.out = malloc(DECODE_OUT_MAX(BINARY_CHUNK_MAX))) ? STORE_OK : STORE_TEMPFAIL;
+	if (res == STORE_OK)
+		res = binary_pass(&b, m, part.body_start, part.body_end, part.encoding);
+	if (res == STORE_OK && r->item == I_BINARY_SIZE) {
+		outbuf_printf(s->out, "%s %llu", r->label, (unsigned long long)b.size);
+	} else if (res == STORE_OK) {
+		b.from = r->partial ? (r->origin < b.size ? r->origin : b.size) : 0;
+		b.left = r->partial && b.size - b.from > r->count ? r->count : b.size - b.from;
+		uint64_t len = b.left;
+		/* a literal8 for what is not 7-bit text (RFC 3516 4.2 asks it for a NUL; Dovecot for any 8-bit octet) */
+		outbuf_printf(s->out, "%s %s{%llu}\r\n", r->label, b.eight_bit ? "~" : "", (unsigned long long)len);
+		b.sending = 1;
+		res = binary_pass(&b, m, part.body_start, part.body_end, part.encoding);
+		if (res == STORE_OK && b.left) /* the same octets decode the same: a shorter second pass is a broken store */
+			res = STORE_TEMPFAIL;
+		s->fetched_bytes += len - b.left;
+	}
+	free(b.out);
+	*failed = res != STORE_OK;
+	return res == STORE_OK ? 0 : -1;
+}
+
+/* Whether a BINARY of this message can be given: not of a part in an encoding it cannot undo (RFC 3516 4.3). */
+static int binary_decodable(const struct imap_message *m, const struct fetch_req *req, size_t n,
+                            const struct summary *sum)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct mime_range part;
+		if (req[k].item != I_BINARY && req[k].item != I_BINARY_SIZE)
+			continue;
+		binary_part(m, &req[k], sum, &part);
+		if (part.encoding == MIME_ENCODING_UNKNOWN)
+			return 0;
+	}
+	return 1;
+}
+
 /* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
 static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r,
                      const struct summary *sum, int *failed)
@@ -518,7 +652,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 	}
 	/* RFC 7162 3.2.6: VANISHED only in UID FETCH, with CHANGEDSINCE, once QRESYNC is enabled */
 	if (parse_items(c, req, &n, &changed_since, &vanished) < 0 || (vanished && (!uid || !changed_since || !s->qresync))) {
-		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE MODSEQ ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> RFC822* [(CHANGEDSINCE n [VANISHED])]");
+		imap_bad(s, tag, "FETCH items: FLAGS UID RFC822.SIZE INTERNALDATE MODSEQ ENVELOPE BODYSTRUCTURE BODY BODY[section]<n.m> BODY.PEEK[section]<n.m> BINARY[part]<n.m> BINARY.PEEK[part]<n.m> BINARY.SIZE[part] RFC822* [(CHANGEDSINCE n [VANISHED])]");
 		return;
 	}
 	if (vanished)
@@ -526,7 +660,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 	int has_uid = 0, has_flags = 0, has_modseq = 0, marks_seen = 0, needs_summary = 0;
 	for (size_t k = 0; k < n; k++) {
 		needs_summary |= req[k].item == I_ENVELOPE || req[k].item == I_STRUCTURE || req[k].item == I_BODY ||
-		                 (req[k].item == I_SECTION && req[k].n_path);
+		                 (req[k].item >= I_SECTION && req[k].n_path);
 		has_uid |= req[k].item == I_UID;
 		has_flags |= req[k].item == I_FLAGS;
 		has_modseq |= req[k].item == I_MODSEQ;
@@ -550,6 +684,10 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		struct summary sum;
 		if (needs_summary && summary_of(&batch, &set, uid, i, &sum) != STORE_OK) {
 			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
+			goto done;
+		}
+		if (needs_summary && !binary_decodable(m, req, n, &sum)) {
+			imap_no(s, tag, IMAP_NO_UNKNOWN_CTE);
 			goto done;
 		}
 		size_t mark = s->out->len;
@@ -597,6 +735,11 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 				break;
 			case I_BODY:
 				summary_item(s, "BODY", &sum, SUMMARY_BODY);
+				break;
+			case I_BINARY:
+			case I_BINARY_SIZE:
+				body |= req[k].item == I_BINARY;
+				binary_item(s, m, &req[k], &sum, &failed);
 				break;
 			default:
 				body = 1;

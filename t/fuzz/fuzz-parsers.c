@@ -13,6 +13,7 @@
 #include "mime.h"
 #include "summary.h"
 #include "utf7.h"
+#include "decode.h"
 #include "header.h"
 #include "lines.h"
 #include "sasl.h"
@@ -200,6 +201,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (strlen(text) == size && utf7_encode(text, utf7, sizeof utf7) == 0)
 		check(utf7_decode(utf7, back7, sizeof back7) == 0 && !strcmp(back7, text));
+
+	/* Each transfer encoding undone the same in one piece as in many, never longer than it may be */
+	static char whole_out[DECODE_OUT_MAX(8192) + DECODE_OUT_MAX(0)], piece_out[2 * (8192 + DECODE_OUT_MAX(0))];
+	const char encodings[] = {MIME_ENCODING_BASE64, MIME_ENCODING_QP, MIME_ENCODING_NONE};
+	for (size_t e = 0; e < sizeof encodings; e++) {
+		struct decoder dw, dp;
+		decode_init(&dw, encodings[e]);
+		decode_init(&dp, encodings[e]);
+		size_t nw = decode_feed(&dw, text, size, whole_out);
+		check(nw <= DECODE_OUT_MAX(size));
+		nw += decode_end(&dw, whole_out + nw);
+		size_t np = 0;
+		for (size_t i = 0, step = 1; i < size; i += step, step = step * 5 % 13 + 1)
+			np += decode_feed(&dp, text + i, step < size - i ? step : size - i, piece_out + np);
+		np += decode_end(&dp, piece_out + np);
+		check(nw == np && !memcmp(whole_out, piece_out, nw));
+	}
 
 	struct header_end h = {0};
 	size_t k = header_end_scan(&h, data, size);

@@ -285,4 +285,24 @@ c = Raw()
 c.cmd(b"c1", b'LOGIN alice@example.com "alice pw"')
 tap.ok(b"c2 BAD" in c.cmd(b"c2", b"SELECT Q (QRESYNC (%d %d))" % (uv, m0)), "QRESYNC in SELECT needs ENABLE first")
 tap.ok(b"c3 BAD" in c.cmd(b"c3", b"UID FETCH 1:* FLAGS (CHANGEDSINCE 1 VANISHED)"), "and so does VANISHED")
+
+# BINARY (RFC 3516): a part decoded; one with a NUL comes as a literal8; an encoding not known is refused.
+import base64
+raw = bytes(range(256))
+m = (b"Subject: binary\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+     b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+     base64.encodebytes(raw).replace(b"\n", b"\r\n") + b"--x\r\nContent-Type: text/plain\r\n"
+     b"Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 soft=\r\nbreak   \r\n--x\r\n"
+     b"Content-Type: text/plain\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\n--x--\r\n")
+c = Raw()
+c.cmd(b"d1", b'LOGIN alice@example.com "alice pw"')
+c.cmd(b"d2", b"APPEND Q {%d+}\r\n" % len(m) + m)
+c.cmd(b"d3", b"SELECT Q")
+got = c.cmd(b"d4", b"UID FETCH * (BINARY.SIZE[1] BINARY.PEEK[1] BINARY.PEEK[2] BINARY.PEEK[1]<250.100>)")
+tap.ok(b"BINARY.SIZE[1] 256 " in got and (b"BINARY[1] ~{256}\r\n" + raw) in got and
+       b"BINARY[2] ~{15}\r\ncaf\xc3\xa9 softbreak" in got and b"BINARY[1]<250> ~{6}\r\n" + raw[250:] in got,
+       "BINARY: base64 and quoted-printable decoded, sizes, literal8, partial (%r)" % got[-120:])
+got = c.cmd(b"d5", b"UID FETCH * (BINARY.PEEK[3])")
+tap.ok(b"d5 NO [UNKNOWN-CTE]" in got and b"FETCH" not in got, "an encoding not known: NO [UNKNOWN-CTE] (%r)" % got)
+tap.ok(b"BODY[3] {11}\r\nbegin 644 x" in c.cmd(b"d6", b"UID FETCH * (BODY.PEEK[3])"), "while BODY gives it as stored")
 tap.done()
