@@ -78,6 +78,8 @@ int imap_append_begin(struct imap_session *s, uint64_t n, int sync)
 	char *marker = memrchr(s->cmd, '{', s->cmd_len); /* the literal's "{n}": the arguments end before it */
 	uint64_t flags;
 	long long date;
+	if (marker && marker > s->cmd && marker[-1] == '~')
+		marker--; /* a literal8 (RFC 3516 4.4): the message may hold any octet */
 	if (!marker || marker <= c.p + 1)
 		return 0; /* the mailbox's name is this literal: the message's comes later */
 	c.end = marker - 1;

@@ -84,7 +84,7 @@ void imap_log(struct imap_session *s, const char *event, const char *detail)
 
 static void capability_list(struct imap_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE QRESYNC ESEARCH BINARY QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT APPENDLIMIT=%d%s%s",
+	snprintf(out, cap, "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE NAMESPACE UNSELECT SPECIAL-USE LIST-EXTENDED LIST-STATUS MOVE IDLE UIDPLUS CONDSTORE QRESYNC ESEARCH BINARY QUOTA QUOTA=RES-STORAGE UTF8=ACCEPT APPENDLIMIT=%d%s%s",
 	         IMAP_APPEND_MAX,
 	         s->cfg->tls_available && !s->tls && s->state == IMAP_NOT_AUTHENTICATED ? " STARTTLS" : "",
 	         s->state != IMAP_NOT_AUTHENTICATED ? "" : !s->tls && !s->cfg->plaintext_auth ? " LOGINDISABLED" : " AUTH=PLAIN AUTH=LOGIN");
@@ -246,12 +246,12 @@ static void cmd_id(struct imap_session *s, const char *tag, struct imap_cursor *
 }
 
 /* RFC 5161: of what is offered here, CONDSTORE, QRESYNC (RFC 7162, which
- * implies CONDSTORE) and UTF8=ACCEPT (RFC 6855) are enabled; ENABLED lists
- * what this one turned on. */
+ * implies CONDSTORE), UTF8=ACCEPT (RFC 6855) and IMAP4rev2 (RFC 9051) are
+ * enabled; ENABLED lists what this one turned on. */
 static void cmd_enable(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
 	char cap[64];
-	int condstore = 0, qresync = 0, utf8 = 0;
+	int condstore = 0, qresync = 0, utf8 = 0, rev2 = 0;
 	do {
 		if (imap_take_atom(c, cap, sizeof cap) < 0) {
 			imap_bad(s, tag, "ENABLE capability...");
@@ -260,10 +260,13 @@ static void cmd_enable(struct imap_session *s, const char *tag, struct imap_curs
 		condstore |= !strcasecmp(cap, "CONDSTORE");
 		qresync |= !strcasecmp(cap, "QRESYNC");
 		utf8 |= !strcasecmp(cap, "UTF8=ACCEPT");
+		rev2 |= !strcasecmp(cap, "IMAP4rev2");
 	} while (!imap_at_end(c));
-	imap_untagged(s, "ENABLED%s%s%s", condstore && !s->condstore ? " CONDSTORE" : "",
-	              qresync && !s->qresync ? " QRESYNC" : "", utf8 && !s->utf8_accept ? " UTF8=ACCEPT" : "");
-	s->utf8_accept |= utf8;
+	imap_untagged(s, "ENABLED%s%s%s%s", condstore && !s->condstore ? " CONDSTORE" : "",
+	              qresync && !s->qresync ? " QRESYNC" : "", utf8 && !s->utf8_accept ? " UTF8=ACCEPT" : "",
+	              rev2 && !s->rev2 ? " IMAP4rev2" : "");
+	s->utf8_accept |= utf8 || rev2; /* RFC 9051 5.1: IMAP4rev2's names are UTF-8 */
+	s->rev2 |= rev2;
 	s->condstore |= condstore || qresync;
 	s->qresync |= qresync;
 	imap_tagged(s, tag, "OK", "ENABLE completed");

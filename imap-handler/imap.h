@@ -115,6 +115,7 @@ struct imap_session {
 	int condstore;          /* RFC 7162: enabled, so MODSEQ goes with the FETCH responses of changes */
 	int qresync;            /* RFC 7162 3.2: enabled, so expunges are told as VANISHED, with UIDs */
 	int utf8_accept;        /* RFC 6855: enabled, so mailbox names are UTF-8, not modified UTF-7 */
+	int rev2;               /* IMAP4rev2 enabled (RFC 9051): ESEARCH for SEARCH, no RECENT, UTF-8 names */
 	int auth_login;         /* AUTHENTICATE LOGIN: 1 waiting for the user name, 2 for the password; 0 PLAIN */
 	char auth_user[STORE_ADDRESS_MAX + 1]; /* the user name LOGIN was given */
 	unsigned auth_failures, bad_commands;

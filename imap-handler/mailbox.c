@@ -414,12 +414,18 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 	s->state = IMAP_SELECTED;
 	folder_flags(s);
 	imap_untagged(s, "%zu EXISTS", s->n_msgs);
-	imap_untagged(s, "0 RECENT");
-	for (size_t i = 0; i < s->n_msgs; i++)
-		if (!(s->msgs[i].flags & STORE_FLAG_SEEN)) {
-			imap_untagged(s, "OK [UNSEEN %zu] First unseen", i + 1);
-			break;
-		}
+	if (s->rev2) { /* RFC 9051 6.3.2: the name as the server has it; no RECENT, no UNSEEN */
+		char q[IMAP_MAILBOX_QUOTED_MAX];
+		imap_quote_mailbox(s, s->folder.name, q, sizeof q);
+		imap_untagged(s, "LIST () \"/\" %s", q);
+	} else {
+		imap_untagged(s, "0 RECENT");
+		for (size_t i = 0; i < s->n_msgs; i++)
+			if (!(s->msgs[i].flags & STORE_FLAG_SEEN)) {
+				imap_untagged(s, "OK [UNSEEN %zu] First unseen", i + 1);
+				break;
+			}
+	}
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", s->folder.uidvalidity);
 	imap_untagged(s, "OK [UIDNEXT %u] Predicted next UID", s->folder.uidnext);
 	imap_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest", (unsigned long long)s->highestmodseq); /* RFC 7162 3.1.2.1 */
@@ -476,8 +482,9 @@ static int pattern_match(const char *p, const char *name)
 }
 
 /* STATUS items (RFC 9051 6.3.11, RFC 7162 3.1.3), in the order asked for. */
-enum status_item { S_MESSAGES, S_UNSEEN, S_UIDNEXT, S_UIDVALIDITY, S_RECENT, S_HIGHESTMODSEQ };
-static const char *const status_names[] = {"MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "RECENT", "HIGHESTMODSEQ"};
+enum status_item { S_MESSAGES, S_UNSEEN, S_UIDNEXT, S_UIDVALIDITY, S_RECENT, S_HIGHESTMODSEQ, S_DELETED, S_SIZE };
+static const char *const status_names[] = {"MESSAGES", "UNSEEN", "UIDNEXT", "UIDVALIDITY", "RECENT", "HIGHESTMODSEQ",
+                                           "DELETED", "SIZE"}; /* the last two: RFC 9051 6.3.11 */
 #define STATUS_ITEMS_MAX 16 /* items in one STATUS: each there is, some twice */
 #define STATUS_TEXT_MAX (STATUS_ITEMS_MAX * 36) /* each item: its name, a space and a 20-digit number */
 
@@ -516,7 +523,7 @@ static void tell_status(struct imap_session *s, const struct store_folder *f, co
 	char out[STATUS_TEXT_MAX] = "", q[IMAP_MAILBOX_QUOTED_MAX];
 	size_t n = 0;
 	for (size_t i = 0; i < items->n && n < sizeof out; i++) {
-		uint64_t v[] = {f->messages, f->unseen, f->uidnext, f->uidvalidity, 0, f->highestmodseq};
+		uint64_t v[] = {f->messages, f->unseen, f->uidnext, f->uidvalidity, 0, f->highestmodseq, f->deleted, f->size};
 		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s %llu", n ? " " : "", status_names[items->item[i]],
 		                      (unsigned long long)v[items->item[i]]);
 	}
@@ -670,7 +677,7 @@ void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor
 	char name[STORE_FOLDER_MAX + 1];
 	struct status_items items;
 	if (imap_take_mailbox(s, c, name, sizeof name) < 0 || take_status_items(c, &items) < 0 || !imap_at_end(c)) {
-		imap_bad(s, tag, "STATUS mailbox (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT HIGHESTMODSEQ)");
+		imap_bad(s, tag, "STATUS mailbox (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT HIGHESTMODSEQ DELETED SIZE)");
 		return;
 	}
 	struct store_folder f;

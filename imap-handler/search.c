@@ -493,7 +493,7 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		return;
 	}
 	char charset[32];
-	int ret = 0; /* RETURN options: an ESEARCH answer */
+	int ret = 0; /* RETURN options: an ESEARCH answer (IMAP4rev2's only one, RFC 9051 6.4.4) */
 	struct imap_cursor at = *c;
 	if (imap_take_atom(&at, charset, sizeof charset) == 0 && !strcasecmp(charset, "RETURN")) {
 		if ((ret = take_return(&at)) < 0) {
@@ -503,6 +503,8 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		}
 		*c = at;
 	}
+	if (!ret && s->rev2)
+		ret = R_ALL;
 	at = *c;
 	if (imap_take_atom(&at, charset, sizeof charset) == 0 && !strcasecmp(charset, "CHARSET")) {
 		if (imap_take_astring(&at, charset, sizeof charset) < 0 ||

@@ -70,12 +70,14 @@ static enum store_result find_body(struct store *s, void *ctx)
 	enum store_result r = find_folder(s, a->account_id, a->name, a->f);
 	if (r != STORE_OK)
 		return r;
-	uint64_t messages, unseen;
+	uint64_t messages, unseen, deleted;
 	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_COUNTS, "u", a->f->id);
-	if ((r = store_q_one(st, st ? store_q_fetch(s, st, "uu", &messages, &unseen) : -1, STORE_TEMPFAIL)) != STORE_OK)
+	if ((r = store_q_one(st, st ? store_q_fetch(s, st, "uuuu", &messages, &unseen, &deleted, &a->f->size) : -1,
+	                     STORE_TEMPFAIL)) != STORE_OK)
 		return r;
 	a->f->messages = (uint32_t)messages;
 	a->f->unseen = (uint32_t)unseen;
+	a->f->deleted = (uint32_t)deleted;
 	return STORE_OK;
 }
 

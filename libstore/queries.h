@@ -123,7 +123,8 @@
 	                  " highestmodseq FROM folder WHERE account_id = ? ORDER BY name") \
 	Q(FOLDER_FIND, 0, "SELECT id, name, COALESCE(special_use, ''), subscribed, COALESCE(uidvalidity, id), uidnext," \
 	                  " highestmodseq FROM folder WHERE account_id = ? AND name = ?") \
-	Q(FOLDER_COUNTS, 0, "SELECT COUNT(*), COALESCE(SUM(flags & 1 = 0), 0) FROM mailbox_entry WHERE folder_id = ?") \
+	Q(FOLDER_COUNTS, 0, "SELECT COUNT(*), COALESCE(SUM(flags & 1 = 0), 0), COALESCE(SUM(flags & 8 <> 0), 0)," \
+	                    " COALESCE(SUM(size), 0) FROM mailbox_entry WHERE folder_id = ?") \
 	/* what IMAP serves without the content, for the messages of a run of UIDs */ \
 	Q(FOLDER_SUMMARIES, 0, "SELECT e.id, m.summary FROM mailbox_entry e JOIN message m ON m.id = e.message_id" \
 	                       " WHERE e.folder_id = ? AND e.account_id = ? AND e.uid BETWEEN ? AND ? ORDER BY e.uid") \

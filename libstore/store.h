@@ -156,7 +156,8 @@ struct store_folder {
 	int subscribed;
 	uint32_t uidvalidity, uidnext;
 	uint64_t highestmodseq;
-	uint32_t messages, unseen; /* store_folder_find only */
+	uint32_t messages, unseen, deleted; /* store_folder_find only: messages, those not \Seen, those \Deleted */
+	uint64_t size;                      /* and their octets */
 };
 typedef int (*store_folder_fn)(void *ctx, const struct store_folder *);
 enum store_result store_folder_list(struct store *, uint64_t account_id, store_folder_fn, void *ctx);
