@@ -196,7 +196,7 @@ stop:
 # wire fuzzer (t/fuzz/wire.py) as long, against the sanitized handlers.
 FUZZ_BUILD = build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZERS = smtp pop3 imap bounce parsers
+FUZZERS = smtp pop3 imap bounce parsers mime
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DINETMAIL_SANITIZE
 
 fuzz: deps

@@ -687,10 +687,13 @@ struct node {
 /* The parts map's lines, read back; NULL when it is not one mime_parts_write made. */
 static struct node *read_nodes(const char *map, size_t len, size_t *n)
 {
-	struct node *nodes = calloc(MIME_PARTS_MAX, sizeof *nodes);
 	const char *p = map, *end = map + len;
+	size_t lines = 0;
+	for (const char *q = map; q < end && (q = memchr(q, '\n', (size_t)(end - q))); q++)
+		lines++;
+	struct node *nodes = lines && lines <= MIME_PARTS_MAX ? malloc(lines * sizeof *nodes) : NULL;
 	*n = 0;
-	while (nodes && p < end && *n < MIME_PARTS_MAX) {
+	while (nodes && p < end && *n < lines) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		char line[96];
 		unsigned long long hs, bs, be;
