@@ -36,9 +36,11 @@ def make_maildir(top):
             body = ("Content-Type: multipart/mixed; boundary=mix\r\n\r\n--mix\r\nContent-Type: text/plain\r\n\r\n" + text +
                     "--mix\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n"
                     "Content-Disposition: attachment; filename=\"a.pdf\"\r\n\r\n" + "QUJD" * 19 + "\r\n--mix--\r\n")
-        name = "%d.M%dP1.bench:2,%s" % (1700000000 + i, i, "S" if i % 2 else "")
-        with open(os.path.join(top, "cur", name), "w", newline="") as f:
-            f.write(head + body)
+        data = (head + body).encode()
+        # named as Dovecot's delivery names a file: with its size (S=) and its size with CRLF (W=)
+        name = "%d.M%dP1.bench,S=%d,W=%d:2,%s" % (1700000000 + i, i, len(data), len(data), "S" if i % 2 else "")
+        with open(os.path.join(top, "cur", name), "wb") as f:
+            f.write(data)
 
 def busy_jiffies():
     with open("/proc/stat") as f:
