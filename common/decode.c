@@ -53,21 +53,29 @@ static size_t qp(struct decoder *d, const char *in, size_t len, char *out)
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = in[i];
-		if (d->state == 1) { /* after "=" */
+		if (d->state == 1 || d->state == 4) { /* after "=", or "=" and blanks (held) */
 			if (c == '\r') {
 				d->state = 3;
+				d->n_held = 0;
 				continue;
 			}
 			if (c == '\n') { /* a soft line break */
 				d->state = 0;
+				d->n_held = 0;
 				continue;
 			}
-			if (hex_value(c) >= 0) {
+			if ((c == ' ' || c == '\t') && d->n_held < DECODE_HELD_MAX) { /* transport padding before it */
+				d->held[d->n_held++] = c;
+				d->state = 4;
+				continue;
+			}
+			if (d->state == 1 && hex_value(c) >= 0) {
 				d->hex = c;
 				d->state = 2;
 				continue;
 			}
 			out[n++] = '='; /* no escape: as it is */
+			n += release(d, out + n);
 			d->state = 0;
 		} else if (d->state == 2) { /* after "=X" */
 			d->state = 0;
@@ -81,6 +89,8 @@ static size_t qp(struct decoder *d, const char *in, size_t len, char *out)
 			d->state = 0;
 			if (c == '\n')
 				continue;
+			out[n++] = '='; /* a CR alone is no line end: both as they are */
+			out[n++] = '\r';
 		}
 		if (c == ' ' || c == '\t') {
 			if (d->n_held == DECODE_HELD_MAX)
@@ -113,8 +123,8 @@ size_t decode_feed(struct decoder *d, const char *in, size_t len, char *out)
 size_t decode_end(struct decoder *d, char *out)
 {
 	size_t n = 0;
-	if (d->encoding == MIME_ENCODING_QP && d->state == 1)
-		out[n++] = '=';
+	if (d->encoding == MIME_ENCODING_QP && (d->state == 1 || d->state == 4))
+		out[n++] = '='; /* its blanks end the last line: dropped */
 	else if (d->encoding == MIME_ENCODING_QP && d->state == 2) {
 		out[n++] = '=';
 		out[n++] = d->hex;

@@ -13,7 +13,7 @@ struct decoder {
 	char encoding;                /* MIME_ENCODING_* */
 	unsigned bits;                /* base64: bits not yet whole octets */
 	int have, ended;              /* how many; "=" was met */
-	int state;                    /* quoted-printable: after "=", after "=X", after "=\r" */
+	int state;                    /* quoted-printable: 1 after "=", 2 "=X", 3 "=\r", 4 "=" and blanks */
 	char hex;                     /* the X of "=X" */
 	char held[DECODE_HELD_MAX];   /* blanks that may end a line */
 	size_t n_held;

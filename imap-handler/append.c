@@ -80,6 +80,9 @@ int imap_append_begin(struct imap_session *s, uint64_t n, int sync)
 	long long date;
 	if (marker && marker > s->cmd && marker[-1] == '~')
 		marker--; /* a literal8 (RFC 3516 4.4): the message may hold any octet */
+	s->append_utf8 = marker && marker - s->cmd >= 6 && !strncasecmp(marker - 6, "UTF8 (", 6);
+	if (s->append_utf8)
+		marker -= 6; /* RFC 6855 4: UTF8 (literal8), the message's header in UTF-8 */
 	if (!marker || marker <= c.p + 1)
 		return 0; /* the mailbox's name is this literal: the message's comes later */
 	c.end = marker - 1;
@@ -131,6 +134,12 @@ void imap_append_abort(struct imap_session *s)
 void imap_append_end(struct imap_session *s, const char *rest)
 {
 	const char *why = s->append_refused, *status = s->append_refused_status;
+	if (s->append_utf8 && *rest == ')') /* the end of UTF8 (...) */
+		rest++;
+	else if (s->append_utf8 && !why) {
+		why = "APPEND mailbox UTF8 (literal8) has a \")\" after the literal";
+		status = "BAD";
+	}
 	if (!why && *rest) { /* MULTIAPPEND (RFC 3502) is not offered */
 		why = "One message an APPEND";
 		status = "BAD";

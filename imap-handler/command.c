@@ -135,6 +135,7 @@ int imap_take_tag(struct imap_cursor *c, char *out, size_t cap)
 static int take_string(struct imap_cursor *c, char *out, size_t cap)
 {
 	size_t n = 0;
+	out[0] = '\0'; /* what a failure leaves */
 	if (*c->p == '"') {
 		for (c->p++; c->p < c->end && *c->p != '"'; c->p++) {
 			if (*c->p == '\\' && c->p + 1 < c->end)
@@ -183,10 +184,10 @@ int imap_take_astring(struct imap_cursor *c, char *out, size_t cap)
  * unless UTF8=ACCEPT is on (RFC 6855 3); 8-bit octets are taken as UTF-8. */
 static int name_from_client(const struct imap_session *s, char *name, size_t cap)
 {
-	char utf8[STORE_FOLDER_MAX * 4 + 1];
+	char utf8[STORE_FOLDER_MAX * 4 + 1], utf7[STORE_FOLDER_MAX * 6 + 1];
 	for (const char *p = name; *p; p++)
-		if (*p & 0x80)
-			return 0;
+		if (*p & 0x80) /* taken as UTF-8, so it must be UTF-8 (RFC 6855 3) */
+			return utf7_encode(name, utf7, sizeof utf7);
 	if (s->utf8_accept || !strchr(name, '&'))
 		return 0;
 	if (utf7_decode(name, utf8, sizeof utf8) < 0 || strlen(utf8) >= cap)

@@ -356,10 +356,11 @@ static enum store_result summary_of(struct summaries *b, const struct imap_set *
 		}
 	}
 	size_t k = i - b->first;
-	if (b->text[k] && summary_read(b->text[k], b->len[k], out) == 0)
+	struct mime_range root, inner;
+	if (b->text[k] && summary_read(b->text[k], b->len[k], out) == 0 &&
+	    mime_parts_find(out->item[SUMMARY_PARTS], out->len[SUMMARY_PARTS], NULL, 0, &root, &inner) != -2)
 		return STORE_OK;
-	int absent = !b->text[k];
-	free(b->text[k]);
+	free(b->text[k]); /* none, or one of another version or broken: made again and kept */
 	b->text[k] = NULL;
 	struct summary_maker *maker = summary_begin();
 	enum store_result r = maker ? s->be->read(s->be->ctx, s->account.id, s->msgs[i].id, s->msgs[i].size, -1,
@@ -371,8 +372,8 @@ static enum store_result summary_of(struct summaries *b, const struct imap_set *
 	}
 	if (!(b->text[k] = summary_end(maker, &b->len[k])) || summary_read(b->text[k], b->len[k], out) < 0)
 		return STORE_TEMPFAIL;
-	if (absent) /* mail stored before summaries were: failing here only means it is made again */
-		s->be->keep_summary(s->be->ctx, s->account.id, s->msgs[i].id, b->text[k], b->len[k]);
+	/* failing here only means it is made again next time */
+	s->be->keep_summary(s->be->ctx, s->account.id, s->msgs[i].id, b->text[k], b->len[k]);
 	return STORE_OK;
 }
 
@@ -674,13 +675,6 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		if (!imap_selects(s, &set, i, uid) || (changed_since && s->msgs[i].modseq <= changed_since))
 			continue;
 		struct imap_message *m = &s->msgs[i];
-		int seen_now = marks_seen && !s->read_only && !(m->flags & STORE_FLAG_SEEN);
-		if (seen_now) { /* RFC 9051 6.4.5 */
-			if (imap_mark_seen(s, m) != STORE_OK) {
-				imap_no(s, tag, IMAP_NO_UNAVAILABLE);
-				goto done;
-			}
-		}
 		struct summary sum;
 		if (needs_summary && summary_of(&batch, &set, uid, i, &sum) != STORE_OK) {
 			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
@@ -688,6 +682,11 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 		}
 		if (needs_summary && !binary_decodable(m, req, n, &sum)) {
 			imap_no(s, tag, IMAP_NO_UNKNOWN_CTE);
+			goto done;
+		}
+		int seen_now = marks_seen && !s->read_only && !(m->flags & STORE_FLAG_SEEN);
+		if (seen_now && imap_mark_seen(s, m) != STORE_OK) { /* RFC 9051 6.4.5, once the FETCH can be given */
+			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 			goto done;
 		}
 		size_t mark = s->out->len;

@@ -97,6 +97,7 @@ struct imap_session {
 	uint64_t literal_left;  /* octets of a literal still to come */
 	uint64_t append_left;   /* octets of an APPEND's message still to come, streamed to the store */
 	int appending;          /* an APPEND is under way: its tag in tag */
+	int append_utf8;        /* its message came as UTF8 (~{n}...): a ")" after it (RFC 6855 4) */
 	enum store_result append_result; /* sticky: the first write the store refused */
 	const char *append_refused; /* the APPEND is refused (its literal discarded): the tagged reply to give */
 	const char *append_refused_status; /* and its status, "BAD" or "NO" */

@@ -334,7 +334,7 @@ void imap_tell_vanished(struct imap_session *s, const struct imap_set *within)
  * (uidvalidity modseq [known-uids [(seqs uids)]])), the last part unused:
  * 0, or -1 when they are wrong. */
 struct select_params {
-	int qresync;
+	int condstore, qresync;
 	uint32_t uidvalidity;
 	uint64_t modseq;
 	int has_known;
@@ -351,7 +351,7 @@ static int take_select_params(struct imap_session *s, struct imap_cursor *c, str
 	if (imap_take_atom(c, word, sizeof word) < 0)
 		return -1;
 	if (!strcasecmp(word, "CONDSTORE")) {
-		s->condstore = 1;
+		p->condstore = 1;
 	} else if (strcasecmp(word, "QRESYNC") || !s->qresync || c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(') {
 		return -1; /* QRESYNC only once enabled (RFC 7162 3.2.5) */
 	} else {
@@ -388,6 +388,7 @@ void imap_cmd_select(struct imap_session *s, const char *tag, struct imap_cursor
 		                           : "SELECT mailbox [(CONDSTORE) | (QRESYNC (uidvalidity modseq [uids]))]");
 		return;
 	}
+	s->condstore |= params.condstore; /* RFC 7162 3.2.2 */
 	if (s->state == IMAP_SELECTED) /* RFC 7162 3.2.11 */
 		imap_untagged(s, "OK [CLOSED] Previous mailbox closed");
 	imap_deselect(s); /* RFC 9051 6.3.2: even when the new one fails */
@@ -611,7 +612,7 @@ void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *
 	struct list_options o = {0};
 	size_t n_patterns = 0;
 	int bad = !lsub && c->p + 1 < c->end && c->p[1] == '(' && take_list_options(c, &o, 1) < 0;
-	bad = bad || imap_take_astring(c, reference, sizeof reference) < 0;
+	bad = bad || imap_take_list_pattern(s, c, reference, sizeof reference) < 0; /* a name: modified UTF-7 too */
 	if (!bad && !lsub && c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') { /* RFC 5258: several patterns */
 		*++c->p = ' ';
 		while (!bad && c->p < c->end && *c->p != ')') {
@@ -622,7 +623,8 @@ void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *
 		bad = bad || c->p++ >= c->end || !n_patterns;
 	} else if (!bad) {
 		bad = imap_take_list_pattern(s, c, pattern, sizeof pattern) < 0;
-		snprintf(patterns[n_patterns++], sizeof *patterns, "%s%s", reference, pattern);
+		if (!bad)
+			snprintf(patterns[n_patterns++], sizeof *patterns, "%s%s", reference, pattern);
 	}
 	if (!bad && !lsub && c->p + 7 <= c->end && !strncasecmp(c->p, " RETURN", 7)) {
 		c->p += 7;

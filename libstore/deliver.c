@@ -34,7 +34,8 @@ struct store_delivery {
 	unsigned flags;                /* an APPEND's flags */
 	char keywords[STORE_KEYWORDS_MAX + 1]; /* and keywords */
 	int64_t date;                  /* an APPEND's INTERNALDATE, 0 for now */
-	uint32_t uid, uidvalidity;     /* what the APPEND got; an import's own UID, or 0 */
+	uint32_t uid, uidvalidity;     /* what the APPEND got */
+	uint32_t import_uid;           /* the UID an import asks for (its old server's), or 0 */
 	struct summary_maker *summary; /* made as the content streams in; NULL once it failed */
 	char *summary_text;            /* made at commit: NULL when it could not be (kept NULL: made when asked) */
 	size_t summary_len;
@@ -239,8 +240,19 @@ enum store_result store_folder_defaults(struct store *s, uint64_t account)
 	           ? STORE_OK : STORE_TEMPFAIL;
 }
 
+/* An entry that could not be inserted: an import's UIDL there already is
+ * the administrator's to hear of (STORE_PERMFAIL), anything else temporary. */
+static enum store_result entry_refused(struct store *s, const char *uidl)
+{
+	if (s->err_no != ER_DUP_ENTRY)
+		return STORE_TEMPFAIL;
+	store_refuse(s, "UIDL %s is in that mailbox already", uidl);
+	return STORE_PERMFAIL;
+}
+
 /* An APPEND's entry: in its folder, with its flags and date; its UID noted.
- * An import's: under its UIDL, and its own UID when it has one. */
+ * An import's: under its UIDL, and the UID it asks for when that is still
+ * ahead of the folder's UIDNEXT (never below a UID in use or once used). */
 static enum store_result add_appended(struct store *s, struct store_delivery *d, uint64_t account, uint64_t message)
 {
 	char uidl[STORE_UIDL_MAX + 1];
@@ -249,28 +261,32 @@ static enum store_result add_appended(struct store *s, struct store_delivery *d,
 		strcpy(uidl, d->uidl);
 	else
 		store_random_hex(uidl, 16);
-	if (d->import && d->uid) {
-		MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_TAKE_UID, "uuu", (uint64_t)d->uid, d->folder_id, account);
-		if (!st || !store_q_affected(st))
-			return st ? STORE_NOT_FOUND : STORE_TEMPFAIL;
-		if ((st = store_q_exec(s, Q_ENTRY_INSERT_UID, "usuuusuuu", message, uidl, d->size, (uint64_t)d->uid,
-		                       (uint64_t)d->flags, d->keywords, (uint64_t)d->date, (uint64_t)d->date, d->folder_id)))
-			return STORE_OK;
-		if (s->err_no == ER_DUP_ENTRY)
-			store_refuse(s, "UID %u or UIDL %s is in that folder already", d->uid, uidl);
-		return s->err_no == ER_DUP_ENTRY ? STORE_PERMFAIL : STORE_TEMPFAIL;
+	MYSQL_STMT *st = NULL;
+	if (d->import_uid) {
+		st = store_q_exec(s, Q_FOLDER_TAKE_UID, "uuuu", (uint64_t)d->import_uid, d->folder_id, account,
+		                  (uint64_t)d->import_uid);
+		if (!st)
+			return STORE_TEMPFAIL;
+		if (store_q_affected(st)) {
+			st = store_q_exec(s, Q_ENTRY_INSERT_UID, "usuuusuuu", message, uidl, d->size, (uint64_t)d->import_uid,
+			                  (uint64_t)d->flags, d->keywords, (uint64_t)d->date, (uint64_t)d->date, d->folder_id);
+			return st ? STORE_OK : entry_refused(s, uidl);
+		}
+		/* behind UIDNEXT (mail came here meanwhile, or it was taken once): the next UID */
 	}
-	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_NEXT_UID_IN, "uu", d->folder_id, account);
+	st = store_q_exec(s, Q_FOLDER_NEXT_UID_IN, "uu", d->folder_id, account);
 	if (!st || !store_q_affected(st)) /* a folder deleted meanwhile */
 		return st ? STORE_NOT_FOUND : STORE_TEMPFAIL;
 	if (!(st = store_q_exec(s, Q_ENTRY_INSERT_IN, "usuusuuu", message, uidl, d->size, (uint64_t)d->flags, d->keywords,
 	                        (uint64_t)d->date, (uint64_t)d->date, d->folder_id)))
-		return STORE_TEMPFAIL;
+		return entry_refused(s, uidl);
 	st = store_q_exec(s, Q_FOLDER_NEXT, "u", d->folder_id);
 	enum store_result r = store_q_one(st, st ? store_q_fetch(s, st, "uuu", &uidnext, &modseq, &validity) : -1,
 	                                  STORE_TEMPFAIL);
-	d->uid = (uint32_t)(uidnext - 1);
-	d->uidvalidity = (uint32_t)validity;
+	if (r == STORE_OK) {
+		d->uid = (uint32_t)(uidnext - 1);
+		d->uidvalidity = (uint32_t)validity;
+	}
 	return r;
 }
 
@@ -291,10 +307,7 @@ static enum store_result add_entry(struct store *s, uint64_t account, uint64_t m
 		return STORE_TEMPFAIL;
 	if ((st = store_q_exec(s, Q_ENTRY_INSERT, "usuu", message, uidl, size, account)))
 		return store_q_affected(st) ? STORE_OK : STORE_TEMPFAIL;
-	if (s->err_no != ER_DUP_ENTRY)
-		return STORE_TEMPFAIL;
-	store_refuse(s, "UIDL %s is in that mailbox already", uidl);
-	return STORE_PERMFAIL;
+	return entry_refused(s, uidl);
 }
 
 enum store_result store_bounce_put(struct store *s, uint64_t account_id, const char *bounce, size_t len,
@@ -490,7 +503,7 @@ void store_import_into(struct store_delivery *d, uint64_t folder_id, uint32_t ui
                        const char *keywords, int64_t date)
 {
 	d->folder_id = folder_id;
-	d->uid = uid;
+	d->import_uid = uid;
 	d->flags = flags;
 	snprintf(d->keywords, sizeof d->keywords, "%s", keywords);
 	d->date = date;

@@ -351,28 +351,34 @@ enum store_result store_folder_create(struct store *s, uint64_t account_id, cons
 
 struct adopt_args {
 	uint64_t account_id, folder_id;
-	uint32_t uidvalidity, uidnext;
+	enum query_id q; /* FOLDER_ADOPT or FOLDER_UIDNEXT_AT_LEAST */
+	uint32_t value;  /* the UIDVALIDITY, or the UIDNEXT */
 };
 
 static enum store_result adopt_body(struct store *s, void *ctx)
 {
 	struct adopt_args *a = ctx;
-	return store_q_exec(s, Q_FOLDER_ADOPT, "uuuu", (uint64_t)a->uidvalidity, (uint64_t)a->uidnext, a->folder_id,
-	                    a->account_id) ? STORE_OK : STORE_TEMPFAIL;
+	return store_q_exec(s, a->q, "uuu", (uint64_t)a->value, a->folder_id, a->account_id) ? STORE_OK : STORE_TEMPFAIL;
 }
 
 enum store_result store_admin_folder_adopt(struct store *s, uint64_t account_id, const char *name,
-                                           uint32_t uidvalidity, uint32_t uidnext, struct store_folder *f)
+                                           uint32_t uidvalidity, struct store_folder *f)
 {
 	enum store_result r = store_folder_find(s, account_id, name, f);
 	if (r == STORE_NOT_FOUND && (r = store_folder_create(s, account_id, name)) == STORE_OK)
 		r = store_folder_find(s, account_id, name, f);
 	if (r != STORE_OK || !uidvalidity)
 		return r;
-	struct adopt_args a = {account_id, f->id, uidvalidity, uidnext};
+	struct adopt_args a = {account_id, f->id, Q_FOLDER_ADOPT, uidvalidity};
 	if ((r = store_txn(s, adopt_body, &a)) == STORE_OK)
 		r = store_folder_find(s, account_id, name, f);
 	return r;
+}
+
+enum store_result store_admin_folder_uidnext(struct store *s, uint64_t account_id, uint64_t folder_id, uint32_t uidnext)
+{
+	struct adopt_args a = {account_id, folder_id, Q_FOLDER_UIDNEXT_AT_LEAST, uidnext};
+	return store_txn(s, adopt_body, &a);
 }
 
 int store_id_list_add(struct store_id_list *l, uint64_t id)

@@ -75,16 +75,17 @@
 	Q(ENTRY_INSERT_IN, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq, flags," \
 	                      " keywords, arrived_at) SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq, ?, ?," \
 	                      " IF(? = 0, NOW(6), FROM_UNIXTIME(?)) FROM folder WHERE id = ?") \
-	/* an import: its entry under the UID it had (Dovecot's), the folder's UIDNEXT past it */ \
-	Q(FOLDER_TAKE_UID, 0, "UPDATE folder SET uidnext = GREATEST(uidnext, ? + 1), highestmodseq = highestmodseq + 1" \
-	                      " WHERE id = ? AND account_id = ?") \
+	/* an import: its entry under the UID it had (Dovecot's), when that is not behind UIDNEXT */ \
+	Q(FOLDER_TAKE_UID, 0, "UPDATE folder SET uidnext = ? + 1, highestmodseq = highestmodseq + 1" \
+	                      " WHERE id = ? AND account_id = ? AND uidnext <= ?") \
 	Q(ENTRY_INSERT_UID, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq, flags," \
 	                       " keywords, arrived_at) SELECT account_id, ?, ?, ?, id, ?, highestmodseq, ?, ?," \
 	                       " IF(? = 0, NOW(6), FROM_UNIXTIME(?)) FROM folder WHERE id = ?") \
-	/* an empty folder takes the UIDVALIDITY and UIDNEXT it had on the server mail is moved from */ \
-	Q(FOLDER_ADOPT, 0, "UPDATE folder f SET f.uidvalidity = ?, f.uidnext = GREATEST(f.uidnext, ?)" \
-	                   " WHERE f.id = ? AND f.account_id = ? AND NOT EXISTS" \
+	/* an empty folder takes the UIDVALIDITY it had on the server mail is moved from */ \
+	Q(FOLDER_ADOPT, 0, "UPDATE folder f SET f.uidvalidity = ? WHERE f.id = ? AND f.account_id = ? AND NOT EXISTS" \
 	                   " (SELECT 1 FROM mailbox_entry e WHERE e.folder_id = f.id)") \
+	/* and, its mail in, the UIDNEXT it had there, as ahead as it is */ \
+	Q(FOLDER_UIDNEXT_AT_LEAST, 0, "UPDATE folder SET uidnext = GREATEST(uidnext, ?) WHERE id = ? AND account_id = ?") \
 	Q(FOLDER_DEFAULTS, 0, "INSERT IGNORE INTO folder (account_id, name, special_use) VALUES (?, 'INBOX', NULL)," \
 	                      " (?, 'Sent', '\\\\Sent'), (?, 'Drafts', '\\\\Drafts'), (?, 'Trash', '\\\\Trash')," \
 	                      " (?, 'Junk', '\\\\Junk'), (?, 'Archive', '\\\\Archive')") \
@@ -128,9 +129,9 @@
 	/* what IMAP serves without the content, for the messages of a run of UIDs */ \
 	Q(FOLDER_SUMMARIES, 0, "SELECT e.id, m.summary FROM mailbox_entry e JOIN message m ON m.id = e.message_id" \
 	                       " WHERE e.folder_id = ? AND e.account_id = ? AND e.uid BETWEEN ? AND ? ORDER BY e.uid") \
-	/* one made for mail stored before summaries were (or too large to keep then) */ \
+	/* one made for mail stored before summaries were, or whose summary another version made */ \
 	Q(SUMMARY_KEEP, 0, "UPDATE message m JOIN mailbox_entry e ON e.message_id = m.id SET m.summary = ?" \
-	                   " WHERE e.id = ? AND e.account_id = ? AND m.summary IS NULL") \
+	                   " WHERE e.id = ? AND e.account_id = ?") \
 	/* the index in UID order: where one folder holds most rows, the optimizer would scan and sort them */ \
 	Q(FOLDER_MAIL, 0, "SELECT id, uid, flags, size, modseq, CAST(UNIX_TIMESTAMP(arrived_at) AS SIGNED), keywords" \
 	                  " FROM mailbox_entry FORCE INDEX (mailbox_entry_uid) WHERE folder_id = ? ORDER BY uid") \

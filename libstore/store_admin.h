@@ -28,15 +28,19 @@ struct store_delivery *store_import_begin(struct store *, const char *address, c
 int store_import_uidl(struct store_delivery *, const char *uidl);
 /* Every entry of the account, in every folder (store_maildrop_list has INBOX's). */
 enum store_result store_admin_entries(struct store *, uint64_t account_id, store_entry_fn, void *ctx);
-/* An import into a folder (by id), under its own UID there (0: the next), with
- * its flags, keywords (space-separated) and INTERNALDATE (0: now). */
+/* An import into a folder (by id), under the UID it had (0: the next; one
+ * behind the folder's UIDNEXT gets the next too), with its flags, keywords
+ * (space-separated) and INTERNALDATE (0: now). */
 void store_import_into(struct store_delivery *, uint64_t folder_id, uint32_t uid, unsigned flags, const char *keywords,
                        int64_t date);
 /* The account's folder of that name, made if it has none; an empty one takes
- * uidvalidity and uidnext (the old server's: 0, it keeps its own), so that
- * IMAP clients see the same UIDs after a move. *f: the folder as it is then. */
+ * uidvalidity (the old server's; 0: it keeps its own), so that IMAP clients
+ * see the same UIDs after a move. *f: the folder as it is then. */
 enum store_result store_admin_folder_adopt(struct store *, uint64_t account_id, const char *name,
-                                           uint32_t uidvalidity, uint32_t uidnext, struct store_folder *f);
+                                           uint32_t uidvalidity, struct store_folder *f);
+/* Its UIDNEXT raised to uidnext (the old server's, once its mail is in), never lowered. */
+enum store_result store_admin_folder_uidnext(struct store *, uint64_t account_id, uint64_t folder_id,
+                                             uint32_t uidnext);
 
 /* Administration (mailctl). */
 struct store_account_info {

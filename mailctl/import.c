@@ -408,7 +408,7 @@ static int import_folder(struct mailctl *m, struct mailbox *mb, const char *dir,
 	}
 	read_keywords(&md, dir);
 	enum store_result r = rc ? STORE_OK : store_admin_folder_adopt(m->store, mb->id, name, (uint32_t)md.uidvalidity,
-	                                                              (uint32_t)md.uidnext, &folder);
+	                                                              &folder);
 	if (r != STORE_OK)
 		rc = mailctl_import_failed(m, r, name, NULL, count->imported);
 	int same_uids = !rc && md.uidvalidity && folder.uidvalidity == md.uidvalidity;
@@ -438,6 +438,10 @@ static int import_folder(struct mailctl *m, struct mailbox *mb, const char *dir,
 		else
 			count->imported++;
 	}
+	/* Dovecot's UIDNEXT, past the UIDs of mail it expunged last */
+	if (!rc && same_uids && md.uidnext && (r = store_admin_folder_uidnext(m->store, mb->id, folder.id,
+	                                                                      (uint32_t)md.uidnext)) != STORE_OK)
+		rc = mailctl_import_failed(m, r, name, NULL, count->imported);
 	for (size_t i = 0; i < md.n; i++) {
 		free(md.msg[i].name);
 		free(md.msg[i].base);

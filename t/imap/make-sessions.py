@@ -76,10 +76,14 @@ SESSIONS = {
              "a4 LIST \"\" \"Entw*\"", "a5 STATUS \"Entw&APw-rfe\" (MESSAGES)", "a6 ENABLE UTF8=ACCEPT",
              "a7 LIST \"\" \"Entw*\"", "a8 STATUS \"Entwürfe\" (MESSAGES)", "a9 STATUS \"Entw&APw-rfe\" (MESSAGES)",
              "b1 LOGOUT"],
+    "utf7-reference": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 CREATE \"Entw&APw-rfe/Alt\"",
+                       "a3 LIST \"Entw&APw-rfe/\" \"%\"", "a4 SELECT INBOX (CONDSTORE) junk", "a5 FETCH 1 (FLAGS)",
+                       "a6 LIST \"\"", "a7 LOGOUT"],
     "rev2": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 ENABLE IMAP4rev2", "a3 SELECT INBOX", "a4 SEARCH ALL",
              "a5 UID SEARCH SEEN", "a6 STATUS INBOX (MESSAGES DELETED SIZE)", "a7 CREATE \"Entwürfe\"",
              "a8 LIST \"\" \"Entw*\"", "a9 APPEND Drafts ~{12+}", "Subject: x\x00\r", "b1 FETCH 1 BINARY.SIZE[]",
-             "b2 LOGOUT"],
+             "b2 APPEND Drafts UTF8 (~{19+}", "Subject: gr\u00fc\u00df\r\n\r\n)", "b3 APPEND Drafts UTF8 (~{1+}", "x",
+             "b4 LOGOUT"],
     "quota-none": ["a1 LOGIN bob@example.com \"bob pw\"", "a2 GETQUOTAROOT INBOX", "a3 GETQUOTA \"\"", "a4 LOGOUT"],
 }
 for name, lines in SESSIONS.items():

@@ -138,6 +138,17 @@ tap.is_(sql("SELECT GROUP_CONCAT(CONCAT(f.name, '=', f.uidvalidity, '/', f.uidne
 r = ctl("import-maildir", "maildir@example.com", md)
 tap.ok(r.returncode == 0 and b"0 messages imported into maildir@example.com (4 folders), 8 there already" in r.stdout,
        "and again: nothing twice (%r %r)" % (r.stdout, r.stderr))
+# Mail delivered here after a first run, then one Dovecot got meanwhile under a UID already used here:
+# it takes the next UID (never one behind UIDNEXT), and the run goes on.
+subprocess.run([build_dir() + "/t/store-deliver", "", "maildir@example.com"], input=b"Subject: here\r\n\r\nnew\r\n", check=True)
+put("cur", "1700000010.M10P10.host:2,S", b"Subject: meanwhile\n\nat Dovecot\n")
+with open(os.path.join(md, "dovecot-uidlist"), "a") as f:
+    f.write("5 :1700000010.M10P10.host\n")
+r = ctl("import-maildir", "maildir@example.com", md)
+tap.ok(r.returncode == 0 and b"1 message imported" in r.stdout, "a run after mail came here (%r %r)" % (r.stdout, r.stderr))
+tap.is_(sql("SELECT GROUP_CONCAT(e.uid ORDER BY e.uid) FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id"
+            " JOIN account a ON a.id = e.account_id WHERE a.address = 'maildir@example.com' AND f.name = 'INBOX'").strip(),
+        "1,2,4,5,6,7", "Dovecot's UID 5 was taken here: the message gets 7, after the one delivered here (6)")
 r = ctl("import-maildir", "nobody@example.com", md)
 tap.is_(r.returncode, 67, "import into an account that is not there (67)")
 r = ctl("import-maildir", "maildir@example.com", os.path.join(work, "nothing-here"))
