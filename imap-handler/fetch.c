@@ -101,6 +101,8 @@ static int parse_section(const char *p, struct fetch_req *r)
 			if (f >= sizeof r->fields - 1 || l >= sizeof r->fields_label - 1)
 				return -1;
 			char c = *p >= 'a' && *p <= 'z' ? (char)(*p - 32) : *p;
+			if ((unsigned char)c < ' ' || c == 0x7f || c == '{')
+				return -1; /* a field name as a literal, or a line break in it: the label would carry it out */
 			if (c == ' ' && (!l || r->fields_label[l - 1] == ' '))
 				continue;
 			r->fields_label[l++] = c;
