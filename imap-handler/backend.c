@@ -35,6 +35,12 @@ static enum store_result be_folder(void *ctx, uint64_t account_id, const char *n
 	return logged(b, "folder", store_folder_find(b->store, account_id, name, out));
 }
 
+static enum store_result be_status(void *ctx, uint64_t account_id, const char *name, struct store_folder *out)
+{
+	struct imap_store *b = ctx;
+	return logged(b, "status", store_folder_status(b->store, account_id, name, out));
+}
+
 static enum store_result be_mail(void *ctx, uint64_t account_id, uint64_t folder_id, store_mail_fn fn, void *fn_ctx,
                                  uint64_t *highestmodseq)
 {
@@ -164,6 +170,7 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.auth = be_auth,
 		.folders = be_folders,
 		.folder = be_folder,
+		.status = be_status,
 		.mail = be_mail,
 		.read = be_read,
 		.change_flags = be_change_flags,

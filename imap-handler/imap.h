@@ -33,6 +33,8 @@ struct imap_backend {
 	enum store_result (*auth)(void *ctx, const char *user, const char *password, struct store_account *out);
 	enum store_result (*folders)(void *ctx, uint64_t account_id, store_folder_fn, void *fn_ctx);
 	enum store_result (*folder)(void *ctx, uint64_t account_id, const char *name, struct store_folder *out);
+	/* The same with its messages counted (STATUS) */
+	enum store_result (*status)(void *ctx, uint64_t account_id, const char *name, struct store_folder *out);
 	enum store_result (*mail)(void *ctx, uint64_t account_id, uint64_t folder_id, store_mail_fn, void *fn_ctx,
 	                          uint64_t *highestmodseq);
 	/* Streams a message: whole (body_lines < 0) or its header alone (0). */

@@ -662,7 +662,7 @@ void imap_cmd_list(struct imap_session *s, const char *tag, struct imap_cursor *
 		         *f->special_use ? " " : "", f->special_use);
 		imap_untagged(s, "%s (%s) \"/\" %s%s", lsub ? "LSUB" : "LIST", attrs, name, child_info ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "");
 		struct store_folder counted;
-		if (o.status.n && (r = s->be->folder(s->be->ctx, s->account.id, f->name, &counted)) == STORE_OK)
+		if (o.status.n && (r = s->be->status(s->be->ctx, s->account.id, f->name, &counted)) == STORE_OK)
 			tell_status(s, &counted, &o.status); /* RFC 5819: right after its LIST */
 		else if (r == STORE_NOT_FOUND)
 			r = STORE_OK; /* deleted meanwhile: no STATUS */
@@ -683,7 +683,7 @@ void imap_cmd_status(struct imap_session *s, const char *tag, struct imap_cursor
 		return;
 	}
 	struct store_folder f;
-	enum store_result r = s->be->folder(s->be->ctx, s->account.id, name, &f);
+	enum store_result r = s->be->status(s->be->ctx, s->account.id, name, &f);
 	if (r != STORE_OK) {
 		imap_no(s, tag, r == STORE_NOT_FOUND ? IMAP_NO_NONEXISTENT : IMAP_NO_UNAVAILABLE);
 		return;

@@ -62,13 +62,14 @@ struct find_args {
 	uint64_t account_id;
 	const char *name;
 	struct store_folder *f;
+	int counted;
 };
 
 static enum store_result find_body(struct store *s, void *ctx)
 {
 	struct find_args *a = ctx;
 	enum store_result r = find_folder(s, a->account_id, a->name, a->f);
-	if (r != STORE_OK)
+	if (r != STORE_OK || !a->counted)
 		return r;
 	uint64_t messages, unseen, deleted;
 	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_COUNTS, "u", a->f->id);
@@ -83,7 +84,14 @@ static enum store_result find_body(struct store *s, void *ctx)
 
 enum store_result store_folder_find(struct store *s, uint64_t account_id, const char *name, struct store_folder *f)
 {
-	struct find_args a = {account_id, name, f};
+	struct find_args a = {account_id, name, f, 0};
+	memset(f, 0, sizeof *f);
+	return store_read(s, find_body, &a);
+}
+
+enum store_result store_folder_status(struct store *s, uint64_t account_id, const char *name, struct store_folder *f)
+{
+	struct find_args a = {account_id, name, f, 1};
 	memset(f, 0, sizeof *f);
 	return store_read(s, find_body, &a);
 }

@@ -156,13 +156,15 @@ struct store_folder {
 	int subscribed;
 	uint32_t uidvalidity, uidnext;
 	uint64_t highestmodseq;
-	uint32_t messages, unseen, deleted; /* store_folder_find only: messages, those not \Seen, those \Deleted */
+	uint32_t messages, unseen, deleted; /* store_folder_status only: messages, those not \Seen, those \Deleted */
 	uint64_t size;                      /* and their octets */
 };
 typedef int (*store_folder_fn)(void *ctx, const struct store_folder *);
 enum store_result store_folder_list(struct store *, uint64_t account_id, store_folder_fn, void *ctx);
-/* One folder by name, with its counts: STORE_NOT_FOUND when the account has none of that name. */
+/* One folder by name: STORE_NOT_FOUND when the account has none of that name. */
 enum store_result store_folder_find(struct store *, uint64_t account_id, const char *name, struct store_folder *);
+/* And with its counts (a read of every entry it holds: STATUS, not SELECT). */
+enum store_result store_folder_status(struct store *, uint64_t account_id, const char *name, struct store_folder *);
 /* A message in a folder, as IMAP sees it; id is its entry, for store_maildrop_read. */
 struct store_mail {
 	uint64_t id;

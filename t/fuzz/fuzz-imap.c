@@ -210,10 +210,12 @@ static enum store_result f_usage(void *c, uint64_t a, uint64_t *used, uint64_t *
 	return fake.modseq % 5 ? STORE_OK : STORE_TEMPFAIL;
 }
 
-static const struct imap_backend be = {NULL, f_auth, f_folders, f_folder, f_mail, f_read, f_change_flags, f_expunge,
-                                       f_delay, NULL, f_create, f_remove, f_rename, f_subscribe, f_modseq, f_copy,
-                                       f_append_begin, f_append_write, f_append_commit, f_append_abort,
-                                       f_summaries, f_keep_summary, f_usage};
+static const struct imap_backend be = {
+	.auth = f_auth, .folders = f_folders, .folder = f_folder, .status = f_folder, .mail = f_mail, .read = f_read,
+	.change_flags = f_change_flags, .expunge = f_expunge, .delay = f_delay, .create = f_create, .remove = f_remove,
+	.rename = f_rename, .subscribe = f_subscribe, .modseq = f_modseq, .copy = f_copy,
+	.append_begin = f_append_begin, .append_write = f_append_write, .append_commit = f_append_commit,
+	.append_abort = f_append_abort, .summaries = f_summaries, .keep_summary = f_keep_summary, .usage = f_usage};
 
 static int is_response(const char *l, size_t len)
 {
