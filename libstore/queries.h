@@ -73,14 +73,14 @@
 	Q(FOLDER_NEXT_UID_IN, 0, "UPDATE folder SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1" \
 	                         " WHERE id = ? AND account_id = ?") \
 	Q(ENTRY_INSERT_IN, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq, flags," \
-	                      " keywords, arrived_at) SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq, ?, ?," \
-	                      " IF(? = 0, NOW(6), FROM_UNIXTIME(?)) FROM folder WHERE id = ?") \
+	                      " keywords, arrived) SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq, ?, ?," \
+	                      " IF(? = 0, UNIX_TIMESTAMP(), ?) FROM folder WHERE id = ?") \
 	/* an import: its entry under the UID it had (Dovecot's), when that is not behind UIDNEXT */ \
 	Q(FOLDER_TAKE_UID, 0, "UPDATE folder SET uidnext = ? + 1, highestmodseq = highestmodseq + 1" \
 	                      " WHERE id = ? AND account_id = ? AND uidnext <= ?") \
 	Q(ENTRY_INSERT_UID, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq, flags," \
-	                       " keywords, arrived_at) SELECT account_id, ?, ?, ?, id, ?, highestmodseq, ?, ?," \
-	                       " IF(? = 0, NOW(6), FROM_UNIXTIME(?)) FROM folder WHERE id = ?") \
+	                       " keywords, arrived) SELECT account_id, ?, ?, ?, id, ?, highestmodseq, ?, ?," \
+	                       " IF(? = 0, UNIX_TIMESTAMP(), ?) FROM folder WHERE id = ?") \
 	/* an empty folder takes the UIDVALIDITY it had on the server mail is moved from */ \
 	Q(FOLDER_ADOPT, 0, "UPDATE folder f SET f.uidvalidity = ? WHERE f.id = ? AND f.account_id = ? AND NOT EXISTS" \
 	                   " (SELECT 1 FROM mailbox_entry e WHERE e.folder_id = f.id)") \
@@ -132,9 +132,10 @@
 	/* one made for mail stored before summaries were, or whose summary another version made */ \
 	Q(SUMMARY_KEEP, 0, "UPDATE message m JOIN mailbox_entry e ON e.message_id = m.id SET m.summary = ?" \
 	                   " WHERE e.id = ? AND e.account_id = ?") \
-	/* the index in UID order: where one folder holds most rows, the optimizer would scan and sort them */ \
-	Q(FOLDER_MAIL, 0, "SELECT id, uid, flags, size, modseq, CAST(UNIX_TIMESTAMP(arrived_at) AS SIGNED), keywords" \
-	                  " FROM mailbox_entry FORCE INDEX (mailbox_entry_uid) WHERE folder_id = ? ORDER BY uid") \
+	/* from the index that holds all it reads, in UID order (else, where one folder holds most rows, */ \
+	/* the optimizer would scan and sort them) */ \
+	Q(FOLDER_MAIL, 0, "SELECT id, uid, flags, size, modseq, arrived, keywords" \
+	                  " FROM mailbox_entry FORCE INDEX (mailbox_entry_folder) WHERE folder_id = ? ORDER BY uid") \
 	/* one change for the whole STORE: each entry it touched gets the folder's new HIGHESTMODSEQ */ \
 	Q(FOLDER_CHANGE, 0, "UPDATE folder SET highestmodseq = highestmodseq + 1 WHERE id = ? AND account_id = ?") \
 	Q(FOLDER_MODSEQ, 0, "SELECT highestmodseq FROM folder WHERE id = ? AND account_id = ?") \

@@ -50,14 +50,15 @@ CREATE TABLE message_chunk (
 
 -- A message in a mailbox. uidl is unique in its mailbox and never reused (RFC 1939
 -- UIDL): random, or the one an imported message had on the old server; size is
--- the exact octet count POP3 reports.
+-- the exact octet count POP3 reports; arrived is IMAP's INTERNALDATE, in seconds
+-- since 1970. mailbox_entry_folder holds all a SELECT reads of each message.
 CREATE TABLE mailbox_entry (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   account_id BIGINT UNSIGNED NOT NULL,
   message_id BIGINT UNSIGNED NOT NULL,
   uidl       VARCHAR(70) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   size       BIGINT UNSIGNED NOT NULL,
-  arrived_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  arrived    BIGINT NOT NULL DEFAULT (UNIX_TIMESTAMP()),
   folder_id  BIGINT UNSIGNED NOT NULL,
   uid        INT UNSIGNED NOT NULL,
   flags      SMALLINT UNSIGNED NOT NULL DEFAULT 0,
@@ -66,7 +67,8 @@ CREATE TABLE mailbox_entry (
   UNIQUE KEY mailbox_entry_uidl (account_id, uidl),
   KEY mailbox_entry_account (account_id, id),
   KEY mailbox_entry_message (message_id),
-  UNIQUE KEY mailbox_entry_uid (folder_id, uid)
+  UNIQUE KEY mailbox_entry_uid (folder_id, uid),
+  KEY mailbox_entry_folder (folder_id, uid, flags, size, modseq, arrived, keywords)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- IMAP's mailboxes, called folders here: INBOX and the special-use ones for
@@ -148,4 +150,4 @@ CREATE TABLE relay_queue (
   KEY relay_queue_lease (lease_owner)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
-INSERT INTO schema_version (version) VALUES (6);
+INSERT INTO schema_version (version) VALUES (7);
