@@ -62,11 +62,9 @@ static int imap_list_ok(const char *p, const char *end, int n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size > 8192)
+	char *text = fuzz_text(data, size);
+	if (!text)
 		return 0;
-	char *text = malloc(size + 1);
-	memcpy(text, data, size);
-	text[size] = '\0';
 
 	struct envelope_text env = {0};
 	envelope_write(&env, text, size);
@@ -111,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(s1.p);
 
 	/* Modified UTF-7 both ways: what decodes encodes back to a text that decodes the same; UTF-8 goes there and back. */
-	static char utf8[4 * 8192 + 1], utf7[6 * 8192 + 1], back7[4 * 8192 + 1];
+	static char utf8[4 * FUZZ_TEXT_MAX + 1], utf7[6 * FUZZ_TEXT_MAX + 1], back7[4 * FUZZ_TEXT_MAX + 1];
 	if (utf7_decode(text, utf8, sizeof utf8) == 0) {
 		check(strlen(utf8) <= 4 * size && utf7_encode(utf8, utf7, sizeof utf7) == 0);
 		check(utf7_decode(utf7, back7, sizeof back7) == 0 && !strcmp(back7, utf8));
@@ -120,7 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(utf7_decode(utf7, back7, sizeof back7) == 0 && !strcmp(back7, text));
 
 	/* Each transfer encoding undone the same in one piece as in many, never longer than it may be */
-	static char whole_out[DECODE_OUT_MAX(8192) + DECODE_OUT_MAX(0)], piece_out[2 * (8192 + DECODE_OUT_MAX(0))];
+	static char whole_out[DECODE_OUT_MAX(FUZZ_TEXT_MAX) + DECODE_OUT_MAX(0)],
+	    piece_out[2 * (FUZZ_TEXT_MAX + DECODE_OUT_MAX(0))];
 	const char encodings[] = {MIME_ENCODING_BASE64, MIME_ENCODING_QP, MIME_ENCODING_NONE};
 	for (size_t e = 0; e < sizeof encodings; e++) {
 		struct decoder dw, dp;

@@ -22,11 +22,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size > 8192)
+	char *text = fuzz_text(data, size);
+	if (!text)
 		return 0;
-	char *text = malloc(size + 1);
-	memcpy(text, data, size);
-	text[size] = '\0';
 
 	unsigned char *dec = malloc(size + 1), *back = malloc(size + 1);
 	char *enc = malloc(4 * (size / 3 + 1) + 1);
