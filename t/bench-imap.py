@@ -9,6 +9,7 @@ usage: bench-imap.py WORKDIR   (INETMAIL_MYCNF: the database run-bench made)"""
 import os, pwd, re, shutil, signal, socket, statistics, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from dovecot_conf import dovecot_conf
 from testlib import Server, build_dir, free_port
 
 N = int(os.environ.get("IMAP_MESSAGES", "10000"))
@@ -148,35 +149,8 @@ def start_dovecot(maildir):
     shutil.copytree(maildir, d + "/home/Maildir")
     subprocess.run(["chown", "-R", "%d:%d" % (nobody.pw_uid, nobody.pw_gid), d + "/home"], check=True)
     port = free_port()
-    open(d + "/dovecot.conf", "w").write("""
-instance_name = inetmail-bench-imap
-base_dir = {d}/run
-state_dir = {d}/state
-protocols = imap
-listen = 127.0.0.1
-log_path = {d}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:~/Maildir
-passdb {{
-  driver = passwd-file
-  args = {d}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={d}/home
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-""".format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid, port=port))
+    open(d + "/dovecot.conf", "w").write(dovecot_conf(d, "inetmail-bench-imap", "imap", nobody.pw_uid, nobody.pw_gid,
+                                                      d + "/home", {"imap": port}))
     hashed = subprocess.run(["doveadm", "-c", d + "/dovecot.conf", "pw", "-s", "SHA512-CRYPT", "-p", PASSWORD],
                             capture_output=True, check=True).stdout.decode().strip()
     open(d + "/passwd", "w").write("%s:%s::::::\n" % (USER, hashed))

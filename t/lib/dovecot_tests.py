@@ -6,6 +6,7 @@ and Maildirs, and pop3-handler shows the same UIDLs and the same octets."""
 import imaplib, os, poplib, pwd, re, shutil, smtplib, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from dovecot_conf import dovecot_conf
 from testlib import Tap, Server, build_dir, free_port, reset_db, sql
 
 tap = Tap()
@@ -26,53 +27,17 @@ port, imap_port = free_port(), free_port()
 def doveadm(*args):
     return subprocess.run(["doveadm", "-c", d + "/dovecot.conf"] + list(args), capture_output=True, check=True).stdout
 
-conf = """
-instance_name = inetmail-test-dovecot
-base_dir = {d}/run
-state_dir = {d}/state
-protocols = pop3 lmtp imap
-listen = 127.0.0.1
-log_path = {d}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-mail_location = maildir:~/Maildir
-namespace inbox {{
+conf = dovecot_conf(d, "inetmail-test-dovecot", "pop3 lmtp imap", nobody.pw_uid, nobody.pw_gid, d + "/mail/%u",
+                    {"pop3": port, "imap": imap_port}, """namespace inbox {
   inbox = yes
   separator = /
-}}
-passdb {{
-  driver = passwd-file
-  args = {d}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={d}/mail/%u
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener pop3s {{
-    port = 0
-  }}
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {imap_port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service lmtp {{
-  unix_listener {d}/lmtp {{
+}
+service lmtp {
+  unix_listener %s/lmtp {
     mode = 0666
-  }}
-}}
-""".format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid, port=port, imap_port=imap_port)
+  }
+}
+""" % d)
 open(d + "/dovecot.conf", "w").write(conf)
 os.makedirs(d + "/mail")
 os.chown(d + "/mail", nobody.pw_uid, nobody.pw_gid)
