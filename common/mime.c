@@ -659,13 +659,16 @@ static void write_part(const struct mime *m, int i, struct envelope_text *t, int
 	free(encoding.p);
 }
 
+/* A parts map line: a kind, two indexes, three offsets of 20 digits at most and an encoding */
+#define PARTS_LINE_MAX 96
+
 void mime_parts_write(const struct mime *m, struct envelope_text *t)
 {
 	static const char kinds[] = {[K_LEAF] = 'L', [K_MULTIPART] = 'M', [K_MESSAGE] = 'R'};
 	for (size_t i = 0; i < m->n; i++) {
 		const struct part *p = &m->parts[i];
 		struct envelope_text enc = {0};
-		char line[96], e = MIME_ENCODING_NONE;
+		char line[PARTS_LINE_MAX], e = MIME_ENCODING_NONE;
 		if (part_encoding(p, &enc))
 			e = is(&enc, "base64") ? MIME_ENCODING_BASE64 : is(&enc, "quoted-printable") ? MIME_ENCODING_QP
 			  : is(&enc, "7bit") || is(&enc, "8bit") || is(&enc, "binary") ? MIME_ENCODING_NONE
@@ -695,7 +698,7 @@ static struct node *read_nodes(const char *map, size_t len, size_t *n)
 	*n = 0;
 	while (nodes && p < end && *n < lines) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		char line[96];
+		char line[PARTS_LINE_MAX];
 		unsigned long long hs, bs, be;
 		struct node *d = &nodes[*n];
 		if (!eol || (size_t)(eol - p) >= sizeof line)

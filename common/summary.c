@@ -12,6 +12,7 @@
 #include "mime.h"
 
 #define SUMMARY_VERSION "S1"
+#define SUMMARY_HEAD_MAX 128 /* its first line: the version and four lengths of 20 digits at most */
 
 struct summary_maker {
 	struct mime *mime;
@@ -82,7 +83,7 @@ char *summary_end(struct summary_maker *m, size_t *len)
 	mime_bodystructure(m->mime, &item[SUMMARY_BODYSTRUCTURE], 1);
 	mime_parts_write(m->mime, &item[SUMMARY_PARTS]);
 	summary_free(m);
-	char head[128];
+	char head[SUMMARY_HEAD_MAX];
 	int n = snprintf(head, sizeof head, SUMMARY_VERSION " %zu %zu %zu %zu\n", item[0].len, item[1].len,
 	                 item[2].len, item[3].len);
 	envelope_add(&out, head, (size_t)n);
@@ -111,8 +112,8 @@ void summary_free(struct summary_maker *m)
 
 int summary_read(const char *data, size_t len, struct summary *s)
 {
-	const char *eol = data ? memchr(data, '\n', len < 128 ? len : 128) : NULL;
-	char head[128];
+	const char *eol = data ? memchr(data, '\n', len < SUMMARY_HEAD_MAX ? len : SUMMARY_HEAD_MAX) : NULL;
+	char head[SUMMARY_HEAD_MAX];
 	if (!eol)
 		return -1;
 	memcpy(head, data, (size_t)(eol - data));

@@ -215,7 +215,7 @@ static int parse_items(struct imap_cursor *c, struct fetch_req *req, size_t *n, 
 		return -1;
 	}
 	if (c->p + 1 < c->end && c->p[0] == ' ' && c->p[1] == '(') {
-		char word[24];
+		char word[IMAP_WORD_MAX];
 		*++c->p = ' ';
 		while (c->p < c->end && *c->p != ')') {
 			if (imap_take_atom(c, word, sizeof word) < 0)

@@ -44,6 +44,7 @@ const char *imap_no_text(enum imap_no);
 void imap_log(struct imap_session *, const char *event, const char *detail);
 
 /* seqset.c: sequence sets, merged ranges of numbers or UIDs. */
+#define IMAP_WORD_MAX 32 /* an option or item name a command takes: the longest, "UNCHANGEDSINCE", is 14 */
 #define SEQ_RANGES_MAX 1024 /* ranges in one sequence set: a client's UIDs of scattered messages */
 #define SEQ_SET_TEXT_MAX (SEQ_RANGES_MAX * 22) /* each range two 10-digit numbers, ":" and "," */
 struct imap_set {

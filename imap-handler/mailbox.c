@@ -343,7 +343,7 @@ struct select_params {
 
 static int take_select_params(struct imap_session *s, struct imap_cursor *c, struct select_params *p)
 {
-	char word[24], set[SEQ_SET_TEXT_MAX + 1];
+	char word[IMAP_WORD_MAX], set[SEQ_SET_TEXT_MAX + 1];
 	uint64_t uv;
 	if (c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(')
 		return 0;
@@ -497,7 +497,7 @@ struct status_items {
 /* " (item ...)" after a space: 0, or -1 when it is none. */
 static int take_status_items(struct imap_cursor *c, struct status_items *items)
 {
-	char word[32];
+	char word[IMAP_WORD_MAX];
 	if (c->p + 2 > c->end || c->p[0] != ' ' || c->p[1] != '(')
 		return -1;
 	*++c->p = ' '; /* each item is taken after a space */
@@ -544,7 +544,7 @@ struct list_options {
 /* "(" option* ")" after a space, selection (RFC 5258 3.1) or return (3.2) options: 0, or -1. */
 static int take_list_options(struct imap_cursor *c, struct list_options *o, int selection)
 {
-	char word[32];
+	char word[IMAP_WORD_MAX];
 	if (c->p + 2 > c->end || c->p[0] != ' ' || c->p[1] != '(')
 		return -1;
 	*++c->p = ' ';
@@ -827,7 +827,7 @@ void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
  * UNCHANGEDSINCE): 1 with *n, 0 when there is none, -1 when it is wrong. */
 static int take_modifier(struct imap_cursor *c, const char *name, uint64_t *n)
 {
-	char word[24], digits[24];
+	char word[IMAP_WORD_MAX], digits[24];
 	if (c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(')
 		return 0;
 	*++c->p = ' ';
@@ -883,7 +883,7 @@ int imap_take_flags(struct imap_session *s, struct imap_cursor *c, uint64_t *fla
 void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor *c, int uid)
 {
 	struct imap_set set;
-	char what[24];
+	char what[IMAP_WORD_MAX];
 	uint64_t flags, unchanged_since = 0;
 	int conditional = 0;
 	if (imap_take_set(s, c, uid, &set) < 0 || (conditional = take_modifier(c, "UNCHANGEDSINCE", &unchanged_since)) < 0 ||
