@@ -48,12 +48,11 @@ static enum store_result be_mail(void *ctx, uint64_t account_id, uint64_t folder
 	return logged(b, "mail", store_folder_mail(b->store, account_id, folder_id, fn, fn_ctx, highestmodseq));
 }
 
-static enum store_result be_read(void *ctx, uint64_t account_id, uint64_t entry_id, uint64_t size, long body_lines,
-                                 store_data_fn fn, void *fn_ctx)
+static enum store_result be_read(void *ctx, uint64_t account_id, const struct store_entry_ref *entries, size_t n,
+                                 long body_lines, store_data_fn fn, void *fn_ctx)
 {
 	struct imap_store *b = ctx;
-	return logged(b, "read", store_maildrop_read(b->store, account_id, &(struct store_entry_ref){entry_id, size}, 1,
-	                                             body_lines, fn, fn_ctx));
+	return logged(b, "read", store_maildrop_read(b->store, account_id, entries, n, body_lines, fn, fn_ctx));
 }
 
 static enum store_result be_change_flags(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,

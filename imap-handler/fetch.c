@@ -285,7 +285,7 @@ static enum store_result read_header(struct imap_session *s, const struct imap_m
 	st->header = (struct header_end){0};
 	if (!st->held)
 		return STORE_TEMPFAIL;
-	enum store_result r = s->be->read(s->be->ctx, s->account.id, m->id, m->size, 0, hold_header, st);
+	enum store_result r = s->be->read(s->be->ctx, s->account.id, &(struct store_entry_ref){m->id, m->size}, 1, 0, hold_header, st);
 	return st->cut ? (may_cut ? STORE_OK : STORE_PERMFAIL) : r;
 }
 
@@ -365,8 +365,9 @@ static enum store_result summary_of(struct summaries *b, const struct imap_set *
 	free(b->text[k]); /* none, or one of another version or broken: made again and kept */
 	b->text[k] = NULL;
 	struct summary_maker *maker = summary_begin();
-	enum store_result r = maker ? s->be->read(s->be->ctx, s->account.id, s->msgs[i].id, s->msgs[i].size, -1,
-	                                          feed_summary, maker)
+	struct imap_reads next;
+	imap_reads_ahead(s, set, uid, i, &next); /* those after it likely have none either */
+	enum store_result r = maker ? s->be->read(s->be->ctx, s->account.id, next.e, next.n, -1, feed_summary, maker)
 	                            : STORE_TEMPFAIL;
 	if (r != STORE_OK) {
 		summary_free(maker);
@@ -471,7 +472,8 @@ static enum store_result locate(struct imap_session *s, const struct imap_messag
 	st->held_len = 0;
 	st->skip = *start;
 	st->left = *end - *start;
-	return st->held ? s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, hold_range, st) : STORE_TEMPFAIL;
+	return st->held ? s->be->read(s->be->ctx, s->account.id, &(struct store_entry_ref){m->id, m->size}, 1, -1, hold_range, st)
+	                 : STORE_TEMPFAIL;
 }
 
 /* BINARY (RFC 3516): a part's content with its Content-Transfer-Encoding
@@ -520,13 +522,13 @@ static int binary_chunk(void *ctx, const void *data, size_t len)
 }
 
 /* One pass over the part [start, end): 0, or the store's failure. */
-static enum store_result binary_pass(struct binary *b, const struct imap_message *m, uint64_t start, uint64_t end,
+static enum store_result binary_pass(struct binary *b, const struct imap_reads *next, uint64_t start, uint64_t end,
                                      char encoding)
 {
 	b->window.skip = start;
 	b->window.left = end - start;
 	decode_init(&b->decoder, encoding);
-	enum store_result r = end > start ? b->s->be->read(b->s->be->ctx, b->s->account.id, m->id, m->size, -1,
+	enum store_result r = end > start ? b->s->be->read(b->s->be->ctx, b->s->account.id, next->e, next->n, -1,
 	                                                  binary_chunk, b)
 	                                  : STORE_OK;
 	if (r == STORE_OK)
@@ -550,15 +552,15 @@ static void binary_part(const struct imap_message *m, const struct fetch_req *r,
 }
 
 /* BINARY[section]<partial> or BINARY.SIZE[section] of one message. 0, or -1 when nothing may follow. */
-static int binary_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r,
-                       const struct summary *sum, int *failed)
+static int binary_item(struct imap_session *s, const struct imap_message *m, const struct imap_reads *next,
+                       const struct fetch_req *r, const struct summary *sum, int *failed)
 {
 	struct mime_range part;
 	binary_part(m, r, sum, &part);
 	struct binary b = {.s = s, .window = {.s = s}};
 	enum store_result res = (b.out = malloc(DECODE_OUT_MAX(BINARY_CHUNK_MAX))) ? STORE_OK : STORE_TEMPFAIL;
 	if (res == STORE_OK)
-		res = binary_pass(&b, m, part.body_start, part.body_end, part.encoding);
+		res = binary_pass(&b, next, part.body_start, part.body_end, part.encoding);
 	if (res == STORE_OK && r->item == I_BINARY_SIZE) {
 		outbuf_printf(s->out, "%s %llu", r->label, (unsigned long long)b.size);
 	} else if (res == STORE_OK) {
@@ -568,7 +570,7 @@ static int binary_item(struct imap_session *s, const struct imap_message *m, con
 		/* a literal8 for what is not 7-bit text (RFC 3516 4.2 asks it for a NUL; Dovecot for any 8-bit octet) */
 		outbuf_printf(s->out, "%s %s{%llu}\r\n", r->label, b.eight_bit ? "~" : "", (unsigned long long)len);
 		b.sending = 1;
-		res = binary_pass(&b, m, part.body_start, part.body_end, part.encoding);
+		res = binary_pass(&b, next, part.body_start, part.body_end, part.encoding);
 		if (res == STORE_OK && b.left) /* the same octets decode the same: a shorter second pass is a broken store */
 			res = STORE_TEMPFAIL;
 		s->fetched_bytes += len - b.left;
@@ -594,8 +596,8 @@ static int binary_decodable(const struct imap_message *m, const struct fetch_req
 }
 
 /* One body item of one message: "LABEL {n}" CRLF and n octets. 0, or -1 when nothing may follow. */
-static int body_item(struct imap_session *s, const struct imap_message *m, const struct fetch_req *r,
-                     const struct summary *sum, int *failed)
+static int body_item(struct imap_session *s, const struct imap_message *m, const struct imap_reads *next,
+                     const struct fetch_req *r, const struct summary *sum, int *failed)
 {
 	struct stream st = {s, 0, 0, {0}, NULL, 0, 0};
 	struct envelope_text filtered = {0};
@@ -622,7 +624,7 @@ static int body_item(struct imap_session *s, const struct imap_message *m, const
 		} else if (len) {
 			st.skip = start + from;
 			st.left = len;
-			res = s->be->read(s->be->ctx, s->account.id, m->id, m->size, -1, stream_out, &st);
+			res = s->be->read(s->be->ctx, s->account.id, next->e, next->n, -1, stream_out, &st);
 			if (res == STORE_OK && st.left) /* the stored size is exact: a shorter message is a broken store */
 				res = STORE_TEMPFAIL;
 			s->fetched_bytes += len - st.left;
@@ -660,8 +662,9 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 	}
 	if (vanished)
 		imap_tell_vanished(s, &set);
-	int has_uid = 0, has_flags = 0, has_modseq = 0, marks_seen = 0, needs_summary = 0;
+	int has_uid = 0, has_flags = 0, has_modseq = 0, marks_seen = 0, needs_summary = 0, reads = 0;
 	for (size_t k = 0; k < n; k++) {
+		reads |= req[k].item >= I_SECTION; /* and BINARY */
 		needs_summary |= req[k].item == I_ENVELOPE || req[k].item == I_STRUCTURE || req[k].item == I_BODY ||
 		                 (req[k].item >= I_SECTION && req[k].n_path);
 		has_uid |= req[k].item == I_UID;
@@ -678,6 +681,9 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			continue;
 		struct imap_message *m = &s->msgs[i];
 		struct summary sum;
+		struct imap_reads next = {.n = 0};
+		if (reads) /* the messages after it come with its content, while they fit */
+			imap_reads_ahead(s, &set, uid, i, &next);
 		if (needs_summary && summary_of(&batch, &set, uid, i, &sum) != STORE_OK) {
 			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 			goto done;
@@ -740,11 +746,11 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			case I_BINARY:
 			case I_BINARY_SIZE:
 				body |= req[k].item == I_BINARY;
-				binary_item(s, m, &req[k], &sum, &failed);
+				binary_item(s, m, &next, &req[k], &sum, &failed);
 				break;
 			default:
 				body = 1;
-				body_item(s, m, &req[k], &sum, &failed);
+				body_item(s, m, &next, &req[k], &sum, &failed);
 			}
 		}
 		if (failed && s->out->flushes == flushes) { /* nothing of it went out: say so properly */

@@ -37,9 +37,9 @@ struct imap_backend {
 	enum store_result (*status)(void *ctx, uint64_t account_id, const char *name, struct store_folder *out);
 	enum store_result (*mail)(void *ctx, uint64_t account_id, uint64_t folder_id, store_mail_fn, void *fn_ctx,
 	                          uint64_t *highestmodseq);
-	/* Streams a message: whole (body_lines < 0) or its header alone (0). */
-	enum store_result (*read)(void *ctx, uint64_t account_id, uint64_t entry_id, uint64_t size, long body_lines,
-	                          store_data_fn, void *fn_ctx);
+	/* Streams entries[0]: whole (body_lines < 0) or its header alone (0); the rest, those likely read next. */
+	enum store_result (*read)(void *ctx, uint64_t account_id, const struct store_entry_ref *entries, size_t n,
+	                          long body_lines, store_data_fn, void *fn_ctx);
 	enum store_result (*change_flags)(void *ctx, uint64_t account_id, uint64_t folder_id, const uint32_t *uids,
 	                                  size_t n, const struct store_flag_change *, store_flags_fn, void *fn_ctx,
 	                                  uint64_t *modseq);

@@ -383,7 +383,9 @@ static int test(struct query *q, int i, struct message_view *v, size_t seq)
 		struct finder f = {n, strlen(n->text), 0, n->op == Q_BODY, !*n->text, {0}};
 		if (f.found || v->r != STORE_OK)
 			return f.found;
-		enum store_result r = v->s->be->read(v->s->be->ctx, v->s->account.id, m->id, m->size, -1, find_in, &f);
+		struct imap_reads next; /* those after it: a search reads one after the other */
+		imap_reads_ahead(v->s, NULL, 0, (size_t)(m - v->s->msgs), &next);
+		enum store_result r = v->s->be->read(v->s->be->ctx, v->s->account.id, next.e, next.n, -1, find_in, &f);
 		if (r != STORE_OK && !f.found) /* found: the read stopped there on purpose */
 			v->r = r;
 		return f.found;

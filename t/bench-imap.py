@@ -128,6 +128,23 @@ def session_pss(port, pids):
     c.cmd(b"z", b"LOGOUT")
     return sum(s for s in sizes if s) if sizes else None
 
+def statements():
+    """The prepared statements MariaDB (make bench's own) has executed so far."""
+    cnf = dict(re.findall(r"^(\w+)=(.*)$", open(os.environ["INETMAIL_MYCNF"]).read(), re.M))
+    out = subprocess.run(["mariadb", "--no-defaults", "-S", cnf["socket"], "-u", cnf["user"], "-N", "-B", "-e",
+                          "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'"], capture_output=True, check=True).stdout
+    return int(out.split()[1])
+
+def session_statements(port):
+    """Statements of one session: login, SELECT, FETCH 1:200 BODY.PEEK[], LOGOUT."""
+    before = statements()
+    c = Client(port)
+    c.cmd(b"a", b'LOGIN %s "%s"' % (USER.encode(), PASSWORD.encode()))
+    c.cmd(b"b", b"SELECT INBOX")
+    c.cmd(b"d", b"FETCH 1:200 BODY.PEEK[]")
+    c.cmd(b"z", b"LOGOUT")
+    return statements() - before
+
 def pids_named(name):
     out = []
     for p in os.listdir("/proc"):
@@ -198,6 +215,8 @@ def main():
                     op, c, ours[0], theirs[0], theirs[0] / ours[0] if ours[0] else float("nan"), ours[1], theirs[1]))
         print("(ratio: Dovecot's time over ours, above 1 is faster; CPU: the server side's per operation, over all"
               " %d runs; times: their median; %d messages, %d cores)" % (REPS, N, os.cpu_count()))
+        print("database statements of one session (login, SELECT, FETCH 1:200 BODY.PEEK[], LOGOUT): %d"
+              % session_statements(servers[0][1]))
         print("memory of one selected session: inetmail imap-handler PSS %s KiB, Dovecot imap PSS %s KiB"
               " (plus its share of imap-login and the master)" % (results["inetmail"]["pss"],
                                                                   results.get("Dovecot", {}).get("pss")))

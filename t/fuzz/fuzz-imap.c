@@ -59,10 +59,12 @@ static enum store_result f_mail(void *c, uint64_t account, uint64_t folder, stor
 			return STORE_PERMFAIL;
 	return STORE_OK;
 }
-static enum store_result f_read(void *c, uint64_t account, uint64_t id, uint64_t size, long lines, store_data_fn fn,
-                                void *ctx)
+static enum store_result f_read(void *c, uint64_t account, const struct store_entry_ref *e, size_t n_e, long lines,
+                                store_data_fn fn, void *ctx)
 {
-	(void)c; (void)account; (void)size;
+	(void)c; (void)account;
+	check(n_e >= 1 && n_e <= STORE_READ_AHEAD_ENTRIES);
+	uint64_t id = e[0].id;
 	const char *b = bodies[id % 3];
 	size_t n = strlen(b);
 	if (lines == 0) { /* the header and its empty line, as store_maildrop_read gives it */
