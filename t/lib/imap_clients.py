@@ -234,6 +234,21 @@ sql("UPDATE message m JOIN mailbox_entry e ON e.message_id = m.id JOIN account a
 typ, made = fetch_items()
 tap.ok(typ == "OK" and made == stored, "without a summary, the answers are the same, made from the content")
 tap.is_(summaries(), "S1 ,S1 ,none", "and the summaries made are kept (but the one too large)")
+# Summaries of 200 KiB each: one query brings fewer of them than of small ones (a batch holds 1 MiB)
+for i in range(4, 12):
+    subprocess.run([deliver, "", "carol@example.com"], input=nested(i, 120, 450), check=True)
+sizes = sql("SELECT GROUP_CONCAT(LENGTH(m.summary) ORDER BY e.uid) FROM mailbox_entry e JOIN message m"
+            " ON m.id = e.message_id JOIN account a ON a.id = e.account_id WHERE a.address = 'carol@example.com'"
+            " AND e.uid > 3").strip().split(",")
+c = imaplib.IMAP4("127.0.0.1", imap.port, timeout=10)
+c.login("carol@example.com", "carol pw")
+c.select("INBOX", readonly=True)
+typ, data = c.fetch("4:11", "(BODYSTRUCTURE)")
+c.logout()
+got = [d for d in data if isinstance(d, bytes) and b"BODYSTRUCTURE" in d]
+tap.ok(typ == "OK" and len(sizes) == 8 and all(150000 < int(n) < 256 * 1024 for n in sizes) and len(got) == 8
+       and all(d.count(b'("text" "plain" ("name" "nnnn') == 450 for d in got),
+       "FETCH of 8 messages whose summaries (%s octets) fill more than one batch: every BODYSTRUCTURE whole" % sizes[0])
 
 # QRESYNC (RFC 7162 3.2): a client that was away learns what vanished and what
 # changed in one SELECT; once enabled, expunges are told as VANISHED.
