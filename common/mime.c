@@ -5,6 +5,7 @@
  * the message's size. Where mail is broken it is read as Dovecot reads it. */
 #define _GNU_SOURCE
 #include "mime.h"
+#include "number.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -687,6 +688,33 @@ struct node {
 	struct mime_range r;
 };
 
+/* One line of a parts map, [p, eol), as mime_parts_write wrote it: 0, or -1. */
+static int read_node(const char *p, const char *eol, struct node *d)
+{
+	uint64_t v[5]; /* first, next (-1: none), header_start, body_start, body_end */
+	if (eol - p < 2 || p[1] != ' ')
+		return -1;
+	d->kind = p[0];
+	p += 2;
+	for (int i = 0; i < 5; i++) {
+		if (i < 2 && eol - p >= 2 && p[0] == '-' && p[1] == '1') {
+			v[i] = UINT64_MAX;
+			p += 2;
+		} else if (number_take(&p, eol, i < 2 ? MIME_PARTS_MAX - 1 : UINT64_MAX, &v[i]) < 0) {
+			return -1;
+		}
+		if (p == eol || *p++ != ' ')
+			return -1;
+	}
+	if (eol - p != 1)
+		return -1;
+	d->encoding = *p;
+	d->first = v[0] == UINT64_MAX ? -1 : (int)v[0];
+	d->next = v[1] == UINT64_MAX ? -1 : (int)v[1];
+	d->r = (struct mime_range){v[2], v[3], v[4], d->encoding};
+	return 0;
+}
+
 /* The parts map's lines, read back; NULL when it is not one mime_parts_write made. */
 static struct node *read_nodes(const char *map, size_t len, size_t *n)
 {
@@ -698,17 +726,8 @@ static struct node *read_nodes(const char *map, size_t len, size_t *n)
 	*n = 0;
 	while (nodes && p < end && *n < lines) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		char line[PARTS_LINE_MAX];
-		unsigned long long hs, bs, be;
-		struct node *d = &nodes[*n];
-		if (!eol || (size_t)(eol - p) >= sizeof line)
+		if (!eol || read_node(p, eol, &nodes[*n]) < 0)
 			break;
-		memcpy(line, p, (size_t)(eol - p));
-		line[eol - p] = '\0';
-		if (sscanf(line, "%c %d %d %llu %llu %llu %c", &d->kind, &d->first, &d->next, &hs, &bs, &be, &d->encoding) != 7 ||
-		    d->first < -1 || d->first >= MIME_PARTS_MAX || d->next < -1 || d->next >= MIME_PARTS_MAX)
-			break;
-		d->r = (struct mime_range){hs, bs, be, d->encoding};
 		++*n;
 		p = eol + 1;
 	}

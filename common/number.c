@@ -4,10 +4,13 @@
 
 #define NUMBER_DIGITS_MAX 20 /* UINT64_MAX has 20: a longer one cannot fit */
 
-int number_parse(const char *s, uint64_t max, uint64_t *out)
+int number_take(const char **p, const char *end, uint64_t max, uint64_t *out)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > NUMBER_DIGITS_MAX || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1))
+	const char *s = *p;
+	size_t n = 0;
+	while (s + n < end && s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (n == 0 || n > NUMBER_DIGITS_MAX || (s[0] == '0' && n > 1))
 		return -1;
 	uint64_t v = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -17,5 +20,12 @@ int number_parse(const char *s, uint64_t max, uint64_t *out)
 		v = v * 10 + d;
 	}
 	*out = v;
+	*p = s + n;
 	return 0;
+}
+
+int number_parse(const char *s, uint64_t max, uint64_t *out)
+{
+	const char *p = s, *end = s + strlen(s);
+	return number_take(&p, end, max, out) == 0 && p == end ? 0 : -1;
 }

@@ -3,7 +3,9 @@
  * none: the reader makes it again from the message. */
 #define _GNU_SOURCE
 #include "summary.h"
+#include "number.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,16 +115,18 @@ void summary_free(struct summary_maker *m)
 int summary_read(const char *data, size_t len, struct summary *s)
 {
 	const char *eol = data ? memchr(data, '\n', len < SUMMARY_HEAD_MAX ? len : SUMMARY_HEAD_MAX) : NULL;
-	char head[SUMMARY_HEAD_MAX];
-	if (!eol)
+	const char *p = data;
+	if (!eol || (size_t)(eol - p) < sizeof SUMMARY_VERSION || memcmp(p, SUMMARY_VERSION " ", sizeof SUMMARY_VERSION))
 		return -1;
-	memcpy(head, data, (size_t)(eol - data));
-	head[eol - data] = '\0';
-	char version[8];
-	if (sscanf(head, "%7s %zu %zu %zu %zu", version, &s->len[0], &s->len[1], &s->len[2], &s->len[3]) != 5 ||
-	    strcmp(version, SUMMARY_VERSION))
-		return -1;
-	const char *p = eol + 1, *end = data + len;
+	p += sizeof SUMMARY_VERSION;
+	for (int i = 0; i < SUMMARY_ITEMS; i++) { /* each length, then a space, or the end of the line */
+		uint64_t n;
+		if (number_take(&p, eol, SIZE_MAX, &n) < 0 || *p != (i + 1 < SUMMARY_ITEMS ? ' ' : '\n'))
+			return -1;
+		s->len[i] = (size_t)n;
+		p++;
+	}
+	const char *end = data + len;
 	for (int i = 0; i < SUMMARY_ITEMS; i++) {
 		if (s->len[i] > (size_t)(end - p))
 			return -1;
