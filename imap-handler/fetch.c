@@ -307,6 +307,7 @@ struct summaries {
 	size_t len[SUMMARY_BATCH];
 	size_t next;                 /* the first message the next row can be */
 	size_t held;                 /* octets of the texts */
+	size_t batch;                /* messages a query asks for: fewer once large summaries ended one early */
 };
 
 static int take_summary(void *ctx, uint64_t entry_id, const char *summary, size_t len)
@@ -316,7 +317,7 @@ static int take_summary(void *ctx, uint64_t entry_id, const char *summary, size_
 		if (b->s->msgs[k].id != entry_id)
 			continue; /* rows and messages are both in UID order: one the session does not know is skipped */
 		if (k > b->first && b->held + len > SUMMARY_BATCH_OCTETS) {
-			b->n = k - b->first; /* the batch ends before it: the next one begins there */
+			b->n = b->batch = k - b->first; /* the batch ends before it: the next begins there, as short */
 			return 0;
 		}
 		b->next = k + 1;
@@ -352,7 +353,7 @@ static enum store_result summary_of(struct summaries *b, const struct imap_set *
 	if (i < b->first || i >= b->first + b->n) {
 		summaries_free(b);
 		size_t j = i + 1;
-		while (j < s->n_msgs && j - i < SUMMARY_BATCH && imap_selects(s, set, j, uid))
+		while (j < s->n_msgs && j - i < b->batch && imap_selects(s, set, j, uid))
 			j++;
 		memset(b->text, 0, sizeof b->text);
 		b->held = 0;
@@ -683,14 +684,14 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 	if (changed_since && !has_modseq) /* RFC 7162 3.1.4.1: CHANGEDSINCE asks for MODSEQ too */
 		req[n++] = (struct fetch_req){.item = I_MODSEQ, .peek = 1};
 	s->condstore |= changed_since || has_modseq; /* RFC 7162 3.1: CONDSTORE enabling commands */
-	struct summaries batch = {.s = s};
+	struct summaries batch = {.s = s, .batch = SUMMARY_BATCH};
 	for (size_t i = 0; i < s->n_msgs; i++) {
 		if (!imap_selects(s, &set, i, uid) || (changed_since && s->msgs[i].modseq <= changed_since))
 			continue;
 		struct imap_message *m = &s->msgs[i];
 		struct summary sum;
 		struct imap_reads next = {.n = 0};
-		if (reads) /* the messages after it come with its content, while they fit */
+		if (reads && !changed_since) /* the messages after it come with its content, while they fit */
 			imap_reads_ahead(s, &set, uid, i, &next);
 		if (needs_summary && summary_of(&batch, &set, uid, i, &sum) != STORE_OK) {
 			imap_no(s, tag, IMAP_NO_UNAVAILABLE);

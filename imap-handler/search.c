@@ -201,7 +201,7 @@ static int key(struct imap_session *s, struct query *q, struct imap_cursor *c, i
 			return -1;
 	} else if (!strcasecmp(word, "BEFORE") || !strcasecmp(word, "ON") || !strcasecmp(word, "SINCE") ||
 	           !strcasecmp(word, "SENTBEFORE") || !strcasecmp(word, "SENTON") || !strcasecmp(word, "SENTSINCE")) {
-		char date[32];
+		char date[IMAP_WORD_MAX];
 		int sent = !strncasecmp(word, "SENT", 4);
 		const char *what = word + (sent ? 4 : 0);
 		n.op = sent ? Q_SENT : Q_DATE;
@@ -211,7 +211,7 @@ static int key(struct imap_session *s, struct query *q, struct imap_cursor *c, i
 			return -1;
 		}
 	} else if (!strcasecmp(word, "LARGER") || !strcasecmp(word, "SMALLER")) {
-		char digits[24];
+		char digits[IMAP_WORD_MAX];
 		n.op = word[0] == 'L' || word[0] == 'l' ? Q_LARGER : Q_SMALLER;
 		if (imap_take_atom(c, digits, sizeof digits) < 0 || number_parse(digits, UINT64_MAX, &n.size) < 0) {
 			q->error = "SEARCH LARGER and SMALLER take a number";
@@ -339,6 +339,7 @@ struct message_view {
 	char *header; /* read when a key needs it */
 	size_t header_len;
 	enum store_result r;
+	size_t *content_read; /* 1 + the message whose content this search read last, or 0 */
 };
 
 static int test(struct query *q, int i, struct message_view *v, size_t seq);
@@ -383,8 +384,11 @@ static int test(struct query *q, int i, struct message_view *v, size_t seq)
 		struct finder f = {n, strlen(n->text), 0, n->op == Q_BODY, !*n->text, {0}};
 		if (f.found || v->r != STORE_OK)
 			return f.found;
-		struct imap_reads next; /* those after it: a search reads one after the other */
-		imap_reads_ahead(v->s, NULL, 0, (size_t)(m - v->s->msgs), &next);
+		size_t i = (size_t)(m - v->s->msgs);
+		struct imap_reads next = {.e = {{m->id, m->size}}, .n = 1};
+		if (*v->content_read == i) /* the one before it was read too: those after it likely will be */
+			imap_reads_ahead(v->s, NULL, 0, i, &next);
+		*v->content_read = i + 1;
 		enum store_result r = v->s->be->read(v->s->be->ctx, v->s->account.id, next.e, next.n, -1, find_in, &f);
 		if (r != STORE_OK && !f.found) /* found: the read stopped there on purpose */
 			v->r = r;
@@ -428,7 +432,7 @@ static int take_return(struct imap_cursor *c)
 		const char *name;
 		int bit;
 	} options[] = {{"MIN", R_MIN}, {"MAX", R_MAX}, {"ALL", R_ALL}, {"COUNT", R_COUNT}};
-	char word[16];
+	char word[IMAP_WORD_MAX];
 	int got = 0;
 	if (c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(')
 		return -1;
@@ -494,7 +498,7 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 		return;
 	}
-	char charset[32];
+	char charset[IMAP_WORD_MAX];
 	int ret = 0; /* RETURN options: an ESEARCH answer (IMAP4rev2's only one, RFC 9051 6.4.4) */
 	struct imap_cursor at = *c;
 	if (imap_take_atom(&at, charset, sizeof charset) == 0 && !strcasecmp(charset, "RETURN")) {
@@ -533,8 +537,9 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		r = STORE_TEMPFAIL;
 	if (!ret)
 		outbuf_add(s->out, "* SEARCH", 8);
+	size_t content_read = 0;
 	for (size_t i = 0; i < s->n_msgs && r == STORE_OK; i++) {
-		struct message_view v = {s, &s->msgs[i], NULL, 0, STORE_OK};
+		struct message_view v = {s, &s->msgs[i], NULL, 0, STORE_OK, &content_read};
 		if (test(q, root, &v, i)) {
 			uint32_t number = uid ? s->msgs[i].uid : (uint32_t)(i + 1);
 			if (ret) {

@@ -17,8 +17,8 @@
 #define STORE_TXN_ATTEMPTS 8
 #define STORE_OWNER_MAX 64            /* width of maildrop_lock.owner */
 
-/* Messages a read brought ahead of their RETR (maildrop.c). Messages never
- * change and the maildrop is locked, so what is held stays true. */
+/* Messages a read brought ahead of their RETR or FETCH (maildrop.c). An
+ * entry's content never changes, so what is held stays true. */
 struct read_ahead {
 	uint64_t account_id;
 	bool valid;               /* the query that filled it ended well */

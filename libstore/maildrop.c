@@ -142,8 +142,8 @@ struct read_args {
 static size_t ahead_count(const struct read_args *a)
 {
 	size_t n = 1;
-	uint64_t octets = 0;
-	if (a->entries[0].size > STORE_READ_AHEAD_OCTETS)
+	uint64_t octets = a->entries[0].size; /* kept too: read again soon (BINARY's second pass, RETR after TOP) */
+	if (octets > STORE_READ_AHEAD_OCTETS)
 		return 1; /* a large message streams alone, as it always did */
 	while (n < a->n && n < STORE_READ_AHEAD_ENTRIES && octets + a->entries[n].size <= STORE_READ_AHEAD_OCTETS)
 		octets += a->entries[n++].size;
@@ -215,21 +215,25 @@ static enum store_result read_body(struct store *s, void *ctx)
 	struct top_cut cut = {.lines_left = a->body_lines};
 	uint64_t id = want;
 	size_t len;
-	int done = 0, rows = 0;
+	int done = 0, rows = 0, stopped = 0;
 	s->streaming = true;
 	while (!(done && n == 1) &&
 	       (rc = n == 1 ? store_q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &len)
 	                    : store_q_fetch(s, st, "ub", &id, s->chunk, (size_t)STORE_CHUNK_SIZE, &len)) > 0) {
-		if (id != want) {
+		if (n > 1) /* every message of the result held, this one too */
 			ahead_keep(ra, id, s->chunk, len);
+		if (id != want)
 			continue;
-		}
 		rows++;
-		if (done)
-			continue; /* TOP has what it needs; the rest of the result is for the others */
+		if (done || stopped)
+			continue; /* TOP has what it needs, or fn had enough; the rest of the result is for the others */
 		size_t cut_len = top_cut(&cut, s->chunk, len, &done);
 		a->sent = a->sent || cut_len;
 		if (a->fn(a->ctx, s->chunk, cut_len)) {
+			if (n > 1) {
+				stopped = 1; /* the others' rows are still kept, for the reads to come */
+				continue;
+			}
 			store_q_end(st);
 			s->streaming = false;
 			ra->n = 0;
@@ -242,6 +246,8 @@ static enum store_result read_body(struct store *s, void *ctx)
 	ra->valid = rc == 0;
 	if (rc < 0)
 		return a->sent ? STORE_UNKNOWN : STORE_TEMPFAIL; /* part of it went out: no retry */
+	if (stopped)
+		return STORE_PERMFAIL;
 	/* Every message has a chunk, if only an empty one: no row, no entry. */
 	return rows ? STORE_OK : STORE_NOT_FOUND;
 }
