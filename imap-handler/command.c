@@ -156,7 +156,7 @@ static int take_string(struct imap_cursor *c, char *out, size_t cap)
 	uint64_t len;
 	if (!close || close + 3 > c->end || memcmp(close + 1, "\r\n", 2))
 		return -1;
-	char digits[24];
+	char digits[IMAP_WORD_MAX];
 	size_t k = (size_t)(close - c->p - 1) - (close[-1] == '+');
 	if (k == 0 || k >= sizeof digits)
 		return -1;
@@ -389,7 +389,7 @@ static void auth_login_response(struct imap_session *s, const char *tag, const c
 
 static void cmd_authenticate(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
-	char mech[32], initial[AUTH_LINE_MAX];
+	char mech[IMAP_WORD_MAX], initial[AUTH_LINE_MAX];
 	if (imap_take_atom(c, mech, sizeof mech) < 0) {
 		imap_bad(s, tag, "AUTHENTICATE mechanism [initial-response]");
 		return;
@@ -466,7 +466,7 @@ static void cmd_expunge(struct imap_session *s, const char *tag, struct imap_cur
 /* UID FETCH, STORE, SEARCH, COPY, MOVE (RFC 9051 6.4.9) and EXPUNGE (RFC 4315). */
 static void cmd_uid(struct imap_session *s, const char *tag, struct imap_cursor *c)
 {
-	char what[16];
+	char what[IMAP_WORD_MAX];
 	if (imap_take_atom(c, what, sizeof what) < 0)
 		imap_bad(s, tag, "UID FETCH, STORE, SEARCH, COPY, MOVE or EXPUNGE");
 	else if (!strcasecmp(what, "EXPUNGE"))
@@ -526,7 +526,7 @@ static const char *check_command(const struct imap_session *s, const struct comm
 static void command(struct imap_session *s, char *p, char *end)
 {
 	struct imap_cursor c = {p, end};
-	char tag[IMAP_TAG_MAX + 1], name[16];
+	char tag[IMAP_TAG_MAX + 1], name[IMAP_WORD_MAX];
 	if (imap_take_tag(&c, tag, sizeof tag) < 0) {
 		imap_untagged(s, "BAD Invalid tag");
 		if (++s->bad_commands >= IMAP_BAD_COMMANDS_MAX)

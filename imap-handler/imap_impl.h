@@ -11,6 +11,7 @@ struct imap_cursor {
 	char *p, *end;
 };
 
+#define IMAP_WORD_MAX 32 /* an atom where a name or number is due: "UNCHANGEDSINCE", 20 digits fit */
 /* Each takes one space, then its token; -1 (cursor anywhere) when there is none. */
 int imap_take_atom(struct imap_cursor *, char *out, size_t cap);
 int imap_take_token(struct imap_cursor *, char *out, size_t cap, const char *also); /* an atom that may hold also's */
@@ -44,7 +45,6 @@ const char *imap_no_text(enum imap_no);
 void imap_log(struct imap_session *, const char *event, const char *detail);
 
 /* seqset.c: sequence sets, merged ranges of numbers or UIDs. */
-#define IMAP_WORD_MAX 32 /* an option or item name a command takes: the longest, "UNCHANGEDSINCE", is 14 */
 #define SEQ_RANGES_MAX 1024 /* ranges in one sequence set: a client's UIDs of scattered messages */
 #define SEQ_SET_TEXT_MAX (SEQ_RANGES_MAX * 22) /* each range two 10-digit numbers, ":" and "," */
 struct imap_set {

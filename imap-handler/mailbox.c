@@ -836,7 +836,7 @@ void imap_cmd_close(struct imap_session *s, const char *tag, int expunge)
  * UNCHANGEDSINCE): 1 with *n, 0 when there is none, -1 when it is wrong. */
 static int take_modifier(struct imap_cursor *c, const char *name, uint64_t *n)
 {
-	char word[IMAP_WORD_MAX], digits[24];
+	char word[IMAP_WORD_MAX], digits[IMAP_WORD_MAX];
 	if (c->p + 1 >= c->end || c->p[0] != ' ' || c->p[1] != '(')
 		return 0;
 	*++c->p = ' ';
@@ -934,7 +934,7 @@ void imap_cmd_store(struct imap_session *s, const char *tag, struct imap_cursor 
 		if (now[k].flags == GONE)
 			continue; /* its EXPUNGE comes with a later command */
 		if (now[k].refused) {
-			char number[16];
+			char number[IMAP_WORD_MAX]; /* "[MODIFIED " and 10 digits */
 			snprintf(number, sizeof number, "%s%llu", modified.len ? "," : "[MODIFIED ",
 			         uid ? (unsigned long long)m->uid : (unsigned long long)which[k] + 1);
 			envelope_add(&modified, number, strlen(number));
