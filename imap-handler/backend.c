@@ -162,6 +162,12 @@ static enum store_result be_usage(void *ctx, uint64_t account_id, uint64_t *used
 	return logged(b, "usage", store_account_usage(b->store, account_id, used, quota));
 }
 
+static void be_rest(void *ctx)
+{
+	struct imap_store *b = ctx;
+	store_rest(b->store);
+}
+
 void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 {
 	*be = (struct imap_backend){
@@ -170,6 +176,7 @@ void imap_store_backend(struct imap_store *b, struct imap_backend *be)
 		.folders = be_folders,
 		.folder = be_folder,
 		.status = be_status,
+		.rest = be_rest,
 		.mail = be_mail,
 		.read = be_read,
 		.change_flags = be_change_flags,

@@ -65,6 +65,8 @@ struct imap_backend {
 	                               store_summary_fn, void *fn_ctx);
 	enum store_result (*keep_summary)(void *ctx, uint64_t account_id, uint64_t entry_id, const char *summary,
 	                                  size_t len);
+	/* The session waits (IDLE): what memory reads held may go. */
+	void (*rest)(void *ctx);
 	/* The account's mail, all folders, and its quota (UINT64_MAX: none), in octets. */
 	enum store_result (*usage)(void *ctx, uint64_t account_id, uint64_t *used, uint64_t *quota);
 };

@@ -285,6 +285,7 @@ void imap_cmd_idle(struct imap_session *s, const char *tag)
 	snprintf(s->tag, sizeof s->tag, "%s", tag);
 	s->idle_from = s->state;
 	s->state = IMAP_IDLE;
+	s->be->rest(s->be->ctx); /* phones idle for hours: no read buffers held meanwhile */
 	outbuf_add(s->out, "+ idling\r\n", 10);
 }
 

@@ -86,6 +86,14 @@ void store_close(struct store *s)
 	free(s);
 }
 
+void store_rest(struct store *s)
+{
+	free(s->chunk);
+	free(s->ahead.buf);
+	s->chunk = NULL;
+	s->ahead = (struct read_ahead){0};
+}
+
 const char *store_error(const struct store *s) { return s->err; }
 
 const char *store_result_name(enum store_result r)

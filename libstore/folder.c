@@ -82,18 +82,22 @@ static enum store_result find_body(struct store *s, void *ctx)
 	return STORE_OK;
 }
 
-enum store_result store_folder_find(struct store *s, uint64_t account_id, const char *name, struct store_folder *f)
+static enum store_result find(struct store *s, uint64_t account_id, const char *name, struct store_folder *f,
+                              int counted)
 {
-	struct find_args a = {account_id, name, f, 0};
+	struct find_args a = {account_id, name, f, counted};
 	memset(f, 0, sizeof *f);
 	return store_read(s, find_body, &a);
 }
 
+enum store_result store_folder_find(struct store *s, uint64_t account_id, const char *name, struct store_folder *f)
+{
+	return find(s, account_id, name, f, 0);
+}
+
 enum store_result store_folder_status(struct store *s, uint64_t account_id, const char *name, struct store_folder *f)
 {
-	struct find_args a = {account_id, name, f, 1};
-	memset(f, 0, sizeof *f);
-	return store_read(s, find_body, &a);
+	return find(s, account_id, name, f, 1);
 }
 
 struct mail_args {

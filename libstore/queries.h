@@ -153,9 +153,10 @@
 	                       " WHERE id = ? AND account_id = ?") \
 	Q(FOLDER_RETURN_UIDS, 0, "UPDATE folder SET uidnext = uidnext - ? WHERE id = ?") \
 	Q(FOLDER_NEXT, 0, "SELECT uidnext, highestmodseq, COALESCE(uidvalidity, id) FROM folder WHERE id = ?") \
-	Q(ENTRY_COPY, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, flags, keywords," \
-	                 " modseq) SELECT account_id, message_id, ?, size, ?, ?, flags, keywords, ? FROM mailbox_entry" \
-	                 " WHERE id = ? AND account_id = ?") \
+	/* RFC 9051 6.4.7: the copy keeps flags and INTERNALDATE */ \
+	Q(ENTRY_COPY, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, arrived, folder_id, uid, flags," \
+	                 " keywords, modseq) SELECT account_id, message_id, ?, size, arrived, ?, ?, flags, keywords, ?" \
+	                 " FROM mailbox_entry WHERE id = ? AND account_id = ?") \
 	Q(MESSAGE_REF_ENTRY, 0, "UPDATE message SET refs = refs + 1" \
 	                        " WHERE id = (SELECT message_id FROM mailbox_entry WHERE id = ?)") \
 	Q(ENTRY_MOVE, 0, "UPDATE mailbox_entry SET folder_id = ?, uid = ?, modseq = ? WHERE id = ? AND account_id = ?") \

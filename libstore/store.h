@@ -31,6 +31,8 @@ struct store;
 
 struct store *store_open(void); /* no I/O: the database is reached on first use */
 void store_close(struct store *);
+/* Frees the buffers reads use (512 KiB), and what was read ahead: a session about to wait long (IDLE). */
+void store_rest(struct store *);
 /* Starts connecting without waiting (the client library's non-blocking API),
  * so the connect overlaps the client's first round trips; the first use
  * finishes it. Nothing happens if the start fails: first use connects then.

@@ -204,6 +204,8 @@ static enum store_result f_keep_summary(void *c, uint64_t a, uint64_t id, const 
 	return STORE_OK;
 }
 
+static void f_rest(void *c) { (void)c; }
+
 static enum store_result f_usage(void *c, uint64_t a, uint64_t *used, uint64_t *quota)
 {
 	(void)c; (void)a;
@@ -217,7 +219,8 @@ static const struct imap_backend be = {
 	.change_flags = f_change_flags, .expunge = f_expunge, .delay = f_delay, .create = f_create, .remove = f_remove,
 	.rename = f_rename, .subscribe = f_subscribe, .modseq = f_modseq, .copy = f_copy,
 	.append_begin = f_append_begin, .append_write = f_append_write, .append_commit = f_append_commit,
-	.append_abort = f_append_abort, .summaries = f_summaries, .keep_summary = f_keep_summary, .usage = f_usage};
+	.append_abort = f_append_abort, .summaries = f_summaries, .keep_summary = f_keep_summary, .usage = f_usage,
+	.rest = f_rest};
 
 static int is_response(const char *l, size_t len)
 {

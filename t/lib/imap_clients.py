@@ -68,9 +68,9 @@ d.logout()
 import socket, time
 raw = socket.create_connection(("127.0.0.1", imap.port), timeout=10)
 raw.recv(4096)
-raw.sendall(b'i1 LOGIN alice@example.com "alice pw"\r\ni2 SELECT INBOX\r\n')
+raw.sendall(b'i1 LOGIN alice@example.com "alice pw"\r\ni2 SELECT INBOX\r\ni9 FETCH 1:* BODY.PEEK[]\r\n')
 seen = b""
-while b"i2 OK" not in seen:
+while b"i9 OK" not in seen:  # the content read (its buffers let go of while idle)
     seen += raw.recv(4096)
 exists = int(re.search(rb"\* (\d+) EXISTS", seen).group(1))
 raw.sendall(b"i3 IDLE\r\n")
@@ -83,6 +83,11 @@ took = time.time() - t
 tap.ok(got == b"* %d EXISTS\r\n" % (exists + 1) and took < 2, "IDLE: a delivery shows as EXISTS in %.2f s (%r)" % (took, got))
 raw.sendall(b"DONE\r\n")
 tap.is_(raw.recv(4096), b"i3 OK IDLE terminated\r\n", "IDLE: DONE ends it")
+raw.sendall(b"i4 FETCH %d BODY.PEEK[]\r\n" % (exists + 1))
+got = b""
+while b"i4 OK" not in got:
+    got += raw.recv(65536)
+tap.ok(message(8) in got, "and the new message reads back whole after it")
 raw.close()
 
 # POP3 sees INBOX; a POP3 deletion is an expunge the IMAP session hears of.
@@ -111,10 +116,15 @@ c.select("Sent", readonly=True)
 typ, data = c.fetch("1", "(FLAGS INTERNALDATE BODY.PEEK[])")
 tap.ok(data[0][1] == big and b"\\Seen" in data[0][0] and b"14-Nov-2023 22:13:20 +0000" in data[0][0],
        "imaplib: it reads back byte-exact, with its flags and INTERNALDATE")
+tap.is_(c.copy("1", "Drafts")[0], "OK", "imaplib: COPY it to Drafts")
+c.close()
+c.select("Drafts", readonly=True)
+typ, data = c.fetch("*", "(INTERNALDATE)")
+tap.ok(typ == "OK" and b"14-Nov-2023 22:13:20 +0000" in data[-1], "imaplib: the copy keeps its INTERNALDATE (%r)" % data[-1])
 c.close()
 tap.is_(c.logout()[0], "BYE", "imaplib: LOGOUT")
 tap.is_(int(sql("SELECT COUNT(*) FROM mailbox_entry e JOIN account a ON a.id = e.account_id WHERE a.address = 'alice@example.com'")),
-        8, "and the store holds what is left (five, two copies, one appended)")
+        9, "and the store holds what is left (five, three copies, one appended)")
 
 # curl: a listing and a message, as its documentation shows.
 r = subprocess.run(["curl", "-sS", "--max-time", "20", "imap://127.0.0.1:%d/INBOX" % imap.port, "--user", "alice@example.com:alice pw",
@@ -249,6 +259,22 @@ got = [d for d in data if isinstance(d, bytes) and b"BODYSTRUCTURE" in d]
 tap.ok(typ == "OK" and len(sizes) == 8 and all(150000 < int(n) < 256 * 1024 for n in sizes) and len(got) == 8
        and all(d.count(b'("text" "plain" ("name" "nnnn') == 450 for d in got),
        "FETCH of 8 messages whose summaries (%s octets) fill more than one batch: every BODYSTRUCTURE whole" % sizes[0])
+# Read ahead: content FETCHed for a run of messages (one of 400 KB among them, read alone), and SEARCH
+# TEXT over them, are what each message read by itself gives (asked last to first: no read serves another)
+def flat(data):
+    return b"".join(b"".join(d) if isinstance(d, tuple) else d for d in data)
+c = imaplib.IMAP4("127.0.0.1", imap.port, timeout=10)
+c.login("carol@example.com", "carol pw")
+c.select("INBOX", readonly=True)
+items = "(BINARY.PEEK[1] BODY.PEEK[]<10.300> BODY.PEEK[2.MIME] BODY.PEEK[TEXT]<0.50>)"
+typ, run = c.fetch("1:11", items)
+alone = [flat(c.fetch(str(n), items)[1]) for n in range(11, 0, -1)]
+tap.ok(typ == "OK" and len(run) >= 11 and flat(run) == b"".join(reversed(alone)) and b"BINARY[1] {6}part 0" in alone[0],
+       "content FETCHed for 11 messages at once is what each FETCHed alone gives (BINARY, partial, MIME, TEXT)")
+tap.is_([c.search(None, "TEXT", '"part 1"')[1][0], c.search(None, "BODY", '"part 449"')[1][0]],
+        [b"1 2 3 4 5 6 7 8 9 10 11", b"3 4 5 6 7 8 9 10 11"],
+        "SEARCH TEXT and BODY find their words in each of a run of messages read ahead")
+c.logout()
 
 # QRESYNC (RFC 7162 3.2): a client that was away learns what vanished and what
 # changed in one SELECT; once enabled, expunges are told as VANISHED.
