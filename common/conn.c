@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -66,8 +67,11 @@ void conn_open(struct conn *c, unsigned write_timeout_ms)
 	struct stat st;
 	c->is_socket = fstat(c->in, &st) == 0 && S_ISSOCK(st.st_mode);
 	/* Writes wait at most write_timeout_ms; only a socket is ours to change. */
-	if (c->is_socket)
+	if (c->is_socket) {
 		fcntl(c->out, F_SETFL, fcntl(c->out, F_GETFL) | O_NONBLOCK);
+		/* Replies go out whole from the output buffer: a short last segment must not wait for an ACK (Nagle). */
+		setsockopt(c->out, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+	}
 	signal(SIGPIPE, SIG_IGN); /* a vanished client is a write error, not a signal */
 	peer_address(c);
 }
