@@ -690,7 +690,7 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			continue;
 		struct imap_message *m = &s->msgs[i];
 		struct summary sum;
-		struct imap_reads next = {.n = 0};
+		struct imap_reads next = {.e = {{m->id, m->size}}, .n = 1};
 		if (reads && !changed_since) /* the messages after it come with its content, while they fit */
 			imap_reads_ahead(s, &set, uid, i, &next);
 		if (needs_summary && summary_of(&batch, &set, uid, i, &sum) != STORE_OK) {

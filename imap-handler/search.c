@@ -386,7 +386,7 @@ static int test(struct query *q, int i, struct message_view *v, size_t seq)
 			return f.found;
 		size_t i = (size_t)(m - v->s->msgs);
 		struct imap_reads next = {.e = {{m->id, m->size}}, .n = 1};
-		if (*v->content_read == i) /* the one before it was read too: those after it likely will be */
+		if (i && *v->content_read == i) /* the one before it was read too: those after it likely will be */
 			imap_reads_ahead(v->s, NULL, 0, i, &next);
 		*v->content_read = i + 1;
 		enum store_result r = v->s->be->read(v->s->be->ctx, v->s->account.id, next.e, next.n, -1, find_in, &f);

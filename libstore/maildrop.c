@@ -257,6 +257,8 @@ enum store_result store_maildrop_read(struct store *s, uint64_t account_id, cons
 {
 	struct read_args a = {account_id, entries, n, body_lines, fn, ctx, false};
 	enum store_result r;
+	if (n == 0)
+		return STORE_NOT_FOUND; /* no message named: a caller's mistake, not the database's */
 	if (ahead_serve(s, &a, &r))
 		return r;
 	return store_read(s, read_body, &a);

@@ -6,7 +6,8 @@ D = "t/imap"
 SESSIONS = {
     "modified-large-uid": ["a1 LOGIN alice@example.com \"alice pw\"", "a2 SELECT Big",
                            "a3 UID STORE 1234567 (UNCHANGEDSINCE 0) +FLAGS (\\Flagged)",
-                           "a4 STORE 1 (UNCHANGEDSINCE 0) +FLAGS (\\Flagged)", "a5 LOGOUT"],
+                           "a4 STORE 1 (UNCHANGEDSINCE 0) +FLAGS (\\Flagged)",
+                           "a5 FETCH 1 (BODY.PEEK[TEXT] BINARY.PEEK[]) (CHANGEDSINCE 1)", "a6 LOGOUT"],
     "login": ["a1 CAPABILITY", "a2 LOGIN alice@example.com wrong", "a3 LOGIN alice@example.com \"alice pw\"",
               "a4 CAPABILITY", "a5 NAMESPACE", "a6 ID NIL", "a7 LOGOUT"],
     "authenticate": ["a1 AUTHENTICATE PLAIN", "AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3", "a2 LOGOUT"],
