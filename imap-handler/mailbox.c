@@ -756,9 +756,11 @@ void imap_reads_ahead(const struct imap_session *s, const struct imap_set *set, 
                       struct imap_reads *out)
 {
 	out->n = 0;
-	for (size_t j = i; j < s->n_msgs && out->n < STORE_READ_AHEAD_ENTRIES && (j == i || !set || imap_selects(s, set, j, uid));
-	     j++)
+	for (size_t j = i; j < s->n_msgs && out->n < STORE_READ_AHEAD_ENTRIES; j++) {
+		if (j > i && set && !imap_selects(s, set, j, uid))
+			break; /* the run ends */
 		out->e[out->n++] = (struct store_entry_ref){s->msgs[j].id, s->msgs[j].size};
+	}
 }
 
 int imap_take_set(struct imap_session *s, struct imap_cursor *c, int uid, struct imap_set *set)
