@@ -208,6 +208,11 @@ r = ctl("import-mbox", "again@example.com", os.path.join(work, "not.mbox"))
 tap.ok(r.returncode == 65 and b"not an mbox" in r.stderr, "a file that is no mbox is refused")
 
 # ---- streaming: a 64 MiB message in and out with the memory of a small one
+# What a large message may hold beyond a small one: a 256 KiB chunk in the
+# store's buffer and one in the client library's, the import's read buffer
+# (about 800 KiB of heap under massif) and malloc's slack around them. Slurped,
+# it would be 64 MiB more.
+STREAM_SLACK_KIB = 2048
 def peak(args, stdout=subprocess.DEVNULL):
     r = subprocess.run([build_dir() + "/t/peak-rss", mailctl] + args, stdout=stdout, stderr=subprocess.PIPE)
     m = re.search(rb"peak RSS (\d+) KiB", r.stderr)
@@ -233,7 +238,7 @@ tap.ok(rc_big == 0 and rc_small == 0, "a 64 MiB message imports")
 if RSS_UNCHECKED:
     tap.skip("with the memory of a small one", RSS_UNCHECKED)
 else:
-    tap.ok(0 < rss_big < rss_small + 1024, "with the memory of a small one (%d KiB, small %d KiB)" % (rss_big, rss_small))
+    tap.ok(0 < rss_big < rss_small + STREAM_SLACK_KIB, "with the memory of a small one (%d KiB, small %d KiB)" % (rss_big, rss_small))
 tap.is_(sql("SELECT e.size FROM mailbox_entry e JOIN account a ON a.id = e.account_id WHERE a.address = 'big@example.com'").strip(),
         str(len(b"Subject: big\r\n\r\n") + 64 * 1024 * 1024 // len(line) * (len(line) + 1)), "its size is exact, CRLF counted")
 with open(os.path.join(work, "big.mbox"), "wb") as f:
@@ -242,7 +247,7 @@ tap.ok(rc_exp == 0, "and exports")
 if RSS_UNCHECKED:
     tap.skip("with the memory of a small one too", RSS_UNCHECKED)
 else:
-    tap.ok(0 < rss_exp < rss_small + 1024, "with the memory of a small one too (%d KiB)" % rss_exp)
+    tap.ok(0 < rss_exp < rss_small + STREAM_SLACK_KIB, "with the memory of a small one too (%d KiB)" % rss_exp)
 tap.is_(os.path.getsize(os.path.join(work, "big.mbox")), os.path.getsize(os.path.join(work, "big")) + len(b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n\n"),
         "every octet of it")
 subprocess.run(["rm", "-rf", work])
