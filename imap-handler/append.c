@@ -9,6 +9,8 @@
 
 #include "imap_impl.h"
 
+#define UTF8_OPEN "UTF8 (" /* APPEND's UTF8 (literal8) opens so */
+
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
@@ -80,9 +82,11 @@ int imap_append_begin(struct imap_session *s, uint64_t n, int sync)
 	long long date;
 	if (marker && marker > s->cmd && marker[-1] == '~')
 		marker--; /* a literal8 (RFC 3516 4.4): the message may hold any octet */
-	s->append_utf8 = marker && marker - s->cmd >= 6 && !strncasecmp(marker - 6, "UTF8 (", 6);
+	size_t utf8_open = sizeof UTF8_OPEN - 1;
+	s->append_utf8 = marker && (size_t)(marker - s->cmd) >= utf8_open &&
+	                 !strncasecmp(marker - utf8_open, UTF8_OPEN, utf8_open);
 	if (s->append_utf8)
-		marker -= 6; /* RFC 6855 4: UTF8 (literal8), the message's header in UTF-8 */
+		marker -= utf8_open; /* RFC 6855 4: UTF8 (literal8), the message's header in UTF-8 */
 	if (!marker || marker <= c.p + 1)
 		return 0; /* the mailbox's name is this literal: the message's comes later */
 	c.end = marker - 1;

@@ -135,7 +135,6 @@ int imap_take_tag(struct imap_cursor *c, char *out, size_t cap)
 static int take_string(struct imap_cursor *c, char *out, size_t cap)
 {
 	size_t n = 0;
-	out[0] = '\0'; /* what a failure leaves */
 	if (*c->p == '"') {
 		for (c->p++; c->p < c->end && *c->p != '"'; c->p++) {
 			if (*c->p == '\\' && c->p + 1 < c->end)

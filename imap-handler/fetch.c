@@ -346,9 +346,9 @@ static int feed_summary(void *ctx, const void *data, size_t len)
 }
 
 /* Message i's summary: from the run of selected messages it begins (one
- * query for them all), else made from its content and kept for next time. */
+ * query for them all), else made from its content (read with next) and kept for next time. */
 static enum store_result summary_of(struct summaries *b, const struct imap_set *set, int uid, size_t i,
-                                    struct summary *out)
+                                    const struct imap_reads *next, struct summary *out)
 {
 	struct imap_session *s = b->s;
 	if (i < b->first || i >= b->first + b->n) {
@@ -375,9 +375,7 @@ static enum store_result summary_of(struct summaries *b, const struct imap_set *
 	free(b->text[k]); /* none, or one of another version or broken: made again and kept */
 	b->text[k] = NULL;
 	struct summary_maker *maker = summary_begin();
-	struct imap_reads next;
-	imap_reads_ahead(s, set, uid, i, &next); /* those after it likely have none either */
-	enum store_result r = maker ? s->be->read(s->be->ctx, s->account.id, next.e, next.n, -1, feed_summary, maker)
+	enum store_result r = maker ? s->be->read(s->be->ctx, s->account.id, next->e, next->n, -1, feed_summary, maker)
 	                            : STORE_TEMPFAIL;
 	if (r != STORE_OK) {
 		summary_free(maker);
@@ -691,10 +689,11 @@ void imap_cmd_fetch(struct imap_session *s, const char *tag, struct imap_cursor 
 			continue;
 		struct imap_message *m = &s->msgs[i];
 		struct summary sum;
-		struct imap_reads next = {.e = {{m->id, m->size}}, .n = 1};
-		if (reads && !changed_since) /* the messages after it come with its content, while they fit */
-			imap_reads_ahead(s, &set, uid, i, &next);
-		if (needs_summary && summary_of(&batch, &set, uid, i, &sum) != STORE_OK) {
+		/* those after it come with its reads (for a summary too), while they fit; CHANGEDSINCE may skip them */
+		size_t ahead = (reads || needs_summary) && !changed_since ? STORE_READ_AHEAD_ENTRIES : 1;
+		struct imap_reads next;
+		imap_reads_ahead(s, &set, uid, i, ahead, &next);
+		if (needs_summary && summary_of(&batch, &set, uid, i, &next, &sum) != STORE_OK) {
 			imap_no(s, tag, IMAP_NO_UNAVAILABLE);
 			goto done;
 		}

@@ -60,12 +60,14 @@ int imap_set_has(const struct imap_set *, uint32_t);
 int imap_take_set(struct imap_session *, struct imap_cursor *, int uid, struct imap_set *);
 /* Whether the set names message i (its sequence number i + 1, or its UID). */
 int imap_selects(const struct imap_session *, const struct imap_set *, size_t i, int uid);
-/* Message i and the run of messages after it the set names (NULL: all), as one read may bring them. */
+/* Message i and the run of messages after it the set names (NULL: all), as one read may bring them:
+ * at most max (1: message i alone) and STORE_READ_AHEAD_ENTRIES. */
 struct imap_reads {
 	struct store_entry_ref e[STORE_READ_AHEAD_ENTRIES];
 	size_t n;
 };
-void imap_reads_ahead(const struct imap_session *, const struct imap_set *, int uid, size_t i, struct imap_reads *);
+void imap_reads_ahead(const struct imap_session *, const struct imap_set *, int uid, size_t i, size_t max,
+                      struct imap_reads *);
 /* RFC 7162 3.2.5.2, 3.2.6: "* VANISHED (EARLIER) uids" for the UIDs below UIDNEXT (within
  * the set, when not NULL) that no message of the folder has: nothing when there is none. */
 void imap_tell_vanished(struct imap_session *, const struct imap_set *within);

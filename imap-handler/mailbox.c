@@ -752,11 +752,11 @@ int imap_selects(const struct imap_session *s, const struct imap_set *set, size_
 	return imap_set_has(set, uid ? s->msgs[i].uid : (uint32_t)(i + 1));
 }
 
-void imap_reads_ahead(const struct imap_session *s, const struct imap_set *set, int uid, size_t i,
+void imap_reads_ahead(const struct imap_session *s, const struct imap_set *set, int uid, size_t i, size_t max,
                       struct imap_reads *out)
 {
 	out->n = 0;
-	for (size_t j = i; j < s->n_msgs && out->n < STORE_READ_AHEAD_ENTRIES; j++) {
+	for (size_t j = i; j < s->n_msgs && out->n < max && out->n < STORE_READ_AHEAD_ENTRIES; j++) {
 		if (j > i && set && !imap_selects(s, set, j, uid))
 			break; /* the run ends */
 		out->e[out->n++] = (struct store_entry_ref){s->msgs[j].id, s->msgs[j].size};

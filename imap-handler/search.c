@@ -37,8 +37,9 @@ struct node {
 struct query {
 	struct node nodes[SEARCH_NODES_MAX];
 	size_t n;
-	int modseq;        /* it has a MODSEQ key: the answer says the highest MODSEQ found (RFC 7162 3.1.5) */
-	const char *error; /* why it is BAD */
+	int modseq;          /* it has a MODSEQ key: the answer says the highest MODSEQ found (RFC 7162 3.1.5) */
+	const char *error;   /* why it is BAD */
+	size_t content_read; /* 1 + the message whose content this search read last, or 0 */
 };
 
 static const struct {
@@ -339,7 +340,6 @@ struct message_view {
 	char *header; /* read when a key needs it */
 	size_t header_len;
 	enum store_result r;
-	size_t *content_read; /* 1 + the message whose content this search read last, or 0 */
 };
 
 static int test(struct query *q, int i, struct message_view *v, size_t seq);
@@ -385,10 +385,11 @@ static int test(struct query *q, int i, struct message_view *v, size_t seq)
 		if (f.found || v->r != STORE_OK)
 			return f.found;
 		size_t i = (size_t)(m - v->s->msgs);
-		struct imap_reads next = {.e = {{m->id, m->size}}, .n = 1};
-		if (i && *v->content_read == i) /* the one before it was read too: those after it likely will be */
-			imap_reads_ahead(v->s, NULL, 0, i, &next);
-		*v->content_read = i + 1;
+		/* the one before it was read too: those after it likely will be */
+		size_t ahead = i && q->content_read == i ? STORE_READ_AHEAD_ENTRIES : 1;
+		struct imap_reads next;
+		imap_reads_ahead(v->s, NULL, 0, i, ahead, &next);
+		q->content_read = i + 1;
 		enum store_result r = v->s->be->read(v->s->be->ctx, v->s->account.id, next.e, next.n, -1, find_in, &f);
 		if (r != STORE_OK && !f.found) /* found: the read stopped there on purpose */
 			v->r = r;
@@ -537,9 +538,8 @@ void imap_cmd_search(struct imap_session *s, const char *tag, struct imap_cursor
 		r = STORE_TEMPFAIL;
 	if (!ret)
 		outbuf_add(s->out, "* SEARCH", 8);
-	size_t content_read = 0;
 	for (size_t i = 0; i < s->n_msgs && r == STORE_OK; i++) {
-		struct message_view v = {s, &s->msgs[i], NULL, 0, STORE_OK, &content_read};
+		struct message_view v = {s, &s->msgs[i], NULL, 0, STORE_OK};
 		if (test(q, root, &v, i)) {
 			uint32_t number = uid ? s->msgs[i].uid : (uint32_t)(i + 1);
 			if (ret) {

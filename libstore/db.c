@@ -81,8 +81,7 @@ void store_close(struct store *s)
 		return;
 	disconnect(s);
 	store_close(s->keeper);
-	free(s->chunk);
-	free(s->ahead.buf);
+	store_rest(s);
 	free(s);
 }
 
