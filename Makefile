@@ -125,8 +125,11 @@ STATIC_NSS_WARNINGS = -e 'statically linked applications requires at runtime' -e
 # Each handler links its own protocol's library, libstore and common only.
 $(BUILD)/%-handler: $(BUILD)/obj/%-handler/main.o $(BUILD)/lib%.a $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $(HANDLER_LDFLAGS) -o $@ $^ $(HANDLER_LIBS) 2>$@.ld || { cat $@.ld >&2; rm -f $@.ld; exit 1; }
+	$(CC) $(LDFLAGS) $(HANDLER_LDFLAGS) -o $@ $^ $(EXTRA_LIBS) $(HANDLER_LIBS) 2>$@.ld || { cat $@.ld >&2; rm -f $@.ld; exit 1; }
 	@grep -v $(STATIC_NSS_WARNINGS) $@.ld >&2 || true; rm -f $@.ld
+
+# smtp-handler's MX checks: SPF with libspf2, DNS blocklists with the resolver.
+$(BUILD)/smtp-handler $(BUILD)/t/smtp-handler-shared: EXTRA_LIBS = -lspf2 -lresolv
 
 $(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -146,7 +149,7 @@ $(BUILD)/t/%: $(BUILD)/obj/t/%.o $(LIBS)
 # and cannot see leaks): t/valgrind.t runs the handlers' objects linked the usual way.
 $(BUILD)/t/%-handler-shared: $(BUILD)/obj/%-handler/main.o $(BUILD)/lib%.a $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(EXTRA_LIBS) $(PKG_LIBS)
 
 # The yardstick of make bench's greeting figure: linked as a handler is, with no libraries.
 $(BUILD)/t/greeting-only: $(BUILD)/obj/t/greeting-only.o

@@ -90,18 +90,46 @@ void log_session_start(const char *peer)
 
 const char *log_session_id(void) { return session_id; }
 
+#define NOTES_MAX 8      /* more than the MX checks record */
+#define NOTE_MAX 160     /* "name=value": a DNS blocklist's zone, an rspamd symbol list cut */
+static struct note {
+	char text[NOTE_MAX];   /* "name=value", for the line */
+	char field[NOTE_MAX + 16]; /* "INETMAIL_NAME=value", for the journal */
+} notes[NOTES_MAX];
+static int n_notes;
+
+void log_session_note(const char *name, const char *value)
+{
+	int i = 0;
+	size_t k = strlen(name);
+	while (i < n_notes && (strncmp(notes[i].text, name, k) || notes[i].text[k] != '='))
+		i++;
+	if (i == NOTES_MAX)
+		return;
+	n_notes += i == n_notes;
+	snprintf(notes[i].text, sizeof notes[i].text, "%s=%s", name, value);
+	int n = snprintf(notes[i].field, sizeof notes[i].field, "INETMAIL_%s", notes[i].text);
+	for (int j = 9; j < n && notes[i].field[j] != '='; j++) /* INETMAIL_ and the name in capitals */
+		notes[i].field[j] = (char)(notes[i].field[j] >= 'a' && notes[i].field[j] <= 'z' ? notes[i].field[j] - 32
+		                                                                              : notes[i].field[j]);
+}
+
 void log_session(int priority, const char *user, const char *event, const char *fmt, ...)
 {
 	char detail[900], session[64], peer[96], who[400], result[64];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	int len = vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
+	for (int i = 0; i < n_notes && len >= 0 && (size_t)len < sizeof detail; i++)
+		len += snprintf(detail + len, sizeof detail - (size_t)len, " %s", notes[i].text);
 	snprintf(session, sizeof session, "INETMAIL_SESSION=%s", session_id);
 	snprintf(peer, sizeof peer, "INETMAIL_PEER=%s", session_peer);
 	snprintf(who, sizeof who, "INETMAIL_USER=%s", user ? user : "");
 	snprintf(result, sizeof result, "INETMAIL_RESULT=%s", event);
-	const char *fields[] = {session, peer, result, user ? who : NULL, NULL};
+	const char *fields[4 + NOTES_MAX + 1] = {session, peer, result, user ? who : NULL};
+	for (int i = 0, n = user ? 4 : 3; i < n_notes; i++)
+		fields[n++] = notes[i].field;
 	log_send(priority, fields, "session %s: %s %s", session_id, event, detail);
 }
 

@@ -21,6 +21,11 @@ const char *log_session_id(void);
 void log_session(int priority, const char *user, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A check's result ("spf", "pass"): every later line of the session ends in
+ * "name=value" and carries the journal field INETMAIL_NAME=value; a name
+ * noted again takes its new value. */
+void log_session_note(const char *name, const char *value);
+
 /* An event a protocol machine reports (its backend's logged hook); user is
  * the logged-in address or NULL. */
 void log_machine_event(const char *user, const char *event, const char *detail);

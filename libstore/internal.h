@@ -6,6 +6,7 @@
 #include <mysql.h>
 #include <stdbool.h>
 
+#include "ip.h"
 #include "queries.h"
 #include "store_admin.h"
 #include "store_relay.h"
@@ -53,7 +54,7 @@ struct store {
 	char owner[STORE_OWNER_MAX + 1]; /* this session's maildrop lock owner */
 	unsigned next_group;      /* the INETMAIL_DB_GROUPS entry to try first (modulo their number) */
 	bool causal;              /* reads on this connection wait for what other nodes committed */
-	char client[64];          /* the client's key for the login penalty ("" when off) */
+	char client[IP_TEXT_MAX]; /* the client's key for the login penalty ("" when off) */
 	unsigned char *chunk;     /* STORE_CHUNK_SIZE bytes, for streaming out; lazily allocated */
 	struct read_ahead ahead;
 	bool streaming;           /* a read's result is still coming in on db: no other query fits */

@@ -2,87 +2,33 @@
  * logins per client address live in auth_failure, and a client with recent
  * failures waits before its next password is even checked. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "internal.h"
+#include "ip.h"
 
 #define PENALTY_WINDOW_S 900 /* failures older than 15 minutes are forgiven */
 #define PENALTY_MAX_S 15     /* the longest wait: costly for a guesser, bearable for a typo */
 
-/* An address and its family; IPv4-mapped IPv6 counts as the IPv4 it maps. */
-static int parse_ip(const char *text, unsigned char out[16], int *family)
+/* The key of a client's failures: the IPv4 address, or the IPv6 /64 (one
+ * site's addresses, one account of failures). 0, or -1 for no address. */
+static int client_key(const char *peer, char out[IP_TEXT_MAX], struct ip *ip)
 {
-	if (inet_pton(AF_INET, text, out) == 1) {
-		*family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, out) != 1)
+	if (ip_parse(peer, ip) < 0)
 		return -1;
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	if (!memcmp(out, mapped, sizeof mapped)) {
-		memmove(out, out + 12, 4);
-		*family = AF_INET;
-	} else {
-		*family = AF_INET6;
-	}
-	return 0;
-}
-
-/* Whether addr is in one of the space-separated "address[/bits]" of list. */
-static int exempt(const unsigned char addr[16], int family, const char *list)
-{
-	char item[64];
-	for (const char *p = list; p && *p;) {
-		size_t len = strcspn(p, " \t,");
-		if (len && len < sizeof item) {
-			memcpy(item, p, len);
-			item[len] = '\0';
-			char *slash = strchr(item, '/');
-			unsigned char net[16];
-			int net_family;
-			if (slash)
-				*slash = '\0';
-			if (parse_ip(item, net, &net_family) == 0 && net_family == family) {
-				int max = family == AF_INET ? 32 : 128, bits = slash ? atoi(slash + 1) : max;
-				if (bits >= 0 && bits <= max && !memcmp(addr, net, (size_t)bits / 8) &&
-				    (bits % 8 == 0 || !((addr[bits / 8] ^ net[bits / 8]) & (0xff << (8 - bits % 8)))))
-					return 1;
-			}
-		}
-		p += len;
-		p += strspn(p, " \t,");
-	}
-	return 0;
-}
-
-/* The key of a client's failures: the IPv4 address, or the IPv6 /64. 0, or -1 for no address. */
-static int client_key(const char *peer, char out[64], unsigned char addr[16], int *family)
-{
-	if (!peer || parse_ip(peer, addr, family) < 0)
-		return -1;
-	if (*family == AF_INET) {
-		inet_ntop(AF_INET, addr, out, 64);
-		return 0;
-	}
-	unsigned char net[16];
-	memcpy(net, addr, 8);
-	memset(net + 8, 0, 8); /* IPv6 by /64: one site's addresses, one account of failures */
-	inet_ntop(AF_INET6, net, out, 64 - 3);
-	strcat(out, "/64");
+	ip_network(ip, 32, 64, out);
 	return 0;
 }
 
 void store_auth_client(struct store *s, const char *peer)
 {
-	unsigned char addr[16];
-	int family;
+	struct ip ip;
 	const char *on = getenv("INETMAIL_AUTH_PENALTY");
-	if ((on && !strcmp(on, "0")) || client_key(peer, s->client, addr, &family) < 0 ||
-	    exempt(addr, family, getenv("INETMAIL_AUTH_PENALTY_EXEMPT")))
+	if ((on && !strcmp(on, "0")) || client_key(peer, s->client, &ip) < 0 ||
+	    ip_in_list(&ip, getenv("INETMAIL_AUTH_PENALTY_EXEMPT")))
 		s->client[0] = '\0';
 }
 
@@ -201,10 +147,9 @@ static enum store_result penalty_clear_body(struct store *s, void *ctx)
 
 enum store_result store_admin_penalty_clear(struct store *s, const char *address, uint64_t *n)
 {
-	char key[64];
-	unsigned char addr[16];
-	int family;
-	if (address && client_key(address, key, addr, &family) < 0) {
+	char key[IP_TEXT_MAX];
+	struct ip ip;
+	if (address && client_key(address, key, &ip) < 0) {
 		store_refuse(s, "%s: not an IP address", address);
 		return STORE_PERMFAIL;
 	}

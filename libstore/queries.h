@@ -13,6 +13,13 @@
 	Q(AUTH_FAILURE_INSERT, 0, "INSERT INTO auth_failure (client, account) VALUES (?, ?)") \
 	/* LIMIT 100: each failure clears at most that many expired rows, so the write stays short */ \
 	Q(AUTH_FAILURE_EXPIRE, 0, "DELETE FROM auth_failure WHERE failed_at < NOW(6) - INTERVAL ? SECOND LIMIT 100") \
+	/* a greylisting try: the first inserts; a later one passes the delay after the first */ \
+	Q(GREYLIST_TRY, 0, "INSERT INTO greylist (triplet, client, sender, recipient, first_try, last_seen)" \
+	                   " VALUES (UNHEX(SHA2(CONCAT_WS(0x00, ?, ?, ?), 256)), ?, ?, ?, UNIX_TIMESTAMP(), UNIX_TIMESTAMP())" \
+	                   " ON DUPLICATE KEY UPDATE passed = passed OR UNIX_TIMESTAMP() >= first_try + ?," \
+	                   " last_seen = UNIX_TIMESTAMP()") \
+	Q(GREYLIST_PASSED, 0, "SELECT passed FROM greylist WHERE triplet = UNHEX(SHA2(CONCAT_WS(0x00, ?, ?, ?), 256))") \
+	Q(GREYLIST_EXPIRE, 0, "DELETE FROM greylist WHERE last_seen < UNIX_TIMESTAMP() - ? LIMIT 100") \
 	Q(AUTH_FAILURE_CLEAR, 0, "DELETE FROM auth_failure WHERE client = ? AND account = ?") \
 	Q(PENALTY_LIST, 0, "SELECT client, COUNT(*), TIMESTAMPDIFF(SECOND, MAX(failed_at), NOW(6))," \
 	                   " COUNT(DISTINCT account) FROM auth_failure WHERE failed_at > NOW(6) - INTERVAL ? SECOND" \

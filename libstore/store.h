@@ -87,6 +87,13 @@ enum store_result store_account_usage(struct store *, uint64_t account_id, uint6
  * of our domains), or _TEMPFAIL. */
 enum store_result store_recipient(struct store *, const char *address);
 
+/* Greylisting: a try of mail from client (its network, as ip_network gives
+ * it) and sender to recipient. STORE_OK when it passes (a try came delay_s or
+ * more after the first, now or before), STORE_NOT_FOUND when it is to be
+ * tried again later, or STORE_TEMPFAIL. */
+enum store_result store_greylist(struct store *, const char *client, const char *sender, const char *recipient,
+                                 unsigned delay_s);
+
 /* Delivery: the message streams in through write(); commit() makes it visible
  * to every existing recipient, and bounces it into the sender's mailbox for
  * every recipient that has none, in one transaction, and returns after COMMIT.

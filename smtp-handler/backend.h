@@ -11,6 +11,7 @@ struct smtp_store {
 	struct store_delivery *delivery;
 	struct conn *conn;
 	int relay; /* submissions queue other domains' recipients for the relay agent */
+	struct smtp_checks *checks; /* MX mode's, the ctx of its hooks */
 };
 
 void smtp_store_backend(struct smtp_store *, struct smtp_backend *);

@@ -11,6 +11,11 @@
 
 enum { D_LINE_START, D_IN_LINE, D_CR, D_DOT, D_DOT_CR };
 
+int smtp_checked(const struct smtp_session *s)
+{
+	return s->cfg->mode == SMTP_MX && !s->authenticated;
+}
+
 void smtp_data_begin(struct smtp_session *s)
 {
 	memset(&s->data, 0, sizeof s->data);
@@ -46,6 +51,47 @@ static int has_field(const char *h, size_t n, const char *name)
 	return 0;
 }
 
+/* Whether the field at f (its name first) is an Authentication-Results that
+ * claims to be ours: RFC 8601 5 has an MX remove those, for only it may say so. */
+static int forged_results(const char *f, const char *end, const char *authserv_id)
+{
+	static const char name[] = "authentication-results:";
+	if ((size_t)(end - f) < sizeof name - 1 || strncasecmp(f, name, sizeof name - 1))
+		return 0;
+	const char *p = f + sizeof name - 1;
+	for (int depth = 0; p < end; p++) { /* CFWS: blanks, folding, (nested (comments)) */
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth)
+			depth--;
+		else if (!depth && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			break;
+	}
+	size_t k = strlen(authserv_id), n = 0;
+	while (p + n < end && !strchr(" \t\r\n;(", p[n]))
+		n++;
+	return n == k && !strncasecmp(p, authserv_id, k);
+}
+
+/* The held header, without the Authentication-Results an MX must not pass on. */
+static void store_held_header(struct smtp_session *s)
+{
+	if (!smtp_checked(s)) {
+		store_bytes(s, s->hold, s->hold_len);
+		return;
+	}
+	const char *h = s->hold, *end = s->hold + s->hold_len;
+	while (h < end) { /* a field: its line and the lines that continue it (starting with a blank) */
+		const char *f = h;
+		do {
+			const char *nl = memchr(h, '\n', (size_t)(end - h));
+			h = nl ? nl + 1 : end;
+		} while (h < end && (*h == ' ' || *h == '\t'));
+		if (!forged_results(f, h, s->cfg->hostname))
+			store_bytes(s, f, (size_t)(h - f));
+	}
+}
+
 /* Return-Path and Received (RFC 5321 4.4), then Date and Message-ID when a
  * submitted message lacks them (RFC 6409 8), then the held header. */
 static void write_header(struct smtp_session *s, int header_complete)
@@ -61,8 +107,12 @@ static void write_header(struct smtp_session *s, int header_complete)
 	char proto[16];
 	snprintf(proto, sizeof proto, "%s%s%s", s->smtputf8 ? "UTF8SMTP" : s->esmtp || s->authenticated ? "ESMTP" : "SMTP",
 	         s->tls ? "S" : "", s->authenticated ? "A" : "");
-	int n = snprintf(line, sizeof line, "Return-Path: <%s>\r\nReceived: from %s ([%s])\r\n\tby %s (inetmail) with %s",
-	                 s->sender, helo, s->cfg->peer, s->cfg->hostname, proto);
+	int n = snprintf(line, sizeof line, "Return-Path: <%s>\r\n", s->sender);
+	store_bytes(s, line, (size_t)n);
+	if (smtp_checked(s) && s->be->auth_results) /* RFC 8601 5: at the top, under the Return-Path */
+		store_bytes(s, line, s->be->auth_results(s->be->ctx, line, sizeof line));
+	n = snprintf(line, sizeof line, "Received: from %s ([%s])\r\n\tby %s (inetmail) with %s", helo, s->cfg->peer,
+	             s->cfg->hostname, proto);
 	store_bytes(s, line, (size_t)n);
 	n = s->tls ? snprintf(line, sizeof line, "\r\n\t(%s)", s->tls_info) : 0;
 	store_bytes(s, line, (size_t)n);
@@ -84,7 +134,7 @@ static void write_header(struct smtp_session *s, int header_complete)
 			store_bytes(s, line, (size_t)n);
 		}
 	}
-	store_bytes(s, s->hold, s->hold_len);
+	store_held_header(s);
 	s->data.header_done = 1;
 }
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backend.h"
+#include "checks.h"
 #include "env.h"
 #include "log.h"
 #include "tls.h"
@@ -18,7 +18,8 @@ int main(void)
 	struct outbuf out;
 	struct smtp_session s;
 	struct smtp_backend be;
-	struct smtp_store b = {.conn = &conn};
+	static struct smtp_checks checks;
+	struct smtp_store b = {.conn = &conn, .checks = &checks};
 	long start = clock_ms();
 
 	unsigned long timeout_ms = env_ulong("INETMAIL_SMTP_TIMEOUT", DEFAULT_TIMEOUT_S) * 1000;
@@ -50,6 +51,8 @@ int main(void)
 		store_auth_client(b.store, conn.peer);
 	outbuf_init(&out, conn_write, &conn);
 	smtp_store_backend(&b, &be);
+	if (b.store && cfg.mode == SMTP_MX)
+		smtp_checks_init(&checks, b.store, conn.peer, &be);
 	if (!b.store || smtp_init(&s, &cfg, &be, &out) < 0)
 		return 1;
 
@@ -63,6 +66,7 @@ int main(void)
 	log_session(LOG_INFO, s.user[0] ? s.user : NULL, ss.result, "messages=%u rejected=%u bytes=%llu after %ld ms",
 	            s.messages, s.rejected, (unsigned long long)s.message_bytes, session_elapsed_ms(&ss));
 	smtp_free(&s);
+	smtp_checks_free(&checks);
 	outbuf_free(&out);
 	store_close(b.store);
 	return 0;

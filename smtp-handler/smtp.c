@@ -318,6 +318,13 @@ static void cmd_mail(struct smtp_session *s, char *arg)
 		smtp_reply(s, e, e == R_NOT_OWNER ? canon : e == R_BAD_ADDRESS ? "Sender address syntax" : bad, s->user);
 		return;
 	}
+	if (smtp_checked(s) && s->be->check_sender &&
+	    s->be->check_sender(s->be->ctx, s->helo, canon) == SMTP_CHECK_REFUSE) {
+		s->rejected++;
+		log_event(s, "rejected", "SPF fail");
+		smtp_reply(s, R_SPF_FAIL, *canon ? canon : s->helo, NULL);
+		return;
+	}
 	s->state = SMTP_MAIL;
 	strcpy(s->sender, canon);
 	smtp_reply(s, R_MAIL_OK, NULL, NULL);
@@ -368,6 +375,15 @@ static void cmd_rcpt(struct smtp_session *s, char *arg)
 		smtp_reply(s, R_TOO_MANY_RCPTS, NULL, NULL);
 		return;
 	}
+	char why[SMTP_WHY_MAX] = "";
+	if (smtp_checked(s) && s->be->check_client && s->be->check_client(s->be->ctx, why) == SMTP_CHECK_REFUSE) {
+		char detail[SMTP_WHY_MAX + 16];
+		snprintf(detail, sizeof detail, "listed in %s", why);
+		s->rejected++;
+		log_event(s, "rejected", detail);
+		smtp_reply(s, R_DNSBL, s->cfg->peer, why);
+		return;
+	}
 	enum reply_id refusal = 0;
 	enum store_result r = check_recipient(s, canon);
 	if (r == STORE_TEMPFAIL) {
@@ -378,6 +394,14 @@ static void cmd_rcpt(struct smtp_session *s, char *arg)
 		refusal = R_RELAY_DENIED;
 	else if (r == STORE_NOT_FOUND && (s->cfg->mode == SMTP_MX || s->cfg->reject_unknown))
 		refusal = R_NO_MAILBOX;
+	enum smtp_check grey = !refusal && smtp_checked(s) && s->be->check_recipient
+	                           ? s->be->check_recipient(s->be->ctx, s->sender, canon) : SMTP_CHECK_PASS;
+	if (grey == SMTP_CHECK_TEMPFAIL) {
+		smtp_reply(s, R_TEMPFAIL, NULL, NULL);
+		return;
+	}
+	if (grey == SMTP_CHECK_DEFER)
+		refusal = R_GREYLISTED;
 	if (refusal) {
 		s->rejected++;
 		log_event(s, "rejected", canon);

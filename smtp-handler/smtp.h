@@ -42,6 +42,11 @@ struct smtp_config {
 	const char *peer;          /* client address for Received: */
 };
 
+/* What an MX check found: the message may go on, is refused (5xx), is to be
+ * tried again later (greylisting), or the check could not be made (4xx). */
+enum smtp_check { SMTP_CHECK_PASS, SMTP_CHECK_REFUSE, SMTP_CHECK_DEFER, SMTP_CHECK_TEMPFAIL };
+#define SMTP_WHY_MAX 256 /* what a refusal names: a DNS blocklist's zone */
+
 /* The store as the machine sees it; main.c backs it with libstore, tests and
  * fuzzers with stand-ins. */
 struct smtp_backend {
@@ -57,6 +62,12 @@ struct smtp_backend {
 	void (*delay)(void *ctx, unsigned ms);  /* pause before a failed AUTH's reply */
 	int (*input_pending)(void *ctx);        /* more input is readable right now */
 	void (*logged)(void *ctx, const char *event, const char *detail); /* one log line */
+	/* The MX checks (never for an authenticated client), each NULL when off. */
+	enum smtp_check (*check_client)(void *ctx, char why[SMTP_WHY_MAX]); /* DNS blocklists, at each RCPT */
+	enum smtp_check (*check_sender)(void *ctx, const char *helo, const char *sender); /* SPF, at MAIL */
+	enum smtp_check (*check_recipient)(void *ctx, const char *sender, const char *recipient); /* greylisting */
+	/* The Authentication-Results field for the message's top (CRLF ended), or 0 octets for none. */
+	size_t (*auth_results)(void *ctx, char *buf, size_t size);
 };
 
 enum smtp_state {

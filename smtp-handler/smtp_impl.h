@@ -11,7 +11,8 @@ enum reply_id {
 	R_TOO_MANY_RCPTS, R_AUTH_TEMPFAIL, R_NO_TLS, R_LINE_TOO_LONG, R_UNKNOWN, R_SYNTAX, R_AUTH_CANCELLED,
 	R_BAD_BASE64, R_NOT_IMPLEMENTED, R_SEQUENCE, R_AUTH_MECHANISM, R_AUTH_REQUIRED, R_AUTH_FAILED,
 	R_SEED_AUTH_FAILED, R_ENCRYPTION_REQUIRED, R_NO_MAILBOX, R_NOT_OWNER, R_BARE_EOL, R_SIZE,
-	R_BAD_ADDRESS, R_NEED_SMTPUTF8, R_SYNC, R_RELAY_DENIED, R_NO_RCPTS, R_PARAMETER,
+	R_BAD_ADDRESS, R_NEED_SMTPUTF8, R_SYNC, R_RELAY_DENIED, R_NO_RCPTS, R_PARAMETER, R_GREYLISTED, R_SPF_FAIL,
+	R_DNSBL,
 };
 
 /* Appends one reply line; arg and arg2 fill its %s places. */
@@ -21,6 +22,7 @@ void smtp_close_session(struct smtp_session *, enum reply_id); /* reply (with th
 void smtp_reset_transaction(struct smtp_session *);
 void smtp_command_line(struct smtp_session *, char *line, size_t len, int more_input);
 void smtp_data_begin(struct smtp_session *);
+int smtp_checked(const struct smtp_session *); /* the MX checks apply to this session */
 size_t smtp_data_input(struct smtp_session *, const char *p, size_t n); /* octets consumed */
 
 #endif

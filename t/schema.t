@@ -16,7 +16,7 @@ is "$(tsql "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema =
 found=$(grep -EiH 'GET_LOCK|LOCK TABLES|RELEASE_LOCK' "$TOP"/libstore/*.[ch] "$TOP"/sql/*.sql \
 	"$TOP"/sql/migrations/* 2>/dev/null | grep -Ev ':[[:space:]]*(--|/?\*)')
 is "$found" "" "no GET_LOCK or LOCK TABLES outside comments"
-is "$(tsql "SELECT MAX(version) FROM schema_version")" 7 "schema.sql is version 7"
+is "$(tsql "SELECT MAX(version) FROM schema_version")" 8 "schema.sql is version 8"
 dump() {
 	mariadb-dump --no-defaults -S "$INETMAIL_TEST_DIR/sock" -u "$(id -un)" --no-data --skip-comments "$1" |
 		sed 's/ AUTO_INCREMENT=[0-9]*//'
@@ -25,10 +25,10 @@ current=$(dump t_schema)
 
 testdb t_migrate empty
 out=$($M migrate "$TOP/sql"); is $? 0 "migrate an empty database"
-is "$out" "schema version 0 -> 7" "to the current version"
+is "$out" "schema version 0 -> 8" "to the current version"
 migrated=$(dump t_migrate)
 [ -n "$migrated" ] && [ "$current" = "$migrated" ]; ok $? "the result is exactly sql/schema.sql"
-is "$($M migrate "$TOP/sql")" "schema version 7 -> 7" "migrating again changes nothing"
+is "$($M migrate "$TOP/sql")" "schema version 8 -> 8" "migrating again changes nothing"
 
 # A live version-1 database (t/data/schema-v1.sql is the schema as it was),
 # with accounts and mail in it, upgraded by mailctl migrate.
@@ -41,7 +41,7 @@ tsql "INSERT INTO account (id, address, password_hash) VALUES (1, 'alice@example
 	INSERT INTO mailbox_entry (id, account_id, message_id, uidl, size, arrived_at) VALUES
 	(10, 1, 1, 'u1', 5, '2026-01-02 03:04:05.600000'), (11, 2, 1, 'u2', 5, '1999-12-31 23:59:59'),
 	(12, 2, 2, 'u3', 5, '2026-07-01 12:00:00'), (13, 1, 2, 'u4', 5, '2026-07-01 12:00:00')"
-is "$($M migrate "$TOP/sql")" "schema version 1 -> 7" "a version-1 database with data migrates"
+is "$($M migrate "$TOP/sql")" "schema version 1 -> 8" "a version-1 database with data migrates"
 [ "$(dump t_v1)" = "$current" ]; ok $? "to exactly sql/schema.sql"
 is "$(tsql "SELECT GROUP_CONCAT(name ORDER BY name) FROM domain")" "example.com,other.example,own.example" \
 	"every domain with accounts is local"
@@ -74,16 +74,16 @@ testdb t_migrate
 sqldir=$INETMAIL_TEST_DIR/sql
 mkdir -p "$sqldir/migrations"
 cp "$TOP/sql/schema.sql" "$sqldir/"
-echo 'ALTER TABLE account ADD COLUMN note VARCHAR(40) NULL;' >"$sqldir/migrations/0008_note.sql"
-printf 'CREATE TABLE t5 (id INT PRIMARY KEY) ENGINE=InnoDB;\nINSERT INTO t5 VALUES (6);\n' >"$sqldir/migrations/0009_t5.sql"
+echo 'ALTER TABLE account ADD COLUMN note VARCHAR(40) NULL;' >"$sqldir/migrations/0009_note.sql"
+printf 'CREATE TABLE t5 (id INT PRIMARY KEY) ENGINE=InnoDB;\nINSERT INTO t5 VALUES (6);\n' >"$sqldir/migrations/0010_t5.sql"
 echo 'not sql' >"$sqldir/migrations/README"
-is "$($M migrate "$sqldir")" "schema version 7 -> 9" "newer migrations are applied in order"
+is "$($M migrate "$sqldir")" "schema version 8 -> 10" "newer migrations are applied in order"
 is "$(tsql "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND column_name = 'note'")" 1 \
 	"the first one ran"
 is "$(tsql "SELECT id FROM t5")" 6 "and the second, data included"
-is "$(tsql "SELECT GROUP_CONCAT(version ORDER BY version) FROM schema_version")" "7,8,9" "each is recorded"
-is "$($M migrate "$sqldir")" "schema version 9 -> 9" "and none runs twice"
-echo 'ALTER TABLE nonsense;' >"$sqldir/migrations/0010_broken.sql"
+is "$(tsql "SELECT GROUP_CONCAT(version ORDER BY version) FROM schema_version")" "8,9,10" "each is recorded"
+is "$($M migrate "$sqldir")" "schema version 10 -> 10" "and none runs twice"
+echo 'ALTER TABLE nonsense;' >"$sqldir/migrations/0011_broken.sql"
 $M migrate "$sqldir" >/dev/null 2>&1; is $? 70 "a broken migration fails (70)"
-is "$(tsql "SELECT MAX(version) FROM schema_version")" 9 "and is not recorded"
+is "$(tsql "SELECT MAX(version) FROM schema_version")" 10 "and is not recorded"
 done_testing

@@ -55,7 +55,8 @@ static void f_abort(void *c) { (void)c; fake.aborted++; }
 static void f_delay(void *c, unsigned ms) { (void)c; fake.delayed_ms += ms; }
 static int f_pending(void *c) { (void)c; return fake.pending; }
 
-static const struct smtp_backend be = {NULL, f_auth, f_lookup, f_begin, f_write, f_commit, f_abort, f_delay, f_pending, NULL};
+static const struct smtp_backend be = {.auth = f_auth, .recipient = f_lookup, .begin = f_begin, .write = f_write,
+                                       .commit = f_commit, .abort = f_abort, .delay = f_delay, .input_pending = f_pending};
 
 static char replies[1 << 20];
 static size_t replies_len;

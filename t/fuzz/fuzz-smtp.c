@@ -46,7 +46,8 @@ static enum store_result f_commit(void *c, uint64_t *id)
 static void f_abort(void *c) { (void)c; }
 static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
 static int f_pending(void *c) { (void)c; return 0; }
-static const struct smtp_backend be = {NULL, f_auth, f_lookup, f_begin, f_write, f_commit, f_abort, f_delay, f_pending, NULL};
+static const struct smtp_backend be = {.auth = f_auth, .recipient = f_lookup, .begin = f_begin, .write = f_write,
+                                       .commit = f_commit, .abort = f_abort, .delay = f_delay, .input_pending = f_pending};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -38,7 +38,8 @@ def sql(query, db=None, sock=None):
 
 def reset_db():
     sql("DELETE FROM mailbox_entry; DELETE FROM message_chunk; DELETE FROM message; DELETE FROM maildrop_lock;"
-        " DELETE FROM account; DELETE FROM alias; DELETE FROM domain; DELETE FROM auth_failure; DELETE FROM folder;")
+        " DELETE FROM account; DELETE FROM alias; DELETE FROM domain; DELETE FROM auth_failure; DELETE FROM folder;"
+        " DELETE FROM greylist;")
     build = os.environ.get("INETMAIL_BUILD") or os.path.join(os.path.dirname(__file__), "../../build")
     for addr, pw in ACCOUNTS.items():
         subprocess.run([build + "/mailctl", "--scheme", "sha512crypt", "add", addr], input=(pw + "\n").encode(), check=True,

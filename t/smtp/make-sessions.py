@@ -239,6 +239,59 @@ QUIT
 221 2.0.0 Bye
 """, env="INETMAIL_PLAINTEXT_AUTH=0\n")
 
+# MX checks without DNS (SPF off): greylisting defers a new triplet at RCPT,
+# an unknown recipient is refused as ever; t/mx-checks.t has the DNS ones.
+w("greylist-mx", """EHLO relay.example.net
+MAIL FROM:<someone@elsewhere.example>
+RCPT TO:<bob@example.com>
+RCPT TO:<nobody@example.com>
+DATA
+QUIT
+""", """
+220 mail.example.com ESMTP inetmail
+""" + EHLO + """250 2.1.0 Ok
+451 4.7.1 <bob@example.com>: Recipient address rejected: greylisted, please try again later
+550 5.1.1 <nobody@example.com>: Recipient address rejected: no such mailbox
+554 5.5.1 Error: no valid recipients
+221 2.0.0 Bye
+""", env="INETMAIL_SMTP_MODE=mx\nINETMAIL_SPF=off\nINETMAIL_GREYLIST=86400\nREMOTE_ADDR=192.0.2.1\n")
+
+# An MX removes the Authentication-Results that claim its name (RFC 8601 5),
+# however folded, commented or cased; another host's are kept.
+w("auth-results-mx", """EHLO relay.example.net
+MAIL FROM:<someone@elsewhere.example>
+RCPT TO:<bob@example.com>
+DATA
+Authentication-Results: mail.example.com; dkim=pass header.d=example.com
+Authentication-Results: (forged)
+ Mail.Example.Com; dmarc=pass header.from=example.com
+Authentication-Results: mx.elsewhere.example; spf=pass smtp.mailfrom=someone@elsewhere.example
+authentication-results: mail.example.com.evil.example; spf=pass
+Subject: claims
+
+body
+.
+QUIT
+""", """
+220 mail.example.com ESMTP inetmail
+""" + EHLO + """250 2.1.0 Ok
+250 2.1.5 Ok
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as {ID}
+221 2.0.0 Bye
+""", """
+== bob@example.com
+Return-Path: <someone@elsewhere.example>
+Received: from relay.example.net ([192.0.2.1])
+	by mail.example.com (inetmail) with ESMTP
+	for <bob@example.com>; {DATE}
+Authentication-Results: mx.elsewhere.example; spf=pass smtp.mailfrom=someone@elsewhere.example
+authentication-results: mail.example.com.evil.example; spf=pass
+Subject: claims
+
+body
+""", env="INETMAIL_SMTP_MODE=mx\nINETMAIL_SPF=off\nREMOTE_ADDR=192.0.2.1\n")
+
 w("mx", """EHLO relay.example.net
 AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3
 MAIL FROM:<>
