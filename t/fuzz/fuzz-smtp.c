@@ -5,6 +5,7 @@
  * line of input at most (plus the greeting and a closing 421), and a message reaches commit
  * only right after the CRLF "." CRLF that ends it. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,8 +47,34 @@ static enum store_result f_commit(void *c, uint64_t *id)
 static void f_abort(void *c) { (void)c; }
 static void f_delay(void *c, unsigned ms) { (void)c; (void)ms; }
 static int f_pending(void *c) { (void)c; return 0; }
+/* The MX checks' verdicts, by the addresses' first letters: each path of the machine's is reached. */
+static int listed;
+static enum smtp_check f_client(void *c, char why[SMTP_WHY_MAX])
+{
+	(void)c;
+	strcpy(why, "bl.example");
+	return listed ? SMTP_CHECK_REFUSE : SMTP_CHECK_PASS;
+}
+static enum smtp_check f_sender(void *c, const char *helo, const char *sender)
+{
+	(void)c, (void)helo;
+	listed = sender[0] == 'l';
+	return sender[0] == 'f' ? SMTP_CHECK_REFUSE : SMTP_CHECK_PASS;
+}
+static enum smtp_check f_recipient(void *c, const char *sender, const char *rcpt)
+{
+	(void)c, (void)sender;
+	return rcpt[0] == 'g' ? SMTP_CHECK_DEFER : rcpt[0] == 't' ? SMTP_CHECK_TEMPFAIL : SMTP_CHECK_PASS;
+}
+static size_t f_results(void *c, char *buf, size_t size)
+{
+	(void)c;
+	return (size_t)snprintf(buf, size, "Authentication-Results: mx.example;\r\n\tspf=pass smtp.mailfrom=a@b\r\n");
+}
 static const struct smtp_backend be = {.auth = f_auth, .recipient = f_lookup, .begin = f_begin, .write = f_write,
-                                       .commit = f_commit, .abort = f_abort, .delay = f_delay, .input_pending = f_pending};
+                                       .commit = f_commit, .abort = f_abort, .delay = f_delay, .input_pending = f_pending,
+                                       .check_client = f_client, .check_sender = f_sender,
+                                       .check_recipient = f_recipient, .auth_results = f_results};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -119,7 +119,7 @@ QUIT
 250 2.0.0 Ok
 250 2.0.0 Ok
 252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery
-214 2.0.0 Commands: HELO EHLO AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT
+214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT
 221 2.0.0 Bye
 """, """
 == bob@example.com
@@ -151,6 +151,7 @@ last line
 """)
 
 w("auth-login", """EHLO c
+HELP
 AUTH LOGIN
 YWxpY2VAZXhhbXBsZS5jb20=
 YWxpY2UgcHc=
@@ -158,7 +159,8 @@ AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3
 QUIT
 """, """
 220 mail.example.com ESMTP inetmail
-""" + EHLO_AUTH + """334 VXNlcm5hbWU6
+""" + EHLO_AUTH + """214 2.0.0 Commands: HELO EHLO AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT
+334 VXNlcm5hbWU6
 334 UGFzc3dvcmQ6
 235 2.7.0 Authentication successful
 503 5.5.1 Error: already authenticated or in a transaction
@@ -293,6 +295,7 @@ body
 """, env="INETMAIL_SMTP_MODE=mx\nINETMAIL_SPF=off\nREMOTE_ADDR=192.0.2.1\n")
 
 w("mx", """EHLO relay.example.net
+HELP
 AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlIHB3
 MAIL FROM:<>
 RCPT TO:<nobody@example.com>
@@ -308,7 +311,8 @@ DATA
 QUIT
 """, """
 220 mail.example.com ESMTP inetmail
-""" + EHLO + """502 5.5.1 Error: command not implemented
+""" + EHLO + """214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT
+502 5.5.1 Error: command not implemented
 250 2.1.0 Ok
 550 5.1.1 <nobody@example.com>: Recipient address rejected: no such mailbox
 250 2.1.5 Ok
