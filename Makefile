@@ -31,7 +31,7 @@ ALL_CFLAGS = -std=c11 -Wall -Wextra -Wmissing-prototypes -Werror=incompatible-po
 
 LIBSTORE_SRC = $(wildcard libstore/*.c)
 COMMON_SRC = $(wildcard common/*.c)
-SMTP_SRC = $(filter-out smtp-handler/main.c,$(wildcard smtp-handler/*.c))
+SMTP_SRC = $(filter-out smtp-handler/main.c smtp-handler/static-compat.c,$(wildcard smtp-handler/*.c))
 POP3_SRC = $(filter-out pop3-handler/main.c,$(wildcard pop3-handler/*.c))
 IMAP_SRC = $(filter-out imap-handler/main.c,$(wildcard imap-handler/*.c))
 MAILCTL_SRC = $(wildcard mailctl/*.c)
@@ -128,8 +128,12 @@ $(BUILD)/%-handler: $(BUILD)/obj/%-handler/main.o $(BUILD)/lib%.a $(LIBSTORE) $(
 	$(CC) $(LDFLAGS) $(HANDLER_LDFLAGS) -o $@ $^ $(EXTRA_LIBS) $(HANDLER_LIBS) 2>$@.ld || { cat $@.ld >&2; rm -f $@.ld; exit 1; }
 	@grep -v $(STATIC_NSS_WARNINGS) $@.ld >&2 || true; rm -f $@.ld
 
-# smtp-handler's MX checks: SPF with libspf2, DNS blocklists with the resolver.
-$(BUILD)/smtp-handler $(BUILD)/t/smtp-handler-shared: EXTRA_LIBS = -lspf2 -lresolv
+# smtp-handler's MX checks: DMARC with libopendmarc, DKIM with libopendkim, SPF
+# with libspf2, DNS blocklists with the resolver. Debian has no static libbsd
+# and libdb, whose strlcpy, strlcat and db_create libopendkim.a refers to: the
+# static handler gets them from static-compat.c.
+$(BUILD)/smtp-handler $(BUILD)/t/smtp-handler-shared: EXTRA_LIBS = -lopendmarc -lopendkim -lspf2 -lresolv
+$(BUILD)/smtp-handler: $(BUILD)/obj/smtp-handler/static-compat.o
 
 $(BUILD)/mailctl: $(call obj,$(MAILCTL_SRC)) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)

@@ -564,3 +564,42 @@ void envelope_write(struct envelope_text *t, const char *header, size_t len)
 	free(from.p);
 	free(list.p);
 }
+
+int envelope_from_domain(const char *header, size_t len, char *out, size_t size)
+{
+	const char *pos = header, *raw;
+	size_t n, fields = 0;
+	struct envelope_text v = {0};
+	while ((raw = envelope_next_field(&pos, header + len, "From", &n)))
+		if (!fields++)
+			envelope_unfold(&v, raw, n);
+	struct envelope_parser ps = {0};
+	struct address a = {0};
+	int r = -1;
+	if (fields == 1 && !v.failed && v.p)
+		ps = (struct envelope_parser){(const unsigned char *)v.p, (const unsigned char *)v.p + v.len, {0}};
+	if (ps.p && envelope_skip_cfws(&ps) > 0) {
+		r = name_addr(&ps, &a);
+		if (r < 0) {
+			ps.p = (const unsigned char *)v.p;
+			envelope_skip_cfws(&ps);
+			reset(&a);
+			r = addr_spec(&ps, &a);
+		}
+	}
+	/* 0: the value ended after one mailbox; a list of several has no one domain to align with. */
+	if (r == 0 && a.has_domain && a.domain.len && a.domain.len < size && !a.domain.failed &&
+	    !memchr(a.domain.p, '\0', a.domain.len)) {
+		memcpy(out, a.domain.p, a.domain.len);
+		out[a.domain.len] = '\0';
+	} else {
+		r = -1;
+	}
+	free(v.p);
+	free(a.name.p);
+	free(a.route.p);
+	free(a.mailbox.p);
+	free(a.domain.p);
+	free(ps.comment.p);
+	return r;
+}

@@ -34,6 +34,11 @@ int envelope_skip_cfws(struct envelope_parser *);
 /* A quoted string at p: its content, escapes resolved and line breaks taken out, added to out. */
 int envelope_quoted_string(struct envelope_parser *, struct envelope_text *out);
 
+/* The domain of the one address in the header's one From field (RFC 7489
+ * 6.6.1: what DMARC aligns with), into out: 0, or -1 when there is no such
+ * domain (no From, several, a list of addresses, none parsed). */
+int envelope_from_domain(const char *header, size_t len, char *out, size_t size);
+
 /* Appends "(date subject from sender reply-to to cc bcc in-reply-to message-id)". */
 void envelope_write(struct envelope_text *, const char *header, size_t len);
 

@@ -43,8 +43,12 @@ int ip_in_list(const struct ip *ip, const char *list)
 			struct ip net;
 			if (slash)
 				*slash = '\0';
-			if (ip_parse(item, &net) == 0 && net.family == ip->family) {
-				int max = ip->family == AF_INET ? 32 : 128, bits = slash ? atoi(slash + 1) : max;
+			int max = ip->family == AF_INET ? 32 : 128, bits = max;
+			char *end = NULL;
+			if (slash)
+				bits = (int)strtol(slash + 1, &end, 10);
+			/* a broken prefix ("10.0.0.0/", "/x") is no entry, not /0 (every address) */
+			if ((!slash || (end > slash + 1 && !*end)) && ip_parse(item, &net) == 0 && net.family == ip->family) {
 				if (bits >= 0 && bits <= max && same_prefix(ip->addr, net.addr, bits))
 					return 1;
 			}

@@ -663,6 +663,16 @@ static void write_part(const struct mime *m, int i, struct envelope_text *t, int
 /* A parts map line: a kind, two indexes, three offsets of 20 digits at most and an encoding */
 #define PARTS_LINE_MAX 96
 
+void mime_shift(struct mime *m, uint64_t by)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct part *p = &m->parts[i];
+		p->header_start += i ? by : 0;
+		p->body_start += by;
+		p->body_end += by;
+	}
+}
+
 void mime_parts_write(const struct mime *m, struct envelope_text *t)
 {
 	static const char kinds[] = {[K_LEAF] = 'L', [K_MULTIPART] = 'M', [K_MESSAGE] = 'R'};

@@ -14,6 +14,9 @@ struct mime *mime_new(void); /* NULL when out of memory */
 /* The message's next octets, then mime_end once after the last. */
 void mime_feed(struct mime *, const char *data, size_t len);
 void mime_end(struct mime *);
+/* by octets of header fields were put before what was fed: every part moves
+ * that far, but the message's header still starts at 0 (they are in it). */
+void mime_shift(struct mime *, uint64_t by);
 /* Where a part is in the message: its header from header_start, its body from body_start to body_end. */
 struct mime_range {
 	uint64_t header_start, body_start, body_end;

@@ -22,6 +22,7 @@ struct summary_maker {
 	size_t header_len, header_cap; /* up to SUMMARY_HEADER_MAX */
 	size_t line_len;   /* of the header's current line, CR not counted */
 	int header_done;   /* its empty line was seen (or it was cut) */
+	size_t prefix;     /* octets of header fields put before what was fed */
 };
 
 struct summary_maker *summary_begin(void)
@@ -76,10 +77,16 @@ void summary_feed(struct summary_maker *m, const void *data, size_t len)
 	mime_feed(m->mime, data, len);
 }
 
+void summary_prefix(struct summary_maker *m, size_t len)
+{
+	m->prefix += len;
+}
+
 char *summary_end(struct summary_maker *m, size_t *len)
 {
 	struct envelope_text item[SUMMARY_ITEMS] = {{0}}, out = {0};
 	mime_end(m->mime);
+	mime_shift(m->mime, m->prefix);
 	envelope_write(&item[SUMMARY_ENVELOPE], m->header ? m->header : "", m->header_len);
 	mime_bodystructure(m->mime, &item[SUMMARY_BODY], 0);
 	mime_bodystructure(m->mime, &item[SUMMARY_BODYSTRUCTURE], 1);

@@ -14,6 +14,9 @@ enum summary_item { SUMMARY_ENVELOPE, SUMMARY_BODY, SUMMARY_BODYSTRUCTURE, SUMMA
 struct summary_maker;
 struct summary_maker *summary_begin(void); /* NULL when out of memory */
 void summary_feed(struct summary_maker *, const void *data, size_t len);
+/* len octets of header fields were put before what was fed (they are the
+ * message's first): its parts are that much further on. */
+void summary_prefix(struct summary_maker *, size_t len);
 /* The summary of what was fed, malloc'd: NULL when out of memory (the maker is freed either way). */
 char *summary_end(struct summary_maker *, size_t *len);
 void summary_free(struct summary_maker *);

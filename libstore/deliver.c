@@ -24,10 +24,14 @@ struct store_delivery {
 	size_t buf_len;
 	uint64_t message_id; /* content row written ahead, or 0 */
 	uint32_t seq;        /* next chunk number */
+	int head_later;      /* chunk 0 is the head, given at commit: the content starts at 1 */
+	char *head;          /* that head, or NULL */
+	size_t head_len;
 	uint64_t size;
 	enum store_result failed; /* sticky once a write failed */
 	int committed;
 	int import;                    /* mailctl's: charged, never refused for quota */
+	int junk;                      /* into each recipient's Junk folder (a DMARC quarantine) */
 	int relay;                     /* other domains' recipients are queued, not bounced */
 	char uidl[STORE_UIDL_MAX + 1]; /* an import's own UIDL, else "" (a fresh one) */
 	uint64_t folder_id;            /* an APPEND's folder, else 0 (INBOX) */
@@ -59,6 +63,28 @@ struct store_delivery *store_delivery_begin(struct store *s, const char *sender)
 	store_bounce_scan_init(&d->scan);
 	d->summary = summary_begin();
 	return d;
+}
+
+void store_delivery_head_later(struct store_delivery *d)
+{
+	d->head_later = 1;
+	d->seq = 1;
+}
+
+enum store_result store_delivery_head(struct store_delivery *d, const void *data, size_t len)
+{
+	if (d->failed != STORE_OK)
+		return d->failed;
+	if (!d->head_later || d->head || len > STORE_HEAD_MAX || !(d->head = malloc(len ? len : 1))) {
+		store_fail(d->s, 0, "a head the delivery has no place for, or no memory for it");
+		return d->failed = STORE_TEMPFAIL;
+	}
+	memcpy(d->head, data, len);
+	d->head_len = len;
+	d->size += len;
+	if (d->summary)
+		summary_prefix(d->summary, len);
+	return STORE_OK;
 }
 
 int store_delivery_add_recipient(struct store_delivery *d, const char *address)
@@ -290,17 +316,25 @@ static enum store_result add_appended(struct store *s, struct store_delivery *d,
 	return r;
 }
 
-/* A mailbox entry in INBOX under the next UID and a fresh UIDL, or under the
- * given one (an import). */
+/* A mailbox entry in INBOX (or Junk, when junk and the account has one)
+ * under the next UID and a fresh UIDL, or under the given one (an import). */
 static enum store_result add_entry(struct store *s, uint64_t account, uint64_t message, uint64_t size,
-                                   const char *given_uidl)
+                                   const char *given_uidl, int junk)
 {
 	char uidl[STORE_UIDL_MAX + 1];
 	if (given_uidl && *given_uidl)
 		strcpy(uidl, given_uidl);
 	else
 		store_random_hex(uidl, 16);
-	MYSQL_STMT *st = store_q_exec(s, Q_FOLDER_NEXT_UID, "u", account);
+	MYSQL_STMT *st = junk ? store_q_exec(s, Q_FOLDER_NEXT_UID_JUNK, "u", account) : NULL;
+	if (junk && !st)
+		return STORE_TEMPFAIL;
+	if (st && store_q_affected(st)) {
+		if ((st = store_q_exec(s, Q_ENTRY_INSERT_JUNK, "usuu", message, uidl, size, account)))
+			return store_q_affected(st) ? STORE_OK : STORE_TEMPFAIL;
+		return entry_refused(s, uidl);
+	}
+	st = store_q_exec(s, Q_FOLDER_NEXT_UID, "u", account); /* no Junk folder: INBOX */
 	if (st && !store_q_affected(st)) /* an account older than its folders */
 		st = store_folder_defaults(s, account) == STORE_OK ? store_q_exec(s, Q_FOLDER_NEXT_UID, "u", account) : NULL;
 	if (!st)
@@ -324,9 +358,16 @@ enum store_result store_bounce_put(struct store *s, uint64_t account_id, const c
 	free(summary);
 	if (r != STORE_OK ||
 	    store_put_chunks(s, *message_id, &seq, bounce, len) != STORE_OK ||
-	    add_entry(s, account_id, *message_id, len, NULL) != STORE_OK)
+	    add_entry(s, account_id, *message_id, len, NULL, 0) != STORE_OK)
 		return STORE_TEMPFAIL;
 	return STORE_OK;
+}
+
+/* Chunk 0, the head: empty when none was given (every message has a chunk 0). */
+static enum store_result put_head(struct store *s, const struct store_delivery *d, uint64_t message_id)
+{
+	return store_q_exec(s, Q_CHUNK_INSERT, "uub", message_id, (uint64_t)0, d->head ? d->head : "", d->head_len)
+	           ? STORE_OK : STORE_TEMPFAIL;
 }
 
 static enum store_result finish_body(struct store *s, void *ctx)
@@ -372,11 +413,14 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	/* The content: a small message is stored here, complete; one written
 	 * ahead is made visible, or dropped when nobody gets it. */
 	if (!f->id && refs) {
-		uint32_t seq = 0;
+		uint32_t seq = (uint32_t)d->head_later;
 		if (insert_message(s, d->size, refs, d->summary_text, d->summary_len, &f->id) != STORE_OK ||
+		    (d->head_later && put_head(s, d, f->id) != STORE_OK) ||
 		    store_put_chunks(s, f->id, &seq, d->buf, d->buf_len) != STORE_OK)
 			return STORE_TEMPFAIL;
 	} else if (f->id && refs) {
+		if (d->head_later && put_head(s, d, f->id) != STORE_OK)
+			return STORE_TEMPFAIL;
 		MYSQL_STMT *st = store_q_exec(s, Q_MESSAGE_PUBLISH, "uubu", d->size, (uint64_t)refs, d->summary_text,
 		                               d->summary_len, f->id);
 		if (!st)
@@ -390,7 +434,7 @@ static enum store_result finish_body(struct store *s, void *ctx)
 	}
 	for (size_t i = 0; i < f->accounts.n; i++) {
 		enum store_result r = d->folder_id ? add_appended(s, d, f->accounts.ids[i], f->id)
-		                                   : add_entry(s, f->accounts.ids[i], f->id, d->size, d->uidl);
+		                                   : add_entry(s, f->accounts.ids[i], f->id, d->size, d->uidl, d->junk);
 		if (r != STORE_OK)
 			return r;
 	}
@@ -462,6 +506,11 @@ void store_delivery_relay(struct store_delivery *d)
 	d->relay = 1;
 }
 
+void store_delivery_junk(struct store_delivery *d)
+{
+	d->junk = 1;
+}
+
 struct store_delivery *store_import_begin(struct store *s, const char *address, const char *uidl)
 {
 	struct store_delivery *d = store_delivery_begin(s, "");
@@ -527,6 +576,7 @@ void store_delivery_free(struct store_delivery *d)
 		store_drop_content(d->s, d->message_id);
 	summary_free(d->summary);
 	free(d->summary_text);
+	free(d->head);
 	free(d->rcpt);
 	free(d->buf);
 	free(d);

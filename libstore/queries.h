@@ -76,6 +76,12 @@
 	Q(ENTRY_INSERT, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq)" \
 	                   " SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq FROM folder" \
 	                   " WHERE account_id = ? AND name = 'INBOX'") \
+	/* a quarantined message: the same into the account's Junk folder (its first, should it have several) */ \
+	Q(FOLDER_NEXT_UID_JUNK, 0, "UPDATE folder SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1" \
+	                           " WHERE account_id = ? AND special_use = '\\\\Junk' ORDER BY id LIMIT 1") \
+	Q(ENTRY_INSERT_JUNK, 0, "INSERT INTO mailbox_entry (account_id, message_id, uidl, size, folder_id, uid, modseq)" \
+	                        " SELECT account_id, ?, ?, ?, id, uidnext - 1, highestmodseq FROM folder" \
+	                        " WHERE account_id = ? AND special_use = '\\\\Junk' ORDER BY id LIMIT 1") \
 	/* APPEND: the same into a folder named by id, with flags and INTERNALDATE (0: now) */ \
 	Q(FOLDER_NEXT_UID_IN, 0, "UPDATE folder SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1" \
 	                         " WHERE id = ? AND account_id = ?") \

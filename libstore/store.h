@@ -110,7 +110,16 @@ int store_delivery_add_recipient(struct store_delivery *, const char *address); 
 /* Recipients in domains that are not ours are queued for the relay agent (in
  * the same transaction, sharing the content) instead of bounced. */
 void store_delivery_relay(struct store_delivery *);
+/* Into each recipient's Junk folder (special use \Junk), or INBOX when it has none. */
+void store_delivery_junk(struct store_delivery *);
 enum store_result store_delivery_write(struct store_delivery *, const void *data, size_t len);
+/* Header fields that go before the content but are made only once it is in
+ * (trace fields with the results of checks on it): head_later, right after
+ * begin, keeps their place; head, before commit, gives them (CRLF ended, at
+ * most STORE_HEAD_MAX octets). */
+#define STORE_HEAD_MAX (32 * 1024)
+void store_delivery_head_later(struct store_delivery *);
+enum store_result store_delivery_head(struct store_delivery *, const void *data, size_t len);
 enum store_result store_delivery_commit(struct store_delivery *, struct store_delivery_result *);
 void store_delivery_free(struct store_delivery *); /* discards what was not committed */
 /* Maildrop (POP3). A data callback returning non-zero stops the stream. */

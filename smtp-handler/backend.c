@@ -31,6 +31,8 @@ static int be_begin(void *ctx, const char *bounce_to, const char *const *rcpts, 
 	b->delivery = store_delivery_begin(b->store, bounce_to);
 	if (b->delivery && b->relay)
 		store_delivery_relay(b->delivery);
+	if (b->delivery && b->head_later)
+		store_delivery_head_later(b->delivery);
 	for (size_t i = 0; b->delivery && i < n; i++)
 		if (store_delivery_add_recipient(b->delivery, rcpts[i]) < 0) {
 			store_delivery_free(b->delivery);

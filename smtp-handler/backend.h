@@ -12,6 +12,7 @@ struct smtp_store {
 	struct conn *conn;
 	int relay; /* submissions queue other domains' recipients for the relay agent */
 	struct smtp_checks *checks; /* MX mode's, the ctx of its hooks */
+	int head_later;             /* the checks add trace fields at commit (store_delivery_head_later) */
 };
 
 void smtp_store_backend(struct smtp_store *, struct smtp_backend *);

@@ -6,6 +6,7 @@
 #include <arpa/nameser.h>
 #include <netinet/in.h>
 #include <resolv.h>
+#include <opendkim/dkim.h>
 #include <spf2/spf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,8 @@ static int dnsbl_listed(const char *name)
 	int len = res_query(name, ns_c_in, ns_t_a, answer, sizeof answer);
 	if (len < 0)
 		return h_errno == HOST_NOT_FOUND || h_errno == NO_DATA ? 0 : -1;
+	if (len > (int)sizeof answer) /* the whole answer's length, when it was longer than the buffer */
+		len = (int)sizeof answer;
 	ns_msg msg;
 	if (ns_initparse(answer, len, &msg) < 0)
 		return -1;
@@ -106,23 +109,24 @@ static enum smtp_check check_client(void *ctx, char why[SMTP_WHY_MAX])
 static enum smtp_check check_sender(void *ctx, const char *helo, const char *sender)
 {
 	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
+	smtp_verify_reset(c); /* a new transaction */
 	SPF_request_t *req = SPF_request_new(c->spf);
 	SPF_response_t *res = NULL;
 	c->spf_result = SPF_RESULT_TEMPERROR;
 	c->spf_helo = !*sender;
 	snprintf(c->spf_identity, sizeof c->spf_identity, "%s", *sender ? sender : helo);
+	/* With the HELO name set first, libspf2 checks it for an empty MAIL FROM (RFC 7208 2.3). */
 	if (req && (c->client.family == AF_INET ? SPF_request_set_ipv4_str(req, c->client_text)
 	                                        : SPF_request_set_ipv6_str(req, c->client_text)) == SPF_E_SUCCESS &&
-	    (!*helo || SPF_request_set_helo_dom(req, helo) == SPF_E_SUCCESS) &&
-	    SPF_request_set_env_from(req, sender) == 0) {
+	    SPF_request_set_helo_dom(req, helo) == SPF_E_SUCCESS && SPF_request_set_env_from(req, sender) == 0) {
 		SPF_request_query_mailfrom(req, &res);
 		if (res)
 			c->spf_result = SPF_response_result(res);
-	} else if (!*sender && !*helo) {
-		c->spf_result = SPF_RESULT_NONE; /* nothing to check */
 	}
-	SPF_response_free(res);
-	SPF_request_free(req);
+	if (res) /* libspf2 frees neither NULL */
+		SPF_response_free(res);
+	if (req)
+		SPF_request_free(req);
 	log_session_note("spf", SPF_strresult(c->spf_result));
 	return c->spf_reject && c->spf_result == SPF_RESULT_FAIL ? SMTP_CHECK_REFUSE : SMTP_CHECK_PASS;
 }
@@ -133,17 +137,6 @@ static enum smtp_check check_recipient(void *ctx, const char *sender, const char
 	enum store_result r = store_greylist(c->store, c->greylist_net, sender, recipient, c->greylist_s);
 	log_session_note("greylist", r == STORE_OK ? "pass" : r == STORE_NOT_FOUND ? "deferred" : "temperror");
 	return r == STORE_OK ? SMTP_CHECK_PASS : r == STORE_NOT_FOUND ? SMTP_CHECK_DEFER : SMTP_CHECK_TEMPFAIL;
-}
-
-/* RFC 8601 2.2: "Authentication-Results: authserv-id; method=result property=value". */
-static size_t auth_results(void *ctx, char *buf, size_t size)
-{
-	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
-	if (!c->spf_result)
-		return 0;
-	int n = snprintf(buf, size, "Authentication-Results: %s;\r\n\tspf=%s smtp.%s=%s\r\n", c->authserv_id,
-	                 SPF_strresult(c->spf_result), c->spf_helo ? "helo" : "mailfrom", c->spf_identity);
-	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
 void smtp_checks_init(struct smtp_checks *c, struct store *store, const char *peer, struct smtp_backend *be)
@@ -174,14 +167,17 @@ void smtp_checks_init(struct smtp_checks *c, struct store *store, const char *pe
 	SPF_warning_handler = spf_quiet;
 	SPF_info_handler = spf_quiet;
 	SPF_debug_handler = spf_quiet;
-	if (strcmp(env_str("INETMAIL_SPF", "on"), "off") && (c->spf = SPF_server_new(SPF_DNS_CACHE, 0))) {
+	if (strcmp(env_str("INETMAIL_SPF", "on"), "off") && (c->spf = SPF_server_new(SPF_DNS_CACHE, 0)))
 		be->check_sender = check_sender;
-		be->auth_results = auth_results;
-	}
+	smtp_verify_init(c, be);
 }
 
 void smtp_checks_free(struct smtp_checks *c)
 {
+	smtp_verify_reset(c);
+	if (c->dkim_lib)
+		dkim_close(c->dkim_lib);
+	c->dkim_lib = NULL;
 	if (c->spf)
 		SPF_server_free(c->spf);
 	c->spf = NULL;

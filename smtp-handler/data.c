@@ -73,7 +73,14 @@ static int forged_results(const char *f, const char *end, const char *authserv_i
 	return n == k && !strncasecmp(p, authserv_id, k);
 }
 
-/* The held header, without the Authentication-Results an MX must not pass on. */
+/* Whether the trace fields wait for the end of DATA, to carry the checks' results. */
+static int head_later(const struct smtp_session *s)
+{
+	return smtp_checked(s) && s->be->head;
+}
+
+/* The held header, without the Authentication-Results an MX must not pass
+ * on; each field as received goes to the checks. */
 static void store_held_header(struct smtp_session *s)
 {
 	if (!smtp_checked(s)) {
@@ -87,18 +94,20 @@ static void store_held_header(struct smtp_session *s)
 			const char *nl = memchr(h, '\n', (size_t)(end - h));
 			h = nl ? nl + 1 : end;
 		} while (h < end && (*h == ' ' || *h == '\t'));
+		int empty_line = *f == '\n' || (*f == '\r' && h - f == 2);
+		if (!empty_line && s->be->check_field)
+			s->be->check_field(s->be->ctx, f, (size_t)(h - f));
 		if (!forged_results(f, h, s->cfg->hostname))
 			store_bytes(s, f, (size_t)(h - f));
 	}
 }
 
-/* Return-Path and Received (RFC 5321 4.4), then Date and Message-ID when a
- * submitted message lacks them (RFC 6409 8), then the held header. */
-static void write_header(struct smtp_session *s, int header_complete)
+/* Return-Path, the checks' results (RFC 8601 5: at the top, under the
+ * Return-Path) and Received (RFC 5321 4.4), into buf: their length. */
+static size_t trace_fields(struct smtp_session *s, char *buf, size_t size)
 {
-	char line[1024], date[64], helo[SMTP_HELO_MAX + 1];
-	time_t now = time(NULL);
-	store_header_date(date, sizeof date, now);
+	char date[64], helo[SMTP_HELO_MAX + 1];
+	store_header_date(date, sizeof date, time(NULL));
 	size_t i = 0;
 	for (; s->helo[i]; i++)
 		helo[i] = (unsigned char)s->helo[i] <= ' ' || s->helo[i] == 0x7f ? '?' : s->helo[i];
@@ -107,22 +116,32 @@ static void write_header(struct smtp_session *s, int header_complete)
 	char proto[16];
 	snprintf(proto, sizeof proto, "%s%s%s", s->smtputf8 ? "UTF8SMTP" : s->esmtp || s->authenticated ? "ESMTP" : "SMTP",
 	         s->tls ? "S" : "", s->authenticated ? "A" : "");
-	int n = snprintf(line, sizeof line, "Return-Path: <%s>\r\n", s->sender);
-	store_bytes(s, line, (size_t)n);
-	if (smtp_checked(s) && s->be->auth_results) /* RFC 8601 5: at the top, under the Return-Path */
-		store_bytes(s, line, s->be->auth_results(s->be->ctx, line, sizeof line));
-	n = snprintf(line, sizeof line, "Received: from %s ([%s])\r\n\tby %s (inetmail) with %s", helo, s->cfg->peer,
-	             s->cfg->hostname, proto);
-	store_bytes(s, line, (size_t)n);
-	n = s->tls ? snprintf(line, sizeof line, "\r\n\t(%s)", s->tls_info) : 0;
-	store_bytes(s, line, (size_t)n);
-	if (s->n_rcpt == 1) {
-		n = snprintf(line, sizeof line, "\r\n\tfor <%s>", s->rcpt[0]);
-		store_bytes(s, line, (size_t)n);
-	}
-	n = snprintf(line, sizeof line, "; %s\r\n", date);
-	store_bytes(s, line, (size_t)n);
+	size_t n = (size_t)snprintf(buf, size, "Return-Path: <%s>\r\n", s->sender);
+	if (smtp_checked(s) && s->be->auth_results && n < size)
+		n += s->be->auth_results(s->be->ctx, buf + n, size - n);
+	if (n < size)
+		n += (size_t)snprintf(buf + n, size - n, "Received: from %s ([%s])\r\n\tby %s (inetmail) with %s", helo,
+		                      s->cfg->peer, s->cfg->hostname, proto);
+	if (s->tls && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "\r\n\t(%s)", s->tls_info);
+	if (s->n_rcpt == 1 && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "\r\n\tfor <%s>", s->rcpt[0]);
+	if (n < size)
+		n += (size_t)snprintf(buf + n, size - n, "; %s\r\n", date);
+	return n < size ? n : 0; /* cannot be: SMTP_TRACE_MAX holds the longest */
+}
+
+/* The trace fields (unless they wait for the end), then Date and Message-ID
+ * when a submitted message lacks them (RFC 6409 8), then the held header. */
+static void write_header(struct smtp_session *s, int header_complete)
+{
+	char line[SMTP_TRACE_MAX];
+	if (!head_later(s))
+		store_bytes(s, line, trace_fields(s, line, sizeof line));
 	if (s->cfg->mode == SMTP_SUBMISSION && header_complete) {
+		char date[64];
+		store_header_date(date, sizeof date, time(NULL));
+		int n;
 		if (!has_field(s->hold, s->hold_len, "date:")) {
 			n = snprintf(line, sizeof line, "Date: %s\r\n", date);
 			store_bytes(s, line, (size_t)n);
@@ -145,10 +164,14 @@ static void emit(struct smtp_session *s, const char *p, size_t n)
 	d->size += n;
 	if (d->size > s->cfg->max_size)
 		d->too_big = 1;
-	if (d->too_big || d->bare_eol || s->store_failed || n == 0)
+	if (d->too_big || d->header_too_big || d->bare_eol || s->store_failed || n == 0)
 		return;
 	if (!d->header_done) {
 		size_t h = header_end_scan(&d->header, (const unsigned char *)p, n);
+		if (s->hold_len + h > SMTP_HEADER_HOLD_MAX && smtp_checked(s)) {
+			d->header_too_big = 1;
+			return;
+		}
 		if (s->hold_len + h > SMTP_HEADER_HOLD_MAX) { /* too big to hold: no Date/Message-ID check */
 			write_header(s, 0);
 			store_bytes(s, p, n);
@@ -162,6 +185,8 @@ static void emit(struct smtp_session *s, const char *p, size_t n)
 		p += h;
 		n -= h;
 	}
+	if (smtp_checked(s) && s->be->check_body && n)
+		s->be->check_body(s->be->ctx, p, n);
 	store_bytes(s, p, n);
 }
 
@@ -177,11 +202,21 @@ static void log_delivery(struct smtp_session *s, const char *event, const char *
 static void data_end(struct smtp_session *s)
 {
 	struct smtp_data *d = &s->data;
-	enum reply_id e = d->too_big ? R_SIZE : d->bare_eol ? R_BARE_EOL : 0;
+	enum reply_id e = d->too_big ? R_SIZE : d->header_too_big ? R_HEADER_TOO_BIG : d->bare_eol ? R_BARE_EOL : 0;
 	if (!e && !d->header_done)
 		write_header(s, 1); /* the message was all header */
 	if (!e && s->store_failed)
 		e = s->store_result == STORE_OVER_QUOTA ? R_OVER_QUOTA : R_TEMPFAIL;
+	char why[SMTP_WHY_MAX] = "";
+	if (!e && smtp_checked(s) && s->be->check_message) {
+		enum smtp_check c = s->be->check_message(s->be->ctx, why);
+		e = c == SMTP_CHECK_REFUSE ? R_POLICY_REFUSED : c == SMTP_CHECK_PASS ? 0 : R_POLICY_DEFERRED;
+	}
+	if (!e && head_later(s)) {
+		char trace[SMTP_TRACE_MAX];
+		if (s->be->head(s->be->ctx, trace, trace_fields(s, trace, sizeof trace)) < 0)
+			e = R_TEMPFAIL;
+	}
 	uint64_t queue_id = 0;
 	if (!e) {
 		enum store_result r = s->be->commit(s->be->ctx, &queue_id);
@@ -201,9 +236,9 @@ static void data_end(struct smtp_session *s)
 	s->state = SMTP_READY;
 	if (e) {
 		s->rejected++;
-		log_delivery(s, "rejected", e == R_SIZE ? "too big" : e == R_BARE_EOL ? "bare CR or LF"
-		                            : e == R_OVER_QUOTA ? "over quota" : "store failed");
-		smtp_reply(s, e, NULL, NULL);
+		log_delivery(s, "rejected", *why ? why : e == R_SIZE ? "too big" : e == R_HEADER_TOO_BIG ? "header too big"
+		                            : e == R_BARE_EOL ? "bare CR or LF" : e == R_OVER_QUOTA ? "over quota" : "store failed");
+		smtp_reply(s, e, why, NULL);
 	} else {
 		char id[24];
 		snprintf(id, sizeof id, "%llX", (unsigned long long)queue_id);

@@ -23,7 +23,10 @@
 #define SMTP_AUTH_DELAY_MS 500     /* failed AUTH n waits n times this before its reply */
 #define SMTP_AUTH_LINE_MAX 12288   /* RFC 4954 4: a SASL line may exceed the command limit */
 #define SMTP_SESSION_BYTES_MAX ((uint64_t)1 << 30) /* several big messages, not an endless stream */
-#define SMTP_HEADER_HOLD_MAX (64 * 1024) /* header held to see if Date:/Message-ID: are missing */
+/* The header held: to see if Date:/Message-ID: are missing, to check its fields (an MX refuses a longer one,
+ * as Exim does; Postfix keeps 100 KiB) */
+#define SMTP_HEADER_HOLD_MAX (256 * 1024)
+#define SMTP_TRACE_MAX 8192 /* Return-Path, Authentication-Results and Received */
 
 enum smtp_mode {
 	SMTP_SUBMISSION, /* AUTH required; unknown recipients bounce to the sender */
@@ -45,7 +48,7 @@ struct smtp_config {
 /* What an MX check found: the message may go on, is refused (5xx), is to be
  * tried again later (greylisting), or the check could not be made (4xx). */
 enum smtp_check { SMTP_CHECK_PASS, SMTP_CHECK_REFUSE, SMTP_CHECK_DEFER, SMTP_CHECK_TEMPFAIL };
-#define SMTP_WHY_MAX 256 /* what a refusal names: a DNS blocklist's zone */
+#define SMTP_WHY_MAX 300 /* what a refusal names: a DNS blocklist's zone, "DMARC policy of" a domain */
 
 /* The store as the machine sees it; main.c backs it with libstore, tests and
  * fuzzers with stand-ins. */
@@ -66,8 +69,15 @@ struct smtp_backend {
 	enum smtp_check (*check_client)(void *ctx, char why[SMTP_WHY_MAX]); /* DNS blocklists, at each RCPT */
 	enum smtp_check (*check_sender)(void *ctx, const char *helo, const char *sender); /* SPF, at MAIL */
 	enum smtp_check (*check_recipient)(void *ctx, const char *sender, const char *recipient); /* greylisting */
-	/* The Authentication-Results field for the message's top (CRLF ended), or 0 octets for none. */
+	/* The message as the client sent it: each header field (CRLF included), then the body in pieces. */
+	void (*check_field)(void *ctx, const char *field, size_t len);
+	void (*check_body)(void *ctx, const void *data, size_t len);
+	/* At the end of DATA, before the message is kept: the verdict on it (DMARC). */
+	enum smtp_check (*check_message)(void *ctx, char why[SMTP_WHY_MAX]);
+	/* The Authentication-Results field (CRLF ended), or 0 octets for none. */
 	size_t (*auth_results)(void *ctx, char *buf, size_t size);
+	/* Fields put before the content at commit (the trace, with the results known only then): 0, or -1. */
+	int (*head)(void *ctx, const char *data, size_t len);
 };
 
 enum smtp_state {
@@ -88,6 +98,7 @@ struct smtp_data {
 	int state;       /* where in a line the reader is */
 	int bare_eol;    /* a CR or LF not in a CRLF pair was seen */
 	int too_big;
+	int header_too_big; /* an MX's: a header longer than the hold is not checked, so not taken */
 	uint64_t size;   /* octets of the message after unstuffing */
 	struct header_end header; /* where the message header ends */
 	int header_done;          /* the held header was handed on */

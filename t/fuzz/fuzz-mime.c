@@ -102,6 +102,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(found >= -1 && (found < 0 || (part.header_start <= part.body_start && part.body_end <= size)));
 		check(found != 1 || (part.body_start <= inner.header_start && inner.body_end <= size));
 	}
+	/* Header fields put before the message later (an MX's trace, summary_prefix)
+	 * give the summary of the message they begin: for a header that starts with a field. */
+	if (size && text[0] != ' ' && text[0] != '\t') {
+		static const char trace[] = "Authentication-Results: mx.example;\r\n\tspf=pass\r\n";
+		char *both = malloc(sizeof trace - 1 + size);
+		struct summary_maker *later = summary_begin(), *first = summary_begin();
+		check(both && later && first);
+		memcpy(both, trace, sizeof trace - 1);
+		memcpy(both + sizeof trace - 1, text, size);
+		summary_feed(later, text, size);
+		summary_prefix(later, sizeof trace - 1);
+		summary_feed(first, both, sizeof trace - 1 + size);
+		size_t later_len = 0, first_len = 0;
+		char *a = summary_end(later, &later_len), *b = summary_end(first, &first_len);
+		struct summary va, vb;
+		check(a && b && summary_read(a, later_len, &va) == 0 && summary_read(b, first_len, &vb) == 0);
+		check(va.len[SUMMARY_PARTS] == vb.len[SUMMARY_PARTS] &&
+		      !memcmp(va.item[SUMMARY_PARTS], vb.item[SUMMARY_PARTS], va.len[SUMMARY_PARTS]));
+		free(a);
+		free(b);
+		free(both);
+	}
+	/* DMARC's From domain: one that fits, or none. */
+	char from[256];
+	check(envelope_from_domain(text, size, from, sizeof from) < 0 || strlen(from) < sizeof from);
 	free(made);
 	if (summary_read(text, size, &view) == 0) /* no harm from a summary that is not one */
 		mime_parts_find(view.item[SUMMARY_PARTS], view.len[SUMMARY_PARTS], path, 3, &part, &inner);

@@ -66,6 +66,26 @@ static enum smtp_check f_recipient(void *c, const char *sender, const char *rcpt
 	(void)c, (void)sender;
 	return rcpt[0] == 'g' ? SMTP_CHECK_DEFER : rcpt[0] == 't' ? SMTP_CHECK_TEMPFAIL : SMTP_CHECK_PASS;
 }
+static int verdict; /* of the message, from its first field's first letter */
+static void f_field(void *c, const char *field, size_t len)
+{
+	(void)c;
+	check(len > 0 && field[len - 1] == '\n');
+	verdict = field[0];
+}
+static void f_body(void *c, const void *data, size_t len) { (void)c, (void)data, (void)len; }
+static enum smtp_check f_message(void *c, char why[SMTP_WHY_MAX])
+{
+	(void)c;
+	strcpy(why, "DMARC policy of example.org");
+	return verdict == 'R' ? SMTP_CHECK_REFUSE : verdict == 'D' ? SMTP_CHECK_DEFER : SMTP_CHECK_PASS;
+}
+static int f_head(void *c, const char *data, size_t len)
+{
+	(void)c;
+	check(len >= 2 && !memcmp(data, "Return-Path: <", 14) && !memcmp(data + len - 2, "\r\n", 2));
+	return verdict == 'H' ? -1 : 0;
+}
 static size_t f_results(void *c, char *buf, size_t size)
 {
 	(void)c;
@@ -74,7 +94,8 @@ static size_t f_results(void *c, char *buf, size_t size)
 static const struct smtp_backend be = {.auth = f_auth, .recipient = f_lookup, .begin = f_begin, .write = f_write,
                                        .commit = f_commit, .abort = f_abort, .delay = f_delay, .input_pending = f_pending,
                                        .check_client = f_client, .check_sender = f_sender,
-                                       .check_recipient = f_recipient, .auth_results = f_results};
+                                       .check_recipient = f_recipient, .check_field = f_field, .check_body = f_body,
+                                       .check_message = f_message, .auth_results = f_results, .head = f_head};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -94,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	outbuf_init(&ob, sink, NULL);
 	if (smtp_init(&s, &cfg, &be, &ob) < 0)
 		abort();
+	verdict = 0;
 	smtp_start(&s, 0);
 	fed = data;
 	for (fed_len = 0; fed_len < size && s.state != SMTP_CLOSED;) {

@@ -3,7 +3,7 @@
 namespace of its own: 127.0.0.1:53 is a dnsmasq serving the SPF records of
 a few sender domains and a DNS blocklist (bl.test); clients connect from
 addresses of their own on loopback (192.0.2.0/24, 198.51.100.7)."""
-import os, smtplib, subprocess, sys, tempfile, threading, time
+import imaplib, os, re, smtplib, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql
@@ -28,6 +28,18 @@ def drain():  # a datagram socket holds only a few: every sender would block on 
     while True:
         journal_lines.extend(journal_entries(journal))
 threading.Thread(target=drain, daemon=True).start()
+# DKIM: a key of signed.test's (its record served below; selector s2 has none), signing with python3-dkim's
+# dkimsign; and this site's relay agent's key for sender.test (mailctl dkim keygen).
+key = os.path.join(tmp, "s1.key")
+subprocess.run(["openssl", "genrsa", "-out", key, "1024"], check=True, capture_output=True)
+pub = subprocess.run("openssl rsa -in %s -pubout -outform DER | base64 -w0" % key, shell=True, check=True,
+                     capture_output=True).stdout.decode()
+os.environ["INETMAIL_DKIM_DIR"] = os.path.join(tmp, "dkim")
+keygen = subprocess.run([build + "/mailctl", "dkim", "keygen", "sender.test", "sel"], capture_output=True, check=True)
+relay_txt = ",".join(re.findall(r'"([^"]*)"', keygen.stdout.decode()))  # dnsmasq: the record's strings
+def sign(msg, selector="s1"):
+    r = subprocess.run(["dkimsign", selector, "signed.test", key], input=msg, capture_output=True, check=True)
+    return r.stdout.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 # Names under .test are answered here alone; others (unanswered.example) are REFUSED: a DNS failure.
 dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll", "--user=root",
                         "--listen-address=127.0.0.1", "--bind-interfaces", "--port=53", "--local=/test/",
@@ -37,6 +49,11 @@ dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-
                         "--txt-record=soft.test,v=spf1 ~all",
                         "--txt-record=mx.pass.test,v=spf1 ip4:192.0.2.10 -all",
                         "--host-record=66.2.0.192.bl.test,127.0.0.2",
+                        "--txt-record=s1._domainkey.signed.test,v=DKIM1; k=rsa; p=" + pub,
+                        "--txt-record=sel._domainkey.sender.test," + relay_txt,
+                        "--txt-record=_dmarc.signed.test,v=DMARC1; p=reject",
+                        "--txt-record=_dmarc.pass.test,v=DMARC1; p=reject",
+                        "--txt-record=_dmarc.quar.test,v=DMARC1; p=quarantine",
                         "--txt-record=66.2.0.192.bl.test,listed for testing"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(0.3)
@@ -83,20 +100,26 @@ def logs():
 # ---- SPF: recorded in Authentication-Results and the log; refused only when asked
 code, _ = session(mx.port, "192.0.2.10", "a@pass.test")
 tap.is_(code, 250, "a sender its domain's SPF record allows is accepted")
-tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=pass smtp.mailfrom=a@pass.test"],
-        "and its message carries Authentication-Results: spf=pass (authserv-id INETMAIL_HOSTNAME)")
+stored = last_stored()
+tap.is_(results(stored), ["Authentication-Results: mail.example.com; spf=pass smtp.mailfrom=a@pass.test; dkim=none;"
+                          " dmarc=pass (p=reject) header.from=pass.test"],
+        "and its message carries Authentication-Results (authserv-id INETMAIL_HOSTNAME): spf=pass, and dmarc=pass by SPF")
+tap.ok(stored.startswith(b"Return-Path: <a@pass.test>\r\nAuthentication-Results: ") and
+       b"\r\nReceived: from client.test ([192.0.2.10])" in stored.split(b"\r\n\r\n")[0],
+       "at the top, under the Return-Path, above our Received")
 lines = logs()
 tap.ok(any(e.get("INETMAIL_SPF") == "pass" and "spf=pass" in e.get("MESSAGE", "") for e in lines),
        "the session's log lines say spf=pass, and carry INETMAIL_SPF=pass")
-code, _ = session(mx.port, "198.51.100.7", "b@fail.test")
+code, _ = session(mx.port, "198.51.100.7", "b@fail.test", msg=b"From: b@fail.test\r\n\r\nHi.\r\n")
 tap.is_(code, 250, "an SPF fail is only recorded by default")
-tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=b@fail.test"],
-        "as spf=fail")
-code, _ = session(mx.port, "192.0.2.10", "", helo="mx.pass.test")
-tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=pass smtp.helo=mx.pass.test"],
+tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=b@fail.test; dkim=none;"
+                                 " dmarc=none header.from=fail.test"], "as spf=fail (and the domain has no DMARC record)")
+code, _ = session(mx.port, "192.0.2.10", "", helo="mx.pass.test", msg=b"From: x@nodmarc.test\r\n\r\nHi.\r\n")
+tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=pass smtp.helo=mx.pass.test; dkim=none;"
+                                 " dmarc=none header.from=nodmarc.test"],
         "MAIL FROM:<> is checked by its HELO name (RFC 7208 2.3)")
-code, _ = session(mx.port, "198.51.100.7", "c@nospf.test")
-tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=none smtp.mailfrom=c@nospf.test"],
+code, _ = session(mx.port, "198.51.100.7", "c@nospf.test", msg=b"Subject: no From\r\n\r\nHi.\r\n")
+tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=none smtp.mailfrom=c@nospf.test; dkim=none"],
         "a domain without a record gives spf=none")
 code, _ = session(mx.port, "127.0.0.1", "a@pass.test")
 tap.is_((code, results(last_stored())), (250, []), "a client in INETMAIL_CHECKS_EXEMPT (loopback by default) is not checked")
@@ -104,7 +127,7 @@ tap.is_((code, results(last_stored())), (250, []), "a client in INETMAIL_CHECKS_
 strict = Server(build + "/smtp-handler", dict(env, INETMAIL_SPF_REJECT="fail"))
 code, text = session(strict.port, "198.51.100.7", "b@fail.test")
 tap.is_((code, text[:6]), (550, "5.7.23"), "INETMAIL_SPF_REJECT=fail refuses a hard fail with 550 5.7.23: " + text)
-code, _ = session(strict.port, "198.51.100.7", "d@soft.test")
+code, _ = session(strict.port, "198.51.100.7", "d@soft.test", msg=b"From: d@soft.test\r\n\r\nHi.\r\n")
 tap.is_(code, 250, "but not a softfail")
 tap.ok(any("rejected SPF fail" in e.get("MESSAGE", "") and e.get("INETMAIL_SPF") == "fail" for e in logs()),
        "the refusal is logged with spf=fail")
@@ -116,10 +139,82 @@ forged = (b"Authentication-Results: mail.example.com; dkim=pass header.d=example
           b"From: a@pass.test\r\nSubject: forged\r\n\r\nbody\r\n")
 code, _ = session(mx.port, "192.0.2.10", "a@pass.test", msg=forged)
 stored = last_stored()
-tap.is_(results(stored), ["Authentication-Results: mail.example.com; spf=pass smtp.mailfrom=a@pass.test",
+tap.is_(results(stored), ["Authentication-Results: mail.example.com; spf=pass smtp.mailfrom=a@pass.test; dkim=none;"
+                          " dmarc=pass (p=reject) header.from=pass.test",
                           "Authentication-Results: mx.elsewhere.test; spf=pass smtp.mailfrom=a@pass.test"],
         "an incoming Authentication-Results with our authserv-id is removed (folded, commented, any case)")
 tap.ok(stored.endswith(b"From: a@pass.test\r\nSubject: forged\r\n\r\nbody\r\n"), "the rest of the message is intact")
+
+# ---- DKIM and DMARC
+signed_msg = b"From: Boss <boss@signed.test>\r\nTo: alice@example.com\r\nSubject: signed\r\n\r\nPay the invoice.\r\n"
+signed = sign(signed_msg)
+code, _ = session(mx.port, "198.51.100.7", "bounce@pass.test", msg=signed)
+tap.is_(code, 250, "a message signed by its From domain is accepted")
+tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=bounce@pass.test;"
+                                 " dkim=pass header.d=signed.test header.s=s1; dmarc=pass (p=reject) header.from=signed.test"],
+        "dkim=pass with header.d and header.s; dmarc=pass by the aligned signature though SPF failed")
+tap.ok(last_stored().endswith(signed), "the message is stored as it came, signature and all")
+changed = signed.replace(b"Pay the invoice.", b"Pay the invoicf.")
+code, text = session(mx.port, "198.51.100.7", "bounce@pass.test", msg=changed)
+tap.is_((code, text[:5], "signed.test" in text), (550, "5.7.1", True),
+        "one body byte changed: dkim=fail, and DMARC p=reject refuses it with 550 5.7.1: " + text)
+tap.ok(any("DMARC policy of signed.test" in e.get("MESSAGE", "") and e.get("INETMAIL_DKIM") == "fail" and
+           e.get("INETMAIL_DMARC") == "fail" for e in logs()), "the log says why: dkim=fail dmarc=fail")
+lenient = Server(build + "/smtp-handler", dict(env, INETMAIL_DMARC_REJECT="no"))
+code, _ = session(lenient.port, "198.51.100.7", "bounce@pass.test", msg=changed)
+tap.is_(code, 250, "INETMAIL_DMARC_REJECT=no delivers it")
+tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=bounce@pass.test;"
+                                 " dkim=fail header.d=signed.test header.s=s1; dmarc=fail (p=reject) header.from=signed.test"],
+        "recording dkim=fail and dmarc=fail (p=reject)")
+twice = sign(signed, "s2")
+code, _ = session(mx.port, "198.51.100.7", "bounce@pass.test", msg=twice)
+tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=bounce@pass.test;"
+                                 " dkim=permerror header.d=signed.test header.s=s2;"
+                                 " dkim=pass header.d=signed.test header.s=s1; dmarc=pass (p=reject) header.from=signed.test"],
+        "one dkim= per signature: s2 has no key in DNS (permerror), s1 passes")
+forged_from = b"From: ceo@signed.test\r\nSubject: wire the money\r\n\r\nNow.\r\n"
+code, text = session(mx.port, "198.51.100.7", "mallory@pass.test", msg=forged_from)
+tap.is_(code, 550, "an unsigned From: of a p=reject domain, sent by someone else, is refused")
+quarantined = b"From: x@quar.test\r\nSubject: q\r\n\r\nq\r\n"
+code, _ = session(mx.port, "198.51.100.7", "x@pass.test", msg=quarantined)
+tap.is_((code, results(last_stored())), (250, ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=x@pass.test;"
+                                               " dkim=none; dmarc=fail (p=quarantine) header.from=quar.test"]),
+        "p=quarantine is delivered, with dmarc=fail (p=quarantine) recorded")
+tap.is_(sql("SELECT f.name FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id ORDER BY e.id DESC LIMIT 1").strip(),
+        "Junk", "into the recipient's Junk folder")
+two_from = b"From: a@signed.test\r\nFrom: b@pass.test\r\nSubject: two\r\n\r\nx\r\n"
+code, _ = session(mx.port, "192.0.2.10", "a@pass.test", msg=two_from)
+tap.is_((code, "dmarc=" in results(last_stored())[0]), (250, False),
+        "two From fields give no one domain to align with: no dmarc= result (RFC 7489 6.6.1)")
+
+big = sign(b"From: Boss <boss@signed.test>\r\nSubject: big\r\n\r\n" + b"x" * 998 + b"\r\n" * 1 +
+           (b"y" * 998 + b"\r\n") * 700)
+code, _ = session(mx.port, "198.51.100.7", "bounce@pass.test", msg=big)
+stored = last_stored()
+tap.ok(code == 250 and stored.endswith(big) and stored.startswith(b"Return-Path: <bounce@pass.test>\r\nAuthentication-Results:")
+       and "dkim=pass header.d=signed.test" in results(stored)[0],
+       "a message written ahead in chunks (700 KiB) is verified as it streams, its trace fields before it")
+tap.is_(sql("SELECT MIN(c.seq), MAX(c.seq), SUM(LENGTH(c.data)) = m.size FROM mailbox_entry e JOIN message m ON m.id = e.message_id"
+            " JOIN message_chunk c ON c.message_id = m.id WHERE e.id = (SELECT MAX(id) FROM mailbox_entry)").split(),
+        ["0", "3", "1"], "in chunk 0, the content in the chunks after it; the size counts both")
+
+# ---- IMAP finds the parts of a checked message, its trace fields added at commit, where they are
+multipart = (b"From: a@pass.test\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+             b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\none\r\n"
+             b"--b\r\nContent-Type: text/plain\r\n\r\ntwo\r\n--b--\r\n")
+session(mx.port, "192.0.2.10", "a@pass.test", msg=multipart)
+stored = last_stored()
+imap = Server(build + "/imap-handler", {"INETMAIL_PLAINTEXT_AUTH": "1"})
+c = imaplib.IMAP4("127.0.0.1", imap.port)
+c.login("alice@example.com", "alice pw")
+c.select("INBOX")
+n = c.search(None, "ALL")[1][0].split()[-1]
+got = c.fetch(n, "(BODY.PEEK[1] BODY.PEEK[2] BODY.PEEK[HEADER])")[1]
+parts = {re.findall(rb"BODY\[[^]]*\]", item[0])[-1].decode(): item[1] for item in got if isinstance(item, tuple)}
+c.logout()
+tap.is_((parts.get("BODY[1]"), parts.get("BODY[2]"), parts.get("BODY[HEADER]")),
+        (b"one", b"two", stored.split(b"\r\n\r\n")[0] + b"\r\n\r\n"),
+        "BODY[1], BODY[2] and BODY[HEADER] (Authentication-Results and all) over IMAP")
 
 # ---- DNS blocklists: a listed client is refused at RCPT, naming the zone; a DNS failure never refuses
 bl = Server(build + "/smtp-handler", dict(env, INETMAIL_DNSBL="none.test bl.test"))
@@ -171,7 +266,7 @@ with smtplib.SMTP("127.0.0.1", sub.port, timeout=30) as c:
     c.sendmail("sam@sender.test", ["bob@example.com"], b"From: sam@sender.test\r\nSubject: retried\r\n\r\nHi.\r\n")
 # The MX the agent reaches (as a smarthost: no DNS needed for it) on 192.0.2.11, which is then the agent's address too.
 relay_mx = Server(build + "/smtp-handler", dict(env, INETMAIL_GREYLIST="2"), address="192.0.2.11")
-agent = subprocess.Popen([build + "/inetmail-relay"], env=dict(sender_env, INETMAIL_RELAY="smarthost",
+agent = subprocess.Popen([build + "/inetmail-relay"], env=dict(sender_env, INETMAIL_DOMAIN="sender.test", INETMAIL_RELAY="smarthost",
                          INETMAIL_RELAY_HOST="192.0.2.11:%d" % relay_mx.port, INETMAIL_RELAY_TLS="none",
                          INETMAIL_RELAY_RETRY="1"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 deadline = time.time() + 30
@@ -180,6 +275,8 @@ while time.time() < deadline and not last_stored("bob@example.com"):
 agent.terminate()
 agent.wait()
 got = last_stored("bob@example.com")
+tap.ok(results(got) and "dkim=pass header.d=sender.test header.s=sel" in results(got)[0],
+       "the relay agent's DKIM signature verifies: " + (results(got) or [""])[0])
 deferred = [e for e in logs() if e.get("INETMAIL_PEER") == "192.0.2.11" and e.get("INETMAIL_GREYLIST") == "deferred"]
 tap.ok(b"Subject: retried" in got and deferred, "inetmail-relay, deferred with 451 4.7.1, retries and is accepted")
 tap.is_(sql("SELECT client, passed FROM greylist WHERE sender = 'sam@sender.test'").strip(), "192.0.2.0/24\t1",

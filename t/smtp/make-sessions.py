@@ -284,6 +284,8 @@ QUIT
 """, """
 == bob@example.com
 Return-Path: <someone@elsewhere.example>
+Authentication-Results: mail.example.com;
+	dkim=none
 Received: from relay.example.net ([192.0.2.1])
 	by mail.example.com (inetmail) with ESMTP
 	for <bob@example.com>; {DATE}

@@ -1,0 +1,256 @@
+/* The checks of a message's content as it streams in: every DKIM signature
+ * verified with libopendkim (body hashed as it passes, never held), DMARC
+ * (libopendmarc) from SPF's and DKIM's results and the From domain, and the
+ * one Authentication-Results field (RFC 8601) that says what was found. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netinet/in.h>
+#include <opendkim/dkim.h>
+#include <opendmarc/dmarc.h>
+#include <resolv.h>
+#include <spf2/spf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "env.h"
+#include "envelope.h"
+#include "log.h"
+
+#define PUBLIC_SUFFIXES "/usr/share/publicsuffix/public_suffix_list.dat" /* Debian's publicsuffix */
+
+int smtp_checks_plain(const char *v)
+{
+	if (!*v)
+		return 0;
+	for (; *v; v++)
+		if ((unsigned char)*v <= ' ' || *v == 0x7f || strchr(";()\"\\,", *v))
+			return 0;
+	return 1;
+}
+
+void smtp_verify_reset(struct smtp_checks *c)
+{
+	if (c->dkim)
+		dkim_free(c->dkim);
+	c->dkim = NULL;
+	c->dkim_body = 0;
+	c->from_len = 0;
+	c->from_cut = 0;
+	c->n_sigs = 0;
+	c->dkim_none = 0;
+	c->dmarc_result = NULL;
+	c->dmarc_from[0] = '\0';
+	c->dmarc_policy = 0;
+}
+
+/* A field as received: to the verifier (without its CRLF), and held when it is a From. */
+static void check_field(void *ctx, const char *field, size_t len)
+{
+	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
+	DKIM_STAT st;
+	if (!c->dkim && c->dkim_lib)
+		c->dkim = dkim_verify(c->dkim_lib, (const unsigned char *)log_session_id(), NULL, &st);
+	size_t n = len;
+	while (n && (field[n - 1] == '\n' || field[n - 1] == '\r'))
+		n--;
+	if (c->dkim)
+		dkim_header(c->dkim, (unsigned char *)field, n);
+	if (len >= 5 && !strncasecmp(field, "from", 4) && strchr(" \t:", field[4])) {
+		if (c->from_len + len > sizeof c->from)
+			c->from_cut = 1;
+		else
+			memcpy(c->from + c->from_len, field, len);
+		c->from_len += c->from_cut ? 0 : len;
+	}
+}
+
+static void check_body(void *ctx, const void *data, size_t len)
+{
+	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
+	if (!c->dkim)
+		return;
+	if (!c->dkim_body++)
+		dkim_eoh(c->dkim);
+	dkim_body(c->dkim, (unsigned char *)data, len);
+}
+
+/* Whether the key a signature names is not in DNS at all (RFC 6376 6.1.2: a
+ * permanent failure): libopendkim tells that apart from a failed query only
+ * by asking with res_nsend, which Debian's build does not. */
+static int key_absent(const char *selector, const char *domain)
+{
+	char name[2 * CHECKS_DOMAIN_MAX + 16];
+	unsigned char answer[512];
+	snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
+	return res_query(name, ns_c_in, ns_t_txt, answer, sizeof answer) < 0 &&
+	       (h_errno == HOST_NOT_FOUND || h_errno == NO_DATA);
+}
+
+/* RFC 8601 2.7.1's result of one verified signature. */
+static const char *signature_result(DKIM_SIGINFO *sig, const struct checks_dkim *d)
+{
+	if (DKIM_SIG_CHECK(sig))
+		return "pass";
+	switch (dkim_sig_geterror(sig)) {
+	case DKIM_SIGERROR_KEYFAIL: /* the key's DNS query failed, or found nothing */
+		return key_absent(d->selector, d->domain) ? "permerror" : "temperror";
+	case DKIM_SIGERROR_BADSIG:
+	case DKIM_SIGERROR_OK: /* the signature checked out but the body hash did not */
+		return "fail";
+	default:
+		return "permerror"; /* no key, a broken signature or key */
+	}
+}
+
+/* The signatures' results, after the whole message went through. */
+static void dkim_finish(struct smtp_checks *c)
+{
+	if (!c->dkim) {
+		c->dkim_none = 1;
+		return;
+	}
+	if (!c->dkim_body++)
+		dkim_eoh(c->dkim);
+	DKIM_STAT st = dkim_eom(c->dkim, NULL);
+	DKIM_SIGINFO **sigs = NULL;
+	int n = 0;
+	if (st == DKIM_STAT_NOSIG || dkim_getsiglist(c->dkim, &sigs, &n) != DKIM_STAT_OK || n == 0) {
+		c->dkim_none = 1;
+		log_session_note("dkim", "none");
+		return;
+	}
+	for (int i = 0; i < n && c->n_sigs < CHECKS_DKIM_MAX; i++) {
+		struct checks_dkim *d = &c->sigs[c->n_sigs++];
+		const unsigned char *domain = dkim_sig_getdomain(sigs[i]), *selector = dkim_sig_getselector(sigs[i]);
+		snprintf(d->domain, sizeof d->domain, "%s", domain ? (const char *)domain : "");
+		snprintf(d->selector, sizeof d->selector, "%s", selector ? (const char *)selector : "");
+		d->result = signature_result(sigs[i], d);
+	}
+	char note[SMTP_WHY_MAX];
+	snprintf(note, sizeof note, "%s%s", c->sigs[0].result, n > 1 ? "+" : "");
+	log_session_note("dkim", note);
+}
+
+/* DMARC (RFC 7489) of the From domain, from SPF's and the signatures' results. */
+static void dmarc_check(struct smtp_checks *c)
+{
+	if (c->from_cut || envelope_from_domain(c->from, c->from_len, c->dmarc_from, sizeof c->dmarc_from) < 0) {
+		c->dmarc_from[0] = '\0';
+		return; /* no one From domain: nothing to align with (the message is judged by the rest) */
+	}
+	if (!c->dmarc_ready) {
+		OPENDMARC_LIB_T lib = {.tld_type = OPENDMARC_TLD_TYPE_NONE};
+		if (access(PUBLIC_SUFFIXES, R_OK) == 0) { /* else the organizational domain is the last two labels */
+			lib.tld_type = OPENDMARC_TLD_TYPE_MOZILLA;
+			snprintf((char *)lib.tld_source_file, sizeof lib.tld_source_file, "%s", PUBLIC_SUFFIXES);
+		}
+		if (opendmarc_policy_library_init(&lib) != DMARC_PARSE_OKAY)
+			return;
+		c->dmarc_ready = 1;
+	}
+	DMARC_POLICY_T *p = opendmarc_policy_connect_init((unsigned char *)c->client_text, c->client.family == AF_INET6);
+	if (!p)
+		return;
+	opendmarc_policy_store_from_domain(p, (unsigned char *)c->dmarc_from);
+	if (c->spf_result) {
+		const char *at = strrchr(c->spf_identity, '@');
+		int r = c->spf_result == SPF_RESULT_PASS ? DMARC_POLICY_SPF_OUTCOME_PASS
+		      : c->spf_result == SPF_RESULT_TEMPERROR ? DMARC_POLICY_SPF_OUTCOME_TMPFAIL
+		      : c->spf_result == SPF_RESULT_NONE ? DMARC_POLICY_SPF_OUTCOME_NONE : DMARC_POLICY_SPF_OUTCOME_FAIL;
+		opendmarc_policy_store_spf(p, (unsigned char *)(at ? at + 1 : c->spf_identity), r,
+		                           c->spf_helo ? DMARC_POLICY_SPF_ORIGIN_HELO : DMARC_POLICY_SPF_ORIGIN_MAILFROM, NULL);
+	}
+	for (size_t i = 0; i < c->n_sigs; i++) {
+		const char *r = c->sigs[i].result;
+		opendmarc_policy_store_dkim(p, (unsigned char *)c->sigs[i].domain, (unsigned char *)c->sigs[i].selector,
+		                            !strcmp(r, "pass") ? DMARC_POLICY_DKIM_OUTCOME_PASS
+		                            : !strcmp(r, "temperror") ? DMARC_POLICY_DKIM_OUTCOME_TMPFAIL
+		                            : DMARC_POLICY_DKIM_OUTCOME_FAIL, NULL);
+	}
+	int q = opendmarc_policy_query_dmarc(p, NULL), policy = opendmarc_get_policy_to_enforce(p), rp = 0;
+	opendmarc_policy_fetch_p(p, &rp);
+	opendmarc_policy_connect_shutdown(p);
+	c->dmarc_policy = (char)rp;
+	c->dmarc_result = q == DMARC_DNS_ERROR_TMPERR ? "temperror"
+	                : q == DMARC_DNS_ERROR_NO_RECORD || q == DMARC_DNS_ERROR_NXDOMAIN ? "none"
+	                : q != DMARC_PARSE_OKAY ? "permerror"
+	                : policy == DMARC_POLICY_PASS ? "pass"
+	                : policy == DMARC_POLICY_ABSENT ? "none" : "fail";
+	log_session_note("dmarc", c->dmarc_result);
+}
+
+static enum smtp_check check_message(void *ctx, char why[SMTP_WHY_MAX])
+{
+	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
+	dkim_finish(c);
+	dmarc_check(c);
+	if (c->dmarc_result && !strcmp(c->dmarc_result, "fail") && c->dmarc_policy == DMARC_RECORD_P_REJECT &&
+	    c->dmarc_reject) {
+		snprintf(why, SMTP_WHY_MAX, "DMARC policy of %s", c->dmarc_from);
+		return SMTP_CHECK_REFUSE;
+	}
+	if (c->dmarc_result && !strcmp(c->dmarc_result, "fail") && c->dmarc_policy == DMARC_RECORD_P_QUARANTINE)
+		store_delivery_junk(((struct smtp_store *)ctx)->delivery);
+	return SMTP_CHECK_PASS;
+}
+
+/* "Authentication-Results: authserv-id; method=result property=value; ..."
+ * (RFC 8601 2.2), a method a line; a value that is not plain is left out. */
+static size_t auth_results(void *ctx, char *buf, size_t size)
+{
+	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
+	size_t n = (size_t)snprintf(buf, size, "Authentication-Results: %s", c->authserv_id);
+	if (c->spf_result && n < size) {
+		const char *at = strrchr(c->spf_identity, '@'), *v = c->spf_identity;
+		if (!smtp_checks_plain(v) && at && smtp_checks_plain(at + 1))
+			v = at + 1; /* RFC 8601 2.7.2: the domain alone is a valid smtp.mailfrom */
+		n += (size_t)snprintf(buf + n, size - n, ";\r\n\tspf=%s", SPF_strresult(c->spf_result));
+		if (smtp_checks_plain(v) && n < size)
+			n += (size_t)snprintf(buf + n, size - n, " smtp.%s=%s", c->spf_helo ? "helo" : "mailfrom", v);
+	}
+	if (c->dkim_none && n < size)
+		n += (size_t)snprintf(buf + n, size - n, ";\r\n\tdkim=none");
+	for (size_t i = 0; i < c->n_sigs && n < size; i++) {
+		const struct checks_dkim *d = &c->sigs[i];
+		n += (size_t)snprintf(buf + n, size - n, ";\r\n\tdkim=%s", d->result);
+		if (smtp_checks_plain(d->domain) && n < size)
+			n += (size_t)snprintf(buf + n, size - n, " header.d=%s", d->domain);
+		if (smtp_checks_plain(d->selector) && n < size)
+			n += (size_t)snprintf(buf + n, size - n, " header.s=%s", d->selector);
+	}
+	if (c->dmarc_result && n < size) {
+		n += (size_t)snprintf(buf + n, size - n, ";\r\n\tdmarc=%s", c->dmarc_result);
+		if (c->dmarc_policy && n < size)
+			n += (size_t)snprintf(buf + n, size - n, " (p=%s)", c->dmarc_policy == DMARC_RECORD_P_REJECT ? "reject"
+			                      : c->dmarc_policy == DMARC_RECORD_P_QUARANTINE ? "quarantine" : "none");
+		if (smtp_checks_plain(c->dmarc_from) && n < size)
+			n += (size_t)snprintf(buf + n, size - n, " header.from=%s", c->dmarc_from);
+	}
+	if (n < size)
+		n += (size_t)snprintf(buf + n, size - n, "\r\n");
+	return n < size ? n : 0; /* cut short it would be wrong: none rather */
+}
+
+static int head(void *ctx, const char *data, size_t len)
+{
+	struct smtp_store *b = ctx;
+	return store_delivery_head(b->delivery, data, len) == STORE_OK ? 0 : -1;
+}
+
+void smtp_verify_init(struct smtp_checks *c, struct smtp_backend *be)
+{
+	((struct smtp_store *)be->ctx)->head_later = 1; /* the trace fields wait for the results */
+	c->dmarc_reject = strcmp(env_str("INETMAIL_DMARC_REJECT", "yes"), "no") != 0;
+	c->dkim_lib = dkim_init(NULL, NULL);
+	be->check_field = check_field;
+	be->check_body = check_body;
+	be->check_message = check_message;
+	be->auth_results = auth_results;
+	be->head = head;
+}
