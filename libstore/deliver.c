@@ -71,6 +71,41 @@ void store_delivery_head_later(struct store_delivery *d)
 	d->seq = 1;
 }
 
+struct chunk_args {
+	uint64_t message_id, seq;
+	size_t len;
+};
+
+static enum store_result chunk_body(struct store *s, void *ctx)
+{
+	struct chunk_args *a = ctx;
+	MYSQL_STMT *st = store_q_exec(s, Q_QUEUE_CHUNK, "uu", a->message_id, a->seq);
+	return store_q_one(st, st ? store_q_fetch(s, st, "b", s->chunk, (size_t)STORE_CHUNK_SIZE, &a->len) : -1,
+	                   STORE_TEMPFAIL);
+}
+
+enum store_result store_delivery_read(struct store_delivery *d, store_data_fn fn, void *ctx)
+{
+	if (d->failed != STORE_OK)
+		return d->failed;
+	struct chunk_args a = {.message_id = d->message_id};
+	if (d->message_id && !d->s->chunk && !(d->s->chunk = malloc(STORE_CHUNK_SIZE)))
+		return STORE_TEMPFAIL;
+	for (a.seq = (uint64_t)d->head_later; d->message_id && a.seq < d->seq; a.seq++) { /* written ahead */
+		enum store_result r = store_read(d->s, chunk_body, &a);
+		if (r != STORE_OK)
+			return r;
+		if (fn(ctx, d->s->chunk, a.len))
+			return STORE_PERMFAIL;
+	}
+	return !d->buf_len || !fn(ctx, d->buf, d->buf_len) ? STORE_OK : STORE_PERMFAIL;
+}
+
+uint64_t store_delivery_size(const struct store_delivery *d)
+{
+	return d->size;
+}
+
 enum store_result store_delivery_head(struct store_delivery *d, const void *data, size_t len)
 {
 	if (d->failed != STORE_OK)

@@ -98,6 +98,8 @@ enum store_result store_greylist(struct store *, const char *client, const char 
  * to every existing recipient, and bounces it into the sender's mailbox for
  * every recipient that has none, in one transaction, and returns after COMMIT.
  * Content too large to hold in memory is written ahead, invisible until then. */
+/* A data callback returning non-zero stops the stream. */
+typedef int (*store_data_fn)(void *ctx, const void *data, size_t len);
 struct store_delivery;
 struct store_delivery_result {
 	uint64_t queue_id;
@@ -119,17 +121,19 @@ enum store_result store_delivery_write(struct store_delivery *, const void *data
  * most STORE_HEAD_MAX octets). */
 #define STORE_HEAD_MAX (32 * 1024)
 void store_delivery_head_later(struct store_delivery *);
+/* The content written so far, in order, for a scanner before commit; and its size. */
+enum store_result store_delivery_read(struct store_delivery *, store_data_fn fn, void *ctx);
+uint64_t store_delivery_size(const struct store_delivery *);
 enum store_result store_delivery_head(struct store_delivery *, const void *data, size_t len);
 enum store_result store_delivery_commit(struct store_delivery *, struct store_delivery_result *);
 void store_delivery_free(struct store_delivery *); /* discards what was not committed */
-/* Maildrop (POP3). A data callback returning non-zero stops the stream. */
+/* Maildrop (POP3). */
 struct store_entry {
 	uint64_t id;
 	uint64_t size;
 	char uidl[STORE_UIDL_MAX + 1];
 };
 typedef int (*store_entry_fn)(void *ctx, const struct store_entry *);
-typedef int (*store_data_fn)(void *ctx, const void *data, size_t len);
 
 /* The maildrop lock: taken (STORE_IN_USE when another session holds it) or
  * renewed, for ttl_seconds from now. */

@@ -93,7 +93,7 @@ static void read_reply(struct attempt *a, struct relay_reply *rep)
 	}
 	int rc = 0;
 	while (rc == 0) {
-		if (relay_net_line(&a->net, line) < 0) {
+		if (net_line(&a->net, line) < 0) {
 			snprintf(rep->text, sizeof rep->text, "connection lost or timed out");
 			rep->code = 0;
 			return;
@@ -117,7 +117,7 @@ static int send_line(struct attempt *a, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof line - 2)
 		return -1;
 	memcpy(line + n, "\r\n", 2);
-	return relay_net_write(&a->net, line, (size_t)n + 2);
+	return net_write(&a->net, line, (size_t)n + 2);
 }
 
 /* The host did not take the mail: why, for the next host or the retry. */
@@ -145,7 +145,7 @@ static int ehlo(struct attempt *a)
 		return host_failed(a, ": connection lost", NULL);
 	memset(&rep, 0, sizeof rep);
 	int rc = 0;
-	while (rc == 0 && relay_net_line(&a->net, line) >= 0)
+	while (rc == 0 && net_line(&a->net, line) >= 0)
 		if ((rc = relay_reply_line(&rep, line)) >= 0 && rep.lines > 1)
 			relay_ehlo_offer_line(&a->offer, line + 4);
 	if (rc <= 0)
@@ -162,7 +162,7 @@ static int start_tls(struct attempt *a)
 {
 	const struct relay_config *cfg = a->cfg;
 	char err[256];
-	if (relay_net_tls(&a->net, a->host, cfg->tls == RELAY_TLS_VERIFY, cfg->ca_file, err, sizeof err) < 0) {
+	if (net_tls(&a->net, a->host, cfg->tls == RELAY_TLS_VERIFY, cfg->ca_file, err, sizeof err) < 0) {
 		snprintf(a->answer, sizeof a->answer, "%s", err);
 		a->host_perm = 0;
 		return -1;
@@ -223,7 +223,7 @@ static int authenticate(struct attempt *a)
 	return 0;
 }
 
-static int send_out(void *net, const char *p, size_t n) { return relay_net_write(net, p, n); }
+static int send_out(void *net, const char *p, size_t n) { return net_write(net, p, n); }
 
 /* The content, dot-stuffed (RFC 5321 4.5.2), as the store streams it. */
 static int write_content(void *ctx, const void *data, size_t len)
@@ -316,7 +316,7 @@ static int transaction(struct attempt *a)
 	}
 	a->stuff = (struct dotstuff){1};
 	a->first_chunk = 1;
-	a->write_failed = a->sig && relay_net_write(&a->net, a->sig, a->sig_len) < 0;
+	a->write_failed = a->sig && net_write(&a->net, a->sig, a->sig_len) < 0;
 	enum store_result r =
 	        a->write_failed ? STORE_PERMFAIL : store_relay_content(a->store, c, a->cfg->lease, write_content, a);
 	if (r != STORE_OK) {
@@ -331,10 +331,10 @@ static int transaction(struct attempt *a)
 		return -2; /* no final dot: the server keeps nothing */
 	/* stored lines end in CRLF (bare LF is refused on the way in): a last line without one gets it */
 	int crlf = a->stuff.at_line_start;
-	if (relay_net_write(&a->net, crlf ? ".\r\n" : "\r\n.\r\n", crlf ? 3 : 5) < 0)
+	if (net_write(&a->net, crlf ? ".\r\n" : "\r\n.\r\n", crlf ? 3 : 5) < 0)
 		rep.code = 0;
 	else {
-		relay_net_timeout(&a->net, RELAY_DOT_TIMEOUT_S);
+		net_timeout(&a->net, RELAY_DOT_TIMEOUT_S);
 		read_reply(a, &rep);
 	}
 	if (!rep.code)
@@ -352,14 +352,14 @@ static int try_host(struct attempt *a, unsigned port)
 	struct relay_reply rep;
 	if (keep_lease(a) < 0) /* the connect's wait, like any other */
 		return -2;
-	if (relay_net_connect(&a->net, a->host, port, err, sizeof err) < 0) {
+	if (net_connect(&a->net, a->host, port, RELAY_CONNECT_TIMEOUT_S, err, sizeof err) < 0) {
 		snprintf(a->answer, sizeof a->answer, "%s", err);
 		a->host_perm = 0;
 		return -1;
 	}
 	snprintf(a->remote, sizeof a->remote, "%s[%s]", a->host, a->net.addr);
-	relay_net_timeout(&a->net, RELAY_COMMAND_TIMEOUT_S);
-	relay_net_set_tick(&a->net, lease_tick, a);
+	net_timeout(&a->net, RELAY_COMMAND_TIMEOUT_S);
+	net_set_tick(&a->net, lease_tick, a);
 	int rc = -1;
 	if (cfg->implicit_tls && start_tls(a) < 0)
 		goto out;
@@ -392,7 +392,7 @@ static int try_host(struct attempt *a, unsigned port)
 	if (rc == 0)
 		send_line(a, "QUIT"); /* its reply is not waited for: the mail is done */
 out:
-	relay_net_close(&a->net);
+	net_close(&a->net);
 	return a->lease_lost ? -2 : rc;
 }
 

@@ -14,6 +14,7 @@
 #define RELAY_RETRY_MAX_S 3600     /* doubling up to an hour */
 #define RELAY_MAX_AGE_S (5 * 86400) /* then, after five days, a bounce */
 #define RELAY_POLL_S 5             /* how long an idle agent sleeps before it looks again */
+#define RELAY_CONNECT_TIMEOUT_S 30  /* a host that does not answer a SYN in 30 s is down for this try */
 #define RELAY_COMMAND_TIMEOUT_S 300 /* RFC 5321 4.5.3.2: 5 minutes for a reply */
 #define RELAY_DOT_TIMEOUT_S 600     /* and 10 for the one after the final dot */
 #define RELAY_CREDENTIAL_MAX 255  /* RFC 4616: authcid and passwd up to 255 octets each */

@@ -22,6 +22,7 @@
 #define DNSBL_ANSWER_MAX 512   /* one A record's answer: a classic UDP reply is enough */
 #define GREYLIST_V4_BITS 24    /* RFC 6647 4.1: a sending farm retries from another address of its /24 */
 #define GREYLIST_V6_BITS 64
+#define RSPAMD_TIMEOUT_S 20    /* rspamd scans in well under a second; one stuck this long is down */
 
 /* libspf2's internal errors (out of memory) end the session as any other;
  * its warnings are about other people's records: not ours to log. */
@@ -139,6 +140,30 @@ static enum smtp_check check_recipient(void *ctx, const char *sender, const char
 	return r == STORE_OK ? SMTP_CHECK_PASS : r == STORE_NOT_FOUND ? SMTP_CHECK_DEFER : SMTP_CHECK_TEMPFAIL;
 }
 
+/* INETMAIL_RSPAMD=http://HOST:PORT (a name, an address or [an IPv6 address]). */
+static void rspamd_config(struct smtp_checks *c)
+{
+	const char *url = env_str("INETMAIL_RSPAMD", "");
+	if (!*url)
+		return;
+	const char *h = !strncmp(url, "http://", 7) ? url + 7 : NULL;
+	const char *end = h && *h == '[' ? strchr(h, ']') : h ? strrchr(h, ':') : NULL;
+	const char *port = end && *h == '[' ? (end[1] == ':' ? end + 2 : NULL) : end ? end + 1 : NULL;
+	size_t len = h && end ? (size_t)(end - h) - (*h == '[') : 0;
+	unsigned long p = port ? strtoul(port, NULL, 10) : 0;
+	if (!len || len > CHECKS_DOMAIN_MAX || !p || p > 65535) {
+		log_send(LOG_ERR, NULL, "INETMAIL_RSPAMD=%s is not http://HOST:PORT: no spam check", url);
+		return;
+	}
+	memcpy(c->rspamd_host, h + (*h == '['), len);
+	c->rspamd_host[len] = '\0';
+	c->rspamd_port = (unsigned)p;
+	c->rspamd_timeout_s = (unsigned)env_ulong("INETMAIL_RSPAMD_TIMEOUT", RSPAMD_TIMEOUT_S);
+	if (!c->rspamd_timeout_s)
+		c->rspamd_timeout_s = 1;
+	c->rspamd_fail_accept = !strcmp(env_str("INETMAIL_RSPAMD_FAIL", "tempfail"), "accept");
+}
+
 void smtp_checks_init(struct smtp_checks *c, struct store *store, const char *peer, struct smtp_backend *be)
 {
 	memset(c, 0, sizeof *c);
@@ -169,6 +194,7 @@ void smtp_checks_init(struct smtp_checks *c, struct store *store, const char *pe
 	SPF_debug_handler = spf_quiet;
 	if (strcmp(env_str("INETMAIL_SPF", "on"), "off") && (c->spf = SPF_server_new(SPF_DNS_CACHE, 0)))
 		be->check_sender = check_sender;
+	rspamd_config(c);
 	smtp_verify_init(c, be);
 }
 

@@ -117,8 +117,8 @@ static size_t trace_fields(struct smtp_session *s, char *buf, size_t size)
 	snprintf(proto, sizeof proto, "%s%s%s", s->smtputf8 ? "UTF8SMTP" : s->esmtp || s->authenticated ? "ESMTP" : "SMTP",
 	         s->tls ? "S" : "", s->authenticated ? "A" : "");
 	size_t n = (size_t)snprintf(buf, size, "Return-Path: <%s>\r\n", s->sender);
-	if (smtp_checked(s) && s->be->auth_results && n < size)
-		n += s->be->auth_results(s->be->ctx, buf + n, size - n);
+	if (smtp_checked(s) && s->be->results && n < size)
+		n += s->be->results(s->be->ctx, buf + n, size - n);
 	if (n < size)
 		n += (size_t)snprintf(buf + n, size - n, "Received: from %s ([%s])\r\n\tby %s (inetmail) with %s", helo,
 		                      s->cfg->peer, s->cfg->hostname, proto);
@@ -209,8 +209,10 @@ static void data_end(struct smtp_session *s)
 		e = s->store_result == STORE_OVER_QUOTA ? R_OVER_QUOTA : R_TEMPFAIL;
 	char why[SMTP_WHY_MAX] = "";
 	if (!e && smtp_checked(s) && s->be->check_message) {
-		enum smtp_check c = s->be->check_message(s->be->ctx, why);
-		e = c == SMTP_CHECK_REFUSE ? R_POLICY_REFUSED : c == SMTP_CHECK_PASS ? 0 : R_POLICY_DEFERRED;
+		enum smtp_check c = s->be->check_message(s->be->ctx, s->helo, s->sender,
+		                                         (const char (*)[STORE_ADDRESS_MAX + 1])s->rcpt, s->n_rcpt, why);
+		e = c == SMTP_CHECK_REFUSE ? R_POLICY_REFUSED : c == SMTP_CHECK_SPAM ? R_SPAM
+		  : c == SMTP_CHECK_PASS ? 0 : R_POLICY_DEFERRED;
 	}
 	if (!e && head_later(s)) {
 		char trace[SMTP_TRACE_MAX];
@@ -236,7 +238,7 @@ static void data_end(struct smtp_session *s)
 	s->state = SMTP_READY;
 	if (e) {
 		s->rejected++;
-		log_delivery(s, "rejected", *why ? why : e == R_SIZE ? "too big" : e == R_HEADER_TOO_BIG ? "header too big"
+		log_delivery(s, "rejected", *why ? why : e == R_SPAM ? "spam" : e == R_SIZE ? "too big" : e == R_HEADER_TOO_BIG ? "header too big"
 		                            : e == R_BARE_EOL ? "bare CR or LF" : e == R_OVER_QUOTA ? "over quota" : "store failed");
 		smtp_reply(s, e, why, NULL);
 	} else {

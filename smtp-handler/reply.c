@@ -57,6 +57,7 @@ static const struct {
 	[R_SYNC] = {"554 5.5.0 Error: SMTP protocol synchronization"},
 	[R_RELAY_DENIED] = {"554 5.7.1 <%s>: Relay access denied"},
 	[R_DNSBL] = {"554 5.7.1 Service unavailable; client [%s] blocked using %s"},
+	[R_SPAM] = {"554 5.7.1 Message rejected as spam"},
 	[R_NO_RCPTS] = {"554 5.5.1 Error: no valid recipients"},
 	[R_PARAMETER] = {"555 5.5.4 Unsupported option: %s"},
 };

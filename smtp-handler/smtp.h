@@ -45,9 +45,10 @@ struct smtp_config {
 	const char *peer;          /* client address for Received: */
 };
 
-/* What an MX check found: the message may go on, is refused (5xx), is to be
- * tried again later (greylisting), or the check could not be made (4xx). */
-enum smtp_check { SMTP_CHECK_PASS, SMTP_CHECK_REFUSE, SMTP_CHECK_DEFER, SMTP_CHECK_TEMPFAIL };
+/* What an MX check found: the message may go on, is refused (5xx; as spam:
+ * 554), is to be tried again later (greylisting, 451), or the check could
+ * not be made (4xx). */
+enum smtp_check { SMTP_CHECK_PASS, SMTP_CHECK_REFUSE, SMTP_CHECK_SPAM, SMTP_CHECK_DEFER, SMTP_CHECK_TEMPFAIL };
 #define SMTP_WHY_MAX 300 /* what a refusal names: a DNS blocklist's zone, "DMARC policy of" a domain */
 
 /* The store as the machine sees it; main.c backs it with libstore, tests and
@@ -72,10 +73,11 @@ struct smtp_backend {
 	/* The message as the client sent it: each header field (CRLF included), then the body in pieces. */
 	void (*check_field)(void *ctx, const char *field, size_t len);
 	void (*check_body)(void *ctx, const void *data, size_t len);
-	/* At the end of DATA, before the message is kept: the verdict on it (DMARC). */
-	enum smtp_check (*check_message)(void *ctx, char why[SMTP_WHY_MAX]);
-	/* The Authentication-Results field (CRLF ended), or 0 octets for none. */
-	size_t (*auth_results)(void *ctx, char *buf, size_t size);
+	/* At the end of DATA, before the message is kept: the verdict on it (DMARC, rspamd). */
+	enum smtp_check (*check_message)(void *ctx, const char *helo, const char *sender,
+	                                 const char (*rcpt)[STORE_ADDRESS_MAX + 1], size_t n_rcpt, char why[SMTP_WHY_MAX]);
+	/* The fields the checks add at the top (Authentication-Results, X-Spam), CRLF ended; 0 octets for none. */
+	size_t (*results)(void *ctx, char *buf, size_t size);
 	/* Fields put before the content at commit (the trace, with the results known only then): 0, or -1. */
 	int (*head)(void *ctx, const char *data, size_t len);
 };

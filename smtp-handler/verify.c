@@ -47,6 +47,7 @@ void smtp_verify_reset(struct smtp_checks *c)
 	c->dmarc_result = NULL;
 	c->dmarc_from[0] = '\0';
 	c->dmarc_policy = 0;
+	c->rspamd_scored = c->rspamd_spam = 0;
 }
 
 /* A field as received: to the verifier (without its CRLF), and held when it is a From. */
@@ -185,9 +186,11 @@ static void dmarc_check(struct smtp_checks *c)
 	log_session_note("dmarc", c->dmarc_result);
 }
 
-static enum smtp_check check_message(void *ctx, char why[SMTP_WHY_MAX])
+static enum smtp_check check_message(void *ctx, const char *helo, const char *sender,
+                                     const char (*rcpt)[STORE_ADDRESS_MAX + 1], size_t n_rcpt, char why[SMTP_WHY_MAX])
 {
-	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
+	struct smtp_store *b = ctx;
+	struct smtp_checks *c = b->checks;
 	dkim_finish(c);
 	dmarc_check(c);
 	if (c->dmarc_result && !strcmp(c->dmarc_result, "fail") && c->dmarc_policy == DMARC_RECORD_P_REJECT &&
@@ -196,13 +199,14 @@ static enum smtp_check check_message(void *ctx, char why[SMTP_WHY_MAX])
 		return SMTP_CHECK_REFUSE;
 	}
 	if (c->dmarc_result && !strcmp(c->dmarc_result, "fail") && c->dmarc_policy == DMARC_RECORD_P_QUARANTINE)
-		store_delivery_junk(((struct smtp_store *)ctx)->delivery);
-	return SMTP_CHECK_PASS;
+		store_delivery_junk(b->delivery);
+	return c->rspamd_host[0] ? smtp_rspamd_scan(c, b->delivery, helo, sender, rcpt, n_rcpt, why) : SMTP_CHECK_PASS;
 }
 
 /* "Authentication-Results: authserv-id; method=result property=value; ..."
- * (RFC 8601 2.2), a method a line; a value that is not plain is left out. */
-static size_t auth_results(void *ctx, char *buf, size_t size)
+ * (RFC 8601 2.2), a method a line, a value that is not plain left out; then
+ * rspamd's verdict, as Postfix sites' milter writes it. */
+static size_t results(void *ctx, char *buf, size_t size)
 {
 	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
 	size_t n = (size_t)snprintf(buf, size, "Authentication-Results: %s", c->authserv_id);
@@ -234,6 +238,10 @@ static size_t auth_results(void *ctx, char *buf, size_t size)
 	}
 	if (n < size)
 		n += (size_t)snprintf(buf + n, size - n, "\r\n");
+	if (c->rspamd_spam && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "X-Spam: Yes\r\n");
+	if (c->rspamd_scored && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "X-Spam-Score: %.2f\r\n", c->rspamd_score);
 	return n < size ? n : 0; /* cut short it would be wrong: none rather */
 }
 
@@ -251,6 +259,6 @@ void smtp_verify_init(struct smtp_checks *c, struct smtp_backend *be)
 	be->check_field = check_field;
 	be->check_body = check_body;
 	be->check_message = check_message;
-	be->auth_results = auth_results;
+	be->results = results;
 	be->head = head;
 }

@@ -1,7 +1,8 @@
 /* libFuzzer harness for the small parsers: base64 (and its round trip),
  * SASL PLAIN, addresses, command-line splitting, the header end, SHA-crypt,
  * the relay agent's reading of replies and EHLO offers, IMAP's ENVELOPE and
- * BODYSTRUCTURE (the same however the message is cut into pieces). */
+ * BODYSTRUCTURE (the same however the message is cut into pieces), rspamd's
+ * JSON reply. */
 #define _GNU_SOURCE
 #include <crypt.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "internal.h"
 #include "store.h"
 #include "reply.h"
+#include "rspamd.h"
 #include "fuzz.h"
 
 
@@ -38,6 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	base64_encode(data, size, enc);
 	check(base64_decode(enc, strlen(enc), back) == (long)size && !memcmp(back, data, size));
+
+	struct smtp_rspamd_reply rr; /* what is kept of a reply fits, whatever the reply */
+	if (smtp_rspamd_parse(text, size, &rr) == 0)
+		check(strlen(rr.action) < sizeof rr.action && strlen(rr.symbols) < sizeof rr.symbols);
 
 	char canon[STORE_ADDRESS_MAX + 1], again[STORE_ADDRESS_MAX + 1];
 	if (store_address_canonical(text, canon) == 0) { /* never longer, printable, lowered, stable */

@@ -74,11 +74,14 @@ static void f_field(void *c, const char *field, size_t len)
 	verdict = field[0];
 }
 static void f_body(void *c, const void *data, size_t len) { (void)c, (void)data, (void)len; }
-static enum smtp_check f_message(void *c, char why[SMTP_WHY_MAX])
+static enum smtp_check f_message(void *c, const char *helo, const char *sender,
+                                 const char (*rcpt)[STORE_ADDRESS_MAX + 1], size_t n_rcpt, char why[SMTP_WHY_MAX])
 {
-	(void)c;
+	(void)c, (void)helo, (void)sender;
+	check(n_rcpt > 0 && rcpt[0][0]);
 	strcpy(why, "DMARC policy of example.org");
-	return verdict == 'R' ? SMTP_CHECK_REFUSE : verdict == 'D' ? SMTP_CHECK_DEFER : SMTP_CHECK_PASS;
+	return verdict == 'R' ? SMTP_CHECK_REFUSE : verdict == 'S' ? SMTP_CHECK_SPAM : verdict == 'D' ? SMTP_CHECK_DEFER
+	     : verdict == 'T' ? SMTP_CHECK_TEMPFAIL : SMTP_CHECK_PASS;
 }
 static int f_head(void *c, const char *data, size_t len)
 {
@@ -95,7 +98,7 @@ static const struct smtp_backend be = {.auth = f_auth, .recipient = f_lookup, .b
                                        .commit = f_commit, .abort = f_abort, .delay = f_delay, .input_pending = f_pending,
                                        .check_client = f_client, .check_sender = f_sender,
                                        .check_recipient = f_recipient, .check_field = f_field, .check_body = f_body,
-                                       .check_message = f_message, .auth_results = f_results, .head = f_head};
+                                       .check_message = f_message, .results = f_results, .head = f_head};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
 namespace of its own: 127.0.0.1:53 is a dnsmasq serving the SPF records of
 a few sender domains and a DNS blocklist (bl.test); clients connect from
 addresses of their own on loopback (192.0.2.0/24, 198.51.100.7)."""
-import imaplib, os, re, smtplib, subprocess, sys, tempfile, threading, time
+import imaplib, os, re, shutil, smtplib, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql
@@ -252,6 +252,91 @@ sql("UPDATE greylist SET last_seen = last_seen - 36 * 86400 WHERE client = '198.
 code, _ = session(grey.port, "192.0.2.10", "h@pass.test")
 tap.is_(sql("SELECT COUNT(*) FROM greylist WHERE client = '198.51.100.0/24'").strip(), "0",
         "a triplet unused for 35 days is removed when a new one is added")
+
+# ---- rspamd: a private one (Debian's package, a config of the test's own, no Redis), scanning each message
+def rspamd_tests():
+    rsp = os.path.join(tmp, "rspamd")
+    for d in ("run", "db", "log"):
+        os.makedirs(os.path.join(rsp, d))
+    with open(os.path.join(rsp, "tld.dat"), "w") as f:  # the public suffixes it needs: compiling the whole list takes 12 s
+        f.write("test\nexample\ncom\n")
+    with open(os.path.join(rsp, "test.lua"), "w") as f:
+        f.write("""
+    rspamd_config:register_symbol({name = 'TEST_SCORED', score = 2.5, callback = function(task) return true end})
+    rspamd_config:register_symbol({name = 'TEST_WHOLE', score = 0.5, callback = function(task)
+      local t = tostring(task:get_content())
+      return t:find('Subject: big', 1, true) ~= nil and t:find('END-OF-BIG-MESSAGE', 1, true) ~= nil
+    end})
+    rspamd_config:register_symbol({name = 'TEST_SOFT_REJECT', type = 'prefilter', priority = 10, callback = function(task)
+      if (task:get_subject() or ''):find('soft reject please', 1, true) then
+        task:set_pre_result('soft reject', 'testing')
+        return true
+      end
+      return false
+    end})
+    """)
+    with open(os.path.join(rsp, "rspamd.conf"), "w") as f:
+        f.write("""lua = "{d}/test.lua";
+    options {{ pidfile = "{d}/run/rspamd.pid"; enable_test_patterns = true; url_tld = "{d}/tld.dat";
+              dns {{ nameserver = ["127.0.0.1:53"]; timeout = 1s; retransmits = 1; }} }}
+    logging {{ type = "file"; filename = "{d}/log/rspamd.log"; level = "error"; }}
+    actions {{ reject = 15; add_header = 6; }}
+    worker "normal" {{ bind_socket = "127.0.0.1:11333"; count = 1; }}
+    """.format(d=rsp))
+    rspamd = subprocess.Popen(["rspamd", "-f", "-c", os.path.join(rsp, "rspamd.conf"), "-u", "root", "-g", "root", "--insecure"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import socket
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", 11333), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    scanned = Server(build + "/smtp-handler", dict(env, INETMAIL_RSPAMD="http://127.0.0.1:11333"))
+    GTUBE = b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+    code, text = session(scanned.port, "192.0.2.10", "a@pass.test", msg=b"From: a@pass.test\r\nSubject: g\r\n\r\n" + GTUBE + b"\r\n")
+    tap.is_((code, text[:5]), (554, "5.7.1"), "rspamd's reject (GTUBE) refuses the message with 554 5.7.1: " + text)
+    tap.ok(any(e.get("INETMAIL_RSPAMD", "").startswith("reject/") and "GTUBE" in e.get("MESSAGE", "") for e in logs()),
+           "and the log line names rspamd's action and symbols")
+    code, _ = session(scanned.port, "192.0.2.10", "a@pass.test")
+    stored = last_stored()
+    tap.ok(code == 250 and b"\r\nX-Spam-Score: 2.50\r\n" in stored.split(b"\r\n\r\n")[0] and b"X-Spam: Yes" not in stored,
+           "a normal message is scored (X-Spam-Score: 2.50) and delivered")
+    tap.ok(any(e.get("INETMAIL_RSPAMD") == "no_action/2.50/TEST_SCORED" for e in logs()), "rspamd=no_action/2.50/TEST_SCORED")
+    code, _ = session(scanned.port, "192.0.2.10", "a@pass.test",
+                      msg=b"From: a@pass.test\r\nSubject: y\r\n\r\n" + b"Y" + GTUBE[1:] + b"\r\n")
+    tap.ok(code == 250 and b"\r\nX-Spam: Yes\r\n" in last_stored(), "add header: delivered with X-Spam: Yes")
+    code, text = session(scanned.port, "192.0.2.10", "a@pass.test", msg=b"From: a@pass.test\r\nSubject: soft reject please\r\n\r\nx\r\n")
+    tap.is_((code, text[:5]), (451, "4.7.1"), "soft reject: 451 4.7.1")
+    big = b"From: a@pass.test\r\nSubject: big\r\n\r\n" + (b"z" * 998 + b"\r\n") * 700 + b"END-OF-BIG-MESSAGE\r\n"
+    code, _ = session(scanned.port, "192.0.2.10", "a@pass.test", msg=big)
+    tap.ok(code == 250 and any("TEST_WHOLE" in e.get("INETMAIL_RSPAMD", "") for e in logs()),
+           "a 700 KiB message reaches rspamd whole, streamed from the chunks written ahead")
+    rspamd.terminate()
+    rspamd.wait()
+    code, text = session(scanned.port, "192.0.2.10", "a@pass.test")
+    tap.is_((code, text[:5]), (451, "4.7.1"), "rspamd stopped: 451 4.7.1, " + text)
+    tap.ok(any(e.get("INETMAIL_RSPAMD") == "unavailable" for e in logs()), "logged rspamd=unavailable")
+    accepting = Server(build + "/smtp-handler", dict(env, INETMAIL_RSPAMD="http://127.0.0.1:11333", INETMAIL_RSPAMD_FAIL="accept"))
+    code, _ = session(accepting.port, "192.0.2.10", "a@pass.test")
+    tap.is_(code, 250, "INETMAIL_RSPAMD_FAIL=accept takes it unscanned")
+    stuck = socket.socket()
+    stuck.bind(("127.0.0.1", 0))
+    stuck.listen(8)
+    slow = Server(build + "/smtp-handler", dict(env, INETMAIL_RSPAMD="http://127.0.0.1:%d" % stuck.getsockname()[1],
+                                                INETMAIL_RSPAMD_TIMEOUT="1"))
+    started = time.time()
+    code, _ = session(slow.port, "192.0.2.10", "a@pass.test")
+    took = time.time() - started
+    tap.ok(code == 451 and 1 <= took < 10, "an rspamd that never answers: 451 after INETMAIL_RSPAMD_TIMEOUT (%.1f s)" % took)
+    stuck.close()
+
+RSPAMD_TESTS = 11
+if shutil.which("rspamd"):
+    rspamd_tests()
+else:
+    for _ in range(RSPAMD_TESTS):
+        tap.skip("rspamd", "rspamd is not installed (.ci/deps installs it)")
 
 # ---- a real client that retries: our relay agent, delivering to this MX from another site's database
 sender_env = dict(os.environ, INETMAIL_MYCNF=os.environ["SENDER_MYCNF"], INETMAIL_HOSTNAME="mail.sender.test",

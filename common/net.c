@@ -15,7 +15,7 @@
 #include "clock.h"
 #include "net.h"
 
-static int connect_one(const struct addrinfo *ai)
+static int connect_one(const struct addrinfo *ai, unsigned timeout_s)
 {
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd < 0)
@@ -24,7 +24,7 @@ static int connect_one(const struct addrinfo *ai)
 		goto fail;
 	struct pollfd p = {fd, POLLOUT, 0};
 	int rc;
-	while ((rc = poll(&p, 1, NET_CONNECT_TIMEOUT_S * 1000)) < 0 && errno == EINTR)
+	while ((rc = poll(&p, 1, (int)timeout_s * 1000)) < 0 && errno == EINTR)
 		;
 	if (rc <= 0) {
 		errno = rc == 0 ? ETIMEDOUT : errno;
@@ -45,7 +45,7 @@ fail:;
 	return -1;
 }
 
-int relay_net_connect(struct net *n, const char *host, unsigned port, char *err, size_t errlen)
+int net_connect(struct net *n, const char *host, unsigned port, unsigned timeout_s, char *err, size_t errlen)
 {
 	char service[8];
 	snprintf(service, sizeof service, "%u", port);
@@ -63,7 +63,7 @@ int relay_net_connect(struct net *n, const char *host, unsigned port, char *err,
 		void *a = ai->ai_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
 		                                    : (void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
 		inet_ntop(ai->ai_family, a, ip, sizeof ip);
-		if ((n->fd = connect_one(ai)) >= 0) {
+		if ((n->fd = connect_one(ai, timeout_s)) >= 0) {
 			snprintf(n->addr, sizeof n->addr, "%s", ip);
 			break;
 		}
@@ -73,7 +73,7 @@ int relay_net_connect(struct net *n, const char *host, unsigned port, char *err,
 	return n->fd >= 0 ? 0 : -1;
 }
 
-void relay_net_timeout(struct net *n, unsigned seconds)
+void net_timeout(struct net *n, unsigned seconds)
 {
 	n->timeout_s = seconds;
 	struct timeval tv = {.tv_sec = seconds < NET_SLICE_S ? seconds : NET_SLICE_S};
@@ -81,7 +81,7 @@ void relay_net_timeout(struct net *n, unsigned seconds)
 	setsockopt(n->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-void relay_net_set_tick(struct net *n, int (*tick)(void *ctx), void *ctx)
+void net_set_tick(struct net *n, int (*tick)(void *ctx), void *ctx)
 {
 	n->tick = tick;
 	n->tick_ctx = ctx;
@@ -98,7 +98,7 @@ static int again(struct net *n, int ssl_rc, long deadline)
 	return retry && clock_ms() < deadline && !(n->tick && n->tick(n->tick_ctx));
 }
 
-int relay_net_tls(struct net *n, const char *host, int verify, const char *ca_file, char *err, size_t errlen)
+int net_tls(struct net *n, const char *host, int verify, const char *ca_file, char *err, size_t errlen)
 {
 	static SSL_CTX *ctx;
 	if (!ctx) {
@@ -153,7 +153,7 @@ int relay_net_tls(struct net *n, const char *host, int verify, const char *ca_fi
 	return 0;
 }
 
-int relay_net_write(struct net *n, const char *data, size_t len)
+int net_write(struct net *n, const char *data, size_t len)
 {
 	long deadline = clock_ms() + n->timeout_s * 1000L;
 	while (len) {
@@ -178,6 +178,7 @@ int relay_net_write(struct net *n, const char *data, size_t len)
 	return 0;
 }
 
+/* More input: 0, 1 at its end, -1 on error or timeout. */
 static int fill(struct net *n)
 {
 	if (n->off) {
@@ -199,12 +200,14 @@ static int fill(struct net *n)
 			n->len += (size_t)r;
 			return 0;
 		}
-		if (r == 0 || !again(n, rc, deadline))
+		if (r == 0 || (n->ssl && SSL_get_error(n->ssl, rc) == SSL_ERROR_ZERO_RETURN))
+			return 1;
+		if (!again(n, rc, deadline))
 			return -1;
 	}
 }
 
-long relay_net_line(struct net *n, char line[NET_LINE_MAX + 1])
+long net_line(struct net *n, char line[NET_LINE_MAX + 1])
 {
 	for (;;) {
 		char *nl = memchr(n->buf + n->off, '\n', n->len - n->off);
@@ -219,12 +222,26 @@ long relay_net_line(struct net *n, char line[NET_LINE_MAX + 1])
 			n->off = (size_t)(nl - n->buf) + 1;
 			return (long)len;
 		}
-		if (n->len - n->off > NET_LINE_MAX || fill(n) < 0)
+		if (n->len - n->off > NET_LINE_MAX || fill(n) != 0)
 			return -1;
 	}
 }
 
-void relay_net_close(struct net *n)
+long net_read(struct net *n, char *buf, size_t max)
+{
+	if (n->off == n->len) {
+		n->off = n->len = 0;
+		int rc = fill(n);
+		if (rc)
+			return rc > 0 ? 0 : -1;
+	}
+	size_t k = n->len - n->off < max ? n->len - n->off : max;
+	memcpy(buf, n->buf + n->off, k);
+	n->off += k;
+	return (long)k;
+}
+
+void net_close(struct net *n)
 {
 	if (n->ssl) {
 		SSL_shutdown(n->ssl);
