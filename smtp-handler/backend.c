@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "checks.h"
 #include "log.h"
 #include "session.h"
 
@@ -33,6 +34,8 @@ static int be_begin(void *ctx, const char *bounce_to, const char *const *rcpts, 
 		store_delivery_relay(b->delivery);
 	if (b->delivery && b->head_later)
 		store_delivery_head_later(b->delivery);
+	if (b->checks)
+		smtp_verify_reset(b->checks); /* a new message: nothing of the last one's carries over */
 	for (size_t i = 0; b->delivery && i < n; i++)
 		if (store_delivery_add_recipient(b->delivery, rcpts[i]) < 0) {
 			store_delivery_free(b->delivery);

@@ -110,7 +110,6 @@ static enum smtp_check check_client(void *ctx, char why[SMTP_WHY_MAX])
 static enum smtp_check check_sender(void *ctx, const char *helo, const char *sender)
 {
 	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
-	smtp_verify_reset(c); /* a new transaction */
 	SPF_request_t *req = SPF_request_new(c->spf);
 	SPF_response_t *res = NULL;
 	c->spf_result = SPF_RESULT_TEMPERROR;

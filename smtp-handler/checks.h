@@ -34,7 +34,7 @@ struct smtp_checks {
 	int dmarc_reject;          /* INETMAIL_DMARC_REJECT is not no */
 	unsigned greylist_s;       /* INETMAIL_GREYLIST: the delay, 0 when off */
 	char greylist_net[IP_TEXT_MAX]; /* the client's /24 or /64 */
-	int dmarc_ready;           /* libopendmarc is set up (at the first message that needs it) */
+	int dmarc_ready;           /* libopendmarc is set up (at the first message that needs it); -1: it failed */
 	char rspamd_host[CHECKS_DOMAIN_MAX + 1]; /* INETMAIL_RSPAMD=http://HOST:PORT, "" when none */
 	unsigned rspamd_port;
 	unsigned rspamd_timeout_s; /* INETMAIL_RSPAMD_TIMEOUT: each connect, write and read */
@@ -56,7 +56,8 @@ struct smtp_checks {
 	int dkim_none;                   /* it had no signature (dkim=none) */
 	const char *dmarc_result;        /* NULL when it was not evaluated */
 	char dmarc_from[CHECKS_DOMAIN_MAX + 1];
-	char dmarc_policy;               /* 'r', 'q', 'n' or 0 */
+	char dmarc_policy;               /* the record's p=: 'r', 'q', 'n' or 0 (for the results' comment) */
+	int dmarc_enforce;               /* what applies to the From domain (sp= for a subdomain): DMARC_POLICY_* */
 	int rspamd_scored;               /* rspamd gave it a score */
 	double rspamd_score;
 	int rspamd_spam;                 /* its action was add header or rewrite subject: X-Spam: Yes */
@@ -66,14 +67,11 @@ struct smtp_checks {
  * in be (whose ctx is the struct smtp_store holding these). */
 void smtp_checks_init(struct smtp_checks *, struct store *, const char *peer, struct smtp_backend *be);
 void smtp_checks_free(struct smtp_checks *);
-/* verify.c: the message's hooks, and its state dropped at each new transaction. */
+/* verify.c: the message's hooks, and its state dropped at each new message. */
 void smtp_verify_init(struct smtp_checks *, struct smtp_backend *be);
 void smtp_verify_reset(struct smtp_checks *);
 /* rspamd.c: the message's scan; the refusal's or deferral's why filled in. */
 enum smtp_check smtp_rspamd_scan(struct smtp_checks *, struct store_delivery *, const char *helo, const char *sender,
                                  const char (*rcpt)[STORE_ADDRESS_MAX + 1], size_t n_rcpt, char why[SMTP_WHY_MAX]);
-/* A property's value as Authentication-Results may carry it (RFC 8601 2.2): no
- * blank, ";", comment or quote a reader could take for more results. */
-int smtp_checks_plain(const char *value);
 
 #endif

@@ -24,7 +24,9 @@
 
 #define PUBLIC_SUFFIXES "/usr/share/publicsuffix/public_suffix_list.dat" /* Debian's publicsuffix */
 
-int smtp_checks_plain(const char *v)
+/* A property's value as Authentication-Results may carry it (RFC 8601 2.2): no
+ * blank, ";", comment or quote a reader could take for more results. */
+static int plain(const char *v)
 {
 	if (!*v)
 		return 0;
@@ -47,6 +49,7 @@ void smtp_verify_reset(struct smtp_checks *c)
 	c->dmarc_result = NULL;
 	c->dmarc_from[0] = '\0';
 	c->dmarc_policy = 0;
+	c->dmarc_enforce = 0;
 	c->rspamd_scored = c->rspamd_spam = 0;
 }
 
@@ -62,7 +65,7 @@ static void check_field(void *ctx, const char *field, size_t len)
 		n--;
 	if (c->dkim)
 		dkim_header(c->dkim, (unsigned char *)field, n);
-	if (len >= 5 && !strncasecmp(field, "from", 4) && strchr(" \t:", field[4])) {
+	if (len >= 5 && !strncasecmp(field, "from", 4) && field[4] && strchr(" \t:", field[4])) {
 		if (c->from_len + len > sizeof c->from)
 			c->from_cut = 1;
 		else
@@ -76,8 +79,10 @@ static void check_body(void *ctx, const void *data, size_t len)
 	struct smtp_checks *c = ((struct smtp_store *)ctx)->checks;
 	if (!c->dkim)
 		return;
-	if (!c->dkim_body++)
+	if (!c->dkim_body) {
+		c->dkim_body = 1;
 		dkim_eoh(c->dkim);
+	}
 	dkim_body(c->dkim, (unsigned char *)data, len);
 }
 
@@ -113,11 +118,13 @@ static const char *signature_result(DKIM_SIGINFO *sig, const struct checks_dkim 
 static void dkim_finish(struct smtp_checks *c)
 {
 	if (!c->dkim) {
-		c->dkim_none = 1;
+		c->dkim_none = c->dkim_lib != NULL; /* without the library nothing is said of signatures */
 		return;
 	}
-	if (!c->dkim_body++)
+	if (!c->dkim_body) {
+		c->dkim_body = 1;
 		dkim_eoh(c->dkim);
+	}
 	DKIM_STAT st = dkim_eom(c->dkim, NULL);
 	DKIM_SIGINFO **sigs = NULL;
 	int n = 0;
@@ -127,6 +134,8 @@ static void dkim_finish(struct smtp_checks *c)
 		return;
 	}
 	for (int i = 0; i < n && c->n_sigs < CHECKS_DKIM_MAX; i++) {
+		if (dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE)
+			continue;
 		struct checks_dkim *d = &c->sigs[c->n_sigs++];
 		const unsigned char *domain = dkim_sig_getdomain(sigs[i]), *selector = dkim_sig_getselector(sigs[i]);
 		snprintf(d->domain, sizeof d->domain, "%s", domain ? (const char *)domain : "");
@@ -145,15 +154,19 @@ static void dmarc_check(struct smtp_checks *c)
 		c->dmarc_from[0] = '\0';
 		return; /* no one From domain: nothing to align with (the message is judged by the rest) */
 	}
+	if (c->dmarc_ready < 0)
+		return;
 	if (!c->dmarc_ready) {
 		OPENDMARC_LIB_T lib = {.tld_type = OPENDMARC_TLD_TYPE_NONE};
-		if (access(PUBLIC_SUFFIXES, R_OK) == 0) { /* else the organizational domain is the last two labels */
+		/* Without it each domain is its own organizational domain: a subdomain with no record of its own goes
+		 * unchecked, a sibling's signature does not align (Debian's package depends on publicsuffix). */
+		if (access(PUBLIC_SUFFIXES, R_OK) == 0) {
 			lib.tld_type = OPENDMARC_TLD_TYPE_MOZILLA;
 			snprintf((char *)lib.tld_source_file, sizeof lib.tld_source_file, "%s", PUBLIC_SUFFIXES);
 		}
-		if (opendmarc_policy_library_init(&lib) != DMARC_PARSE_OKAY)
+		c->dmarc_ready = opendmarc_policy_library_init(&lib) == DMARC_PARSE_OKAY ? 1 : -1; /* tried once */
+		if (c->dmarc_ready < 0)
 			return;
-		c->dmarc_ready = 1;
 	}
 	DMARC_POLICY_T *p = opendmarc_policy_connect_init((unsigned char *)c->client_text, c->client.family == AF_INET6);
 	if (!p)
@@ -178,6 +191,7 @@ static void dmarc_check(struct smtp_checks *c)
 	opendmarc_policy_fetch_p(p, &rp);
 	opendmarc_policy_connect_shutdown(p);
 	c->dmarc_policy = (char)rp;
+	c->dmarc_enforce = q == DMARC_PARSE_OKAY ? policy : 0;
 	c->dmarc_result = q == DMARC_DNS_ERROR_TMPERR ? "temperror"
 	                : q == DMARC_DNS_ERROR_NO_RECORD || q == DMARC_DNS_ERROR_NXDOMAIN ? "none"
 	                : q != DMARC_PARSE_OKAY ? "permerror"
@@ -193,12 +207,12 @@ static enum smtp_check check_message(void *ctx, const char *helo, const char *se
 	struct smtp_checks *c = b->checks;
 	dkim_finish(c);
 	dmarc_check(c);
-	if (c->dmarc_result && !strcmp(c->dmarc_result, "fail") && c->dmarc_policy == DMARC_RECORD_P_REJECT &&
-	    c->dmarc_reject) {
+	/* the policy that applies (sp= for a subdomain), as libopendmarc works it out; pct= is not applied */
+	if (c->dmarc_enforce == DMARC_POLICY_REJECT && c->dmarc_reject) {
 		snprintf(why, SMTP_WHY_MAX, "DMARC policy of %s", c->dmarc_from);
 		return SMTP_CHECK_REFUSE;
 	}
-	if (c->dmarc_result && !strcmp(c->dmarc_result, "fail") && c->dmarc_policy == DMARC_RECORD_P_QUARANTINE)
+	if (c->dmarc_enforce == DMARC_POLICY_QUARANTINE)
 		store_delivery_junk(b->delivery);
 	return c->rspamd_host[0] ? smtp_rspamd_scan(c, b->delivery, helo, sender, rcpt, n_rcpt, why) : SMTP_CHECK_PASS;
 }
@@ -212,10 +226,10 @@ static size_t results(void *ctx, char *buf, size_t size)
 	size_t n = (size_t)snprintf(buf, size, "Authentication-Results: %s", c->authserv_id);
 	if (c->spf_result && n < size) {
 		const char *at = strrchr(c->spf_identity, '@'), *v = c->spf_identity;
-		if (!smtp_checks_plain(v) && at && smtp_checks_plain(at + 1))
+		if (!plain(v) && at && plain(at + 1))
 			v = at + 1; /* RFC 8601 2.7.2: the domain alone is a valid smtp.mailfrom */
 		n += (size_t)snprintf(buf + n, size - n, ";\r\n\tspf=%s", SPF_strresult(c->spf_result));
-		if (smtp_checks_plain(v) && n < size)
+		if (plain(v) && n < size)
 			n += (size_t)snprintf(buf + n, size - n, " smtp.%s=%s", c->spf_helo ? "helo" : "mailfrom", v);
 	}
 	if (c->dkim_none && n < size)
@@ -223,17 +237,23 @@ static size_t results(void *ctx, char *buf, size_t size)
 	for (size_t i = 0; i < c->n_sigs && n < size; i++) {
 		const struct checks_dkim *d = &c->sigs[i];
 		n += (size_t)snprintf(buf + n, size - n, ";\r\n\tdkim=%s", d->result);
-		if (smtp_checks_plain(d->domain) && n < size)
+		if (plain(d->domain) && n < size)
 			n += (size_t)snprintf(buf + n, size - n, " header.d=%s", d->domain);
-		if (smtp_checks_plain(d->selector) && n < size)
+		if (plain(d->selector) && n < size)
 			n += (size_t)snprintf(buf + n, size - n, " header.s=%s", d->selector);
 	}
 	if (c->dmarc_result && n < size) {
 		n += (size_t)snprintf(buf + n, size - n, ";\r\n\tdmarc=%s", c->dmarc_result);
-		if (c->dmarc_policy && n < size)
-			n += (size_t)snprintf(buf + n, size - n, " (p=%s)", c->dmarc_policy == DMARC_RECORD_P_REJECT ? "reject"
-			                      : c->dmarc_policy == DMARC_RECORD_P_QUARANTINE ? "quarantine" : "none");
-		if (smtp_checks_plain(c->dmarc_from) && n < size)
+		/* the policy that applied, sp= for a subdomain; for a pass, the record's p= */
+		const char *p = c->dmarc_enforce == DMARC_POLICY_REJECT ? "reject"
+		              : c->dmarc_enforce == DMARC_POLICY_QUARANTINE ? "quarantine"
+		              : c->dmarc_enforce == DMARC_POLICY_NONE ? "none"
+		              : c->dmarc_policy == DMARC_RECORD_P_REJECT ? "reject"
+		              : c->dmarc_policy == DMARC_RECORD_P_QUARANTINE ? "quarantine"
+		              : c->dmarc_policy == DMARC_RECORD_P_NONE ? "none" : NULL;
+		if (p && n < size)
+			n += (size_t)snprintf(buf + n, size - n, " (p=%s)", p);
+		if (plain(c->dmarc_from) && n < size)
 			n += (size_t)snprintf(buf + n, size - n, " header.from=%s", c->dmarc_from);
 	}
 	if (n < size)
@@ -251,11 +271,23 @@ static int head(void *ctx, const char *data, size_t len)
 	return store_delivery_head(b->delivery, data, len) == STORE_OK ? 0 : -1;
 }
 
+/* Signatures past CHECKS_DKIM_MAX are not verified: each costs a DNS query, and
+ * what is verified is what is reported and what DMARC weighs (opendkim's
+ * MaximumSignaturesToVerify). */
+static DKIM_CBSTAT prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int n)
+{
+	(void)dkim;
+	for (int i = CHECKS_DKIM_MAX; i < n; i++)
+		dkim_sig_ignore(sigs[i]);
+	return DKIM_CBSTAT_CONTINUE;
+}
+
 void smtp_verify_init(struct smtp_checks *c, struct smtp_backend *be)
 {
 	((struct smtp_store *)be->ctx)->head_later = 1; /* the trace fields wait for the results */
 	c->dmarc_reject = strcmp(env_str("INETMAIL_DMARC_REJECT", "yes"), "no") != 0;
-	c->dkim_lib = dkim_init(NULL, NULL);
+	if ((c->dkim_lib = dkim_init(NULL, NULL)))
+		dkim_set_prescreen(c->dkim_lib, prescreen);
 	be->check_field = check_field;
 	be->check_body = check_body;
 	be->check_message = check_message;

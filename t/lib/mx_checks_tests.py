@@ -54,6 +54,7 @@ dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-
                         "--txt-record=_dmarc.signed.test,v=DMARC1; p=reject",
                         "--txt-record=_dmarc.pass.test,v=DMARC1; p=reject",
                         "--txt-record=_dmarc.quar.test,v=DMARC1; p=quarantine",
+                        "--local=/spdomain.net/", "--txt-record=_dmarc.spdomain.net,v=DMARC1; p=reject; sp=none",
                         "--txt-record=66.2.0.192.bl.test,listed for testing"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(0.3)
@@ -172,6 +173,12 @@ tap.is_(results(last_stored()), ["Authentication-Results: mail.example.com; spf=
                                  " dkim=permerror header.d=signed.test header.s=s2;"
                                  " dkim=pass header.d=signed.test header.s=s1; dmarc=pass (p=reject) header.from=signed.test"],
         "one dkim= per signature: s2 has no key in DNS (permerror), s1 passes")
+many = signed
+for _ in range(9):
+    many = sign(many)
+code, _ = session(mx.port, "198.51.100.7", "bounce@pass.test", msg=many)
+tap.is_((code, results(last_stored())[0].count("dkim=")), (250, 8),
+        "of ten signatures the first eight are verified and named (each costs a DNS query), the rest ignored")
 forged_from = b"From: ceo@signed.test\r\nSubject: wire the money\r\n\r\nNow.\r\n"
 code, text = session(mx.port, "198.51.100.7", "mallory@pass.test", msg=forged_from)
 tap.is_(code, 550, "an unsigned From: of a p=reject domain, sent by someone else, is refused")
@@ -182,6 +189,22 @@ tap.is_((code, results(last_stored())), (250, ["Authentication-Results: mail.exa
         "p=quarantine is delivered, with dmarc=fail (p=quarantine) recorded")
 tap.is_(sql("SELECT f.name FROM mailbox_entry e JOIN folder f ON f.id = e.folder_id ORDER BY e.id DESC LIMIT 1").strip(),
         "Junk", "into the recipient's Junk folder")
+code, _ = session(mx.port, "198.51.100.7", "x@pass.test", msg=b"From: x@sub.spdomain.net\r\nSubject: s\r\n\r\ns\r\n")
+tap.is_((code, results(last_stored())), (250, ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=x@pass.test;"
+                                               " dkim=none; dmarc=fail (p=none) header.from=sub.spdomain.net"]),
+        "a subdomain is judged by its organizational domain's sp=none, not its p=reject (the public suffix list)")
+# Several messages in one session, SPF off: nothing of one message's results carries over to the next.
+nospf = Server(build + "/smtp-handler", dict(env, INETMAIL_SPF="off"))
+with smtplib.SMTP("127.0.0.1", nospf.port, source_address=("198.51.100.7", 0), timeout=30) as c:
+    c.sendmail("bounce@pass.test", ["alice@example.com"], signed)
+    first = last_stored()
+    c.sendmail("bounce@pass.test", ["alice@example.com"], b"From: x@nodmarc.test\r\nSubject: 2\r\n\r\nx\r\n")
+    second = last_stored()
+tap.is_((results(first), results(second)),
+        (["Authentication-Results: mail.example.com; dkim=pass header.d=signed.test header.s=s1;"
+          " dmarc=pass (p=reject) header.from=signed.test"],
+         ["Authentication-Results: mail.example.com; dkim=none; dmarc=none header.from=nodmarc.test"]),
+        "two messages in one session (SPF off): the second's results are its own")
 two_from = b"From: a@signed.test\r\nFrom: b@pass.test\r\nSubject: two\r\n\r\nx\r\n"
 code, _ = session(mx.port, "192.0.2.10", "a@pass.test", msg=two_from)
 tap.is_((code, "dmarc=" in results(last_stored())[0]), (250, False),
