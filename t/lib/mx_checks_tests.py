@@ -3,24 +3,17 @@
 namespace of its own: 127.0.0.1:53 is a dnsmasq serving the SPF records of
 a few sender domains and a DNS blocklist (bl.test); clients connect from
 addresses of their own on loopback (192.0.2.0/24, 198.51.100.7)."""
-import imaplib, os, re, shutil, smtplib, subprocess, sys, tempfile, threading, time
+import imaplib, os, re, shutil, smtplib, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql
+from mx_peers import dkim_key, dkim_sign, netns, rspamd as rspamd_server, dns as dns_server
 
 tap = Tap()
 build = build_dir()
 tmp = tempfile.mkdtemp(prefix="mx-checks-", dir=os.environ["INETMAIL_TEST_DIR"])
 
-# The namespace's network and name service: loopback up with the clients' addresses, our DNS in resolv.conf.
-subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-for a in ("192.0.2.10", "192.0.2.11", "192.0.2.66", "198.51.100.7"):
-    subprocess.run(["ip", "addr", "add", a + "/32", "dev", "lo"], check=True)
-resolv = os.path.join(tmp, "resolv.conf")
-with open(resolv, "w") as f:
-    f.write("nameserver 127.0.0.1\noptions timeout:2 attempts:2\n")
-subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
-subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
+netns(tmp, ("192.0.2.10", "192.0.2.11", "192.0.2.66", "198.51.100.7"))
 os.makedirs("/run/systemd/journal")
 journal = journal_socket()
 journal_lines = []
@@ -28,36 +21,26 @@ def drain():  # a datagram socket holds only a few: every sender would block on 
     while True:
         journal_lines.extend(journal_entries(journal))
 threading.Thread(target=drain, daemon=True).start()
-# DKIM: a key of signed.test's (its record served below; selector s2 has none), signing with python3-dkim's
-# dkimsign; and this site's relay agent's key for sender.test (mailctl dkim keygen).
-key = os.path.join(tmp, "s1.key")
-subprocess.run(["openssl", "genrsa", "-out", key, "1024"], check=True, capture_output=True)
-pub = subprocess.run("openssl rsa -in %s -pubout -outform DER | base64 -w0" % key, shell=True, check=True,
-                     capture_output=True).stdout.decode()
+# DKIM: a key of signed.test's (its record served below; selector s2 has none), and this site's relay
+# agent's key for sender.test (mailctl dkim keygen).
+key, pub = dkim_key(tmp)
 os.environ["INETMAIL_DKIM_DIR"] = os.path.join(tmp, "dkim")
 keygen = subprocess.run([build + "/mailctl", "dkim", "keygen", "sender.test", "sel"], capture_output=True, check=True)
 relay_txt = ",".join(re.findall(r'"([^"]*)"', keygen.stdout.decode()))  # dnsmasq: the record's strings
 def sign(msg, selector="s1"):
-    r = subprocess.run(["dkimsign", selector, "signed.test", key], input=msg, capture_output=True, check=True)
-    return r.stdout.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-# Names under .test are answered here alone; others (unanswered.example) are REFUSED: a DNS failure.
-dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll", "--user=root",
-                        "--listen-address=127.0.0.1", "--bind-interfaces", "--port=53", "--local=/test/",
-                        "--pid-file=" + os.path.join(tmp, "dnsmasq.pid"),
-                        "--txt-record=pass.test,v=spf1 ip4:192.0.2.0/24 -all",
-                        "--txt-record=fail.test,v=spf1 -all",
-                        "--txt-record=soft.test,v=spf1 ~all",
-                        "--txt-record=mx.pass.test,v=spf1 ip4:192.0.2.10 -all",
-                        "--host-record=66.2.0.192.bl.test,127.0.0.2",
-                        "--txt-record=s1._domainkey.signed.test,v=DKIM1; k=rsa; p=" + pub,
-                        "--txt-record=sel._domainkey.sender.test," + relay_txt,
-                        "--txt-record=_dmarc.signed.test,v=DMARC1; p=reject",
-                        "--txt-record=_dmarc.pass.test,v=DMARC1; p=reject",
-                        "--txt-record=_dmarc.quar.test,v=DMARC1; p=quarantine",
-                        "--local=/spdomain.net/", "--txt-record=_dmarc.spdomain.net,v=DMARC1; p=reject; sp=none",
-                        "--txt-record=66.2.0.192.bl.test,listed for testing"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-time.sleep(0.3)
+    return dkim_sign(key, "signed.test", selector, msg)
+dns = dns_server(tmp, ["--txt-record=pass.test,v=spf1 ip4:192.0.2.0/24 -all",
+                       "--txt-record=fail.test,v=spf1 -all",
+                       "--txt-record=soft.test,v=spf1 ~all",
+                       "--txt-record=mx.pass.test,v=spf1 ip4:192.0.2.10 -all",
+                       "--host-record=66.2.0.192.bl.test,127.0.0.2",
+                       "--txt-record=66.2.0.192.bl.test,listed for testing",
+                       "--txt-record=s1._domainkey.signed.test,v=DKIM1; k=rsa; p=" + pub,
+                       "--txt-record=sel._domainkey.sender.test," + relay_txt,
+                       "--txt-record=_dmarc.signed.test,v=DMARC1; p=reject",
+                       "--txt-record=_dmarc.pass.test,v=DMARC1; p=reject",
+                       "--txt-record=_dmarc.quar.test,v=DMARC1; p=quarantine",
+                       "--local=/spdomain.net/", "--txt-record=_dmarc.spdomain.net,v=DMARC1; p=reject; sp=none"])
 
 reset_db()
 sql("DELETE FROM greylist")
@@ -278,43 +261,20 @@ tap.is_(sql("SELECT COUNT(*) FROM greylist WHERE client = '198.51.100.0/24'").st
 
 # ---- rspamd: a private one (Debian's package, a config of the test's own, no Redis), scanning each message
 def rspamd_tests():
-    rsp = os.path.join(tmp, "rspamd")
-    for d in ("run", "db", "log"):
-        os.makedirs(os.path.join(rsp, d))
-    with open(os.path.join(rsp, "tld.dat"), "w") as f:  # the public suffixes it needs: compiling the whole list takes 12 s
-        f.write("test\nexample\ncom\n")
-    with open(os.path.join(rsp, "test.lua"), "w") as f:
-        f.write("""
-    rspamd_config:register_symbol({name = 'TEST_SCORED', score = 2.5, callback = function(task) return true end})
-    rspamd_config:register_symbol({name = 'TEST_WHOLE', score = 0.5, callback = function(task)
-      local t = tostring(task:get_content())
-      return t:find('Subject: big', 1, true) ~= nil and t:find('END-OF-BIG-MESSAGE', 1, true) ~= nil
-    end})
-    rspamd_config:register_symbol({name = 'TEST_SOFT_REJECT', type = 'prefilter', priority = 10, callback = function(task)
-      if (task:get_subject() or ''):find('soft reject please', 1, true) then
-        task:set_pre_result('soft reject', 'testing')
-        return true
-      end
-      return false
-    end})
-    """)
-    with open(os.path.join(rsp, "rspamd.conf"), "w") as f:
-        f.write("""lua = "{d}/test.lua";
-    options {{ pidfile = "{d}/run/rspamd.pid"; enable_test_patterns = true; url_tld = "{d}/tld.dat";
-              dns {{ nameserver = ["127.0.0.1:53"]; timeout = 1s; retransmits = 1; }} }}
-    logging {{ type = "file"; filename = "{d}/log/rspamd.log"; level = "error"; }}
-    actions {{ reject = 15; add_header = 6; }}
-    worker "normal" {{ bind_socket = "127.0.0.1:11333"; count = 1; }}
-    """.format(d=rsp))
-    rspamd = subprocess.Popen(["rspamd", "-f", "-c", os.path.join(rsp, "rspamd.conf"), "-u", "root", "-g", "root", "--insecure"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import socket
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", 11333), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    rspamd = rspamd_server(tmp, """
+rspamd_config:register_symbol({name = 'TEST_SCORED', score = 2.5, callback = function(task) return true end})
+rspamd_config:register_symbol({name = 'TEST_WHOLE', score = 0.5, callback = function(task)
+  local t = tostring(task:get_content())
+  return t:find('Subject: big', 1, true) ~= nil and t:find('END-OF-BIG-MESSAGE', 1, true) ~= nil
+end})
+rspamd_config:register_symbol({name = 'TEST_SOFT_REJECT', type = 'prefilter', priority = 10, callback = function(task)
+  if (task:get_subject() or ''):find('soft reject please', 1, true) then
+    task:set_pre_result('soft reject', 'testing')
+    return true
+  end
+  return false
+end})
+""")
     scanned = Server(build + "/smtp-handler", dict(env, INETMAIL_RSPAMD="http://127.0.0.1:11333"))
     GTUBE = b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
     code, text = session(scanned.port, "192.0.2.10", "a@pass.test", msg=b"From: a@pass.test\r\nSubject: g\r\n\r\n" + GTUBE + b"\r\n")
