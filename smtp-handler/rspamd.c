@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "checks.h"
 #include "log.h"
@@ -54,15 +55,20 @@ static long ask(const struct smtp_checks *c, struct net *n, struct store_deliver
 	if (net_line(n, status) < 0 || strncmp(status, "HTTP/1.", 7) || strncmp(status + 8, " 200", 4))
 		return -1;
 	long len;
-	while ((len = net_line(n, header)) > 0) /* the reply's headers: its length comes as the body ends */
-		;
-	if (len < 0)
+	int sized = 0; /* without a Content-Length the body ends with the connection */
+	size_t want = RSPAMD_REPLY_MAX;
+	while ((len = net_line(n, header)) > 0)
+		if (!strncasecmp(header, "Content-Length:", 15)) {
+			want = (size_t)strtoul(header + 15, NULL, 10);
+			sized = 1;
+		}
+	if (len < 0 || want > RSPAMD_REPLY_MAX)
 		return -1;
 	size_t got = 0;
-	long r;
-	while (got < RSPAMD_REPLY_MAX && (r = net_read(n, reply + got, RSPAMD_REPLY_MAX - got)) > 0)
+	long r = 1;
+	while (got < want && (r = net_read(n, reply + got, want - got)) > 0)
 		got += (size_t)r;
-	return got < RSPAMD_REPLY_MAX && r == 0 ? (long)got : -1;
+	return (sized && got == want) || (!sized && r == 0) ? (long)got : -1;
 }
 
 enum smtp_check smtp_rspamd_scan(struct smtp_checks *c, struct store_delivery *d, const char *helo,
