@@ -3,7 +3,7 @@
 namespace of its own: 127.0.0.1:53 is a dnsmasq serving the SPF records of
 a few sender domains and a DNS blocklist (bl.test); clients connect from
 addresses of their own on loopback (192.0.2.0/24, 198.51.100.7)."""
-import imaplib, os, re, shutil, smtplib, socket, subprocess, sys, tempfile, threading, time
+import imaplib, ipaddress, os, re, shutil, smtplib, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from testlib import Tap, Server, build_dir, journal_entries, journal_socket, mailboxes, reset_db, sql
@@ -13,7 +13,9 @@ tap = Tap()
 build = build_dir()
 tmp = tempfile.mkdtemp(prefix="mx-checks-", dir=os.environ["INETMAIL_TEST_DIR"])
 
-netns(tmp, ("192.0.2.10", "192.0.2.11", "192.0.2.66", "198.51.100.7"))
+netns(tmp, ("192.0.2.10", "192.0.2.11", "192.0.2.66", "198.51.100.7", "2001:db8::1", "2001:db8::10", "2001:db8:0:0:ff::11",
+            "2001:db8::66"))
+V6_LISTED = ipaddress.ip_address("2001:db8::66").reverse_pointer[:-len(".ip6.arpa")] + ".bl.test"
 os.makedirs("/run/systemd/journal")
 journal = journal_socket()
 journal_lines = []
@@ -35,6 +37,8 @@ dns = dns_server(tmp, ["--txt-record=pass.test,v=spf1 ip4:192.0.2.0/24 -all",
                        "--txt-record=mx.pass.test,v=spf1 ip4:192.0.2.10 -all",
                        "--host-record=66.2.0.192.bl.test,127.0.0.2",
                        "--txt-record=66.2.0.192.bl.test,listed for testing",
+                       "--host-record=" + V6_LISTED + ",127.0.0.2",
+                       "--txt-record=pass6.test,v=spf1 ip6:2001:db8::/64 -all",
                        "--txt-record=s1._domainkey.signed.test,v=DKIM1; k=rsa; p=" + pub,
                        "--txt-record=sel._domainkey.sender.test," + relay_txt,
                        "--txt-record=_dmarc.signed.test,v=DMARC1; p=reject",
@@ -47,9 +51,9 @@ sql("DELETE FROM greylist")
 env = {"INETMAIL_SMTP_MODE": "mx"}
 mx = Server(build + "/smtp-handler", env)
 
-def session(port, src, mail_from, rcpt="alice@example.com", helo="client.test", msg=None):
+def session(port, src, mail_from, rcpt="alice@example.com", helo="client.test", msg=None, host="127.0.0.1"):
     """The reply that ended the transaction: MAIL's or RCPT's refusal, else DATA's, as (code, text)."""
-    c = smtplib.SMTP("127.0.0.1", port, local_hostname=helo, source_address=(src, 0), timeout=30)
+    c = smtplib.SMTP(host, port, local_hostname=helo, source_address=(src, 0), timeout=30)
     try:
         c.ehlo(helo)
         for step in (lambda: c.mail(mail_from), lambda: c.rcpt(rcpt),
@@ -230,6 +234,12 @@ tap.ok(any(e.get("INETMAIL_DNSBL") == "bl.test" and "listed in bl.test" in e.get
        "and the log says which list")
 code, _ = session(bl.port, "192.0.2.10", "a@pass.test")
 tap.is_(code, 250, "a client no list names is accepted")
+bl6 = Server(build + "/smtp-handler", dict(env, INETMAIL_DNSBL="bl.test"), address="2001:db8::1")
+code, text = session(bl6.port, "2001:db8::66", "a@pass6.test", host="2001:db8::1")
+tap.is_((code, "bl.test" in text), (554, True), "an IPv6 client is looked up by its nibbles (RFC 5782 2.4): " + text)
+code, _ = session(bl6.port, "2001:db8::10", "a@pass6.test", msg=b"Subject: v6\r\n\r\nx\r\n", host="2001:db8::1")
+tap.is_((code, results(last_stored())), (250, ["Authentication-Results: mail.example.com; spf=pass smtp.mailfrom=a@pass6.test;"
+                                               " dkim=none"]), "one it does not list is accepted, and SPF's ip6: matches it")
 broken = Server(build + "/smtp-handler", dict(env, INETMAIL_DNSBL="unanswered.example"))
 code, _ = session(broken.port, "192.0.2.66", "a@pass.test")
 tap.is_(code, 250, "a list that cannot be asked (REFUSED) refuses nobody")
@@ -248,11 +258,18 @@ code, _ = session(grey.port, "192.0.2.11", "g@pass.test")
 tap.is_(code, 250, "later mail of that triplet passes at once, from any address of the client's /24")
 code, _ = session(grey.port, "198.51.100.7", "g@pass.test")
 tap.is_(code, 451, "another network is a new triplet")
+grey6 = Server(build + "/smtp-handler", dict(env, INETMAIL_GREYLIST="2"), address="2001:db8::1")
+code, _ = session(grey6.port, "2001:db8::10", "g@pass6.test", host="2001:db8::1", msg=b"From: g@pass6.test\r\n\r\nx\r\n")
+tap.is_(code, 451, "an IPv6 client is greylisted too")
+time.sleep(2.2)
+code, _ = session(grey6.port, "2001:db8:0:0:ff::11", "g@pass6.test", host="2001:db8::1", msg=b"From: g@pass6.test\r\n\r\nx\r\n")
+tap.is_(code, 250, "its retry from another address of its /64 passes")
 code, _ = session(grey.port, "192.0.2.10", "g@pass.test", rcpt="nobody@example.com")
 tap.is_(code, 550, "an unknown recipient is refused as before, and makes no row")
 tap.is_(sql("SELECT client, sender, recipient, passed FROM greylist ORDER BY client").strip().splitlines(),
-        ["192.0.2.0/24\tg@pass.test\talice@example.com\t1", "198.51.100.0/24\tg@pass.test\talice@example.com\t0"],
-        "the table holds a row per triplet, the client by its /24")
+        ["192.0.2.0/24\tg@pass.test\talice@example.com\t1", "198.51.100.0/24\tg@pass.test\talice@example.com\t0",
+         "2001:db8::/64\tg@pass6.test\talice@example.com\t1"],
+        "the table holds a row per triplet, the client by its /24 or /64")
 tap.ok(any(e.get("INETMAIL_GREYLIST") == "deferred" for e in logs()), "deferrals are logged: greylist=deferred")
 sql("UPDATE greylist SET last_seen = last_seen - 36 * 86400 WHERE client = '198.51.100.0/24'")
 code, _ = session(grey.port, "192.0.2.10", "h@pass.test")

@@ -7,7 +7,8 @@ def netns(tmp, addresses):
     """Loopback up with these addresses too; resolv.conf names 127.0.0.1; a /run of our own."""
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     for a in addresses:
-        subprocess.run(["ip", "addr", "add", a + "/32", "dev", "lo"], check=True)
+        v6 = ":" in a  # nodad: usable at once, not after duplicate address detection
+        subprocess.run(["ip", "addr", "add", a + ("/128" if v6 else "/32"), "dev", "lo"] + (["nodad"] if v6 else []), check=True)
     resolv = os.path.join(tmp, "resolv.conf")
     with open(resolv, "w") as f:
         f.write("nameserver 127.0.0.1\noptions timeout:2 attempts:2\n")

@@ -154,7 +154,7 @@ class Server:
     def __init__(self, handler, env=None, inetd=True, wrapper=(), stderr=None, address="127.0.0.1", port=None):
         import socket, time
         self.port = port or free_port()
-        args = ["systemd-socket-activate", "-l", "%s:%d" % (address, self.port), "-a"]
+        args = ["systemd-socket-activate", "-l", ("[%s]:%d" if ":" in address else "%s:%d") % (address, self.port), "-a"]
         if inetd:
             args.append("--inetd")
         full = dict(os.environ)
