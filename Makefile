@@ -71,7 +71,8 @@ $(PATHS_STAMP): FORCE
 
 
 # Each service is its own part plus the hardening all of them share.
-$(BUILD)/units/%@.service: units/%@.service.in units/handler.service.in $(PATHS_STAMP)
+# The shared part first: a service's own lines come after it, so they override it.
+$(BUILD)/units/%@.service: units/handler.service.in units/%@.service.in $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	cat $(filter %.in,$^) | $(SUBST) >$@
 

@@ -23,6 +23,7 @@
 #define GREYLIST_V4_BITS 24    /* RFC 6647 4.1: a sending farm retries from another address of its /24 */
 #define GREYLIST_V6_BITS 64
 #define RSPAMD_TIMEOUT_S 20    /* rspamd scans in well under a second; one stuck this long is down */
+#define RSPAMD_TIMEOUT_MAX_S 300 /* RFC 5321 4.5.3.2.6: the client waits 10 minutes after the final dot */
 
 /* libspf2's internal errors (out of memory) end the session as any other;
  * its warnings are about other people's records: not ours to log. */
@@ -157,9 +158,8 @@ static void rspamd_config(struct smtp_checks *c)
 	memcpy(c->rspamd_host, h + (*h == '['), len);
 	c->rspamd_host[len] = '\0';
 	c->rspamd_port = (unsigned)p;
-	c->rspamd_timeout_s = (unsigned)env_ulong("INETMAIL_RSPAMD_TIMEOUT", RSPAMD_TIMEOUT_S);
-	if (!c->rspamd_timeout_s)
-		c->rspamd_timeout_s = 1;
+	unsigned long timeout = env_ulong("INETMAIL_RSPAMD_TIMEOUT", RSPAMD_TIMEOUT_S);
+	c->rspamd_timeout_s = timeout < 1 ? 1 : timeout > RSPAMD_TIMEOUT_MAX_S ? RSPAMD_TIMEOUT_MAX_S : (unsigned)timeout;
 	c->rspamd_fail_accept = !strcmp(env_str("INETMAIL_RSPAMD_FAIL", "tempfail"), "accept");
 }
 

@@ -30,10 +30,12 @@ static int send_chunk(void *ctx, const void *data, size_t len)
 	return net_write(ctx, data, len);
 }
 
-/* The request, its reply's body into reply: its length, or -1. */
+/* The request, its reply's body into reply: its length, or -1 with why set. */
 static long ask(const struct smtp_checks *c, struct net *n, struct store_delivery *d, const char *helo,
-                const char *sender, const char (*rcpt)[STORE_ADDRESS_MAX + 1], size_t n_rcpt, char *reply)
+                const char *sender, const char (*rcpt)[STORE_ADDRESS_MAX + 1], size_t n_rcpt, char *reply,
+                const char **why)
 {
+	*why = "the request could not be sent";
 	char line[RSPAMD_HEADER_MAX], value[STORE_ADDRESS_MAX + 1];
 	int k = snprintf(line, sizeof line, "POST /checkv2 HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
 	                 "Content-Length: %llu\r\nIP: %s\r\nQueue-Id: %s\r\n", c->rspamd_host,
@@ -52,8 +54,11 @@ static long ask(const struct smtp_checks *c, struct net *n, struct store_deliver
 	if (net_write(n, "\r\n", 2) < 0 || store_delivery_read(d, send_chunk, n) != STORE_OK)
 		return -1;
 	char status[NET_LINE_MAX + 1], header[NET_LINE_MAX + 1];
-	if (net_line(n, status) < 0 || strncmp(status, "HTTP/1.", 7) || strncmp(status + 8, " 200", 4))
+	*why = "no HTTP 200 reply";
+	if (net_line(n, status) < 12 || strncmp(status, "HTTP/1.", 7) || strncmp(status + 8, " 200", 4) ||
+	    (status[12] && status[12] != ' '))
 		return -1;
+	*why = "its reply's body could not be read";
 	long len;
 	int sized = 0; /* without a Content-Length the body ends with the connection */
 	size_t want = RSPAMD_REPLY_MAX;
@@ -76,17 +81,24 @@ enum smtp_check smtp_rspamd_scan(struct smtp_checks *c, struct store_delivery *d
                                  char why[SMTP_WHY_MAX])
 {
 	struct net n;
-	char err[256];
+	char err[256] = "out of memory";
+	const char *why_not = err;
 	char *reply = malloc(RSPAMD_REPLY_MAX);
 	long len = -1;
 	if (reply && net_connect(&n, c->rspamd_host, c->rspamd_port, c->rspamd_timeout_s, err, sizeof err) == 0) {
 		net_timeout(&n, c->rspamd_timeout_s);
-		len = ask(c, &n, d, helo, sender, rcpt, n_rcpt, reply);
+		len = ask(c, &n, d, helo, sender, rcpt, n_rcpt, reply, &why_not);
 		net_close(&n);
 	}
 	struct smtp_rspamd_reply r;
-	if (len < 0 || smtp_rspamd_parse(reply, (size_t)len, &r) < 0) {
+	if (len >= 0 && smtp_rspamd_parse(reply, (size_t)len, &r) < 0) {
+		why_not = "its reply is no JSON object with an action";
+		len = -1;
+	}
+	if (len < 0) {
 		free(reply);
+		log_send(LOG_WARNING, NULL, "session %s: rspamd %s:%u: %s", log_session_id(), c->rspamd_host, c->rspamd_port,
+		         why_not);
 		log_session_note("rspamd", "unavailable");
 		if (c->rspamd_fail_accept)
 			return SMTP_CHECK_PASS;
@@ -101,8 +113,11 @@ enum smtp_check smtp_rspamd_scan(struct smtp_checks *c, struct store_delivery *d
 	log_session_note("rspamd", note);
 	c->rspamd_scored = r.scored;
 	c->rspamd_score = r.score;
-	c->rspamd_spam = !strcmp(r.action, "add header") || !strcmp(r.action, "rewrite subject");
-	if (!strcmp(r.action, "reject"))
+	c->rspamd_spam = !strcmp(r.action, "add header") || !strcmp(r.action, "rewrite subject") ||
+	                 !strcmp(r.action, "quarantine");
+	if (!strcmp(r.action, "quarantine"))
+		store_delivery_junk(d);
+	if (!strcmp(r.action, "reject") || !strcmp(r.action, "discard")) /* refused, rather than lost unsaid */
 		return SMTP_CHECK_SPAM;
 	if (!strcmp(r.action, "soft reject") || !strcmp(r.action, "greylist")) {
 		snprintf(why, SMTP_WHY_MAX, "spam check says try again later");
