@@ -79,8 +79,12 @@ try:
     tap.ok(len(lines) > 2 and lines[0] == lines[1], "smtp-handler runs as inetmail_smtp (uid %s)" % lines[0])
     tap.ok("not-readable" in lines, "another process of inetmail_smtp cannot read its /proc files (not dumpable)")
     tap.ok("CapEff:0000000000000000" in lines and "CapBnd:0000000000000000" in lines, "with no capabilities")
-    tap.ok("private-network" in lines and "NoNewPrivs:1" in lines and "Seccomp:2" in lines,
-           "in a network namespace of its own, no new privileges, a system call filter")
+    tap.ok("private-network" not in lines and "NoNewPrivs:1" in lines and "Seccomp:2" in lines,
+           "MX mode in the host's network (its checks ask DNS and rspamd), no new privileges, a system call filter")
+    sub = c.sh("python3 -P /mnt/t/lib/deployed_clients.py hold 587 3 >/dev/null 2>&1 & sleep 1.5; "
+               "p=$(pgrep -u inetmail_smtp -n smtp-handler); "
+               "[ $(readlink /proc/$p/ns/net) != $(readlink /proc/1/ns/net) ] && echo private-network; wait")
+    tap.ok("private-network" in sub.stdout, "submission in a network namespace of its own")
     tap.ok(any(l.startswith("Max core file size 0 0 ") for l in lines) and
            any(l.startswith("Max address space 268435456 268435456 ") for l in lines),
            "no core files, 256 MiB of address space: the handler's own limits hold under the system call filter")
