@@ -34,7 +34,6 @@ struct smtp_checks {
 	int dmarc_reject;          /* INETMAIL_DMARC_REJECT is not no */
 	unsigned greylist_s;       /* INETMAIL_GREYLIST: the delay, 0 when off */
 	char greylist_net[IP_TEXT_MAX]; /* the client's /24 or /64 */
-	int dmarc_ready;           /* libopendmarc is set up (at the first message that needs it); -1: it failed */
 	char rspamd_host[CHECKS_DOMAIN_MAX + 1]; /* INETMAIL_RSPAMD=http://HOST:PORT, "" when none */
 	unsigned rspamd_port;
 	unsigned rspamd_timeout_s; /* INETMAIL_RSPAMD_TIMEOUT: each connect, write and read */

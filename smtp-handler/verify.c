@@ -4,6 +4,7 @@
  * one Authentication-Results field (RFC 8601) that says what was found. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>
 #include <opendkim/dkim.h>
@@ -14,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,8 +25,10 @@
 #include "env.h"
 #include "envelope.h"
 #include "log.h"
+#include "outbuf.h"
 
 #define PUBLIC_SUFFIXES "/usr/share/publicsuffix/public_suffix_list.dat" /* Debian's publicsuffix */
+#define PSL_RULES_MAX 256 /* three a label of each domain: ten domains of eight labels */
 
 /* A property's value as Authentication-Results may carry it (RFC 8601 2.2): no
  * blank, ";", comment or quote a reader could take for more results. */
@@ -147,6 +153,86 @@ static void dkim_finish(struct smtp_checks *c)
 	log_session_note("dkim", note);
 }
 
+/* The rules of the public suffix list that could apply to a domain: each of its suffixes ("co.uk"), as an
+ * exception ("!www.ck") and, for the suffix's parent, as a wildcard ("*.ck"). */
+struct rule {
+	const char *name; /* after the "!" or "*" */
+	size_t len;       /* of the whole rule */
+	char mark;        /* '!', '*' or 0 */
+};
+
+static int fd_write(void *ctx, const char *data, size_t len)
+{
+	for (ssize_t w; len; data += w, len -= (size_t)w)
+		if ((w = write(*(int *)ctx, data, len)) <= 0)
+			return -1;
+	return 0;
+}
+
+static size_t rules_of(const char *domain, struct rule *r, size_t max)
+{
+	size_t n = 0;
+	for (const char *s = domain; *s && n + 3 <= max; s = strchr(s, '.') ? strchr(s, '.') + 1 : "") {
+		size_t k = strlen(s);
+		r[n++] = (struct rule){s, k, 0};
+		r[n++] = (struct rule){s, k + 1, '!'};
+		if (strchr(s, '.'))
+			r[n++] = (struct rule){strchr(s, '.'), strlen(strchr(s, '.')) + 1, '*'};
+	}
+	return n;
+}
+
+/* The public suffix list's rules for this message's domains (From, SPF's, the signatures'), in a file of their
+ * own for libopendmarc: it reads a whole list at each set-up, 9,700 rules and 23 M instructions a session. Its
+ * descriptor, or -1 (then no list). Comment lines naming an xn-- suffix are rules to it too: all of them kept. */
+static int suffix_rules(const struct smtp_checks *c)
+{
+	struct rule rules[PSL_RULES_MAX];
+	size_t n = rules_of(c->dmarc_from, rules, PSL_RULES_MAX);
+	const char *at = strrchr(c->spf_identity, '@');
+	if (c->spf_result)
+		n += rules_of(at ? at + 1 : c->spf_identity, rules + n, PSL_RULES_MAX - n);
+	for (size_t i = 0; i < c->n_sigs; i++)
+		n += rules_of(c->sigs[i].domain, rules + n, PSL_RULES_MAX - n);
+	unsigned char last[256] = {0}; /* the last letters of the rules: most of the list's lines end otherwise */
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].len)
+			last[(unsigned char)tolower((unsigned char)rules[i].name[strlen(rules[i].name) - 1])] = 1;
+	int in = open(PUBLIC_SUFFIXES, O_RDONLY | O_CLOEXEC), fd = -1;
+	struct stat st;
+	const char *list = in >= 0 && fstat(in, &st) == 0 && st.st_size > 0
+	                       ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in, 0) : MAP_FAILED;
+	if (list != MAP_FAILED && (fd = memfd_create("suffixes", MFD_CLOEXEC)) >= 0) {
+		struct outbuf kept;
+		outbuf_init(&kept, fd_write, &fd);
+		for (const char *p = list, *end = list + st.st_size, *eol; p < end; p = eol + 1) {
+			if (!(eol = memchr(p, '\n', (size_t)(end - p))))
+				eol = end;
+			size_t len = 0; /* the rule: up to a blank, within the line (the map has no NUL at its end) */
+			while (p + len < eol && p[len] != ' ' && p[len] != '\t' && p[len] != '\r')
+				len++;
+			int keep = len >= 2 && p[0] == '/' && p[1] == '/' && memmem(p, (size_t)(eol - p), "xn-", 3);
+			for (size_t i = 0; !keep && len && last[(unsigned char)tolower((unsigned char)p[len - 1])] && i < n; i++)
+				keep = len == rules[i].len && (!rules[i].mark || *p == rules[i].mark) &&
+				       !strncasecmp(p + !!rules[i].mark, rules[i].name, len - !!rules[i].mark);
+			if (keep) {
+				outbuf_add(&kept, p, (size_t)(eol - p));
+				outbuf_add(&kept, "\n", 1);
+			}
+		}
+		if (outbuf_flush(&kept) < 0) {
+			close(fd);
+			fd = -1;
+		}
+		outbuf_free(&kept);
+	}
+	if (list != MAP_FAILED)
+		munmap((void *)list, (size_t)st.st_size);
+	if (in >= 0)
+		close(in);
+	return fd;
+}
+
 /* DMARC (RFC 7489) of the From domain, from SPF's and the signatures' results. */
 static void dmarc_check(struct smtp_checks *c)
 {
@@ -154,23 +240,26 @@ static void dmarc_check(struct smtp_checks *c)
 		c->dmarc_from[0] = '\0';
 		return; /* no one From domain: nothing to align with (the message is judged by the rest) */
 	}
-	if (c->dmarc_ready < 0)
+	OPENDMARC_LIB_T lib = {.tld_type = OPENDMARC_TLD_TYPE_NONE};
+	/* Without the list each domain is its own organizational domain: a subdomain with no record of its own goes
+	 * unchecked, a sibling's signature does not align (Debian's package depends on publicsuffix). */
+	int rules = suffix_rules(c);
+	if (rules >= 0) {
+		lib.tld_type = OPENDMARC_TLD_TYPE_MOZILLA;
+		snprintf((char *)lib.tld_source_file, sizeof lib.tld_source_file, "/proc/self/fd/%d", rules);
+	}
+	int ready = opendmarc_policy_library_init(&lib) == DMARC_PARSE_OKAY;
+	if (rules >= 0)
+		close(rules);
+	if (!ready) {
+		opendmarc_policy_library_shutdown(&lib);
 		return;
-	if (!c->dmarc_ready) {
-		OPENDMARC_LIB_T lib = {.tld_type = OPENDMARC_TLD_TYPE_NONE};
-		/* Without it each domain is its own organizational domain: a subdomain with no record of its own goes
-		 * unchecked, a sibling's signature does not align (Debian's package depends on publicsuffix). */
-		if (access(PUBLIC_SUFFIXES, R_OK) == 0) {
-			lib.tld_type = OPENDMARC_TLD_TYPE_MOZILLA;
-			snprintf((char *)lib.tld_source_file, sizeof lib.tld_source_file, "%s", PUBLIC_SUFFIXES);
-		}
-		c->dmarc_ready = opendmarc_policy_library_init(&lib) == DMARC_PARSE_OKAY ? 1 : -1; /* tried once */
-		if (c->dmarc_ready < 0)
-			return;
 	}
 	DMARC_POLICY_T *p = opendmarc_policy_connect_init((unsigned char *)c->client_text, c->client.family == AF_INET6);
-	if (!p)
+	if (!p) {
+		opendmarc_policy_library_shutdown(&lib);
 		return;
+	}
 	opendmarc_policy_store_from_domain(p, (unsigned char *)c->dmarc_from);
 	if (c->spf_result) {
 		const char *at = strrchr(c->spf_identity, '@');
@@ -190,6 +279,7 @@ static void dmarc_check(struct smtp_checks *c)
 	int q = opendmarc_policy_query_dmarc(p, NULL), policy = opendmarc_get_policy_to_enforce(p), rp = 0;
 	opendmarc_policy_fetch_p(p, &rp);
 	opendmarc_policy_connect_shutdown(p);
+	opendmarc_policy_library_shutdown(&lib);
 	c->dmarc_policy = (char)rp;
 	c->dmarc_enforce = q == DMARC_PARSE_OKAY ? policy : 0;
 	c->dmarc_result = q == DMARC_DNS_ERROR_TMPERR ? "temperror"

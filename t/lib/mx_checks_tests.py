@@ -44,7 +44,8 @@ dns = dns_server(tmp, ["--txt-record=pass.test,v=spf1 ip4:192.0.2.0/24 -all",
                        "--txt-record=_dmarc.signed.test,v=DMARC1; p=reject",
                        "--txt-record=_dmarc.pass.test,v=DMARC1; p=reject",
                        "--txt-record=_dmarc.quar.test,v=DMARC1; p=quarantine",
-                       "--local=/spdomain.net/", "--txt-record=_dmarc.spdomain.net,v=DMARC1; p=reject; sp=none"])
+                       "--local=/spdomain.net/", "--txt-record=_dmarc.spdomain.net,v=DMARC1; p=reject; sp=none",
+                       "--txt-record=s1._domainkey.mail.spdomain.net,v=DKIM1; k=rsa; p=" + pub])
 
 reset_db()
 sql("DELETE FROM greylist")
@@ -180,6 +181,12 @@ code, _ = session(mx.port, "198.51.100.7", "x@pass.test", msg=b"From: x@sub.spdo
 tap.is_((code, results(last_stored())), (250, ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=x@pass.test;"
                                                " dkim=none; dmarc=fail (p=none) header.from=sub.spdomain.net"]),
         "a subdomain is judged by its organizational domain's sp=none, not its p=reject (the public suffix list)")
+sibling = dkim_sign(key, "mail.spdomain.net", "s1", b"From: x@news.spdomain.net\r\nSubject: s\r\n\r\ns\r\n")
+code, _ = session(mx.port, "198.51.100.7", "x@pass.test", msg=sibling)
+tap.is_((code, results(last_stored())), (250, ["Authentication-Results: mail.example.com; spf=fail smtp.mailfrom=x@pass.test;"
+                                               " dkim=pass header.d=mail.spdomain.net header.s=s1;"
+                                               " dmarc=pass (p=reject) header.from=news.spdomain.net"]),
+        "a sibling's signature aligns (relaxed: one organizational domain by the public suffix list)")
 # Several messages in one session, SPF off: nothing of one message's results carries over to the next.
 nospf = Server(build + "/smtp-handler", dict(env, INETMAIL_SPF="off"))
 with smtplib.SMTP("127.0.0.1", nospf.port, source_address=("198.51.100.7", 0), timeout=30) as c:
