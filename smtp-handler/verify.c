@@ -4,8 +4,9 @@
  * one Authentication-Results field (RFC 8601) that says what was found. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <arpa/nameser.h>
+#include <ctype.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <opendkim/dkim.h>
 #include <opendmarc/dmarc.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -28,7 +28,8 @@
 #include "outbuf.h"
 
 #define PUBLIC_SUFFIXES "/usr/share/publicsuffix/public_suffix_list.dat" /* Debian's publicsuffix */
-#define PSL_RULES_MAX 256 /* three a label of each domain: ten domains of eight labels */
+#define PSL_LABELS_MAX 8   /* the list's deepest rule has five labels */
+#define PSL_RULES_MAX 256  /* three a label of each domain: ten domains of PSL_LABELS_MAX labels */
 
 /* A property's value as Authentication-Results may carry it (RFC 8601 2.2): no
  * blank, ";", comment or quote a reader could take for more results. */
@@ -171,8 +172,13 @@ static int fd_write(void *ctx, const char *data, size_t len)
 
 static size_t rules_of(const char *domain, struct rule *r, size_t max)
 {
-	size_t n = 0;
-	for (const char *s = domain; *s && n + 3 <= max; s = strchr(s, '.') ? strchr(s, '.') + 1 : "") {
+	size_t n = 0, labels = 1;
+	for (const char *d = domain; (d = strchr(d, '.')); d++)
+		labels++;
+	const char *s = domain;
+	for (; labels > PSL_LABELS_MAX; labels--) /* no rule is that deep: its suffixes are what may match */
+		s = strchr(s, '.') + 1;
+	for (; *s && n + 3 <= max; s = strchr(s, '.') ? strchr(s, '.') + 1 : "") {
 		size_t k = strlen(s);
 		r[n++] = (struct rule){s, k, 0};
 		r[n++] = (struct rule){s, k + 1, '!'};
@@ -196,8 +202,7 @@ static int suffix_rules(const struct smtp_checks *c)
 		n += rules_of(c->sigs[i].domain, rules + n, PSL_RULES_MAX - n);
 	unsigned char last[256] = {0}; /* the last letters of the rules: most of the list's lines end otherwise */
 	for (size_t i = 0; i < n; i++)
-		if (rules[i].len)
-			last[(unsigned char)tolower((unsigned char)rules[i].name[strlen(rules[i].name) - 1])] = 1;
+		last[(unsigned char)tolower((unsigned char)rules[i].name[strlen(rules[i].name) - 1])] = 1;
 	int in = open(PUBLIC_SUFFIXES, O_RDONLY | O_CLOEXEC), fd = -1;
 	struct stat st;
 	const char *list = in >= 0 && fstat(in, &st) == 0 && st.st_size > 0
@@ -249,8 +254,14 @@ static void dmarc_check(struct smtp_checks *c)
 		snprintf((char *)lib.tld_source_file, sizeof lib.tld_source_file, "/proc/self/fd/%d", rules);
 	}
 	int ready = opendmarc_policy_library_init(&lib) == DMARC_PARSE_OKAY;
-	if (rules >= 0)
+	if (rules >= 0) {
 		close(rules);
+		if (!ready) { /* no /proc to read it by: organizational domains as without the list */
+			opendmarc_policy_library_shutdown(&lib);
+			lib = (OPENDMARC_LIB_T){.tld_type = OPENDMARC_TLD_TYPE_NONE};
+			ready = opendmarc_policy_library_init(&lib) == DMARC_PARSE_OKAY;
+		}
+	}
 	if (!ready) {
 		opendmarc_policy_library_shutdown(&lib);
 		return;

@@ -187,6 +187,10 @@ tap.is_((code, results(last_stored())), (250, ["Authentication-Results: mail.exa
                                                " dkim=pass header.d=mail.spdomain.net header.s=s1;"
                                                " dmarc=pass (p=reject) header.from=news.spdomain.net"]),
         "a sibling's signature aligns (relaxed: one organizational domain by the public suffix list)")
+deep = b"From: x@" + b"a." * 90 + b"news.spdomain.net\r\nSubject: deep\r\n\r\nd\r\n"
+code, _ = session(mx.port, "198.51.100.7", "x@pass.test", msg=deep)
+tap.is_((code, "dmarc=fail (p=none)" in results(last_stored())[0]), (250, True),
+        "a From of 93 labels is still judged by its organizational domain (spdomain.net's sp=none)")
 # Several messages in one session, SPF off: nothing of one message's results carries over to the next.
 nospf = Server(build + "/smtp-handler", dict(env, INETMAIL_SPF="off"))
 with smtplib.SMTP("127.0.0.1", nospf.port, source_address=("198.51.100.7", 0), timeout=30) as c:

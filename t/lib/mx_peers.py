@@ -1,7 +1,7 @@
 """The MX checks' peers, for a caller in a network and mount namespace of its
 own (t/mx-checks.t, make bench): loopback with the clients' addresses, a
 dnsmasq as the only DNS, a DKIM key and its record, a private rspamd."""
-import os, socket, subprocess, time
+import atexit, os, socket, subprocess, time
 
 def netns(tmp, addresses):
     """Loopback up with these addresses too; resolv.conf names 127.0.0.1; a /run of our own."""
@@ -35,6 +35,7 @@ def dns(tmp, records):
                           "--listen-address=127.0.0.1", "--bind-interfaces", "--port=53", "--local=/test/",
                           "--pid-file=" + os.path.join(tmp, "dnsmasq.pid")] + records,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(p.terminate)  # however the caller ends: a failed test too
     time.sleep(0.3)
     return p
 
@@ -57,6 +58,7 @@ def rspamd(tmp, lua, port=11333):
                 'worker "normal" {{ bind_socket = "127.0.0.1:{p}"; count = 1; }}\n'.format(d=d, p=port))
     proc = subprocess.Popen(["rspamd", "-f", "-c", os.path.join(d, "rspamd.conf"), "-u", "root", "-g", "root",
                              "--insecure"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(proc.terminate)
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
